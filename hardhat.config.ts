@@ -1,0 +1,75 @@
+import { subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig, NetworkUserConfig } from "hardhat/types";
+import "@nomicfoundation/hardhat-toolbox";
+import path from "node:path";
+
+/**
+ * The compiler version. It must equal the version of the npm package `solc` pinned in
+ * package.json: compiles use that package's solcjs build and never download a compiler.
+ */
+const SOLC_VERSION = "0.8.30";
+
+// Hardhat would download the native compiler; this machine (and CI) has no internet. Serve the
+// solcjs build shipped in the `solc` npm package instead, after checking it is the configured one.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { version(): string };
+  const longVersion = solc.version();
+  if (!longVersion.startsWith(`${SOLC_VERSION}+`)) {
+    throw new Error(
+      `npm package solc is ${longVersion}, hardhat.config wants ${SOLC_VERSION}: run npm ci (package.json pins solc@${SOLC_VERSION})`,
+    );
+  }
+  return {
+    compilerPath: path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js"),
+    isSolcJs: true,
+    version: args.solcVersion,
+    longVersion: longVersion.replace(/\.Emscripten\.clang$/, ""),
+  };
+});
+
+/** A remote network whose URL (and optional deployer key) come only from the environment. */
+function remote(urlVar: string, chainId: number): NetworkUserConfig {
+  const key = process.env.DEPLOYER_PRIVATE_KEY;
+  return {
+    url: process.env[urlVar] ?? "",
+    chainId,
+    accounts: key ? [key] : [],
+  };
+}
+
+/** The three local chains of the devnet (`npm start`); ports and chain ids match scripts/devnet. */
+function local(port: number, chainId: number): NetworkUserConfig {
+  return { url: `http://127.0.0.1:${port}`, chainId };
+}
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: "cancun",
+    },
+  },
+  networks: {
+    hardhat: { chainId: 31337 },
+    localhost: { url: "http://127.0.0.1:8545", chainId: 31337 },
+    ethereumLocal: local(8545, 31337),
+    bnbLocal: local(8546, 31338),
+    baseLocal: local(8547, 31339),
+    ethereum: remote("ETHEREUM_RPC_URL", 1),
+    bsc: remote("BSC_RPC_URL", 56),
+    base: remote("BASE_RPC_URL", 8453),
+    sepolia: remote("SEPOLIA_RPC_URL", 11155111),
+    bscTestnet: remote("BSC_TESTNET_RPC_URL", 97),
+    baseSepolia: remote("BASE_SEPOLIA_RPC_URL", 84532),
+  },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true },
+  paths: { tests: "test/contracts" },
+  mocha: { timeout: 120_000 },
+};
+
+export default config;
