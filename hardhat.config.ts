@@ -54,7 +54,14 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    hardhat: { chainId: 31337 },
+    // `hardhat node` serves this network; the local devnet starts one node per chain and sets
+    // HARDHAT_CHAIN_ID and HARDHAT_BLOCK_TIME_MS per process (0 = a block per transaction).
+    hardhat: {
+      chainId: Number(process.env.HARDHAT_CHAIN_ID ?? 31337),
+      mining: Number(process.env.HARDHAT_BLOCK_TIME_MS ?? 0) > 0
+        ? { auto: false, interval: Number(process.env.HARDHAT_BLOCK_TIME_MS) }
+        : { auto: true },
+    },
     localhost: { url: "http://127.0.0.1:8545", chainId: 31337 },
     ethereumLocal: local(8545, 31337),
     bnbLocal: local(8546, 31338),
