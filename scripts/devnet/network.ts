@@ -119,14 +119,18 @@ async function startChains(opts: NetworkOptions, supervisor: Supervisor): Promis
         },
       });
       const rpc = `http://127.0.0.1:${c.port}`;
-      const chainIdHex = await waitFor(`${c.name} chain (${rpc})`, () => jsonRpc<string>(rpc, "eth_chainId", [], 1000), {
-        timeoutMs: 60_000,
-        intervalMs: 100,
-        isAlive: () => {
-          const r = child.exitReason();
-          return r && `hardhat node ${r}; log ${child.logFile}:\n${child.tail(15)}`;
+      const chainIdHex = await waitFor(
+        `${c.name} chain (${rpc})`,
+        () => jsonRpc<string>(rpc, "eth_chainId", [], 1000),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+          isAlive: () => {
+            const r = child.exitReason();
+            return r && `hardhat node ${r}; log ${child.logFile}:\n${child.tail(15)}`;
+          },
         },
-      });
+      );
       if (Number(chainIdHex) !== c.chainId) {
         throw new Error(`${c.name} chain answers chain id ${Number(chainIdHex)}, expected ${c.chainId}`);
       }

@@ -109,11 +109,14 @@ export function resolveOptions(flags: CliFlags = {}): NetworkOptions {
     hub: {
       port: flagInt("hub-port", flags.hubPort) ?? envInt("DEVNET_HUB_PORT") ?? DEFAULT_HUB_PORT,
       blockTimeMs:
-        flagInt("hub-block-time", flags.hubBlockTime) ?? envInt("DEVNET_HUB_BLOCK_TIME_MS") ?? DEFAULT_HUB_BLOCK_TIME_MS,
+        flagInt("hub-block-time", flags.hubBlockTime) ??
+        envInt("DEVNET_HUB_BLOCK_TIME_MS") ??
+        DEFAULT_HUB_BLOCK_TIME_MS,
       topics,
     },
     redisUrl: flags.redis ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL,
-    metricsPort: flagInt("metrics-port", flags.metricsPort) ?? envInt("DEVNET_METRICS_PORT") ?? DEFAULT_METRICS_PORT,
+    metricsPort:
+      flagInt("metrics-port", flags.metricsPort) ?? envInt("DEVNET_METRICS_PORT") ?? DEFAULT_METRICS_PORT,
     stateDir: flags.stateDir ?? process.env.DEVNET_STATE_DIR ?? ".devnet",
     namespace: `devnet-${process.pid}-${Date.now().toString(36)}`,
     relayer: flags.relayer ?? true,

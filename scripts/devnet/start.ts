@@ -65,7 +65,9 @@ async function main(): Promise<void> {
   console.log(`\nReady in ${(total / 1000).toFixed(1)} s. Manifest: ${network.manifestFile}`);
   console.log(`  hub       ${manifest.hub.rpc || "(not started)"}  chain id ${manifest.hub.chainId}`);
   for (const c of manifest.chains) {
-    const contracts = Object.entries(c.contracts).map(([k, v]) => `${k} ${v}`).join("  ");
+    const contracts = Object.entries(c.contracts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join("  ");
     console.log(`  ${c.name.padEnd(9)} ${c.rpc}  chain id ${c.chainId}  ${contracts}`);
   }
   console.log(`  redis     ${manifest.redis} (namespace ${manifest.namespace})`);

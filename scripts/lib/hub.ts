@@ -25,19 +25,27 @@ export async function hubHeight(rpc: string): Promise<bigint> {
 
 /** The block time of `height` in milliseconds since the epoch. */
 export async function hubBlockTimeMs(rpc: string, height: bigint): Promise<number> {
-  const res = await jsonRpc<{ block: { header: { time: string } } }>(rpc, "block", { height: height.toString() });
+  const res = await jsonRpc<{ block: { header: { time: string } } }>(rpc, "block", {
+    height: height.toString(),
+  });
   return Date.parse(res.block.header.time);
 }
 
 /** The topic's latest network inference, or undefined when the hub has none yet. */
 export async function latestHubInference(rpc: string, topicId: number): Promise<HubInference | undefined> {
-  const data = Buffer.from(toBytes(GetLatestNetworkInferencesRequest, { topicId: BigInt(topicId) })).toString("hex");
-  const res = await jsonRpc<{ response: { code: number; value: string | null; log?: string } }>(rpc, "abci_query", {
-    path: QueryPaths.GetLatestNetworkInferences,
-    data,
-    height: "0",
-    prove: false,
-  });
+  const data = Buffer.from(toBytes(GetLatestNetworkInferencesRequest, { topicId: BigInt(topicId) })).toString(
+    "hex",
+  );
+  const res = await jsonRpc<{ response: { code: number; value: string | null; log?: string } }>(
+    rpc,
+    "abci_query",
+    {
+      path: QueryPaths.GetLatestNetworkInferences,
+      data,
+      height: "0",
+      prove: false,
+    },
+  );
   if (res.response.code !== 0 || !res.response.value) return undefined;
   const out = GetLatestNetworkInferencesResponse.decode(Buffer.from(res.response.value, "base64"));
   if (!out.networkInferences) return undefined;

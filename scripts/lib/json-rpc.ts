@@ -11,7 +11,12 @@ export class JsonRpcError extends Error {
 }
 
 /** Calls `method` at `url` and returns its result; throws JsonRpcError on transport or RPC errors. */
-export async function jsonRpc<T = unknown>(url: string, method: string, params: unknown = [], timeoutMs = 5000): Promise<T> {
+export async function jsonRpc<T = unknown>(
+  url: string,
+  method: string,
+  params: unknown = [],
+  timeoutMs = 5000,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -24,8 +29,7 @@ export async function jsonRpc<T = unknown>(url: string, method: string, params: 
     throw new JsonRpcError(url, method, (err as Error).message);
   }
   const body = (await response.json().catch(() => undefined)) as
-    | { result?: T; error?: { code: number; message: string } }
-    | undefined;
+    { result?: T; error?: { code: number; message: string } } | undefined;
   if (!body) throw new JsonRpcError(url, method, `HTTP ${response.status} without a JSON body`);
   if (body.error) throw new JsonRpcError(url, method, `${body.error.code} ${body.error.message}`);
   return body.result as T;
@@ -52,7 +56,9 @@ export async function waitFor<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not ready after ${opts.timeoutMs} ms (${(lastError as Error)?.message ?? lastError})`);
+      throw new Error(
+        `${what}: not ready after ${opts.timeoutMs} ms (${(lastError as Error)?.message ?? lastError})`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }

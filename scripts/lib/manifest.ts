@@ -42,7 +42,9 @@ export function writeManifest(stateDir: string, manifest: Manifest): string {
 export function readManifest(stateDir = DEFAULT_STATE_DIR): Manifest {
   const file = manifestPath(stateDir);
   if (!fs.existsSync(file)) {
-    throw new Error(`${file} not found: start the local network first with \`npm start\` (in another terminal)`);
+    throw new Error(
+      `${file} not found: start the local network first with \`npm start\` (in another terminal)`,
+    );
   }
   return JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
 }
@@ -51,7 +53,9 @@ export function readManifest(stateDir = DEFAULT_STATE_DIR): Manifest {
 export function chainByName(manifest: Manifest, name: string): ManifestChain {
   const chain = manifest.chains.find((c) => c.name === name);
   if (!chain) {
-    throw new Error(`unknown chain "${name}": the manifest has ${manifest.chains.map((c) => c.name).join(", ")}`);
+    throw new Error(
+      `unknown chain "${name}": the manifest has ${manifest.chains.map((c) => c.name).join(", ")}`,
+    );
   }
   return chain;
 }

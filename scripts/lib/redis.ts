@@ -28,7 +28,9 @@ export function pingRedis(url: string, timeoutMs = 2000): Promise<void> {
       socket.destroy();
       reject(new Error(why));
     };
-    socket.setTimeout(timeoutMs, () => fail(`no answer from Redis at ${host}:${port} within ${timeoutMs} ms`));
+    socket.setTimeout(timeoutMs, () =>
+      fail(`no answer from Redis at ${host}:${port} within ${timeoutMs} ms`),
+    );
     socket.on("error", (err) => fail(`cannot reach Redis at ${host}:${port}: ${err.message}`));
     socket.on("connect", () => socket.write("PING\r\n"));
     socket.on("data", (chunk) => {

@@ -51,7 +51,12 @@ export async function collectStatus(manifest: Manifest): Promise<StatusSnapshot>
       snapshot.hubError = short(err);
     }
   };
-  const chainPart = async (name: string, rpc: string, chainId: number, oracleAddress?: string): Promise<void> => {
+  const chainPart = async (
+    name: string,
+    rpc: string,
+    chainId: number,
+    oracleAddress?: string,
+  ): Promise<void> => {
     const status: ChainStatus = { topics: new Map() };
     snapshot.chains.set(name, status);
     try {
@@ -65,7 +70,10 @@ export async function collectStatus(manifest: Manifest): Promise<StatusSnapshot>
       status.error = short(err);
     }
   };
-  await Promise.all([hubPart(), ...manifest.chains.map((c) => chainPart(c.name, c.rpc, c.chainId, c.contracts.oracle))]);
+  await Promise.all([
+    hubPart(),
+    ...manifest.chains.map((c) => chainPart(c.name, c.rpc, c.chainId, c.contracts.oracle)),
+  ]);
   return snapshot;
 }
 
@@ -103,7 +111,12 @@ export function renderStatus(manifest: Manifest, s: StatusSnapshot, maxRows = 20
   for (const c of manifest.chains) {
     header.push(pad(`${c.name} (${c.chainId})`, colW));
     const cs = s.chains.get(c.name);
-    blocks.push(pad(cs?.error ? `! ${cs.error}` : `block ${cs?.block ?? "?"}${c.contracts.oracle ? "" : ", no oracle"}`, colW));
+    blocks.push(
+      pad(
+        cs?.error ? `! ${cs.error}` : `block ${cs?.block ?? "?"}${c.contracts.oracle ? "" : ", no oracle"}`,
+        colW,
+      ),
+    );
   }
   lines.push(header.join(" | "));
   lines.push(blocks.join(" | "));

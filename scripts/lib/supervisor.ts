@@ -126,7 +126,10 @@ export class Supervisor {
 function tailFile(file: string, lines: number): string {
   try {
     const text = fs.readFileSync(file, "utf8");
-    return text.split("\n").slice(-lines - 1).join("\n");
+    return text
+      .split("\n")
+      .slice(-lines - 1)
+      .join("\n");
   } catch {
     return "";
   }
