@@ -10,6 +10,8 @@ import { Manifest, ManifestChain, writeManifest } from "../lib/manifest";
 import { assertPortsFree } from "../lib/ports";
 import { pingRedis, redisHelp } from "../lib/redis";
 import { hardhatCli, SupervisedChild, Supervisor } from "../lib/supervisor";
+import { HubDevnet } from "../../devnet/hub/node";
+import { startHub } from "./hub";
 import { NetworkOptions } from "./options";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -26,6 +28,7 @@ export interface LocalNetwork {
   manifest: Manifest;
   manifestFile: string;
   supervisor: Supervisor;
+  hub: HubDevnet;
   stateDir: string;
   timings: PhaseTiming[];
   /** Stops every child and the in-process hub; safe to call twice. */
@@ -82,10 +85,20 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       throw new UserFacingError(err.message);
     });
 
-    const chains = await phase("chains ready", () => startChains(opts, supervisor));
+    // The chains (child processes) and the hub (in this process) start at the same time.
+    const [chains, hub] = await Promise.all([
+      phase("chains ready", () => startChains(opts, supervisor)),
+      phase("hub ready", () => startHub(opts.hub.port, opts.hub.topics, opts.hub.blockTimeMs)),
+    ]);
+    stopFns.push(() => hub.stop());
 
     const manifest: Manifest = {
-      hub: { rpc: "", chainId: "", blockTimeMs: opts.hub.blockTimeMs, topics: [] },
+      hub: {
+        rpc: hub.rpcUrl,
+        chainId: hub.chainId,
+        blockTimeMs: opts.hub.blockTimeMs,
+        topics: hub.config.topics.map((t) => t.id),
+      },
       chains,
       redis: opts.redisUrl,
       metrics: `http://127.0.0.1:${opts.metricsPort}/metrics`,
@@ -95,7 +108,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     const manifestFile = writeManifest(stateDir, manifest);
     timings.push({ phase: "total", ms: Date.now() - t0 });
     started = true;
-    return { manifest, manifestFile, supervisor, stateDir, timings, stop };
+    return { manifest, manifestFile, supervisor, hub, stateDir, timings, stop };
   } catch (err) {
     await stop();
     throw err;
