@@ -1,5 +1,5 @@
-/**
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON-RPC payloads are inspected loosely in assertions */
+/**
  * The hub devnet driven only over its RPC with real @cosmjs clients: CometBFT methods, emissions
  * queries (decoded with lib/allora-proto, compared with a replay of the synthesis engine), events in
  * block_results / block_search and over websocket subscriptions, the fault hook and JSON-RPC errors.
