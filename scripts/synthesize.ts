@@ -39,7 +39,9 @@ interface Options {
 function paramsFrom(o: Options): TopicParams {
   const d = defaultTopicParams();
   if (!LOSS_METHODS.includes(o.loss as LossMethod)) {
-    throw new SynthesisInputError(`--loss: ${JSON.stringify(o.loss)} is not supported; use one of ${LOSS_METHODS.join(", ")}`);
+    throw new SynthesisInputError(
+      `--loss: ${JSON.stringify(o.loss)} is not supported; use one of ${LOSS_METHODS.join(", ")}`,
+    );
   }
   return validateParams({
     ...d,
@@ -49,7 +51,9 @@ function paramsFrom(o: Options): TopicParams {
     epsilon: parseDec(o.epsilon, "--epsilon"),
     lossMethod: o.loss as LossMethod,
     allowNegative: o.allowNegative,
-    ...(o.initialRegret !== undefined ? { initialRegret: parseDec(o.initialRegret, "--initial-regret") } : {}),
+    ...(o.initialRegret !== undefined
+      ? { initialRegret: parseDec(o.initialRegret, "--initial-regret") }
+      : {}),
   });
 }
 
@@ -63,7 +67,11 @@ async function main(): Promise<number> {
     .option("--alpha-regret <alpha>", "EMA rate of the regrets, in (0, 1]", "0.1")
     .option("--epsilon <eps>", "added to the regrets' standard deviation", "0.0001")
     .option("--loss <method>", `loss function: ${LOSS_METHODS.join(", ")}`, "mse")
-    .option("--allow-negative", "the topic allows negative values: losses (and forecasts) are raw, not log10", false)
+    .option(
+      "--allow-negative",
+      "the topic allows negative values: losses (and forecasts) are raw, not log10",
+      false,
+    )
     .option("--initial-regret <r>", "the topic's configured initial regret for newcomers")
     .option("--no-variants", "skip the one-out / one-in values (faster; network and naive are unchanged)")
     .option("--save-state <file>", "write the final regrets as JSON")
@@ -112,7 +120,8 @@ async function main(): Promise<number> {
     return 1;
   }
   process.stdout.write(JSON.stringify(replay.summary()) + "\n");
-  if (opts.saveState) writeFileSync(opts.saveState, JSON.stringify(regretStateToJSON(replay.regrets), null, 2) + "\n");
+  if (opts.saveState)
+    writeFileSync(opts.saveState, JSON.stringify(regretStateToJSON(replay.regrets), null, 2) + "\n");
   return 0;
 }
 
