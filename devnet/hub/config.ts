@@ -1,0 +1,190 @@
+/**
+ * The hub devnet's configuration: chain parameters, genesis accounts and balances, topics and their
+ * simulated participants. One JSON or YAML file (devnet/hub.config.json is the default), validated at
+ * start; every problem is reported with the field path and how to fix it.
+ *
+ * DEVNET ONLY: the mnemonics in the default config are PUBLIC TEST KEYS. Never use them for real funds.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+
+const decString = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string such as "0.75"');
+const intString = z.string().regex(/^\d+$/, 'must be a non-negative integer string such as "1000000"');
+const posInt = z.number().int().positive();
+
+const infererSchema = z.object({
+  /** standard deviation of the inferer's error around the ground truth */
+  noise: z.number().nonnegative(),
+  /** systematic error added to each inference */
+  bias: z.number().default(0),
+});
+const forecasterSchema = z.object({
+  /** standard deviation of the error of its forecasted log10 losses */
+  noise: z.number().nonnegative().default(0.1),
+});
+const reputerSchema = z.object({
+  stake: intString.default("1000000000000000000000"),
+  /** relative noise of the reputer's ground truth reading */
+  noise: z.number().nonnegative().default(0),
+});
+
+/** A count generates participants of graded quality; a list gives them explicitly. */
+const participants = <T extends z.ZodTypeAny>(item: T) => z.union([z.number().int().nonnegative(), z.array(item)]);
+
+const topicSchema = z.object({
+  id: posInt,
+  metadata: z.string().default(""),
+  creator: z.string().optional(),
+  lossMethod: z.enum(["mse", "mae", "se", "ae"]).default("mse"),
+  /** epoch length in blocks; the epoch nonce is the block height at which it closed */
+  epochLength: posInt.default(1),
+  groundTruthLag: z.number().int().nonnegative().optional(),
+  workerSubmissionWindow: z.number().int().nonnegative().optional(),
+  pNorm: decString.default("3"),
+  cNorm: decString.default("0.75"),
+  alphaRegret: decString.default("0.1"),
+  epsilon: decString.default("0.0001"),
+  initialRegret: decString.default("0"),
+  allowNegative: z.boolean().default(false),
+  meritSortitionAlpha: decString.default("0.1"),
+  activeInfererQuantile: decString.default("0.25"),
+  activeForecasterQuantile: decString.default("0.25"),
+  activeReputerQuantile: decString.default("0.25"),
+  weight: decString.default("1"),
+  effectiveRevenue: intString.default("0"),
+  groundTruth: z
+    .object({
+      kind: z.literal("random-walk").default("random-walk"),
+      start: z.number().default(100),
+      volatility: z.number().nonnegative().default(1),
+      seed: z.number().int().optional(),
+    })
+    .default({ kind: "random-walk", start: 100, volatility: 1 }),
+  inferers: participants(infererSchema).default(3),
+  forecasters: participants(forecasterSchema).default(2),
+  reputers: participants(reputerSchema).default(2),
+});
+
+const accountSchema = z
+  .object({
+    name: z.string().min(1),
+    /** DEVNET ONLY public test mnemonic; the address is derived (m/44'/118'/0'/0/0) */
+    mnemonic: z.string().optional(),
+    address: z.string().optional(),
+    /** a legacy amino threshold multisig of other named accounts (which need mnemonics) */
+    multisig: z.object({ threshold: posInt, members: z.array(z.string()).min(1) }).optional(),
+    balance: intString.default("0"),
+  })
+  .refine((a) => [a.mnemonic, a.address, a.multisig].filter((x) => x !== undefined).length === 1, {
+    message: "give exactly one of mnemonic, address or multisig",
+  });
+
+export const configSchema = z.object({
+  chainId: z.string().min(1).default("allora-devnet-1"),
+  bech32Prefix: z.string().min(1).default("allo"),
+  denom: z.string().min(1).default("uallo"),
+  /** block interval in milliseconds */
+  blockTimeMs: posInt.default(1000),
+  /** minimum gas price in denom per gas unit, checked in CheckTx like a validator's min-gas-prices */
+  minGasPrice: decString.default("10"),
+  /** blocks whose results stay queryable (block, block_results, tx) */
+  blockRetention: posInt.default(10000),
+  /** network bundles kept per topic for GetNetworkInferencesAtBlock */
+  bundleHistory: posInt.default(1000),
+  maxTxsPerBlock: posInt.default(1000),
+  accounts: z.array(accountSchema).default([]),
+  topics: z.array(topicSchema).min(1),
+});
+
+export type HubConfig = z.output<typeof configSchema>;
+export type HubConfigInput = z.input<typeof configSchema>;
+export type TopicConfig = HubConfig["topics"][number];
+export type AccountConfig = HubConfig["accounts"][number];
+
+/** A config problem, with every issue listed as "path: problem (fix)". */
+export class ConfigError extends Error {
+  constructor(source: string, issues: string[]) {
+    super(`invalid hub devnet config ${source}:\n  - ${issues.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function hint(pathStr: string): string {
+  if (pathStr.endsWith("id")) return " (fix: give each topic a unique positive integer id)";
+  if (/balance|stake|effectiveRevenue/.test(pathStr)) return ' (fix: write the amount as a string of digits, e.g. "1000000")';
+  if (/Norm|alpha|epsilon|Regret|Quantile|weight|minGasPrice/i.test(pathStr))
+    return ' (fix: write the decimal as a string, e.g. "0.75")';
+  return "";
+}
+
+/** Validates a config object; throws ConfigError naming each bad field. */
+export function parseConfig(input: unknown, source = "(object)"): HubConfig {
+  const r = configSchema.safeParse(input);
+  if (!r.success) {
+    throw new ConfigError(
+      source,
+      r.error.issues.map((i) => {
+        const p = i.path.map(String).join(".") || "(root)";
+        return `${p}: ${i.message}${hint(p)}`;
+      }),
+    );
+  }
+  const cfg = r.data;
+  const issues: string[] = [];
+  const ids = new Set<number>();
+  cfg.topics.forEach((t, i) => {
+    if (ids.has(t.id)) issues.push(`topics.${i}.id: duplicate topic id ${t.id} (fix: topic ids must be unique)`);
+    ids.add(t.id);
+    const p = Number(t.pNorm);
+    if (p < 2.5 || p > 4.5) issues.push(`topics.${i}.pNorm: ${t.pNorm} is outside [2.5, 4.5] (fix: use e.g. "3")`);
+    const a = Number(t.alphaRegret);
+    if (!(a > 0 && a <= 1)) issues.push(`topics.${i}.alphaRegret: ${t.alphaRegret} must be in (0, 1] (fix: e.g. "0.1")`);
+    if (!(Number(t.epsilon) > 0)) issues.push(`topics.${i}.epsilon: must be > 0 (fix: e.g. "0.0001")`);
+    const nInf = typeof t.inferers === "number" ? t.inferers : t.inferers.length;
+    if (nInf < 1) issues.push(`topics.${i}.inferers: a topic needs at least one inferer`);
+    const nRep = typeof t.reputers === "number" ? t.reputers : t.reputers.length;
+    if (nRep < 1) issues.push(`topics.${i}.reputers: a topic needs at least one reputer`);
+  });
+  const names = new Set<string>();
+  cfg.accounts.forEach((a, i) => {
+    if (names.has(a.name)) issues.push(`accounts.${i}.name: duplicate account name ${a.name}`);
+    names.add(a.name);
+  });
+  cfg.accounts.forEach((a, i) => {
+    if (!a.multisig) return;
+    for (const m of a.multisig.members) {
+      const member = cfg.accounts.find((x) => x.name === m);
+      if (!member) issues.push(`accounts.${i}.multisig.members: unknown account ${m} (fix: name an account defined in accounts)`);
+      else if (!member.mnemonic)
+        issues.push(`accounts.${i}.multisig.members: ${m} has no mnemonic (fix: multisig members need a mnemonic to derive their public key)`);
+    }
+    if (a.multisig.threshold > a.multisig.members.length)
+      issues.push(`accounts.${i}.multisig.threshold: ${a.multisig.threshold} exceeds the ${a.multisig.members.length} members`);
+  });
+  if (issues.length) throw new ConfigError(source, issues);
+  return cfg;
+}
+
+/** Loads and validates a JSON or YAML config file. */
+export function loadConfigFile(file: string): HubConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError(file, [`cannot read the file: ${(e as Error).message} (fix: pass --config with an existing path)`]);
+  }
+  let data: unknown;
+  try {
+    data = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(file, [`not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(e as Error).message}`]);
+  }
+  return parseConfig(data, file);
+}
+
+/** The default config file shipped with the repository. */
+export const DEFAULT_CONFIG_PATH = path.resolve(__dirname, "..", "hub.config.json");

@@ -1,0 +1,198 @@
+/**
+ * The relayer's configuration schema (zod). One YAML file, `${ENV}` placeholders and RELAYER_* environment
+ * overrides applied before validation (see load.ts). Every field's error message says what to write instead.
+ *
+ * Keys never appear in the file: a key is named by the environment variable that holds it, or by an
+ * encrypted JSON keystore plus the environment variable that holds its password.
+ */
+import { z } from "zod";
+
+const ethAddress = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address, e.g. 0x5FbDB2315678afecb367f032d93F642f64180aa3");
+
+const url = z
+  .string()
+  .regex(/^(https?|wss?):\/\/\S+$/, "must be an http(s):// or ws(s):// URL, e.g. http://127.0.0.1:8545");
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name such as RELAYER_SUBMITTER_KEY");
+
+/** Where a private key comes from. The value itself is never in the config and never logged. */
+export const keySourceSchema = z.union(
+  [
+    z.object({ env: envName }).strict(),
+    z.object({ keystore: z.string().min(1, "give the path of an encrypted JSON keystore"), passwordEnv: envName }).strict(),
+  ],
+  {
+    error: 'a key is { env: "VAR_HOLDING_HEX_KEY" } or { keystore: "path/to/keystore.json", passwordEnv: "VAR_HOLDING_PASSWORD" }',
+  },
+);
+export type KeySource = z.infer<typeof keySourceSchema>;
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const gwei = z
+  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d{1,9})?$/)], {
+    error: 'must be an amount in gwei, a number or a decimal string such as "1.5"',
+  })
+  .transform((v) => String(v));
+
+export const updatePolicySchema = z
+  .object({
+    /** post when |new - onchain| / |onchain| >= deviationBps / 10,000; 0 posts every new inference */
+    deviationBps: nonNegativeInt.max(1_000_000, "deviationBps is basis points; 10000 = 100%"),
+    /** post when the on-chain value is older than this many seconds */
+    heartbeatSeconds: positiveInt,
+  })
+  .strict();
+export type UpdatePolicy = z.infer<typeof updatePolicySchema>;
+
+export const feeSchema = z
+  .object({
+    strategy: z.enum(["eip1559", "legacy"], { error: 'fees.strategy must be "eip1559" or "legacy"' }),
+    /** hard cap on maxFeePerGas (eip1559) or gasPrice (legacy), in gwei; a bump never exceeds it */
+    maxFeePerGasGwei: gwei,
+    /** cap on the priority fee (eip1559 only), in gwei */
+    maxPriorityFeePerGasGwei: gwei.optional(),
+    /** raise both fees by at least this percentage when replacing a stuck transaction (>= 12.5, the geth minimum is 10) */
+    bumpPercent: z.number().min(12.5, "bumpPercent must be at least 12.5 so nodes accept the replacement").default(12.5),
+    /** multiply the estimated gas by this factor */
+    gasLimitMultiplier: z.number().min(1).max(5).default(1.2),
+  })
+  .strict();
+export type FeeConfig = z.infer<typeof feeSchema>;
+
+export const chainSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "chain names are lower-case letters, digits and dashes, e.g. base"),
+    chainId: positiveInt,
+    /** tried in order; the next one is used when a call fails */
+    rpcUrls: z.array(url).min(1, "give at least one RPC URL"),
+    /** the AlloraOracle address; or give `deployments` instead */
+    oracle: ethAddress.optional(),
+    /** a deployments/<network>.json file written by scripts/deploy.ts; its contracts.AlloraOracle.address is used */
+    deployments: z.string().optional(),
+    /** blocks to wait on top of a transaction's block before counting it final */
+    confirmations: nonNegativeInt.default(1),
+    fees: feeSchema,
+    submitter: keySourceSchema,
+    /** a pending transaction is replaced with higher fees after this long */
+    replaceAfterMs: positiveInt.default(15_000),
+    /** give up waiting for one job's transaction (it is retried) after this long */
+    receiptTimeoutMs: positiveInt.default(120_000),
+    /** how often to poll for receipts, new blocks and logs */
+    pollIntervalMs: positiveInt.default(1_000),
+    /** most reports in one transaction; paid topics go first when there are more */
+    maxBatchSize: positiveInt.max(500).default(100),
+    /** alert (log error, metric) when the submitter balance falls below this, in ether units */
+    minBalance: z.string().regex(/^\d+(\.\d+)?$/, 'minBalance is a decimal in ether units, e.g. "0.05"').default("0.05"),
+  })
+  .strict()
+  .refine((c) => c.oracle !== undefined || c.deployments !== undefined, {
+    message: "give either oracle: <address> or deployments: <path to deployments/<network>.json>",
+    path: ["oracle"],
+  });
+export type ChainConfig = z.infer<typeof chainSchema>;
+
+export const hubSchema = z
+  .object({
+    /** CometBFT RPC URLs of hub nodes, tried in order */
+    rpcUrls: z.array(url).min(1, "give at least one hub RPC URL, e.g. http://127.0.0.1:26657"),
+    chainId: z.string().min(1, "give the hub chain id, e.g. allora-testnet-1"),
+    /** the topic ids to relay */
+    topics: z.array(positiveInt).min(1, "list at least one topic id").refine((t) => new Set(t).size === t.length, {
+      message: "topic ids must be unique",
+    }),
+    /** subscribe to new blocks over the websocket; polling is the fallback either way */
+    websocket: z.boolean().default(true),
+    pollIntervalMs: positiveInt.default(1_000),
+    /** after a restart, scan at most this many missed blocks; older gaps resume from the latest inferences */
+    maxBackfillBlocks: positiveInt.default(2_000),
+  })
+  .strict();
+
+const policyOverrideSchema = z
+  .object({
+    chain: z.string().optional(),
+    topic: positiveInt.optional(),
+    deviationBps: nonNegativeInt.optional(),
+    heartbeatSeconds: positiveInt.optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** names this instance in logs and metrics */
+    instance: z.string().default("relayer"),
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379"),
+        /** every key and queue of this relayer is under this prefix; two relayer deployments need two prefixes */
+        prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only").default("allora-relayer"),
+      })
+      .strict(),
+    hub: hubSchema,
+    chains: z
+      .array(chainSchema)
+      .min(1, "configure at least one EVM chain")
+      .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, { message: "chain names must be unique" }),
+    policy: z
+      .object({
+        default: updatePolicySchema,
+        overrides: z.array(policyOverrideSchema).default([]),
+      })
+      .strict(),
+    /** the attester keys this instance signs with (may be empty: a submit-only instance) */
+    attesters: z.array(keySourceSchema).default([]),
+    /** how long a submitter waits for the attesters' signatures to reach the threshold */
+    signatureWaitMs: positiveInt.default(10_000),
+    http: z
+      .object({
+        host: z.string().default("127.0.0.1"),
+        /** /metrics, /healthz, /status, /queues (bull-board when installed); 0 picks a free port */
+        port: nonNegativeInt.max(65535).default(9464),
+      })
+      .strict()
+      .default({ host: "127.0.0.1", port: 9464 }),
+    health: z
+      .object({
+        /** /healthz turns unhealthy when a value is older than its heartbeat plus this */
+        graceSeconds: nonNegativeInt.default(60),
+      })
+      .strict()
+      .default({ graceSeconds: 60 }),
+    log: z
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") })
+      .strict()
+      .default({ level: "info" }),
+    queue: z
+      .object({
+        attempts: positiveInt.default(8),
+        backoffMs: positiveInt.default(1_000),
+        /** completed jobs are kept this long so a re-added (topic, nonce, chain) is recognised and dropped */
+        keepCompletedSeconds: positiveInt.default(7 * 24 * 3600),
+        keepFailedSeconds: positiveInt.default(30 * 24 * 3600),
+        /** a job whose worker died is retried after this long */
+        lockDurationMs: positiveInt.default(10_000),
+      })
+      .strict()
+      .default({ attempts: 8, backoffMs: 1_000, keepCompletedSeconds: 604800, keepFailedSeconds: 2592000, lockDurationMs: 10_000 }),
+  })
+  .strict();
+
+export type RelayerConfigInput = z.input<typeof configSchema>;
+export type RelayerConfig = z.infer<typeof configSchema>;
+
+/** The update policy for one chain and topic: the last matching override wins, field by field. */
+export function policyFor(config: RelayerConfig, chain: string, topic: number): UpdatePolicy {
+  const p: UpdatePolicy = { ...config.policy.default };
+  for (const o of config.policy.overrides) {
+    if ((o.chain === undefined || o.chain === chain) && (o.topic === undefined || o.topic === topic)) {
+      if (o.deviationBps !== undefined) p.deviationBps = o.deviationBps;
+      if (o.heartbeatSeconds !== undefined) p.heartbeatSeconds = o.heartbeatSeconds;
+    }
+  }
+  return p;
+}

@@ -1,0 +1,160 @@
+/**
+ * Starts the whole local network and returns a handle to stop it: Redis check, three Hardhat chains,
+ * the hub devnet, the contracts, the relayer, and .devnet/manifest.json. Used by `npm start`, the e2e
+ * test and the relay benchmark, so all three run exactly the same network.
+ */
+import path from "node:path";
+import { ethers } from "ethers";
+import { jsonRpc, waitFor } from "../lib/json-rpc";
+import { Manifest, ManifestChain, writeManifest } from "../lib/manifest";
+import { assertPortsFree } from "../lib/ports";
+import { pingRedis, redisHelp } from "../lib/redis";
+import { hardhatCli, SupervisedChild, Supervisor } from "../lib/supervisor";
+import { HubDevnet } from "../../devnet/hub/node";
+import { startHub } from "./hub";
+import { NetworkOptions } from "./options";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** A failure the user can fix; `npm start` prints only its message and exits non-zero. */
+export class UserFacingError extends Error {}
+
+export interface PhaseTiming {
+  phase: string;
+  ms: number;
+}
+
+export interface LocalNetwork {
+  manifest: Manifest;
+  manifestFile: string;
+  supervisor: Supervisor;
+  hub: HubDevnet;
+  stateDir: string;
+  timings: PhaseTiming[];
+  /** Stops every child and the in-process hub; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface StartHooks {
+  /** Progress lines ("chains ready in 3.1 s"). */
+  log?: (line: string) => void;
+  /** Called when a child exits unexpectedly after start (the caller decides to stop everything). */
+  onChildDeath?: (child: SupervisedChild, reason: string) => void;
+}
+
+/** Starts the network described by `opts`. On failure, stops what was started and rethrows. */
+export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks = {}): Promise<LocalNetwork> {
+  const log = hooks.log ?? (() => {});
+  const stateDir = path.resolve(REPO_ROOT, opts.stateDir);
+  const timings: PhaseTiming[] = [];
+  const t0 = Date.now();
+  const phase = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const start = Date.now();
+    const result = await run();
+    const ms = Date.now() - start;
+    timings.push({ phase: name, ms });
+    log(`${name}: ${(ms / 1000).toFixed(1)} s`);
+    return result;
+  };
+
+  let started = false;
+  const supervisor = new Supervisor(path.join(stateDir, "logs"), (child, reason) => {
+    if (started) hooks.onChildDeath?.(child, reason);
+  });
+  const stopFns: (() => Promise<void>)[] = [];
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await supervisor.stopAll();
+    for (const fn of stopFns.reverse()) await fn().catch(() => {});
+  };
+
+  try {
+    await phase("redis check", async () => {
+      try {
+        await pingRedis(opts.redisUrl);
+      } catch (err) {
+        throw new UserFacingError(redisHelp(opts.redisUrl, (err as Error).message));
+      }
+    });
+    await assertPortsFree([
+      ...opts.chains.map((c) => ({ port: c.port, what: `${c.name} chain`, flag: "--chain-ports" })),
+      { port: opts.hub.port, what: "hub devnet", flag: "--hub-port" },
+    ]).catch((err: Error) => {
+      throw new UserFacingError(err.message);
+    });
+
+    // The chains (child processes) and the hub (in this process) start at the same time.
+    const [chains, hub] = await Promise.all([
+      phase("chains ready", () => startChains(opts, supervisor)),
+      phase("hub ready", () => startHub(opts.hub.port, opts.hub.topics, opts.hub.blockTimeMs)),
+    ]);
+    stopFns.push(() => hub.stop());
+
+    const manifest: Manifest = {
+      hub: {
+        rpc: hub.rpcUrl,
+        chainId: hub.chainId,
+        blockTimeMs: opts.hub.blockTimeMs,
+        topics: hub.config.topics.map((t) => t.id),
+      },
+      chains,
+      redis: opts.redisUrl,
+      metrics: `http://127.0.0.1:${opts.metricsPort}/metrics`,
+      namespace: opts.namespace,
+      startedAt: new Date(t0).toISOString(),
+    };
+    const manifestFile = writeManifest(stateDir, manifest);
+    timings.push({ phase: "total", ms: Date.now() - t0 });
+    started = true;
+    return { manifest, manifestFile, supervisor, hub, stateDir, timings, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Starts one `hardhat node` per chain, in parallel, and waits until each answers eth_chainId. */
+async function startChains(opts: NetworkOptions, supervisor: Supervisor): Promise<ManifestChain[]> {
+  return Promise.all(
+    opts.chains.map(async (c) => {
+      const child = supervisor.start({
+        name: `chain-${c.name}`,
+        command: process.execPath,
+        args: [hardhatCli(), "node", "--port", String(c.port), "--hostname", "127.0.0.1"],
+        cwd: REPO_ROOT,
+        env: {
+          HARDHAT_CHAIN_ID: String(c.chainId),
+          HARDHAT_BLOCK_TIME_MS: String(c.blockTimeMs),
+          // ts-node is how hardhat loads hardhat.config.ts; skip type checking to start faster.
+          TS_NODE_TRANSPILE_ONLY: "true",
+        },
+      });
+      const rpc = `http://127.0.0.1:${c.port}`;
+      const chainIdHex = await waitFor(
+        `${c.name} chain (${rpc})`,
+        () => jsonRpc<string>(rpc, "eth_chainId", [], 1000),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+          isAlive: () => {
+            const r = child.exitReason();
+            return r && `hardhat node ${r}; log ${child.logFile}:\n${child.tail(15)}`;
+          },
+        },
+      );
+      if (Number(chainIdHex) !== c.chainId) {
+        throw new Error(`${c.name} chain answers chain id ${Number(chainIdHex)}, expected ${c.chainId}`);
+      }
+      return { name: c.name, rpc, chainId: c.chainId, blockTimeMs: c.blockTimeMs, contracts: {} };
+    }),
+  );
+}
+
+/** An ethers provider for a local chain that polls fast (local chains make blocks every second). */
+export function localProvider(rpc: string, chainId: number): ethers.JsonRpcProvider {
+  const provider = new ethers.JsonRpcProvider(rpc, chainId, { staticNetwork: true, batchMaxCount: 1 });
+  provider.pollingInterval = 250;
+  return provider;
+}

@@ -1,0 +1,124 @@
+/**
+ * Options of the local network: which chains on which ports with which block times, the hub, Redis,
+ * the relayer. Defaults match hardhat.config.ts (ethereumLocal/bnbLocal/baseLocal); every value can be
+ * changed by a flag of `npm start` or an environment variable (flags win).
+ */
+export interface ChainOptions {
+  name: string;
+  port: number;
+  chainId: number;
+  /** 0 = a block per transaction (automine). */
+  blockTimeMs: number;
+}
+
+export interface NetworkOptions {
+  chains: ChainOptions[];
+  hub: { port: number; blockTimeMs: number; topics: number };
+  redisUrl: string;
+  metricsPort: number;
+  /** Directory for the manifest, generated configs and logs (relative to the repo root or absolute). */
+  stateDir: string;
+  /** Redis key prefix / queue namespace of this run, so runs never share relayer state. */
+  namespace: string;
+  /** Whether to start the relayer (the e2e test starts its own). */
+  relayer: boolean;
+}
+
+/** The three local chains: names, default ports and chain ids (see hardhat.config.ts). */
+export const LOCAL_CHAINS: readonly Omit<ChainOptions, "blockTimeMs">[] = [
+  { name: "ethereum", port: 8545, chainId: 31337 },
+  { name: "bnb", port: 8546, chainId: 31338 },
+  { name: "base", port: 8547, chainId: 31339 },
+];
+
+export const DEFAULT_BLOCK_TIME_MS = 1000;
+export const DEFAULT_HUB_BLOCK_TIME_MS = 1000;
+export const DEFAULT_HUB_PORT = 26657;
+export const DEFAULT_METRICS_PORT = 9464;
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
+function envInt(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${raw} is not a non-negative integer`);
+  return n;
+}
+
+/** Parses "1000" (all chains) or "ethereum=2000,bnb=1000" (per chain) into per-chain block times. */
+export function parseBlockTimes(spec: string, names: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const bad = (why: string): Error =>
+    new Error(`--block-time "${spec}": ${why} (use e.g. 1000, 0 for automine, or ethereum=2000,bnb=1000)`);
+  if (/^\d+$/.test(spec.trim())) {
+    for (const n of names) out[n] = Number(spec);
+    return out;
+  }
+  for (const part of spec.split(",")) {
+    const [name, value] = part.split("=").map((s) => s.trim());
+    if (!names.includes(name)) throw bad(`unknown chain "${name}", known: ${names.join(", ")}`);
+    if (!/^\d+$/.test(value ?? "")) throw bad(`"${value}" is not a number of milliseconds`);
+    out[name] = Number(value);
+  }
+  return out;
+}
+
+/** Parses "8545,8546,8547" into one port per local chain. */
+export function parsePorts(spec: string, count: number): number[] {
+  const ports = spec.split(",").map((s) => Number(s.trim()));
+  if (ports.length !== count || ports.some((p) => !Number.isInteger(p) || p <= 0 || p > 65535)) {
+    throw new Error(`--chain-ports "${spec}": give ${count} ports separated by commas, e.g. 8545,8546,8547`);
+  }
+  return ports;
+}
+
+export interface CliFlags {
+  chainPorts?: string;
+  blockTime?: string;
+  hubPort?: string;
+  hubBlockTime?: string;
+  topics?: string;
+  redis?: string;
+  metricsPort?: string;
+  stateDir?: string;
+  relayer?: boolean;
+}
+
+function flagInt(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} "${raw}" is not a non-negative integer`);
+  return n;
+}
+
+/** Options from flags, then environment, then defaults. */
+export function resolveOptions(flags: CliFlags = {}): NetworkOptions {
+  const names = LOCAL_CHAINS.map((c) => c.name);
+  const envPorts = LOCAL_CHAINS.map((c) => envInt(`DEVNET_${c.name.toUpperCase()}_PORT`) ?? c.port);
+  const ports = flags.chainPorts ? parsePorts(flags.chainPorts, LOCAL_CHAINS.length) : envPorts;
+  const allBlockTime = envInt("DEVNET_BLOCK_TIME_MS") ?? DEFAULT_BLOCK_TIME_MS;
+  const blockTimes: Record<string, number> = {};
+  for (const c of LOCAL_CHAINS) {
+    blockTimes[c.name] = envInt(`DEVNET_${c.name.toUpperCase()}_BLOCK_TIME_MS`) ?? allBlockTime;
+  }
+  if (flags.blockTime) Object.assign(blockTimes, parseBlockTimes(flags.blockTime, names));
+  const topics = flagInt("topics", flags.topics) ?? envInt("DEVNET_TOPICS") ?? 2;
+  if (topics < 1) throw new Error(`--topics must be at least 1`);
+  return {
+    chains: LOCAL_CHAINS.map((c, i) => ({ ...c, port: ports[i], blockTimeMs: blockTimes[c.name] })),
+    hub: {
+      port: flagInt("hub-port", flags.hubPort) ?? envInt("DEVNET_HUB_PORT") ?? DEFAULT_HUB_PORT,
+      blockTimeMs:
+        flagInt("hub-block-time", flags.hubBlockTime) ??
+        envInt("DEVNET_HUB_BLOCK_TIME_MS") ??
+        DEFAULT_HUB_BLOCK_TIME_MS,
+      topics,
+    },
+    redisUrl: flags.redis ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL,
+    metricsPort:
+      flagInt("metrics-port", flags.metricsPort) ?? envInt("DEVNET_METRICS_PORT") ?? DEFAULT_METRICS_PORT,
+    stateDir: flags.stateDir ?? process.env.DEVNET_STATE_DIR ?? ".devnet",
+    namespace: `devnet-${process.pid}-${Date.now().toString(36)}`,
+    relayer: flags.relayer ?? true,
+  };
+}

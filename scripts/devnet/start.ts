@@ -1,0 +1,96 @@
+/**
+ * `npm start`: the whole local network in one command. Starts it (see network.ts), prints where
+ * everything is, shows a live status table of topics x chains until Ctrl-C, then stops everything.
+ * If any child process dies, it says which one (with the end of its log) and stops the rest.
+ */
+import { Command } from "commander";
+import { collectStatus, renderStatus } from "../lib/status";
+import { LocalNetwork, startLocalNetwork, UserFacingError } from "./network";
+import { CliFlags, resolveOptions } from "./options";
+
+const program = new Command()
+  .name("npm start --")
+  .description("Start the local network: hub devnet, three EVM chains, contracts, relayer")
+  .option("--topics <n>", "number of hub topics (env DEVNET_TOPICS)", undefined)
+  .option("--block-time <ms|chain=ms,...>", "EVM block time in ms, 0 = automine (env DEVNET_BLOCK_TIME_MS)")
+  .option("--hub-block-time <ms>", "hub block time in ms (env DEVNET_HUB_BLOCK_TIME_MS)")
+  .option("--chain-ports <p1,p2,p3>", "ports of ethereum,bnb,base (env DEVNET_<CHAIN>_PORT)")
+  .option("--hub-port <port>", "hub devnet RPC port (env DEVNET_HUB_PORT)")
+  .option("--metrics-port <port>", "relayer metrics port (env DEVNET_METRICS_PORT)")
+  .option("--redis <url>", "Redis URL (env REDIS_URL)")
+  .option("--state-dir <dir>", "where the manifest, configs and logs go (env DEVNET_STATE_DIR)")
+  .option("--no-relayer", "start everything except the relayer")
+  .option("--once", "print the status table once after start and exit (for scripts and CI)")
+  .option("--interval <ms>", "status refresh interval", "1000");
+
+async function main(): Promise<void> {
+  program.parse();
+  const flags = program.opts<CliFlags & { once?: boolean; interval: string }>();
+  const opts = resolveOptions(flags);
+  const isTty = process.stdout.isTTY === true;
+  let network: LocalNetwork | undefined;
+  let shuttingDown = false;
+
+  const shutdown = async (why: string, code: number): Promise<never> => {
+    if (shuttingDown) return new Promise<never>(() => {});
+    shuttingDown = true;
+    console.log(`\n${why}: stopping everything...`);
+    const t = Date.now();
+    await network?.stop();
+    console.log(`stopped in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown("Ctrl-C", 0));
+  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+  process.on("SIGHUP", () => void shutdown("SIGHUP", 0));
+
+  console.log(`Starting the local network (state in ${opts.stateDir}/, logs in ${opts.stateDir}/logs/)`);
+  try {
+    network = await startLocalNetwork(opts, {
+      log: (line) => console.log(`  ${line}`),
+      onChildDeath: (child, reason) => {
+        console.error(`\n${child.name} ${reason}. Last lines of ${child.logFile}:\n${child.tail(15)}`);
+        void shutdown(`${child.name} died`, 1);
+      },
+    });
+  } catch (err) {
+    if (err instanceof UserFacingError) console.error(`\n${err.message}`);
+    else console.error(`\nstart failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  }
+  if (shuttingDown) return;
+
+  const { manifest } = network;
+  const total = network.timings.find((t) => t.phase === "total")?.ms ?? 0;
+  console.log(`\nReady in ${(total / 1000).toFixed(1)} s. Manifest: ${network.manifestFile}`);
+  console.log(`  hub       ${manifest.hub.rpc || "(not started)"}  chain id ${manifest.hub.chainId}`);
+  for (const c of manifest.chains) {
+    const contracts = Object.entries(c.contracts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join("  ");
+    console.log(`  ${c.name.padEnd(9)} ${c.rpc}  chain id ${c.chainId}  ${contracts}`);
+  }
+  console.log(`  redis     ${manifest.redis} (namespace ${manifest.namespace})`);
+  console.log(`  metrics   ${manifest.metrics}`);
+  console.log(isTty ? "\nCtrl-C stops everything.\n" : "");
+
+  const interval = Number(flags.interval);
+  let previousLines = 0;
+  for (;;) {
+    if (shuttingDown) return;
+    const snapshot = await collectStatus(manifest);
+    const lines = renderStatus(manifest, snapshot);
+    if (isTty) {
+      // Redraw in place: move up over the previous table and clear to the end of the screen.
+      if (previousLines > 0) process.stdout.write(`\x1b[${previousLines}A\x1b[J`);
+      process.stdout.write(lines.join("\n") + "\n");
+      previousLines = lines.length;
+    } else {
+      console.log(lines.join("\n"));
+    }
+    if (flags.once) return void shutdown("--once", 0);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+void main();

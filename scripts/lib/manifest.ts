@@ -1,0 +1,61 @@
+/**
+ * .devnet/manifest.json: where everything of the running local network is. Written by `npm start`
+ * (and by the e2e test and the benchmark into their own state directories); read by the user scripts.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+export interface ManifestChain {
+  name: string;
+  rpc: string;
+  chainId: number;
+  blockTimeMs: number;
+  /** Contract name (lower camel case: token, oracle, bridge) to address. */
+  contracts: Record<string, string>;
+}
+
+export interface Manifest {
+  hub: { rpc: string; chainId: string; blockTimeMs: number; topics: number[] };
+  chains: ManifestChain[];
+  redis: string;
+  /** The relayer's Prometheus endpoint, e.g. http://127.0.0.1:9464/metrics. */
+  metrics: string;
+  /** Key prefix / queue namespace of this run in Redis. */
+  namespace: string;
+  startedAt: string;
+}
+
+export const DEFAULT_STATE_DIR = ".devnet";
+
+export function manifestPath(stateDir: string): string {
+  return path.join(stateDir, "manifest.json");
+}
+
+export function writeManifest(stateDir: string, manifest: Manifest): string {
+  fs.mkdirSync(stateDir, { recursive: true });
+  const file = manifestPath(stateDir);
+  fs.writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n");
+  return file;
+}
+
+/** Reads the manifest, with an error that says how to get one when it is missing. */
+export function readManifest(stateDir = DEFAULT_STATE_DIR): Manifest {
+  const file = manifestPath(stateDir);
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `${file} not found: start the local network first with \`npm start\` (in another terminal)`,
+    );
+  }
+  return JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
+}
+
+/** The chain named `name`, with an error listing the known names. */
+export function chainByName(manifest: Manifest, name: string): ManifestChain {
+  const chain = manifest.chains.find((c) => c.name === name);
+  if (!chain) {
+    throw new Error(
+      `unknown chain "${name}": the manifest has ${manifest.chains.map((c) => c.name).join(", ")}`,
+    );
+  }
+  return chain;
+}

@@ -1,0 +1,54 @@
+/**
+ * Redis reachability check for the scripts: one PING over a plain socket, so that a missing Redis
+ * is reported with the command that starts it instead of a stack trace from a client library.
+ */
+import net from "node:net";
+
+/** Host and port of a `redis://host:port[/db]` URL. */
+export function parseRedisUrl(url: string): { host: string; port: number } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`Redis URL "${url}" is not a URL: use redis://127.0.0.1:6379`);
+  }
+  if (parsed.protocol !== "redis:") {
+    throw new Error(`Redis URL "${url}" must start with redis:// (e.g. redis://127.0.0.1:6379)`);
+  }
+  return { host: parsed.hostname || "127.0.0.1", port: Number(parsed.port || 6379) };
+}
+
+/** Resolves when Redis answers PING with PONG; rejects with the reason otherwise. */
+export function pingRedis(url: string, timeoutMs = 2000): Promise<void> {
+  const { host, port } = parseRedisUrl(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    let answer = "";
+    const fail = (why: string): void => {
+      socket.destroy();
+      reject(new Error(why));
+    };
+    socket.setTimeout(timeoutMs, () =>
+      fail(`no answer from Redis at ${host}:${port} within ${timeoutMs} ms`),
+    );
+    socket.on("error", (err) => fail(`cannot reach Redis at ${host}:${port}: ${err.message}`));
+    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("utf8");
+      if (!answer.includes("\r\n")) return;
+      socket.end();
+      if (answer.startsWith("+PONG")) resolve();
+      else fail(`Redis at ${host}:${port} answered PING with ${JSON.stringify(answer.trim())}`);
+    });
+  });
+}
+
+/** The message printed when Redis does not answer: what failed and how to start it. */
+export function redisHelp(url: string, reason: string): string {
+  return [
+    `Redis is required and did not answer (${reason}).`,
+    `Start a throwaway local Redis with:`,
+    `  redis-server --daemonize yes --save "" --appendonly no`,
+    `or point the devnet at another one with REDIS_URL=redis://host:port (currently ${url}).`,
+  ].join("\n");
+}

@@ -1,0 +1,144 @@
+import { expect } from "chai";
+import { ethers, network } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import fc from "fast-check";
+import type { TokenRateLimitHarness } from "../../../typechain-types";
+
+const UINT112_MAX = 2n ** 112n - 1n;
+
+/** The bucket as the reference model sees it. */
+interface ModelBucket {
+  capacity: bigint;
+  available: bigint;
+  updatedAt: bigint;
+}
+
+/** Reference model of RateLimit.availableNow: linear refill, rounded down, capped, full after a window. */
+function modelAvailable(b: ModelBucket, now: bigint, window: bigint): bigint {
+  const elapsed = now - b.updatedAt;
+  if (window === 0n || elapsed >= window) return b.capacity;
+  const refilled = b.available + (b.capacity * elapsed) / window;
+  return refilled > b.capacity ? b.capacity : refilled;
+}
+
+/** Reference model of tryConsume. */
+function modelConsume(b: ModelBucket, amount: bigint, now: bigint, window: bigint): { ok: boolean; next: ModelBucket } {
+  const available = modelAvailable(b, now, window);
+  if (amount > available) return { ok: false, next: b };
+  return { ok: true, next: { capacity: b.capacity, available: available - amount, updatedAt: now } };
+}
+
+/** Reference model of setCapacity: available moves by the change in capacity, floored at zero, capped. */
+function modelSetCapacity(b: ModelBucket, capacity: bigint, now: bigint, window: bigint): ModelBucket {
+  let available = modelAvailable(b, now, window);
+  if (capacity >= b.capacity) available += capacity - b.capacity;
+  else available = available > b.capacity - capacity ? available - (b.capacity - capacity) : 0n;
+  if (available > capacity) available = capacity;
+  return { capacity, available, updatedAt: now };
+}
+
+type Op =
+  | { kind: "consume"; dt: bigint; fraction: number; extra: bigint }
+  | { kind: "setCapacity"; dt: bigint; capacity: bigint }
+  | { kind: "probe"; dt: bigint };
+
+/** Capacities: small, token-sized (18 decimals) and near the uint112 ceiling. */
+const capacityArb = fc.oneof(
+  fc.bigInt({ min: 0n, max: 1_000n }),
+  fc.bigInt({ min: 0n, max: 10n ** 27n }),
+  fc.bigInt({ min: UINT112_MAX - 10n ** 6n, max: UINT112_MAX }),
+);
+
+/** Time steps: within a window, around its end and far beyond it (elapsed > window). */
+function opsArb(window: bigint) {
+  const dtArb = fc.oneof(
+    fc.bigInt({ min: 1n, max: 10n }),
+    fc.bigInt({ min: 1n, max: window > 0n ? window : 1n }),
+    fc.bigInt({ min: window > 1n ? window - 1n : 1n, max: window + 1n }),
+    fc.bigInt({ min: 1n, max: 10n * (window + 1n) }),
+  );
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({
+      kind: fc.constant("consume" as const),
+      dt: dtArb,
+      // The amount is a fraction of what the model says is available, plus a small overshoot so that
+      // "exactly available" and "one unit too many" are both hit.
+      fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+      extra: fc.bigInt({ min: -2n, max: 2n }),
+    }),
+    fc.record({ kind: fc.constant("setCapacity" as const), dt: dtArb, capacity: capacityArb }),
+    fc.record({ kind: fc.constant("probe" as const), dt: dtArb }),
+  );
+  return fc.array(op, { minLength: 1, maxLength: 8 });
+}
+
+async function readBucket(harness: TokenRateLimitHarness): Promise<ModelBucket> {
+  const [capacity, available, updatedAt] = await harness.bucket();
+  return { capacity, available, updatedAt };
+}
+
+describe("RateLimit (property: matches a BigInt reference model)", function () {
+  this.timeout(600_000);
+
+  for (const window of [86_400n, 7n, 1n, 0n]) {
+    it(`window ${window}s: tryConsume, setCapacity up and down, availableNow at any elapsed time`, async function () {
+      const harness = (await ethers.deployContract("TokenRateLimitHarness", [window])) as unknown as TokenRateLimitHarness;
+      await fc.assert(
+        fc.asyncProperty(capacityArb, opsArb(window), async (initialCapacity, ops) => {
+          const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+          try {
+            let now = BigInt(await time.latest()) + 1n;
+            await time.setNextBlockTimestamp(now);
+            await harness.setCapacity(initialCapacity);
+            let model: ModelBucket = { capacity: initialCapacity, available: initialCapacity, updatedAt: now };
+            expect(await readBucket(harness)).to.deep.equal(model);
+
+            for (const op of ops) {
+              now += op.dt;
+              await time.setNextBlockTimestamp(now);
+              if (op.kind === "consume") {
+                const expectedAvailable = modelAvailable(model, now, window);
+                const scaled = (expectedAvailable * BigInt(Math.floor(op.fraction * 1e6))) / 1_000_000n;
+                const amount = scaled + op.extra < 0n ? 0n : scaled + op.extra;
+                const { ok, next } = modelConsume(model, amount, now, window);
+                await expect(harness.consume(amount))
+                  .to.emit(harness, "Consumed")
+                  .withArgs(amount, ok, expectedAvailable);
+                model = next;
+              } else if (op.kind === "setCapacity") {
+                await harness.setCapacity(op.capacity);
+                model = modelSetCapacity(model, op.capacity, now, window);
+              } else {
+                await expect(harness.probe())
+                  .to.emit(harness, "Probed")
+                  .withArgs(modelAvailable(model, now, window));
+              }
+              const onChain = await readBucket(harness);
+              expect(onChain).to.deep.equal(model);
+              // Invariant, independent of the model: never more available than the capacity.
+              expect(onChain.available <= onChain.capacity).to.equal(true);
+            }
+          } finally {
+            await network.provider.send("evm_revert", [snapshot]);
+          }
+        }),
+        { numRuns: window === 86_400n ? 40 : 15 },
+      );
+    });
+  }
+
+  it("rejects a capacity above uint112 and leaves the bucket unchanged", async function () {
+    const harness = await ethers.deployContract("TokenRateLimitHarness", [86_400n]);
+    await harness.setCapacity(5n);
+    await fc.assert(
+      fc.asyncProperty(fc.bigInt({ min: UINT112_MAX + 1n, max: 2n ** 256n - 1n }), async (capacity) => {
+        await expect(harness.setCapacity(capacity))
+          .to.be.revertedWithCustomError(harness, "CapacityTooLarge")
+          .withArgs(capacity);
+      }),
+      { numRuns: 10 },
+    );
+    const [capacity] = await harness.bucket();
+    expect(capacity).to.equal(5n);
+  });
+});
