@@ -26,7 +26,7 @@ const suite: GasSuite = async (hre: HardhatRuntimeEnvironment) => {
   const attesters = Array.from({ length: 5 }, () => Wallet.createRandom()).sort((a, b) =>
     BigInt(a.address) < BigInt(b.address) ? -1 : 1,
   );
-  const token = await ethers.deployContract("BridgeTestToken");
+  const token = await ethers.deployContract("AlloToken", [admin.address]);
   const bridge = await ethers.deployContract("AlloraBridge", [
     await token.getAddress(),
     HUB,
@@ -43,8 +43,9 @@ const suite: GasSuite = async (hre: HardhatRuntimeEnvironment) => {
     await bridge.setRemoteChainEnabled(chain, true, true);
     await bridge.setRemoteChainLimits(chain, CAP, CAP);
   }
-  await token.mint(holder.address, 1_000_000n * ONE);
-  await token.mint(existing.address, ONE);
+  await token.setBridgeLimits(admin.address, CAP, CAP); // the admin mints the holders' starting balances
+  await token.crosschainMint(holder.address, 1_000_000n * ONE);
+  await token.crosschainMint(existing.address, ONE);
   const chainId = (await ethers.provider.getNetwork()).chainId;
 
   const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<bigint> => {

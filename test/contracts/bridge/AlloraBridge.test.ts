@@ -39,7 +39,7 @@ describe("AlloraBridge", function () {
 
     it("rejects a zero token or admin, and a hub id that is zero or this chain", async function () {
       const [admin] = await ethers.getSigners();
-      const token = await ethers.deployContract("BridgeTestToken");
+      const token = await ethers.deployContract("AlloToken", [admin.address]);
       const signers = makeAttesters(3).map((a) => a.address);
       const Bridge = await ethers.getContractFactory("AlloraBridge");
       const tokenAddress = await token.getAddress();
@@ -154,7 +154,7 @@ describe("AlloraBridge", function () {
       await token.setBridgeLimits(await bridge.getAddress(), ONE, ONE);
       await expect(bridge.connect(alice).sendToHub(hubAccount(), 2n * ONE)).to.be.revertedWithCustomError(
         token,
-        "BridgeLimitExceeded",
+        "BurningLimitExceeded",
       );
     });
   });

@@ -8,7 +8,7 @@ import type { BaseContract } from "ethers";
 import { toBech32 } from "@cosmjs/encoding";
 import { HUB_CHAINS } from "../../../lib/chains";
 import { combineTransferSignatures, transferDigest } from "../../../lib/eip712/bridge";
-import type { AlloraBridge, BridgeTestToken } from "../../../typechain-types";
+import type { AlloToken, AlloraBridge } from "../../../typechain-types";
 
 export const HUB = HUB_CHAINS["allora-devnet"].bridgeChainId;
 export const WINDOW = 86_400n;
@@ -71,7 +71,7 @@ export function rawSignature(signer: Wallet, digest: string): Signature {
 }
 
 export interface BridgeFixture {
-  token: BridgeTestToken;
+  token: AlloToken;
   bridge: AlloraBridge;
   attesters: Wallet[];
   admin: Awaited<ReturnType<typeof ethers.getSigners>>[number];
@@ -84,7 +84,7 @@ export interface BridgeFixture {
 /** Token + bridge (3-of-5, set id 1), hub and two EVM chains enabled both ways, alice funded. */
 export async function deployBridge(): Promise<BridgeFixture> {
   const [admin, guardian, alice, bob, relayer] = await ethers.getSigners();
-  const token = await ethers.deployContract("BridgeTestToken");
+  const token = await ethers.deployContract("AlloToken", [admin.address]);
   const attesters = makeAttesters(5);
   const bridge = await ethers.deployContract("AlloraBridge", [
     await token.getAddress(),
@@ -101,6 +101,8 @@ export async function deployBridge(): Promise<BridgeFixture> {
     await bridge.setRemoteChainEnabled(chain, true, true);
     await bridge.setRemoteChainLimits(chain, OUT_CAP, IN_CAP);
   }
-  await token.mint(alice.address, 1000n * ONE);
+  // The admin acts as a second bridge (the faucet of these tests): AlloToken mints only through bridges.
+  await token.setBridgeLimits(admin.address, 10n * OUT_CAP, 10n * OUT_CAP);
+  await token.crosschainMint(alice.address, 1000n * ONE);
   return { token, bridge, attesters, admin, guardian, alice, bob, relayer };
 }
