@@ -64,3 +64,5 @@ export { synthesize, combinePalette } from "./network";
 export type { SynthesizeOptions, Palette, PaletteMember, PaletteResult } from "./network";
 export { parseLosslessJson, JsonNumber, JsonSyntaxError } from "./json";
 export type { LosslessJson } from "./json";
+export { Replay, ReplayInputError, parseEpochLine } from "./replay";
+export type { EpochRecord, EpochOutput, ReplaySummary } from "./replay";

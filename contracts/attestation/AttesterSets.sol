@@ -20,8 +20,9 @@ import {IAttesterSets} from "../interfaces/IAttesterSets.sol";
  */
 abstract contract AttesterSets is EIP712, IAttesterSets {
     /// @dev The EIP-712 type of a rotation message.
-    bytes32 private constant _ROTATION_TYPEHASH =
-        keccak256("AttesterSetRotation(uint64 currentSetId,uint64 newSetId,address[] signers,uint8 threshold)");
+    bytes32 private constant _ROTATION_TYPEHASH = keccak256(
+        "AttesterSetRotation(uint64 currentSetId,uint64 newSetId,address[] signers,uint8 threshold)"
+    );
 
     /// @dev Length of one `r ‖ s ‖ v` signature.
     uint256 private constant _SIGNATURE_LENGTH = 65;
@@ -104,7 +105,11 @@ abstract contract AttesterSets is EIP712, IAttesterSets {
     }
 
     /// @dev Recovers the `index`-th signature; rejects high-s and invalid signatures (OpenZeppelin ECDSA).
-    function _recover(bytes32 digest, bytes calldata signatures, uint256 index) private pure returns (address) {
+    function _recover(
+        bytes32 digest,
+        bytes calldata signatures,
+        uint256 index
+    ) private pure returns (address) {
         uint256 offset = index * _SIGNATURE_LENGTH;
         bytes32 r = bytes32(signatures[offset:offset + 32]);
         bytes32 s = bytes32(signatures[offset + 32:offset + 64]);
@@ -125,7 +130,8 @@ abstract contract AttesterSets is EIP712, IAttesterSets {
         address previous = address(0);
         for (uint256 i = 0; i < n; ++i) {
             address signer = signers[i];
-            if (signer <= previous) revert InvalidAttesterSet("signers must be non-zero and strictly ascending");
+            if (signer <= previous)
+                revert InvalidAttesterSet("signers must be non-zero and strictly ascending");
             _signerSetId[signer] = setId;
             previous = signer;
         }

@@ -82,16 +82,24 @@ interface IAlloraOracle {
      * @notice Verifies a single signed report (a batch of one) and returns it, without storing it.
      * @dev Reverts if the signatures are not valid for the current attester set.
      */
-    function verifyReport(Report calldata report, bytes calldata signatures) external view returns (Inference memory);
+    function verifyReport(
+        Report calldata report,
+        bytes calldata signatures
+    ) external view returns (Inference memory);
 
     /**
      * @notice Verifies a single signed report and stores it if it is newer; returns the topic's latest
      * inference after the call (the stored one if the report was older).
      */
-    function verifyAndStore(Report calldata report, bytes calldata signatures) external returns (Inference memory);
+    function verifyAndStore(
+        Report calldata report,
+        bytes calldata signatures
+    ) external returns (Inference memory);
 
     /// @notice The topic's latest inference; all zero when there is none. Never reverts.
-    function latestInference(uint64 topicId) external view returns (int256 value, uint64 nonce, uint64 timestamp);
+    function latestInference(
+        uint64 topicId
+    ) external view returns (int256 value, uint64 nonce, uint64 timestamp);
 
     /**
      * @notice The topic's latest inference, reverting with {NoInference} when there is none and with

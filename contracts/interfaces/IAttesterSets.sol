@@ -12,7 +12,12 @@ pragma solidity 0.8.30;
  */
 interface IAttesterSets {
     /// @notice A set became current.
-    event AttesterSetRotated(uint64 indexed previousSetId, uint64 indexed newSetId, address[] signers, uint8 threshold);
+    event AttesterSetRotated(
+        uint64 indexed previousSetId,
+        uint64 indexed newSetId,
+        address[] signers,
+        uint8 threshold
+    );
 
     /// @notice The signatures' length is not a positive multiple of 65.
     error InvalidSignaturesLength(uint256 length);

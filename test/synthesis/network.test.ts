@@ -139,6 +139,7 @@
  *     lprev=L
  */
 import { expect } from "chai";
+import Decimal from "decimal.js";
 import {
   Dec,
   EpochSubmissions,
@@ -343,6 +344,19 @@ describe("synthesis/network: the network inference and its variants", () => {
     const y = synthesize(subs(EPOCHS[1][0], EPOCHS[1][1]), s, P);
     expect(JSON.stringify(regretStateToJSON(s))).to.equal(before);
     expect(show(x)).to.equal(show(y));
+  });
+
+  it("values from another decimal.js clone are computed at the engine's precision", () => {
+    // base decimal.js has precision 20; the result must not depend on which clone built the inputs
+    const base = (x: string): Dec => new Decimal(x) as unknown as Dec;
+    const a = synthesize(subs({ a: "1", b: "2" }), stateWith({ a: "0.1", b: "-0.3" }), P);
+    const bb = synthesize(
+      { inferences: new Map([["a", base("1")], ["b", base("2")]]), forecasts: new Map() },
+      stateWith({ a: "0.1", b: "-0.3" }),
+      { ...P, pNorm: base("3"), cNorm: base("0.75"), alphaRegret: base("0.1"), epsilon: base("0.0001") },
+    );
+    expect(decString(bb.combinedValue)).to.equal(decString(a.combinedValue));
+    expect(decString(a.combinedValue).replace(/^1\./, "").length).to.be.greaterThan(25);
   });
 
   it("variants: false gives the same combined and naive values without the one-out / one-in work", () => {

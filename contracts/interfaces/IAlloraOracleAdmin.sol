@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IAlloraOracle} from "./IAlloraOracle.sol";
+
+/**
+ * @title IAlloraOracleAdmin
+ * @notice The operator side of the Allora oracle: pausing, the fee treasury and configuration reads.
+ * Consumers only need {IAlloraOracle}.
+ */
+interface IAlloraOracleAdmin {
+    /// @notice The admin moved `amount` of accrued request fees to `to`.
+    event FeesWithdrawn(address indexed to, uint256 amount, address indexed by);
+
+    /// @notice A required address is zero.
+    error ZeroAddress(string what);
+
+    /// @notice Stops `submit`, `verifyAndStore` and requests. Reads keep working. Guardian role only.
+    function pause() external;
+
+    /// @notice Resumes after {pause}. Admin role only.
+    function unpause() external;
+
+    /// @notice Sends `amount` of the accrued ALLO request fees to `to`. Admin role only; works while paused.
+    function withdrawFees(address to, uint256 amount) external;
+
+    /// @notice The ERC-20 (with ERC-2612 permit) that requests pay in: ALLO.
+    function paymentToken() external view returns (address);
+
+    /// @notice How many requests were made; the next request gets this number as its id.
+    function requestCount() external view returns (uint256);
+
+    /**
+     * @notice The EIP-712 digest attesters sign for `reports` under set `attesterSetId` on this oracle.
+     * @dev For off-chain tooling and tests; `submit` computes the same digest with the current set id.
+     */
+    function hashReportBatch(
+        uint64 attesterSetId,
+        IAlloraOracle.Report[] calldata reports
+    ) external view returns (bytes32);
+}

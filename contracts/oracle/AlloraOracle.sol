@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {AttesterSets} from "../attestation/AttesterSets.sol";
+import {IAlloraOracle} from "../interfaces/IAlloraOracle.sol";
+import {IAlloraOracleAdmin} from "../interfaces/IAlloraOracleAdmin.sol";
+
+/**
+ * @title AlloraOracle
+ * @notice The latest Allora network inference per topic, attested off-chain by an m-of-n attester set and
+ * pushed here by permissionless relayers ({submit}) or pulled in by consumers ({verifyAndStore}).
+ * See {IAlloraOracle} for how to read it safely.
+ *
+ * @dev Storage layout (besides OpenZeppelin's AccessControl roles, Pausable flag and AttesterSets):
+ * - `_inferences[topicId]`: one slot per topic, `value` (int160) ‖ `nonce` (uint48) ‖ `timestamp` (uint48).
+ *   A steady-state update is one cold read and one rewrite of that slot.
+ * - `_requestCount`: the number of {requestInference} calls so far (the next request id).
+ *
+ * Roles: `DEFAULT_ADMIN_ROLE` (the admin: grants roles, unpauses, withdraws fees) and `GUARDIAN_ROLE`
+ * (pauses instantly). Attester-set rotation is not an admin power: only the current set's threshold can
+ * rotate the set ({AttesterSets}).
+ *
+ * Report checks: a value outside int160, a zero nonce or one above uint48, or a timestamp more than
+ * {MAX_FUTURE_DRIFT} ahead of this chain's clock reverts the whole call: those reports are malformed and
+ * the relayer must drop them. A well-formed report that is not newer than the stored inference is
+ * skipped with {ReportSkipped}, so one stale topic never blocks the others in a batch.
+ */
+contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, IAlloraOracleAdmin {
+    using SafeERC20 for IERC20;
+
+    /// @notice The role that may pause the oracle.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    /**
+     * @notice How far (seconds) a report's timestamp may be ahead of this chain's block time. Hub and EVM
+     * clocks drift and EVM block timestamps lag by up to a block; ten minutes absorbs that while keeping a
+     * report from claiming freshness far into the future (which would defeat consumers' max-age checks).
+     */
+    uint256 public constant MAX_FUTURE_DRIFT = 10 minutes;
+
+    /// @dev EIP-712 type of one report.
+    bytes32 private constant _REPORT_TYPEHASH = keccak256(
+        "Report(uint64 topicId,int256 value,uint64 nonce,uint64 timestamp)"
+    );
+
+    /// @dev EIP-712 type of the signed message; the referenced struct type is appended per EIP-712.
+    bytes32 private constant _REPORT_BATCH_TYPEHASH = keccak256(
+        "ReportBatch(uint64 attesterSetId,Report[] reports)"
+        "Report(uint64 topicId,int256 value,uint64 nonce,uint64 timestamp)"
+    );
+
+    /// @dev ABI size of one `Report` in calldata (four static words).
+    uint256 private constant _REPORT_SIZE = 128;
+
+    /// @dev One topic's inference, packed in one slot.
+    struct StoredInference {
+        int160 value;
+        uint48 nonce;
+        uint48 timestamp;
+    }
+
+    /// @notice The ERC-20 (ALLO) in which requests pay.
+    IERC20 private immutable _paymentToken;
+
+    mapping(uint64 topicId => StoredInference) private _inferences;
+    uint256 private _requestCount;
+
+    /**
+     * @param admin Holder of `DEFAULT_ADMIN_ROLE`.
+     * @param guardian Holder of `GUARDIAN_ROLE`.
+     * @param paymentToken_ The ALLO token (ERC-20 with ERC-2612 permit).
+     * @param attesterSetId_ The initial attester set id (at least 1).
+     * @param signers The initial attesters, strictly ascending.
+     * @param threshold The initial threshold (more than half of the signers).
+     */
+    constructor(
+        address admin,
+        address guardian,
+        IERC20 paymentToken_,
+        uint64 attesterSetId_,
+        address[] memory signers,
+        uint8 threshold
+    ) EIP712("AlloraOracle", "1") AttesterSets(attesterSetId_, signers, threshold) {
+        if (admin == address(0)) revert ZeroAddress("admin");
+        if (guardian == address(0)) revert ZeroAddress("guardian");
+        if (address(paymentToken_) == address(0)) revert ZeroAddress("paymentToken");
+        _paymentToken = paymentToken_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(GUARDIAN_ROLE, guardian);
+    }
+
+    // ---------------------------------------------------------------- reports
+
+    /// @inheritdoc IAlloraOracle
+    function submit(Report[] calldata reports, bytes calldata signatures) external whenNotPaused {
+        if (reports.length == 0) revert EmptyBatch();
+        _verifyAttestation(_hashReportBatch(attesterSetId(), reports), signatures);
+        for (uint256 i = 0; i < reports.length; ++i) {
+            _store(reports[i]);
+        }
+    }
+
+    /// @inheritdoc IAlloraOracle
+    function verifyReport(
+        Report calldata report,
+        bytes calldata signatures
+    ) external view returns (Inference memory) {
+        _verifySingle(report, signatures);
+        _checkReport(report);
+        return Inference({value: report.value, nonce: report.nonce, timestamp: report.timestamp});
+    }
+
+    /// @inheritdoc IAlloraOracle
+    function verifyAndStore(
+        Report calldata report,
+        bytes calldata signatures
+    ) external whenNotPaused returns (Inference memory) {
+        _verifySingle(report, signatures);
+        _store(report);
+        StoredInference memory stored = _inferences[report.topicId];
+        return Inference({value: stored.value, nonce: stored.nonce, timestamp: stored.timestamp});
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// @inheritdoc IAlloraOracle
+    function latestInference(
+        uint64 topicId
+    ) external view returns (int256 value, uint64 nonce, uint64 timestamp) {
+        StoredInference memory stored = _inferences[topicId];
+        return (stored.value, stored.nonce, stored.timestamp);
+    }
+
+    /// @inheritdoc IAlloraOracle
+    function latestInferenceNoOlderThan(
+        uint64 topicId,
+        uint256 maxAge
+    ) external view returns (int256 value, uint64 nonce, uint64 timestamp) {
+        StoredInference memory stored = _inferences[topicId];
+        if (stored.nonce == 0) revert NoInference(topicId);
+        // A timestamp slightly ahead of this chain's clock (within MAX_FUTURE_DRIFT) counts as age zero.
+        if (block.timestamp > stored.timestamp && block.timestamp - stored.timestamp > maxAge) {
+            revert StaleInference(topicId, stored.timestamp, maxAge);
+        }
+        return (stored.value, stored.nonce, stored.timestamp);
+    }
+
+    /// @inheritdoc IAlloraOracleAdmin
+    function hashReportBatch(
+        uint64 attesterSetId_,
+        Report[] calldata reports
+    ) external view returns (bytes32) {
+        return _hashReportBatch(attesterSetId_, reports);
+    }
+
+    // ---------------------------------------------------------------- requests and fees
+
+    /// @inheritdoc IAlloraOracle
+    function requestInference(uint64 topicId, uint256 amount) external whenNotPaused returns (uint256) {
+        return _request(topicId, amount);
+    }
+
+    /// @inheritdoc IAlloraOracle
+    function requestInferenceWithPermit(
+        uint64 topicId,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external whenNotPaused returns (uint256) {
+        // A permit seen in the mempool can be front-run (submitted by someone else first), which would make
+        // this call revert although the allowance is in place. Ignore a failed permit; the transfer below
+        // still fails cleanly if the allowance is missing.
+        try
+            IERC20Permit(address(_paymentToken)).permit(msg.sender, address(this), amount, deadline, v, r, s)
+        {
+            // Allowance set.
+        } catch {
+            // Fall through to the allowance check in transferFrom.
+        }
+        return _request(topicId, amount);
+    }
+
+    /// @inheritdoc IAlloraOracleAdmin
+    function withdrawFees(address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (to == address(0)) revert ZeroAddress("to");
+        _paymentToken.safeTransfer(to, amount);
+        emit FeesWithdrawn(to, amount, msg.sender);
+    }
+
+    /// @inheritdoc IAlloraOracleAdmin
+    function paymentToken() external view returns (address) {
+        return address(_paymentToken);
+    }
+
+    /// @inheritdoc IAlloraOracleAdmin
+    function requestCount() external view returns (uint256) {
+        return _requestCount;
+    }
+
+    // ---------------------------------------------------------------- pausing
+
+    /// @inheritdoc IAlloraOracleAdmin
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IAlloraOracleAdmin
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Verifies `report` as a batch of one under the current set.
+    function _verifySingle(Report calldata report, bytes calldata signatures) private view {
+        Report[] calldata batch;
+        // A single calldata struct is laid out exactly like the only element of a one-element array.
+        assembly ("memory-safe") {
+            batch.offset := report
+            batch.length := 1
+        }
+        _verifyAttestation(_hashReportBatch(attesterSetId(), batch), signatures);
+    }
+
+    /**
+     * @dev The EIP-712 digest of `ReportBatch(attesterSetId, reports)`. Each report is hashed straight from
+     * calldata: its four words are exactly the EIP-712 encoding of `Report` when the fields are in range.
+     * Out-of-range words (dirty high bits) hash differently from what the attesters signed, so they fail
+     * verification; the ABI decoder rejects them anyway when the report is stored.
+     */
+    function _hashReportBatch(uint64 setId, Report[] calldata reports) private view returns (bytes32) {
+        bytes32 reportTypehash = _REPORT_TYPEHASH;
+        bytes32 reportsHash;
+        assembly ("memory-safe") {
+            // Scratch beyond the free pointer: [typehash ‖ report] then the array of report hashes.
+            let buffer := mload(0x40)
+            let hashes := add(buffer, 0xa0)
+            mstore(buffer, reportTypehash)
+            let count := reports.length
+            for {
+                let i := 0
+            } lt(i, count) {
+                i := add(i, 1)
+            } {
+                calldatacopy(add(buffer, 0x20), add(reports.offset, mul(i, _REPORT_SIZE)), _REPORT_SIZE)
+                mstore(add(hashes, shl(5, i)), keccak256(buffer, 0xa0))
+            }
+            reportsHash := keccak256(hashes, shl(5, count))
+        }
+        return _hashTypedDataV4(keccak256(abi.encode(_REPORT_BATCH_TYPEHASH, setId, reportsHash)));
+    }
+
+    /// @dev Reverts on a malformed report (see the contract notes).
+    function _checkReport(Report calldata report) private view {
+        int256 value = report.value;
+        if (value > type(int160).max || value < type(int160).min)
+            revert ValueOutOfRange(report.topicId, value);
+        uint64 nonce = report.nonce;
+        if (nonce == 0 || nonce > type(uint48).max) revert InvalidNonce(report.topicId);
+        if (report.timestamp > block.timestamp + MAX_FUTURE_DRIFT) {
+            revert FutureTimestamp(report.topicId, report.timestamp, block.timestamp);
+        }
+    }
+
+    /// @dev Stores a verified report if it is newer than the stored inference; otherwise skips it.
+    function _store(Report calldata report) private {
+        _checkReport(report);
+        uint64 topicId = report.topicId;
+        uint64 nonce = report.nonce;
+        StoredInference storage stored = _inferences[topicId];
+        uint48 storedNonce = stored.nonce;
+        if (nonce <= storedNonce) {
+            emit ReportSkipped(topicId, nonce, storedNonce);
+            return;
+        }
+        // Checked in _checkReport: value fits int160, nonce and timestamp fit uint48.
+        _inferences[topicId] = StoredInference({
+            value: int160(report.value),
+            nonce: uint48(nonce),
+            timestamp: uint48(report.timestamp)
+        });
+        emit InferenceUpdated(topicId, report.value, nonce, report.timestamp);
+    }
+
+    /// @dev Takes the payment and announces the request.
+    function _request(uint64 topicId, uint256 amount) private returns (uint256 requestId) {
+        if (amount == 0) revert ZeroPayment();
+        requestId = _requestCount++;
+        emit InferenceRequested(requestId, topicId, msg.sender, amount);
+        _paymentToken.safeTransferFrom(msg.sender, address(this), amount);
+    }
+}

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {AttesterSets} from "../attestation/AttesterSets.sol";
+
+/// @title OracleAttesterSetsHarness
+/// @notice Exposes AttesterSets' internal verification for its tests.
+contract OracleAttesterSetsHarness is AttesterSets {
+    constructor(
+        uint64 setId,
+        address[] memory signers,
+        uint8 threshold
+    ) EIP712("AttesterSetsHarness", "1") AttesterSets(setId, signers, threshold) {}
+
+    /// @notice Reverts unless `signatures` attest `digest` under the current set.
+    function verify(bytes32 digest, bytes calldata signatures) external view returns (bool) {
+        _verifyAttestation(digest, signatures);
+        return true;
+    }
+
+    /// @notice The EIP-712 digest of `structHash` in this contract's domain.
+    function typedDigest(bytes32 structHash) external view returns (bytes32) {
+        return _hashTypedDataV4(structHash);
+    }
+}

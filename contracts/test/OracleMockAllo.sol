@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+
+/// @title OracleMockAllo
+/// @notice A plain ERC-20 with ERC-2612 permit standing in for ALLO in the oracle's tests.
+contract OracleMockAllo is ERC20, ERC20Permit {
+    constructor() ERC20("Mock ALLO", "ALLO") ERC20Permit("Mock ALLO") {}
+
+    /// @notice Mints freely (test token).
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+}

@@ -1,0 +1,88 @@
+/**
+ * Relayer instances of the local network, as child processes (relayer/cli.ts start), so that a stop is
+ * a real signal to a real process (the e2e test SIGKILLs them) and RSS is the relayer's own.
+ */
+import { ethers } from "ethers";
+import { hardhatAccountByAddress } from "../lib/dev-keys";
+import { LogLine, LogWatcher } from "../lib/log-watch";
+import { Manifest } from "../lib/manifest";
+import { SupervisedChild, Supervisor, tsNodeBin } from "../lib/supervisor";
+import { relayerEnv } from "./relayer-config";
+
+const ATTESTER_SET_ABI = [
+  "function attesterSet() view returns (uint64 setId, address[] signers, uint8 threshold)",
+];
+
+/**
+ * The private keys of the oracle's attester set, looked up among the PUBLIC Hardhat test accounts
+ * (the local deploy parameters use them). Throws naming any signer whose key is not a devnet key.
+ */
+export async function localAttesterKeys(manifest: Manifest): Promise<{ keys: string[]; threshold: number }> {
+  const chain = manifest.chains[0];
+  if (!chain.contracts.oracle) throw new Error(`no oracle deployed on ${chain.name}`);
+  const provider = new ethers.JsonRpcProvider(chain.rpc, chain.chainId, { staticNetwork: true });
+  try {
+    const oracle = new ethers.Contract(chain.contracts.oracle, ATTESTER_SET_ABI, provider);
+    const [, signers, threshold] = (await oracle.attesterSet()) as [bigint, string[], bigint];
+    const keys = signers.map((s) => {
+      const w = hardhatAccountByAddress(s);
+      if (!w) {
+        throw new Error(
+          `attester ${s} of the ${chain.name} oracle is not one of the Hardhat test accounts: ` +
+            `the local deploy parameters must use devnet keys`,
+        );
+      }
+      return w.privateKey;
+    });
+    return { keys, threshold: Number(threshold) };
+  } finally {
+    provider.destroy();
+  }
+}
+
+export interface RelayerHandle {
+  instance: number;
+  child: SupervisedChild;
+  log: LogWatcher;
+  httpPort: number;
+  /** Resolves with the "relayer ready" line; rejects if the process exits first. */
+  ready(timeoutMs?: number): Promise<LogLine>;
+}
+
+/** Starts relayer instance `instance` (1-based; its own submitter key and HTTP port). */
+export function startRelayerProcess(opts: {
+  supervisor: Supervisor;
+  repoRoot: string;
+  configFile: string;
+  instance: number;
+  attesterKeys: string[];
+  httpPort: number;
+  extraEnv?: Record<string, string>;
+}): RelayerHandle {
+  const name = `relayer-${opts.instance}`;
+  const child = opts.supervisor.start({
+    name,
+    command: process.execPath,
+    args: [tsNodeBin(), "--transpile-only", "relayer/cli.ts", "start", "-c", opts.configFile],
+    cwd: opts.repoRoot,
+    env: { ...relayerEnv(opts.instance, opts.attesterKeys, opts.httpPort), ...opts.extraEnv },
+  });
+  const log = new LogWatcher(child.logFile);
+  return {
+    instance: opts.instance,
+    child,
+    log,
+    httpPort: opts.httpPort,
+    ready: async (timeoutMs = 60_000) => {
+      const died = child.exited.then(() => {
+        throw new Error(
+          `${name} ${child.exitReason()} before it was ready; log ${child.logFile}:\n${child.tail(20)}`,
+        );
+      });
+      return Promise.race([
+        log.waitFor((l) => l.msg === "relayer ready", timeoutMs, `"relayer ready"`),
+        died,
+      ]);
+    },
+  };
+}
