@@ -82,7 +82,7 @@ export async function deployStack(
       blockNumber: await knownOrFoundBlock(provider, previous?.contracts.AlloToken, tokenAddress),
     };
   } else {
-    if (local) dropJournal(hre, network, "AlloToken");
+    if (local) dropJournal(hre, network, chainId, "AlloToken");
     const installed = await ensureCreateX(provider, local);
     if (installed === "installed") log(`CreateX: installed at its canonical address on local chain ${chainId}`);
     const before = await provider.getBlockNumber();
@@ -90,7 +90,7 @@ export async function deployStack(
       parameters: { AlloToken: { initialAdmin } },
       strategy: "create2",
       strategyConfig: { salt: params.token.salt },
-      deploymentId: deploymentId(network, "AlloToken"),
+      deploymentId: deploymentId(network, chainId, "AlloToken"),
       config: ignitionConfig,
     });
     const address = await token.getAddress();
@@ -118,11 +118,11 @@ export async function deployStack(
       log(`${name}: already deployed (record)`);
       continue;
     }
-    if (local) await dropStaleJournal(hre, provider, network, name);
+    if (local) await dropStaleJournal(hre, provider, network, chainId, name);
     const before = await provider.getBlockNumber();
     const out = (await hre.ignition.deploy(module, {
       parameters: { [name]: parameters },
-      deploymentId: deploymentId(network, name),
+      deploymentId: deploymentId(network, chainId, name),
       config: ignitionConfig,
     })) as Record<string, ethers.BaseContract>;
     const after = await provider.getBlockNumber();
@@ -243,17 +243,21 @@ function loadModule(name: string): IgnitionModule | undefined {
   return (require(file) as { default: IgnitionModule }).default;
 }
 
-function deploymentId(network: string, module: string): string {
-  return `${network}-${module}`;
+/**
+ * Ignition's deployment id (its journal folder): per network name, chain id and module, so a test run on
+ * other chain ids under the same network names never reads the journal of `npm start`'s chains.
+ */
+function deploymentId(network: string, chainId: number, module: string): string {
+  return `${network}-${chainId}-${module}`;
 }
 
-function journalDir(hre: HardhatRuntimeEnvironment, network: string, module: string): string {
-  return path.join(hre.config.paths.ignition, "deployments", deploymentId(network, module));
+function journalDir(hre: HardhatRuntimeEnvironment, network: string, chainId: number, module: string): string {
+  return path.join(hre.config.paths.ignition, "deployments", deploymentId(network, chainId, module));
 }
 
 /** Forgets Ignition's journal of a module on a local chain (the chain restarted from genesis). */
-function dropJournal(hre: HardhatRuntimeEnvironment, network: string, module: string): void {
-  const dir = journalDir(hre, network, module);
+function dropJournal(hre: HardhatRuntimeEnvironment, network: string, chainId: number, module: string): void {
+  const dir = journalDir(hre, network, chainId, module);
   if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -262,13 +266,14 @@ async function dropStaleJournal(
   hre: HardhatRuntimeEnvironment,
   provider: ethers.Provider,
   network: string,
+  chainId: number,
   module: string,
 ): Promise<void> {
-  const file = path.join(journalDir(hre, network, module), "deployed_addresses.json");
-  if (!fs.existsSync(file)) return dropJournal(hre, network, module);
+  const file = path.join(journalDir(hre, network, chainId, module), "deployed_addresses.json");
+  if (!fs.existsSync(file)) return dropJournal(hre, network, chainId, module);
   const addresses = Object.values(JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>);
   for (const address of addresses) {
-    if ((await provider.getCode(address)) === "0x") return dropJournal(hre, network, module);
+    if ((await provider.getCode(address)) === "0x") return dropJournal(hre, network, chainId, module);
   }
 }
 
