@@ -132,7 +132,7 @@ describe("hub devnet: CometBFT RPC and emissions (real cosmjs clients)", functio
     expect(t.topic?.epochLength).to.equal(1n);
     expect(t.topic?.pNorm).to.equal("3");
     expect(t.topic?.allowNegative).to.equal(true);
-    expect(t.topic?.epochLastEnded > 0n).to.equal(true);
+    expect((t.topic?.epochLastEnded ?? 0n) > 0n).to.equal(true);
     expect(t.weight).to.equal("1");
     const n = GetNextTopicIdResponse.decode((await query.queryAbci(QueryPaths.GetNextTopicId, toBytes(GetNextTopicIdRequest, {}))).value);
     expect(n.nextTopicId).to.equal(3n);
@@ -250,10 +250,10 @@ describe("hub devnet: CometBFT RPC and emissions (real cosmjs clients)", functio
   });
 
   it("serves the URI (GET) form and returns CometBFT-style JSON-RPC errors", async () => {
-    const s = await (await fetch(`${node.rpcUrl}/status`)).json();
+    const s: any = await (await fetch(`${node.rpcUrl}/status`)).json();
     expect(s.result.node_info.network).to.equal("allora-devnet-1");
     const data = Buffer.from(toBytes(GetTopicRequest, { topicId: 1n })).toString("hex");
-    const q = await (await fetch(`${node.rpcUrl}/abci_query?path="${QueryPaths.GetTopic}"&data=0x${data}`)).json();
+    const q: any = await (await fetch(`${node.rpcUrl}/abci_query?path="${QueryPaths.GetTopic}"&data=0x${data}`)).json();
     expect(q.result.response.code).to.equal(0);
     expect(GetTopicResponse.decode(Buffer.from(q.result.response.value, "base64")).topic?.id).to.equal(1n);
     const unknown = await rpc(node.rpcUrl, "no_such_method");
@@ -264,7 +264,7 @@ describe("hub devnet: CometBFT RPC and emissions (real cosmjs clients)", functio
     const future = await rpc(node.rpcUrl, "block", { height: "999999" });
     expect(future.error?.code).to.equal(-32603);
     expect(future.error?.data).to.match(/must be less than or equal to the current blockchain height/);
-    const parse = await (await fetch(node.rpcUrl, { method: "POST", body: "{nope" })).json();
+    const parse: any = await (await fetch(node.rpcUrl, { method: "POST", body: "{nope" })).json();
     expect(parse.error.code).to.equal(-32700);
     const notx = await rpc(node.rpcUrl, "tx", { hash: Buffer.alloc(32).toString("base64") });
     expect(notx.error?.data).to.match(/^tx \(0{64}\) not found$/);

@@ -1,0 +1,96 @@
+/**
+ * Gas of the bridge's hot paths, each measured as its own transaction in steady state:
+ * - bridge.out: sendToHub (bech32 recipient checked on-chain) by a holder who has bridged before;
+ * - bridge.out.evm: sendToChain to another EVM chain;
+ * - bridge.in.3of5: deliver with 3 of 5 signatures to a recipient who already holds ALLO, into a replay
+ *   bitmap word and limit bucket already written;
+ * - bridge.in.3of5.newHolder: the same to a recipient with no ALLO yet (a fresh balance slot);
+ * - bridge.in.replay: a duplicate delivery (the at-least-once relayer's second try);
+ * - bridge.hubAddress.check: the bech32 check alone, as a call (execution gas of the library).
+ */
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { Wallet } from "ethers";
+import { toBech32 } from "@cosmjs/encoding";
+import type { GasSuite } from "./types";
+import { HUB_CHAINS } from "../../lib/chains";
+import { combineTransferSignatures, transferDigest } from "../../lib/eip712/bridge";
+
+const ONE = 10n ** 18n;
+const CAP = 10n ** 9n * ONE;
+const HUB = HUB_CHAINS["allora-devnet"].bridgeChainId;
+const REMOTE_EVM = 8453n;
+
+const suite: GasSuite = async (hre: HardhatRuntimeEnvironment) => {
+  const { ethers } = hre;
+  const [admin, holder, relayer, existing] = await ethers.getSigners();
+  const attesters = Array.from({ length: 5 }, () => Wallet.createRandom()).sort((a, b) =>
+    BigInt(a.address) < BigInt(b.address) ? -1 : 1,
+  );
+  const token = await ethers.deployContract("AlloToken", [admin.address]);
+  const bridge = await ethers.deployContract("AlloraBridge", [
+    await token.getAddress(),
+    HUB,
+    86_400n,
+    admin.address,
+    admin.address,
+    1n,
+    attesters.map((a) => a.address),
+    3,
+  ]);
+  const bridgeAddress = await bridge.getAddress();
+  await token.setBridgeLimits(bridgeAddress, CAP, CAP);
+  for (const chain of [HUB, REMOTE_EVM]) {
+    await bridge.setRemoteChainEnabled(chain, true, true);
+    await bridge.setRemoteChainLimits(chain, CAP, CAP);
+  }
+  await token.setBridgeLimits(admin.address, CAP, CAP); // the admin mints the holders' starting balances
+  await token.crosschainMint(holder.address, 1_000_000n * ONE);
+  await token.crosschainMint(existing.address, ONE);
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+
+  const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<bigint> => {
+    const receipt = await (await tx).wait();
+    if (!receipt) throw new Error("no receipt");
+    return receipt.gasUsed;
+  };
+  let sequence = 0n;
+  const deliver = async (recipient: string) => {
+    sequence += 1n;
+    const amount = 3n * ONE;
+    const digest = transferDigest(
+      { chainId, verifyingContract: bridgeAddress },
+      { setId: 1n, sourceChain: HUB, sequence, recipient, amount },
+    );
+    const sigs = combineTransferSignatures(
+      digest,
+      attesters.slice(0, 3).map((a) => a.signingKey.sign(digest).serialized),
+    );
+    return { gas: await gasOf(bridge.connect(relayer).deliver(HUB, sequence, recipient, amount, sigs)), sigs, amount };
+  };
+
+  const hubRecipient = toBech32("allo", ethers.getBytes(holder.address));
+  await bridge.connect(holder).sendToHub(hubRecipient, ONE); // first write of the sequence and bucket
+  const out = await gasOf(bridge.connect(holder).sendToHub(hubRecipient, ONE));
+  await bridge.connect(holder).sendToChain(REMOTE_EVM, holder.address, ONE);
+  const outEvm = await gasOf(bridge.connect(holder).sendToChain(REMOTE_EVM, holder.address, ONE));
+
+  await deliver(existing.address); // first write of the bitmap word and inbound bucket
+  const inExisting = (await deliver(existing.address)).gas;
+  const inNewHolder = (await deliver(Wallet.createRandom().address)).gas;
+  const last = await deliver(existing.address);
+  const replay = await gasOf(bridge.connect(relayer).deliver(HUB, sequence, existing.address, last.amount, last.sigs));
+
+  const harness = await ethers.deployContract("BridgeHubAddressHarness");
+  const checkGas = (await harness.check.estimateGas(hubRecipient)) - (await harness.check.estimateGas("x"));
+
+  return {
+    "bridge.out": out,
+    "bridge.out.evm": outEvm,
+    "bridge.in.3of5": inExisting,
+    "bridge.in.3of5.newHolder": inNewHolder,
+    "bridge.in.replay": replay,
+    "bridge.hubAddress.check": checkGas,
+  };
+};
+
+export default suite;

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {AttesterSets} from "../attestation/AttesterSets.sol";
+import {RateLimit} from "../utils/RateLimit.sol";
+import {IAlloraBridge} from "../interfaces/IAlloraBridge.sol";
+import {HubAddress} from "./HubAddress.sol";
+
+/**
+ * @title AlloraBridge
+ * @notice The attested ALLO bridge of one EVM chain: burns outbound transfers (to the hub or another EVM
+ * chain) and mints inbound ones that the attester set signed. See {IAlloraBridge}.
+ *
+ * Safety choices, each from a public bridge failure:
+ * - Authority is m-of-n signatures of the current attester set ({AttesterSets}), bound by EIP-712 to this
+ *   chain, this contract and the set id; rotation needs the current set's threshold (Ronin, Harmony).
+ * - Replay state is explicit: one bit per (source chain, sequence), set before minting; a zero word means
+ *   "not delivered", never "valid" (Nomad).
+ * - Every input is checked: source enabled, recipient and amount non-zero, sequence at least 1 (Wormhole).
+ * - Per-chain limits in both directions; an inbound transfer over the limit waits in a queue (Wormhole NTT);
+ *   the token's per-bridge limits stay the outer fence. Guardians pause instantly; only the admin unpauses.
+ *
+ * @dev Gas: the hot paths touch one packed slot per remote chain (sequence, net flow, flags), one rate-limit
+ * bucket, and on delivery one bitmap word. Pausing writes the flag into every remote chain's slot (a short,
+ * bounded list) so that the hot paths read no extra slot for it.
+ */
+contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
+    using RateLimit for RateLimit.Bucket;
+
+    /// @notice May pause either direction (the admin may too).
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    /// @notice The EIP-712 type of an inbound transfer.
+    bytes32 public constant TRANSFER_TYPEHASH = keccak256(
+        "Transfer(uint64 setId,uint64 sourceChain,uint64 sequence,address recipient,uint256 amount)"
+    );
+
+    /// @notice The most remote chains the bridge keeps (pause walks them all).
+    uint256 public constant MAX_REMOTE_CHAINS = 32;
+
+    /// @dev log2 of the sequences per bitmap word.
+    uint256 private constant _WORD_SHIFT = 8;
+    /// @dev Mask of a sequence's bit index within its word.
+    uint256 private constant _BIT_MASK = 0xff;
+
+    /// @dev A remote chain's hot state, one slot.
+    struct RemoteChain {
+        uint64 outboundSequence;
+        int128 netBridgedIn;
+        bool outboundEnabled;
+        bool inboundEnabled;
+        bool outboundPaused;
+        bool inboundPaused;
+        bool registered;
+    }
+
+    IERC7802 private immutable _token;
+    uint64 private immutable _localChain;
+    uint64 private immutable _hubChain;
+    uint256 private immutable _limitWindow;
+
+    mapping(uint64 chain => RemoteChain) private _remote;
+    mapping(uint64 chain => RateLimit.Bucket) private _outboundLimit;
+    mapping(uint64 chain => RateLimit.Bucket) private _inboundLimit;
+    mapping(uint64 sourceChain => mapping(uint256 word => uint256 bits)) private _delivered;
+    mapping(bytes32 transferId => QueuedTransfer) private _queued;
+    uint64[] private _remoteChainList;
+    /// @dev The pause state that a newly registered chain starts with.
+    bool private _outboundPaused;
+    bool private _inboundPaused;
+
+    /**
+     * @param token_ The ALLO token (ERC-7802); this bridge must hold its bridge role and limits there.
+     * @param hubChain_ The hub's chain id (see lib/chains.ts).
+     * @param limitWindow_ Seconds over which an emptied limit refills (e.g. 1 day).
+     * @param admin Holds DEFAULT_ADMIN_ROLE: configures chains and limits, unpauses, withdraws fees.
+     * @param guardian Holds GUARDIAN_ROLE: pauses.
+     * @param setId The first attester set's id (at least 1).
+     * @param signers The first attester set, ascending.
+     * @param threshold Signatures needed (more than half the signers).
+     */
+    constructor(
+        address token_,
+        uint64 hubChain_,
+        uint256 limitWindow_,
+        address admin,
+        address guardian,
+        uint64 setId,
+        address[] memory signers,
+        uint8 threshold
+    ) EIP712("AlloraBridge", "1") AttesterSets(setId, signers, threshold) {
+        if (token_ == address(0) || admin == address(0)) revert ZeroRecipient();
+        if (hubChain_ == 0 || hubChain_ == block.chainid) revert InvalidRemoteChain(hubChain_);
+        _token = IERC7802(token_);
+        _localChain = uint64(block.chainid);
+        _hubChain = hubChain_;
+        _limitWindow = limitWindow_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (guardian != address(0)) _grantRole(GUARDIAN_ROLE, guardian);
+    }
+
+    // ---------------------------------------------------------------- outbound
+
+    /// @inheritdoc IAlloraBridge
+    function sendToHub(
+        string calldata recipient,
+        uint256 amount
+    ) external payable returns (bytes32 transferId_, uint64 sequence) {
+        HubAddress.validate(recipient);
+        return _send(_hubChain, bytes(recipient), amount);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function sendToHubWithPermit(
+        string calldata recipient,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external payable returns (bytes32 transferId_, uint64 sequence) {
+        HubAddress.validate(recipient);
+        _permit(amount, deadline, v, r, s);
+        return _send(_hubChain, bytes(recipient), amount);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function sendToChain(
+        uint64 destinationChain,
+        address recipient,
+        uint256 amount
+    ) external payable returns (bytes32 transferId_, uint64 sequence) {
+        _checkEvmDestination(destinationChain, recipient);
+        return _send(destinationChain, abi.encodePacked(recipient), amount);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function sendToChainWithPermit(
+        uint64 destinationChain,
+        address recipient,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external payable returns (bytes32 transferId_, uint64 sequence) {
+        _checkEvmDestination(destinationChain, recipient);
+        _permit(amount, deadline, v, r, s);
+        return _send(destinationChain, abi.encodePacked(recipient), amount);
+    }
+
+    // ---------------------------------------------------------------- inbound
+
+    /// @inheritdoc IAlloraBridge
+    function deliver(
+        uint64 sourceChain,
+        uint64 sequence,
+        address recipient,
+        uint256 amount,
+        bytes calldata signatures
+    ) external returns (DeliveryStatus status) {
+        if (sequence == 0) revert ZeroSequence();
+        if (recipient == address(0)) revert ZeroRecipient();
+        _checkAmount(amount);
+        RemoteChain memory remote = _remote[sourceChain];
+        if (!remote.inboundEnabled) revert SourceNotEnabled(sourceChain);
+        if (remote.inboundPaused) revert DirectionIsPaused(Direction.Inbound, sourceChain);
+
+        // At-least-once relaying: a second delivery changes nothing and costs little.
+        if (!_markDelivered(sourceChain, sequence, recipient, amount, signatures)) {
+            return DeliveryStatus.AlreadyDelivered;
+        }
+        return _settleInbound(sourceChain, sequence, recipient, amount, remote.netBridgedIn);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function releaseQueued(bytes32 id) external {
+        QueuedTransfer memory queued = _queued[id];
+        if (queued.amount == 0) revert NotQueued(id);
+        uint64 sourceChain = queued.sourceChain;
+        RemoteChain storage remote = _remote[sourceChain];
+        if (remote.inboundPaused) revert DirectionIsPaused(Direction.Inbound, sourceChain);
+        RateLimit.Bucket storage bucket = _inboundLimit[sourceChain];
+        if (!bucket.tryConsume(queued.amount, _limitWindow)) {
+            revert InboundLimitExceeded(
+                sourceChain,
+                queued.amount,
+                RateLimit.availableNow(bucket, _limitWindow)
+            );
+        }
+        delete _queued[id];
+        remote.netBridgedIn += int128(int256(uint256(queued.amount)));
+        _token.crosschainMint(queued.recipient, queued.amount);
+        emit QueuedTransferReleased(id, queued.recipient, queued.amount);
+    }
+
+    // ---------------------------------------------------------------- guardian and admin
+
+    /// @inheritdoc IAlloraBridge
+    function pause(Direction direction) external {
+        if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, GUARDIAN_ROLE);
+        }
+        _setPaused(direction, true);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function unpause(Direction direction) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setPaused(direction, false);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function setRemoteChainEnabled(
+        uint64 chain,
+        bool outboundEnabled,
+        bool inboundEnabled
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        RemoteChain storage remote = _register(chain);
+        remote.outboundEnabled = outboundEnabled;
+        remote.inboundEnabled = inboundEnabled;
+        emit RemoteChainEnabled(chain, outboundEnabled, inboundEnabled);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function setRemoteChainLimits(
+        uint64 chain,
+        uint256 outboundCapacity,
+        uint256 inboundCapacity
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _register(chain);
+        _outboundLimit[chain].setCapacity(outboundCapacity, _limitWindow);
+        _inboundLimit[chain].setCapacity(inboundCapacity, _limitWindow);
+        emit RemoteChainLimitsSet(chain, outboundCapacity, inboundCapacity);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function withdrawFees(address payable to) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (to == address(0)) revert ZeroRecipient();
+        uint256 amount = address(this).balance;
+        (bool ok, ) = to.call{value: amount}("");
+        if (!ok) revert FeeTransferFailed(to, amount);
+        emit FeesWithdrawn(to, amount);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IAlloraBridge
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function localChain() external view returns (uint64) {
+        return _localChain;
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function hubChain() external view returns (uint64) {
+        return _hubChain;
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function limitWindow() external view returns (uint256) {
+        return _limitWindow;
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function remoteChain(uint64 chain) external view returns (RemoteChainView memory) {
+        RemoteChain memory remote = _remote[chain];
+        return
+            RemoteChainView({
+                outboundEnabled: remote.outboundEnabled,
+                inboundEnabled: remote.inboundEnabled,
+                outboundPaused: remote.outboundPaused,
+                inboundPaused: remote.inboundPaused,
+                lastOutboundSequence: remote.outboundSequence,
+                netBridgedIn: remote.netBridgedIn
+            });
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function remoteChains() external view returns (uint64[] memory) {
+        return _remoteChainList;
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function limits(
+        uint64 chain
+    )
+        external
+        view
+        returns (
+            uint256 outboundCapacity,
+            uint256 outboundAvailable,
+            uint256 inboundCapacity,
+            uint256 inboundAvailable
+        )
+    {
+        RateLimit.Bucket memory outbound = _outboundLimit[chain];
+        RateLimit.Bucket memory inbound = _inboundLimit[chain];
+        return (
+            outbound.capacity,
+            RateLimit.availableNow(outbound, _limitWindow),
+            inbound.capacity,
+            RateLimit.availableNow(inbound, _limitWindow)
+        );
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function netBridgedIn(uint64 chain) external view returns (int256) {
+        return _remote[chain].netBridgedIn;
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function isDelivered(uint64 sourceChain, uint64 sequence) external view returns (bool) {
+        uint256 bit = 1 << (uint256(sequence) & _BIT_MASK);
+        return _delivered[sourceChain][uint256(sequence) >> _WORD_SHIFT] & bit != 0;
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function queuedTransfer(bytes32 id) external view returns (QueuedTransfer memory) {
+        return _queued[id];
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function transferId(
+        uint64 sourceChain,
+        uint64 destinationChain,
+        uint64 sequence
+    ) public pure returns (bytes32) {
+        return keccak256(abi.encode(sourceChain, destinationChain, sequence));
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function transferDigest(
+        uint64 setId,
+        uint64 sourceChain,
+        uint64 sequence,
+        address recipient,
+        uint256 amount
+    ) external view returns (bytes32) {
+        return _transferDigest(setId, sourceChain, sequence, recipient, amount);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /**
+     * @dev Verifies the attestation and sets the transfer's bit; false (and nothing checked or written) when
+     * the bit was already set. The bit is set before anything else happens, so no path delivers twice.
+     */
+    function _markDelivered(
+        uint64 sourceChain,
+        uint64 sequence,
+        address recipient,
+        uint256 amount,
+        bytes calldata signatures
+    ) private returns (bool) {
+        uint256 word = uint256(sequence) >> _WORD_SHIFT;
+        uint256 bit = 1 << (uint256(sequence) & _BIT_MASK);
+        uint256 bits = _delivered[sourceChain][word];
+        if (bits & bit != 0) return false;
+        _verifyAttestation(
+            _transferDigest(attesterSetId(), sourceChain, sequence, recipient, amount),
+            signatures
+        );
+        _delivered[sourceChain][word] = bits | bit;
+        return true;
+    }
+
+    /// @dev Mints an attested transfer within the source's inbound limit, or queues it.
+    function _settleInbound(
+        uint64 sourceChain,
+        uint64 sequence,
+        address recipient,
+        uint256 amount,
+        int128 netBridgedIn_
+    ) private returns (DeliveryStatus) {
+        bytes32 id = transferId(sourceChain, _localChain, sequence);
+        if (!_inboundLimit[sourceChain].tryConsume(amount, _limitWindow)) {
+            _queued[id] = QueuedTransfer({
+                recipient: recipient,
+                amount: uint96(amount),
+                sourceChain: sourceChain,
+                sequence: sequence,
+                queuedAt: uint32(block.timestamp)
+            });
+            emit TransferQueued(id, sourceChain, sequence, recipient, amount);
+            return DeliveryStatus.Queued;
+        }
+        _remote[sourceChain].netBridgedIn = netBridgedIn_ + int128(int256(amount));
+        _token.crosschainMint(recipient, amount);
+        emit TransferDelivered(id, sourceChain, sequence, recipient, amount);
+        return DeliveryStatus.Minted;
+    }
+
+    /// @dev Burns the caller's `amount` towards `destination` and announces it to the relayers.
+    function _send(
+        uint64 destination,
+        bytes memory recipient,
+        uint256 amount
+    ) private returns (bytes32 id, uint64 sequence) {
+        _checkAmount(amount);
+        RemoteChain memory remote = _remote[destination];
+        if (!remote.outboundEnabled) revert DestinationNotEnabled(destination);
+        if (remote.outboundPaused) revert DirectionIsPaused(Direction.Outbound, destination);
+        RateLimit.Bucket storage bucket = _outboundLimit[destination];
+        if (!bucket.tryConsume(amount, _limitWindow)) {
+            revert OutboundLimitExceeded(destination, amount, RateLimit.availableNow(bucket, _limitWindow));
+        }
+        sequence = remote.outboundSequence + 1;
+        remote.outboundSequence = sequence;
+        remote.netBridgedIn -= int128(int256(amount));
+        _remote[destination] = remote;
+        _token.crosschainBurn(msg.sender, amount);
+        id = transferId(_localChain, destination, sequence);
+        emit TransferSent(id, destination, sequence, _localChain, msg.sender, recipient, amount, msg.value);
+    }
+
+    /// @dev An EVM destination: not the hub, not this chain, and a non-zero recipient.
+    function _checkEvmDestination(uint64 destination, address recipient) private view {
+        if (destination == _hubChain || destination == _localChain) revert InvalidDestination(destination);
+        if (recipient == address(0)) revert ZeroRecipient();
+    }
+
+    /// @dev Amounts are accounted in 96 bits (79 billion ALLO), above any real supply.
+    function _checkAmount(uint256 amount) private pure {
+        if (amount == 0) revert ZeroAmount();
+        if (amount > type(uint96).max) revert AmountTooLarge(amount);
+    }
+
+    /// @dev Applies an ERC-2612 permit; a failed one (already used by a front-runner) is ignored.
+    function _permit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) private {
+        // solhint-disable-next-line no-empty-blocks
+        try
+            IERC20Permit(address(_token)).permit(msg.sender, address(this), amount, deadline, v, r, s)
+        {} catch {}
+    }
+
+    function _transferDigest(
+        uint64 setId,
+        uint64 sourceChain,
+        uint64 sequence,
+        address recipient,
+        uint256 amount
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(TRANSFER_TYPEHASH, setId, sourceChain, sequence, recipient, amount))
+            );
+    }
+
+    /// @dev Registers `chain` on first use, with the current pause state.
+    function _register(uint64 chain) private returns (RemoteChain storage remote) {
+        if (chain == 0 || chain == _localChain) revert InvalidRemoteChain(chain);
+        remote = _remote[chain];
+        if (!remote.registered) {
+            if (_remoteChainList.length >= MAX_REMOTE_CHAINS) revert TooManyRemoteChains(MAX_REMOTE_CHAINS);
+            _remoteChainList.push(chain);
+            remote.registered = true;
+            remote.outboundPaused = _outboundPaused;
+            remote.inboundPaused = _inboundPaused;
+        }
+    }
+
+    /// @dev Writes the pause flag for `direction` globally and into every remote chain's slot.
+    function _setPaused(Direction direction, bool paused) private {
+        bool outbound = direction == Direction.Outbound;
+        if (outbound) _outboundPaused = paused;
+        else _inboundPaused = paused;
+        uint256 count = _remoteChainList.length;
+        for (uint256 i = 0; i < count; ++i) {
+            RemoteChain storage remote = _remote[_remoteChainList[i]];
+            if (outbound) remote.outboundPaused = paused;
+            else remote.inboundPaused = paused;
+        }
+        emit DirectionPaused(direction, paused, msg.sender);
+    }
+}

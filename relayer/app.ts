@@ -1,0 +1,370 @@
+/**
+ * The relayer daemon in-process: `startRelayer(config) -> { httpUrl, status(), stop() }`.
+ *
+ * Flow: HubWatcher (websocket + polling, checkpointed) -> Scheduler (policy, batching, claims) ->
+ * one BullMQ queue per chain (deterministic job ids, global concurrency 1 so a chain's batches land in
+ * order across all instances) -> processor (attest, signatures from the pool, TxSender) -> chain.
+ * EvmWatcher keeps the on-chain cache fresh and turns paid requests into priority jobs.
+ */
+import { Queue, Worker } from "bullmq";
+import IORedis, { Redis } from "ioredis";
+import { Wallet, formatEther, parseEther } from "ethers";
+import type { Logger } from "pino";
+import { LoadedConfig } from "./config/load";
+import { ChainConfig, policyFor } from "./config/schema";
+import { describeKeySource, loadWallet } from "./config/keys";
+import { createLogger } from "./log";
+import { HubWatcher, HubBlock } from "./hub/watcher";
+import { HubCheckpoint } from "./hub/checkpoint";
+import { FailoverRpc } from "./evm/rpc";
+import { AttesterSet, OracleReader } from "./evm/oracle";
+import { EvmWatcher } from "./evm/watcher";
+import { SignaturePool } from "./attest/pool";
+import { InferenceVerifier } from "./attest/verifier";
+import { Attesters } from "./attest/attester";
+import { NonceManager } from "./submit/nonce";
+import { TxSender } from "./submit/sender";
+import { ClaimTable } from "./queue/claims";
+import { RequestBook } from "./queue/requests";
+import { Scheduler } from "./queue/scheduler";
+import { PostJobData, PostJobResult, queueName } from "./queue/jobs";
+import { makeProcessor, WorkerChain } from "./queue/worker";
+import { RelayerMetrics } from "./metrics/metrics";
+import { evaluateHealth } from "./health/health";
+import { startHttp } from "./health/server";
+import { StatusRow, statusRow } from "./status";
+import { HubInference } from "./hub/events";
+
+export interface StartOptions {
+  /** defaults to a pino logger on stdout at config.log.level */
+  logger?: Logger;
+  /** where key environment variables are read (defaults to process.env) */
+  env?: Record<string, string | undefined>;
+}
+
+export interface RelayerHandle {
+  readonly instance: string;
+  /** base URL of /metrics, /healthz, /status */
+  readonly httpUrl: string;
+  status(): Promise<StatusRow[]>;
+  /** graceful stop: watchers first, then workers (active jobs get up to 10 s), then Redis */
+  stop(): Promise<void>;
+}
+
+const ATTESTER_SET_TTL_MS = 30_000;
+const QUEUE_METRICS_MS = 5_000;
+const BALANCE_CHECK_MS = 30_000;
+const SHUTDOWN_GRACE_MS = 10_000;
+
+interface ChainRuntime extends WorkerChain {
+  cfg: ChainConfig;
+  rpc: FailoverRpc;
+  reader: OracleReader;
+  queue: Queue<PostJobData, PostJobResult>;
+  worker?: Worker<PostJobData, PostJobResult>;
+}
+
+function redisConnection(url: string): Redis {
+  // BullMQ needs maxRetriesPerRequest null (blocking commands must not give up).
+  return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+export async function startRelayer(config: LoadedConfig, options: StartOptions = {}): Promise<RelayerHandle> {
+  const log = options.logger ?? createLogger(config.log.level, config.instance);
+  const env = options.env ?? process.env;
+  const prefix = config.redis.prefix;
+  const startedAt = Math.floor(Date.now() / 1000);
+  let stopping = false;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((e) => log.warn({ err: (e as Error).message }, "cleanup step failed"));
+  };
+
+  try {
+    // Keys first: a missing key is a configuration error and must stop the start.
+    const attesterWallets: Wallet[] = [];
+    for (const [i, src] of config.attesters.entries()) attesterWallets.push(await loadWallet(src, `attesters[${i}]`, config.baseDir, env));
+    const submitterWallets = new Map<string, Wallet>();
+    for (const [i, c] of config.chains.entries()) submitterWallets.set(c.name, await loadWallet(c.submitter, `chains[${i}].submitter`, config.baseDir, env));
+
+    const redis = redisConnection(config.redis.url);
+    cleanups.push(() => void redis.disconnect());
+    await redis.ping();
+
+    const hub = new HubWatcher({ rpcUrls: config.hub.rpcUrls, websocket: config.hub.websocket, pollIntervalMs: config.hub.pollIntervalMs, topics: config.hub.topics }, log);
+    await hub.connect();
+    cleanups.push(() => hub.stop());
+    const hubChainId = await hub.chainId();
+    if (hubChainId !== config.hub.chainId) {
+      throw new Error(`hub.chainId: the node at ${hub.currentUrl} serves "${hubChainId}", the config says "${config.hub.chainId}"; fix hub.chainId or hub.rpcUrls`);
+    }
+
+    const pool = new SignaturePool(redis, prefix);
+    const verifier = new InferenceVerifier({
+      valueAt: async (topicId, nonce) => (await hub.emissions().networkInferencesAtBlock(BigInt(topicId), nonce)).networkInferences?.combinedValue || undefined,
+      blockTime: (h) => hub.blockTime(h),
+    });
+    const attesters = new Attesters(attesterWallets, pool, verifier, log);
+    const claims = new ClaimTable(redis, prefix);
+    const requests = new RequestBook(redis, prefix);
+
+    const chains: ChainRuntime[] = [];
+    const ageOf = (chain: string, topic: number) => {
+      const v = chains.find((c) => c.name === chain)?.watcher.onchain.get(topic);
+      return v && v.nonce > 0n ? Math.floor(Date.now() / 1000) - v.timestamp : undefined;
+    };
+    const pairs = () => config.chains.flatMap((c) => config.hub.topics.map((t) => [c.name, t] as [string, number]));
+    const metrics = new RelayerMetrics(config.instance, ageOf, pairs);
+
+    // The EVM watchers need the scheduler for paid requests and the scheduler needs the chains: a late binding.
+    const schedulerRef: { current?: Scheduler } = {};
+    const queueConnection = redisConnection(config.redis.url);
+    cleanups.push(() => void queueConnection.disconnect());
+
+    for (const cfg of config.chains) {
+      const rpc = new FailoverRpc(cfg.name, cfg.rpcUrls, cfg.chainId, log);
+      cleanups.push(() => rpc.destroy());
+      const remoteChainId = BigInt(await rpc.use((p) => p.send("eth_chainId", [])));
+      if (remoteChainId !== BigInt(cfg.chainId)) {
+        throw new Error(`chains.${cfg.name}.chainId: ${rpc.currentUrl} serves chain id ${remoteChainId}, the config says ${cfg.chainId}; fix one of them`);
+      }
+      const oracleAddress = config.oracles[cfg.name];
+      if ((await rpc.use((p) => p.getCode(oracleAddress))) === "0x") {
+        throw new Error(`chains.${cfg.name}: no contract at the oracle address ${oracleAddress}; deploy it or fix oracle/deployments`);
+      }
+      const reader = new OracleReader(rpc, oracleAddress);
+      const wallet = submitterWallets.get(cfg.name)!;
+      const nonces = new NonceManager({ pendingNonce: () => rpc.use((p) => p.getTransactionCount(wallet.address, "pending")) });
+      const sender = new TxSender(cfg, rpc, wallet, nonces, log, () => stopping);
+      let cachedSet: { set: AttesterSet; at: number } | undefined;
+      const watcher = new EvmWatcher(
+        { chain: cfg.name, topics: config.hub.topics, confirmations: cfg.confirmations, pollIntervalMs: cfg.pollIntervalMs, redisPrefix: prefix },
+        rpc,
+        reader,
+        redis,
+        log,
+        async (requestId, topicId, amount) => {
+          await schedulerRef.current?.onRequest(cfg.name, requestId, topicId, amount);
+        },
+      );
+      const queue = new Queue<PostJobData, PostJobResult>(queueName(cfg.name), {
+        connection: queueConnection,
+        prefix,
+        defaultJobOptions: {
+          attempts: config.queue.attempts,
+          backoff: { type: "exponential", delay: config.queue.backoffMs },
+          removeOnComplete: { age: config.queue.keepCompletedSeconds },
+          removeOnFail: { age: config.queue.keepFailedSeconds },
+        },
+      });
+      cleanups.push(() => queue.close());
+      // One active job per chain across ALL instances: batches land in hub order, and two instances
+      // never race two transactions for the same chain.
+      await queue.setGlobalConcurrency(1);
+      chains.push({
+        name: cfg.name,
+        chainId: cfg.chainId,
+        oracle: oracleAddress,
+        cfg,
+        rpc,
+        reader,
+        sender,
+        watcher,
+        queue,
+        attesterSet: async () => {
+          if (cachedSet && Date.now() - cachedSet.at < ATTESTER_SET_TTL_MS) return cachedSet.set;
+          cachedSet = { set: await reader.attesterSet(), at: Date.now() };
+          return cachedSet.set;
+        },
+        invalidateAttesterSet: () => {
+          cachedSet = undefined;
+        },
+        balance: () => rpc.use((p) => p.getBalance(wallet.address)),
+      });
+    }
+
+    const scheduler = new Scheduler({
+      chains: chains.map((c) => ({ name: c.name, maxBatchSize: c.cfg.maxBatchSize, onchain: c.watcher.onchain, queue: c.queue as unknown as Queue<PostJobData> })),
+      claims,
+      requests,
+      policyFor: (chain, topic) => policyFor(config, chain, topic),
+      log,
+      onScheduled: (chain, jobId, data) => {
+        const rt = chains.find((c) => c.name === chain);
+        if (rt && attesters.wallets.length) void attesters.attest(rt, data.reports, jobId).catch((e) => log.warn({ chain, jobId, err: (e as Error).message }, "attest failed"));
+      },
+    });
+    schedulerRef.current = scheduler;
+
+    for (const c of chains) {
+      await c.watcher.start();
+      cleanups.push(() => c.watcher.stop());
+      for (const [topic, v] of c.watcher.onchain) if (v.nonce > 0n) metrics.lastPostedNonce.set({ chain: c.name, topic: String(topic) }, Number(v.nonce));
+      const set = await c.attesterSet();
+      const mine = attesterWallets.filter((w) => set.signers.includes(w.address)).map((w) => w.address);
+      log.info({ chain: c.name, oracle: c.oracle, attesterSetId: set.id.toString(), threshold: set.threshold, signers: set.signers.length, localAttesters: mine, submitter: c.sender.address }, "chain ready");
+      if (attesterWallets.length && mine.length === 0) log.warn({ chain: c.name }, "none of this instance's attester keys is in the chain's attester set");
+    }
+
+    // Workers.
+    const processorDeps = { attesters, pool, signatureWaitMs: config.signatureWaitMs, metrics, log, aborted: () => stopping };
+    for (const c of chains) {
+      const worker = new Worker<PostJobData, PostJobResult>(queueName(c.name), makeProcessor(c, processorDeps), {
+        connection: redisConnection(config.redis.url),
+        prefix,
+        concurrency: 1,
+        lockDuration: config.queue.lockDurationMs,
+        stalledInterval: config.queue.lockDurationMs,
+        maxStalledCount: 1_000,
+        autorun: true,
+      });
+      worker.on("failed", (job, err) =>
+        log.warn({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, job && job.attemptsMade >= config.queue.attempts ? "job failed for good" : "job attempt failed; will retry"),
+      );
+      worker.on("error", (err) => log.error({ chain: c.name, err: err.message }, "worker error"));
+      c.worker = worker;
+    }
+
+    // Attest jobs scheduled by other instances (their attesters cannot sign for us).
+    let attestTimer: NodeJS.Timeout | undefined;
+    if (attesterWallets.length) {
+      const seen = new Set<string>();
+      const attestTick = async () => {
+        for (const c of chains) {
+          const jobs = await c.queue.getJobs(["prioritized", "waiting", "active", "delayed"], 0, 50, true);
+          for (const j of jobs) {
+            if (!j?.id || seen.has(j.id)) continue;
+            await attesters.attest(c, j.data.reports, j.id).catch((e) => log.warn({ chain: c.name, jobId: j.id, err: (e as Error).message }, "attest failed"));
+            seen.add(j.id);
+            if (seen.size > 10_000) seen.delete(seen.values().next().value as string);
+          }
+        }
+      };
+      const loop = async () => {
+        if (stopping) return;
+        await attestTick().catch((e) => log.warn({ err: (e as Error).message }, "attest poll failed"));
+        attestTimer = setTimeout(loop, Math.min(250, config.hub.pollIntervalMs));
+      };
+      attestTimer = setTimeout(loop, 0);
+      cleanups.push(() => clearTimeout(attestTimer));
+    }
+
+    // Periodic queue depths and balances.
+    const queueTimer = setInterval(() => {
+      for (const c of chains) {
+        c.queue
+          .getJobCounts("prioritized", "waiting", "active", "delayed", "failed", "completed")
+          .then((counts) => {
+            for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ chain: c.name, state }, n);
+          })
+          .catch(() => undefined);
+      }
+    }, QUEUE_METRICS_MS);
+    cleanups.push(() => clearInterval(queueTimer));
+    const checkBalances = async () => {
+      for (const c of chains) {
+        try {
+          const bal = await c.balance();
+          metrics.submitterBalance.set({ chain: c.name, address: c.sender.address }, Number(formatEther(bal)));
+          if (bal < parseEther(c.cfg.minBalance)) {
+            log.error({ alert: "low_balance", chain: c.name, address: c.sender.address, balance: formatEther(bal), minBalance: c.cfg.minBalance }, "submitter balance low");
+          }
+        } catch (e) {
+          log.warn({ chain: c.name, err: (e as Error).message }, "balance check failed");
+        }
+      }
+    };
+    await checkBalances();
+    const balanceTimer = setInterval(() => void checkBalances(), BALANCE_CHECK_MS);
+    cleanups.push(() => clearInterval(balanceTimer));
+
+    // Hub: resume from the checkpoint (backfilling block by block) or, on a first start / too large a
+    // gap, sweep the latest inference of every topic and follow from the head.
+    const checkpoint = new HubCheckpoint(redis, prefix);
+    const head = await hub.latestHeight();
+    const saved = await checkpoint.get();
+    let from: number;
+    const remember = (infs: readonly HubInference[]) => infs.forEach((i) => verifier.remember(i.topicId, i.nonce, i.value, i.timestamp));
+    const reportMalformed = (items: HubBlock["malformed"]) => {
+      for (const m of items) {
+        metrics.malformed.inc({ topic: String(m.topicId ?? "unknown") });
+        log.error({ topicId: m.topicId, nonce: m.nonce?.toString(), value: m.raw, err: m.error }, "malformed inference skipped");
+      }
+    };
+    if (saved !== undefined && head - saved <= config.hub.maxBackfillBlocks) {
+      from = saved + 1;
+      log.info({ checkpoint: saved, head, backfill: Math.max(0, head - saved) }, "hub: resuming from checkpoint");
+    } else {
+      if (saved !== undefined) log.warn({ checkpoint: saved, head, maxBackfillBlocks: config.hub.maxBackfillBlocks }, "hub: gap beyond maxBackfillBlocks; resuming from the latest inferences");
+      const sweep = await hub.latestInferences();
+      reportMalformed(sweep.malformed);
+      remember(sweep.inferences);
+      await scheduler.schedule(sweep.inferences, head, "sweep", Date.now());
+      await checkpoint.raise(head);
+      from = head + 1;
+    }
+    metrics.hubCheckpoint.set(Math.max(saved ?? 0, from - 1));
+    hub.start(from, async (block) => {
+      metrics.hubHeight.set(hub.headHeight);
+      reportMalformed(block.malformed);
+      remember(block.inferences);
+      await scheduler.schedule(block.inferences, block.height, "epoch", Date.now());
+      metrics.hubCheckpoint.set(await checkpoint.raise(block.height));
+    });
+
+    const policyOf = (chain: string, topic: number) => policyFor(config, chain, topic);
+    const status = async (): Promise<StatusRow[]> => {
+      const now = Math.floor(Date.now() / 1000);
+      return chains.flatMap((c) => config.hub.topics.map((t) => statusRow(c.name, t, c.watcher.onchain.get(t), policyOf(c.name, t), now)));
+    };
+    const health = () => {
+      const items = chains.flatMap((c) =>
+        config.hub.topics.map((t) => {
+          const v = c.watcher.onchain.get(t);
+          return { chain: c.name, topicId: t, timestamp: v && v.nonce > 0n ? v.timestamp : undefined, heartbeatSeconds: policyOf(c.name, t).heartbeatSeconds };
+        }),
+      );
+      return evaluateHealth(items, Math.floor(Date.now() / 1000), startedAt, config.health.graceSeconds);
+    };
+    const httpServer = await startHttp(config.http.host, config.http.port, { registry: metrics.registry, health, status });
+    cleanups.push(() => httpServer.close());
+
+    log.info(
+      {
+        instance: config.instance,
+        httpUrl: httpServer.url,
+        chains: chains.map((c) => c.name),
+        topics: config.hub.topics,
+        attesters: attesterWallets.map((w) => w.address),
+        attesterKeys: config.attesters.map(describeKeySource),
+        hubHeight: head,
+      },
+      "relayer ready",
+    );
+
+    let stopped: Promise<void> | undefined;
+    return {
+      instance: config.instance,
+      httpUrl: httpServer.url,
+      status,
+      stop: () =>
+        (stopped ??= (async () => {
+          stopping = true;
+          await hub.stop();
+          const closing = Promise.all(chains.map((c) => c.worker?.close()));
+          const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), SHUTDOWN_GRACE_MS).unref())]);
+          if (timedOut) {
+            log.warn("active jobs did not finish in time; closing workers forcefully (their jobs resume from the journal)");
+            await Promise.all(chains.map((c) => c.worker?.close(true)));
+          }
+          await cleanup();
+          log.info("relayer stopped");
+        })()),
+    };
+  } catch (e) {
+    stopping = true;
+    await cleanup();
+    throw e;
+  }
+}
+

@@ -1,0 +1,70 @@
+/**
+ * The signature pool: attesters put their signature for a digest into a Redis hash; a submitter takes
+ * them out once a threshold of VALID ones is there. Redis is untrusted: every signature is recovered and
+ * checked against the current on-chain attester set here, and the contract checks them again.
+ */
+import type { Redis } from "ioredis";
+import { getAddress } from "ethers";
+import { combineThreshold, recoverSigner } from "./eip712";
+
+/** How long a digest's signatures are kept (they are useless once the batch landed). */
+const SIGNATURE_TTL_SECONDS = 3 * 24 * 3600;
+
+export class SignaturePool {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(digest: string) {
+    return `${this.prefix}:sigs:${digest.toLowerCase()}`;
+  }
+
+  async put(digest: string, signer: string, signature: string): Promise<void> {
+    await this.redis.multi().hset(this.key(digest), getAddress(signer), signature).expire(this.key(digest), SIGNATURE_TTL_SECONDS).exec();
+  }
+
+  async has(digest: string, signer: string): Promise<boolean> {
+    return (await this.redis.hexists(this.key(digest), getAddress(signer))) === 1;
+  }
+
+  /**
+   * The valid signatures for `digest` from members of `signers` (recovered, not trusted), keyed by
+   * signer. Entries that do not recover to their claimed signer or to a member are ignored.
+   */
+  async valid(digest: string, signers: readonly string[]): Promise<Map<string, string>> {
+    const members = new Set(signers.map((s) => getAddress(s)));
+    const raw = await this.redis.hgetall(this.key(digest));
+    const out = new Map<string, string>();
+    for (const sig of Object.values(raw)) {
+      const who = recoverSigner(digest, sig);
+      if (who !== undefined && members.has(who)) out.set(who, sig);
+    }
+    return out;
+  }
+
+  /**
+   * Polls until `threshold` valid signatures are in the pool or `timeoutMs` passes. Returns the
+   * combined signatures (the `threshold` lowest signer addresses, ascending) or undefined on timeout.
+   */
+  async waitForThreshold(
+    digest: string,
+    signers: readonly string[],
+    threshold: number,
+    timeoutMs: number,
+    pollMs = 50,
+    aborted: () => boolean = () => false,
+  ): Promise<{ signatures: string; count: number } | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const valid = await this.valid(digest, signers);
+      if (valid.size >= threshold) {
+        // Exactly the threshold (the lowest signer addresses): every extra signature costs ~3,700 gas.
+        const chosen = [...valid.entries()].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1)).slice(0, threshold);
+        return { signatures: combineThreshold(digest, chosen.map(([, s]) => s), signers, threshold), count: chosen.length };
+      }
+      if (Date.now() >= deadline || aborted()) return undefined;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The relayer command line: `start`, `status`, `check-config`. See relayer/README.md.
+ */
+import path from "node:path";
+import { Command } from "commander";
+import { ConfigError, LoadedConfig, loadConfig } from "./config/load";
+import { policyFor } from "./config/schema";
+import { describeKeySource, loadWallet } from "./config/keys";
+import { startRelayer } from "./app";
+import { FailoverRpc } from "./evm/rpc";
+import { OracleReader } from "./evm/oracle";
+import { HubWatcher } from "./hub/watcher";
+import { formatStatusTable, StatusRow, statusRow } from "./status";
+import pino from "pino";
+
+const DEFAULT_CONFIG = path.join(__dirname, "config", "local.yaml");
+
+function configPath(opt?: string): string {
+  return opt ?? process.env.RELAYER_CONFIG ?? DEFAULT_CONFIG;
+}
+
+function load(file: string): LoadedConfig {
+  try {
+    return loadConfig(file);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+const program = new Command();
+program.name("relayer").description("Allora hub -> EVM oracle relayer");
+
+program
+  .command("start")
+  .description("run the daemon until SIGTERM/SIGINT")
+  .option("-c, --config <file>", "YAML config (default $RELAYER_CONFIG or relayer/config/local.yaml)")
+  .action(async (opts: { config?: string }) => {
+    const config = load(configPath(opts.config));
+    let relayer: Awaited<ReturnType<typeof startRelayer>>;
+    try {
+      relayer = await startRelayer(config);
+    } catch (e) {
+      process.stderr.write(`relayer failed to start: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    let signals = 0;
+    const shutdown = (sig: string) => {
+      if (++signals > 1) {
+        process.stderr.write(`second ${sig}: exiting now\n`);
+        process.exit(1);
+      }
+      relayer.stop().then(
+        () => process.exit(0),
+        (e) => {
+          process.stderr.write(`stop failed: ${(e as Error).message}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+  });
+
+program
+  .command("check-config")
+  .description("validate the config; with --keys also load every key and print its address")
+  .option("-c, --config <file>", "YAML config")
+  .option("--keys", "load keys (env vars / keystores) too")
+  .action(async (opts: { config?: string; keys?: boolean }) => {
+    const file = configPath(opts.config);
+    const config = load(file);
+    const lines = [
+      `config ${path.resolve(file)} is valid`,
+      `instance ${config.instance}; redis ${config.redis.url.replace(/\/\/[^@]*@/, "//***@")} prefix ${config.redis.prefix}`,
+      `hub ${config.hub.chainId} via ${config.hub.rpcUrls.join(", ")}; topics ${config.hub.topics.join(", ")}`,
+      ...config.chains.map(
+        (c) =>
+          `chain ${c.name} (${c.chainId}) oracle ${config.oracles[c.name]} via ${c.rpcUrls.join(", ")}; ${c.fees.strategy} fees capped at ${c.fees.maxFeePerGasGwei} gwei; submitter ${describeKeySource(c.submitter)}; policy ${config.hub.topics
+            .map((t) => {
+              const p = policyFor(config, c.name, t);
+              return `${t}:${p.deviationBps}bps/${p.heartbeatSeconds}s`;
+            })
+            .join(" ")}`,
+      ),
+      `attesters: ${config.attesters.map(describeKeySource).join(", ") || "(none: submit-only instance)"}`,
+    ];
+    if (opts.keys) {
+      const problems: string[] = [];
+      for (const [i, a] of config.attesters.entries()) {
+        await loadWallet(a, `attesters[${i}]`, config.baseDir).then(
+          (w) => lines.push(`attesters[${i}] ${describeKeySource(a)} -> ${w.address}`),
+          (e) => problems.push((e as Error).message),
+        );
+      }
+      for (const [i, c] of config.chains.entries()) {
+        await loadWallet(c.submitter, `chains[${i}].submitter`, config.baseDir).then(
+          (w) => lines.push(`chains[${i}].submitter ${describeKeySource(c.submitter)} -> ${w.address}`),
+          (e) => problems.push((e as Error).message),
+        );
+      }
+      if (problems.length) {
+        process.stderr.write(`keys:\n  - ${problems.join("\n  - ")}\n`);
+        process.exit(1);
+      }
+    }
+    process.stdout.write(lines.join("\n") + "\n");
+  });
+
+program
+  .command("status")
+  .description("print topics x chains: on-chain value, nonce, age, next due (reads the chains and the hub directly)")
+  .option("-c, --config <file>", "YAML config")
+  .option("--json", "print JSON instead of a table")
+  .action(async (opts: { config?: string; json?: boolean }) => {
+    const config = load(configPath(opts.config));
+    const log = pino({ level: "silent" });
+    const now = Math.floor(Date.now() / 1000);
+    const hubNonces = new Map<number, bigint>();
+    let failed = false;
+    const hub = new HubWatcher({ rpcUrls: config.hub.rpcUrls, websocket: false, pollIntervalMs: 1000, topics: config.hub.topics }, log);
+    try {
+      await hub.connect();
+      await Promise.all(
+        config.hub.topics.map(async (t) => hubNonces.set(t, (await hub.emissions().latestNetworkInferences(BigInt(t))).inferenceBlockHeight)),
+      );
+    } catch (e) {
+      failed = true;
+      process.stderr.write(`hub: ${(e as Error).message}\n`);
+    } finally {
+      await hub.stop().catch(() => undefined);
+    }
+    const rows: StatusRow[] = [];
+    for (const c of config.chains) {
+      const rpc = new FailoverRpc(c.name, c.rpcUrls, c.chainId, log);
+      const reader = new OracleReader(rpc, config.oracles[c.name]);
+      try {
+        for (const t of config.hub.topics) rows.push(statusRow(c.name, t, await reader.latestInference(t), policyFor(config, c.name, t), now, hubNonces.get(t)));
+      } catch (e) {
+        failed = true;
+        process.stderr.write(`chain ${c.name}: ${(e as Error).message.split("\n")[0]}\n`);
+      } finally {
+        rpc.destroy();
+      }
+    }
+    rows.sort((a, b) => a.topicId - b.topicId || a.chain.localeCompare(b.chain));
+    process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + "\n" : formatStatusTable(rows, now) + "\n");
+    process.exit(failed ? 1 : 0);
+  });
+
+program.parseAsync(process.argv).catch((e) => {
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exit(1);
+});

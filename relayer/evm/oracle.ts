@@ -1,0 +1,82 @@
+/**
+ * The slice of the AlloraOracle ABI the relayer uses (human-readable; the ABI is fixed by
+ * contracts/interfaces/IAlloraOracle.sol and IAttesterSets.sol), and typed reads through FailoverRpc.
+ */
+import { Contract, Interface, getAddress } from "ethers";
+import { FailoverRpc } from "./rpc";
+
+export const ORACLE_ABI = [
+  "function submit((uint64 topicId, int256 value, uint64 nonce, uint64 timestamp)[] reports, bytes signatures)",
+  "function latestInference(uint64 topicId) view returns (int256 value, uint64 nonce, uint64 timestamp)",
+  "function attesterSetId() view returns (uint64)",
+  "function attesterSet() view returns (uint64 setId, address[] signers, uint8 threshold)",
+  "event InferenceUpdated(uint64 indexed topicId, int256 value, uint64 nonce, uint64 timestamp)",
+  "event ReportSkipped(uint64 indexed topicId, uint64 nonce, uint64 storedNonce)",
+  "event InferenceRequested(uint256 indexed requestId, uint64 indexed topicId, address indexed requester, uint256 amount)",
+  "error NoInference(uint64 topicId)",
+  "error StaleInference(uint64 topicId, uint64 timestamp, uint256 maxAge)",
+  "error ValueOutOfRange(uint64 topicId, int256 value)",
+  "error InvalidNonce(uint64 topicId)",
+  "error FutureTimestamp(uint64 topicId, uint64 timestamp, uint256 blockTimestamp)",
+  "error EmptyBatch()",
+  "error ZeroPayment()",
+  "error InvalidSignaturesLength(uint256 length)",
+  "error TooFewSignatures(uint256 given, uint256 threshold)",
+  "error InvalidSignature(uint256 index)",
+  "error UnknownSigner(address signer)",
+  "error DuplicateSigner(address signer)",
+  "error SignersNotSorted(address previous, address next)",
+];
+
+export const oracleInterface = new Interface(ORACLE_ABI);
+
+export interface AttesterSet {
+  id: bigint;
+  signers: string[];
+  threshold: number;
+}
+
+export interface OnChainInference {
+  value: bigint;
+  nonce: bigint;
+  timestamp: number;
+}
+
+export class OracleReader {
+  readonly address: string;
+
+  constructor(
+    readonly rpc: FailoverRpc,
+    address: string,
+  ) {
+    this.address = getAddress(address);
+  }
+
+  private contract(p: FailoverRpc["current"]) {
+    return new Contract(this.address, oracleInterface, p);
+  }
+
+  async attesterSet(): Promise<AttesterSet> {
+    const [id, signers, threshold] = await this.rpc.use((p) => this.contract(p).attesterSet());
+    return { id: BigInt(id), signers: (signers as string[]).map((s) => getAddress(s)), threshold: Number(threshold) };
+  }
+
+  async latestInference(topicId: number): Promise<OnChainInference> {
+    const [value, nonce, timestamp] = await this.rpc.use((p) => this.contract(p).latestInference(topicId));
+    return { value: BigInt(value), nonce: BigInt(nonce), timestamp: Number(timestamp) };
+  }
+
+  /** Decodes a revert into "ErrorName(args)" when it is one of the oracle's custom errors. */
+  static describeRevert(e: unknown): string {
+    const data = (e as { data?: string; info?: { error?: { data?: string } } })?.data ?? (e as { info?: { error?: { data?: string } } })?.info?.error?.data;
+    if (typeof data === "string" && data.length >= 10) {
+      try {
+        const parsed = oracleInterface.parseError(data);
+        if (parsed) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+      } catch {
+        /* not ours */
+      }
+    }
+    return (e as Error)?.message?.split("\n")[0] ?? String(e);
+  }
+}

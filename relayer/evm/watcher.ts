@@ -1,0 +1,107 @@
+/**
+ * Watches one chain's oracle: keeps the per-topic on-chain inference cache fresh (InferenceUpdated logs
+ * plus an initial read of every topic) and reports paid requests (InferenceRequested) once confirmed.
+ * The scanned block is checkpointed in Redis so requests made while the relayer was down are found.
+ */
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { Log } from "ethers";
+import { FailoverRpc } from "./rpc";
+import { OnChainInference, OracleReader, oracleInterface } from "./oracle";
+
+const UPDATED = oracleInterface.getEvent("InferenceUpdated")!.topicHash;
+const REQUESTED = oracleInterface.getEvent("InferenceRequested")!.topicHash;
+/** how far back a first start looks for requests */
+const FIRST_START_LOOKBACK = 1_000;
+const MAX_RANGE = 2_000;
+
+export interface EvmWatcherOptions {
+  chain: string;
+  topics: readonly number[];
+  confirmations: number;
+  pollIntervalMs: number;
+  redisPrefix: string;
+}
+
+export class EvmWatcher {
+  readonly onchain = new Map<number, OnChainInference>();
+  private stopped = false;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private scanned = 0;
+
+  constructor(
+    private readonly opts: EvmWatcherOptions,
+    private readonly rpc: FailoverRpc,
+    private readonly oracle: OracleReader,
+    private readonly redis: Redis,
+    private readonly log: Logger,
+    private readonly onRequest: (requestId: bigint, topicId: number, amount: bigint, requester: string) => Promise<void>,
+  ) {}
+
+  private get key() {
+    return `${this.opts.redisPrefix}:evm:${this.opts.chain}:scanned`;
+  }
+
+  /** Records a value we know is on chain (from our own receipts), if newer than the cached one. */
+  noteOnChain(topicId: number, v: OnChainInference): void {
+    const cur = this.onchain.get(topicId);
+    if (!cur || v.nonce > cur.nonce) this.onchain.set(topicId, v);
+  }
+
+  /** Reads every topic's stored inference. */
+  async refreshAll(): Promise<void> {
+    await Promise.all(this.opts.topics.map(async (t) => this.noteOnChain(t, await this.oracle.latestInference(t))));
+  }
+
+  async start(): Promise<void> {
+    await this.refreshAll();
+    const head = await this.rpc.use((p) => p.getBlockNumber());
+    const saved = await this.redis.get(this.key);
+    this.scanned = saved !== null ? Number(saved) : Math.max(0, head - FIRST_START_LOOKBACK);
+    const tick = async () => {
+      if (this.stopped) return;
+      this.running = this.poll().catch((e) => this.log.warn({ chain: this.opts.chain, err: (e as Error).message }, "EVM log poll failed"));
+      await this.running;
+      if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollIntervalMs);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  private async poll(): Promise<void> {
+    const head = await this.rpc.use((p) => p.getBlockNumber());
+    const to = Math.min(head - this.opts.confirmations, this.scanned + MAX_RANGE);
+    if (to <= this.scanned) return;
+    const from = this.scanned + 1;
+    const logs = await this.rpc.use((p) => p.getLogs({ address: this.oracle.address, fromBlock: from, toBlock: to, topics: [[UPDATED, REQUESTED]] }));
+    for (const log of logs) await this.handle(log);
+    this.scanned = to;
+    await this.redis.set(this.key, String(to));
+  }
+
+  private async handle(log: Log): Promise<void> {
+    const parsed = oracleInterface.parseLog(log);
+    if (!parsed) return;
+    if (parsed.name === "InferenceUpdated") {
+      const topicId = Number(parsed.args.topicId);
+      this.noteOnChain(topicId, { value: BigInt(parsed.args.value), nonce: BigInt(parsed.args.nonce), timestamp: Number(parsed.args.timestamp) });
+    } else if (parsed.name === "InferenceRequested") {
+      const topicId = Number(parsed.args.topicId);
+      if (!this.opts.topics.includes(topicId)) {
+        this.log.warn({ chain: this.opts.chain, topicId, requestId: String(parsed.args.requestId) }, "paid request for a topic this relayer does not serve");
+        return;
+      }
+      this.log.info(
+        { chain: this.opts.chain, topicId, requestId: String(parsed.args.requestId), amount: String(parsed.args.amount), requester: parsed.args.requester },
+        "paid request seen",
+      );
+      await this.onRequest(BigInt(parsed.args.requestId), topicId, BigInt(parsed.args.amount), String(parsed.args.requester));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * Follows the hub block by block. The head comes from the CometBFT websocket (NewBlockHeader) with
+ * polling of /status as the fallback (and as a slow safety net while the websocket is up). Every height
+ * from the start height on is processed in order, exactly once per run: /block_results gives its events,
+ * the header (from the websocket or /blockchain) its time. RPC URLs fail over in order.
+ */
+import { Comet38Client, WebsocketClient } from "@cosmjs/tendermint-rpc";
+import { QueryClient } from "@cosmjs/stargate";
+import type { Logger } from "pino";
+import { EmissionsExtension, setupEmissionsExtension } from "./query";
+import { extractInferences, HubInference, MalformedInference } from "./events";
+import { decToInt256, MalformedValueError } from "../convert/dec";
+
+export interface HubBlock {
+  height: number;
+  /** block time, Unix seconds */
+  timestamp: number;
+  inferences: HubInference[];
+  malformed: MalformedInference[];
+}
+
+export interface HubWatcherOptions {
+  rpcUrls: string[];
+  websocket: boolean;
+  pollIntervalMs: number;
+  topics: readonly number[];
+}
+
+const TIME_CACHE_SIZE = 4096;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const toSeconds = (d: { getTime(): number }) => Math.floor(d.getTime() / 1000);
+
+export class HubWatcher {
+  private urlIndex = 0;
+  private client?: Comet38Client;
+  private query?: QueryClient & EmissionsExtension;
+  private ws?: Comet38Client;
+  private wsUp = false;
+  private head = 0;
+  private readonly times = new Map<number, number>();
+  private readonly topics: Set<number>;
+  private stopped = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private poller?: NodeJS.Timeout;
+
+  constructor(
+    private readonly opts: HubWatcherOptions,
+    private readonly log: Logger,
+  ) {
+    this.topics = new Set(opts.topics);
+  }
+
+  get currentUrl(): string {
+    return this.opts.rpcUrls[this.urlIndex];
+  }
+
+  get headHeight(): number {
+    return this.head;
+  }
+
+  /** Connects to the first hub RPC that answers /status (then the next on failure). */
+  async connect(): Promise<void> {
+    let lastError: unknown;
+    for (let i = 0; i < this.opts.rpcUrls.length; i++) {
+      const idx = (this.urlIndex + i) % this.opts.rpcUrls.length;
+      const url = this.opts.rpcUrls[idx];
+      try {
+        const client = await Comet38Client.connect(url);
+        const status = await client.status();
+        this.client?.disconnect();
+        this.client = client;
+        this.query = QueryClient.withExtensions(client, setupEmissionsExtension);
+        this.urlIndex = idx;
+        this.noteHead(status.syncInfo.latestBlockHeight, status.syncInfo.latestBlockTime);
+        this.log.info({ url, network: status.nodeInfo.network, height: this.head }, "hub connected");
+        return;
+      } catch (e) {
+        lastError = e;
+        this.log.warn({ url, err: (e as Error).message }, "hub RPC unreachable, trying the next");
+      }
+    }
+    throw new Error(`no hub RPC answered (${this.opts.rpcUrls.join(", ")}): ${(lastError as Error)?.message}`);
+  }
+
+  /** The hub's chain id as the node reports it. */
+  async chainId(): Promise<string> {
+    return (await this.comet().status()).nodeInfo.network;
+  }
+
+  comet(): Comet38Client {
+    if (!this.client) throw new Error("hub watcher not connected");
+    return this.client;
+  }
+
+  emissions(): EmissionsExtension["emissions"] {
+    if (!this.query) throw new Error("hub watcher not connected");
+    return this.query.emissions;
+  }
+
+  private noteHead(height: number, time?: { getTime(): number }) {
+    if (time) {
+      this.times.set(height, toSeconds(time));
+      if (this.times.size > TIME_CACHE_SIZE) this.times.delete(this.times.keys().next().value as number);
+    }
+    if (height > this.head) {
+      this.head = height;
+      this.wake?.();
+    }
+  }
+
+  /** The latest height the node reports (also refreshes the head). */
+  async latestHeight(): Promise<number> {
+    const s = await this.comet().status();
+    this.noteHead(s.syncInfo.latestBlockHeight, s.syncInfo.latestBlockTime);
+    return s.syncInfo.latestBlockHeight;
+  }
+
+  /** A block's time in Unix seconds (cached from headers seen). */
+  async blockTime(height: number): Promise<number> {
+    const cached = this.times.get(height);
+    if (cached !== undefined) return cached;
+    const res = await this.comet().blockchain(height, height);
+    const meta = res.blockMetas.find((m) => m.header.height === height);
+    if (!meta) throw new Error(`hub /blockchain did not return height ${height}`);
+    const t = toSeconds(meta.header.time);
+    this.times.set(height, t);
+    return t;
+  }
+
+  /** One block's inferences (of the configured topics). */
+  async block(height: number): Promise<HubBlock> {
+    const [results, timestamp] = await Promise.all([this.comet().blockResults(height), this.blockTime(height)]);
+    const { inferences, malformed } = extractInferences(results.finalizeBlockEvents, this.topics, timestamp);
+    return { height, timestamp, inferences, malformed };
+  }
+
+  /**
+   * Every configured topic's latest network inference by query (start-up sweep and backfill beyond the
+   * scan window). Topics without an inference yet are left out; malformed values are reported.
+   */
+  async latestInferences(): Promise<{ inferences: HubInference[]; malformed: MalformedInference[] }> {
+    const inferences: HubInference[] = [];
+    const malformed: MalformedInference[] = [];
+    await Promise.all(
+      [...this.topics].map(async (topicId) => {
+        const res = await this.emissions().latestNetworkInferences(BigInt(topicId));
+        const nonce = res.inferenceBlockHeight;
+        const raw = res.networkInferences?.combinedValue ?? "";
+        if (nonce <= 0n || res.networkInferences === undefined) return;
+        try {
+          const value = decToInt256(raw, topicId);
+          inferences.push({ topicId, nonce, raw, value, timestamp: await this.blockTime(Number(nonce)) });
+        } catch (e) {
+          if (!(e instanceof MalformedValueError)) throw e;
+          malformed.push({ topicId, nonce, raw, error: e.message });
+        }
+      }),
+    );
+    inferences.sort((a, b) => a.topicId - b.topicId);
+    return { inferences, malformed };
+  }
+
+  /** Subscribes to new headers over the websocket; on failure the poller carries on alone. */
+  private subscribe(): void {
+    if (!this.opts.websocket || this.stopped) return;
+    const wsUrl = this.currentUrl.replace(/^http/, "ws").replace(/\/websocket\/?$/, "");
+    try {
+      const ws = Comet38Client.create(
+        new WebsocketClient(wsUrl, (err) => {
+          this.log.warn({ url: wsUrl, err: String(err) }, "hub websocket error; polling meanwhile");
+          this.wsUp = false;
+        }),
+      );
+      this.ws = ws;
+      ws.subscribeNewBlockHeader().addListener({
+        next: (h) => {
+          if (!this.wsUp) this.log.info({ url: wsUrl }, "hub websocket subscribed (NewBlockHeader)");
+          this.wsUp = true;
+          this.noteHead(h.height, h.time);
+        },
+        error: (err) => {
+          this.wsUp = false;
+          this.log.warn({ url: wsUrl, err: String((err as Error)?.message ?? err) }, "hub websocket subscription failed; polling, retrying in 5 s");
+          setTimeout(() => this.resubscribe(), 5_000).unref();
+        },
+        complete: () => {
+          this.wsUp = false;
+        },
+      });
+    } catch (e) {
+      this.log.warn({ url: wsUrl, err: (e as Error).message }, "hub websocket unavailable; polling");
+    }
+  }
+
+  private resubscribe(): void {
+    if (this.stopped) return;
+    try {
+      this.ws?.disconnect();
+    } catch {
+      /* already closed */
+    }
+    this.ws = undefined;
+    this.subscribe();
+  }
+
+  private startPolling(): void {
+    const tick = async () => {
+      if (this.stopped) return;
+      try {
+        await this.latestHeight();
+      } catch (e) {
+        this.log.warn({ url: this.currentUrl, err: (e as Error).message }, "hub /status failed");
+      }
+      // With the websocket up, polling is only a safety net, so it runs 10x slower.
+      const next = this.wsUp ? this.opts.pollIntervalMs * 10 : this.opts.pollIntervalMs;
+      this.poller = setTimeout(tick, next);
+    };
+    this.poller = setTimeout(tick, this.opts.pollIntervalMs);
+  }
+
+  /**
+   * Processes every height from `fromHeight` on, in order, calling `onBlock` once per height (and only
+   * moving on when it resolved). Errors are retried with backoff; repeated ones fail over to the next URL.
+   */
+  start(fromHeight: number, onBlock: (b: HubBlock) => Promise<void>): void {
+    this.subscribe();
+    this.startPolling();
+    let next = fromHeight;
+    this.loop = (async () => {
+      let failures = 0;
+      while (!this.stopped) {
+        if (next > this.head) {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            setTimeout(resolve, this.opts.pollIntervalMs).unref();
+          });
+          this.wake = undefined;
+          continue;
+        }
+        try {
+          const block = await this.block(next);
+          await onBlock(block);
+          next++;
+          failures = 0;
+        } catch (e) {
+          failures++;
+          this.log.warn({ height: next, failures, err: (e as Error).message }, "hub block processing failed; retrying");
+          if (failures % 3 === 0 && this.opts.rpcUrls.length > 1) {
+            this.urlIndex = (this.urlIndex + 1) % this.opts.rpcUrls.length;
+            await this.connect().catch(() => undefined);
+            this.resubscribe();
+          }
+          await sleep(Math.min(200 * 2 ** Math.min(failures, 5), 5_000));
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    if (this.poller) clearTimeout(this.poller);
+    await this.loop;
+    try {
+      this.ws?.disconnect();
+    } catch {
+      /* closing */
+    }
+    this.client?.disconnect();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Prometheus metrics (prom-client), one registry per relayer instance (so several can run in one process).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export type UpdateOutcome = "updated" | "skipped" | "reverted" | "simulation_failed" | "insufficient_funds" | "no_signatures" | "error";
+
+export class RelayerMetrics {
+  readonly registry = new Registry();
+  readonly lastPostedNonce: Gauge<"topic" | "chain">;
+  readonly onchainAge: Gauge<"topic" | "chain">;
+  readonly updateAttempts: Counter<"chain" | "outcome">;
+  readonly gasUsed: Counter<"chain">;
+  readonly feesPaid: Counter<"chain">;
+  readonly submitterBalance: Gauge<"chain" | "address">;
+  readonly queueDepth: Gauge<"chain" | "state">;
+  readonly hubHeight: Gauge;
+  readonly hubCheckpoint: Gauge;
+  readonly malformed: Counter<"topic">;
+  readonly latency: Histogram<"chain">;
+  readonly batchSize: Histogram<"chain">;
+
+  constructor(instance: string, ageOf: (chain: string, topic: number) => number | undefined, pairs: () => Array<[string, number]>) {
+    this.registry.setDefaultLabels({ instance });
+    collectDefaultMetrics({ register: this.registry, prefix: "relayer_process_" });
+    const r = [this.registry];
+    this.lastPostedNonce = new Gauge({ name: "relayer_last_posted_nonce", help: "Hub nonce of the value stored on chain, per topic and chain", labelNames: ["topic", "chain"], registers: r });
+    this.onchainAge = new Gauge({
+      name: "relayer_onchain_value_age_seconds",
+      help: "Seconds since the hub time of the value stored on chain (-1: none yet)",
+      labelNames: ["topic", "chain"],
+      registers: r,
+      collect() {
+        for (const [chain, topic] of pairs()) this.set({ chain, topic: String(topic) }, ageOf(chain, topic) ?? -1);
+      },
+    });
+    this.updateAttempts = new Counter({ name: "relayer_update_attempts_total", help: "Batch submissions by outcome", labelNames: ["chain", "outcome"], registers: r });
+    this.gasUsed = new Counter({ name: "relayer_gas_used_total", help: "Gas used by included transactions", labelNames: ["chain"], registers: r });
+    this.feesPaid = new Counter({ name: "relayer_fees_paid_wei_total", help: "Fees paid by included transactions (wei, as a float)", labelNames: ["chain"], registers: r });
+    this.submitterBalance = new Gauge({ name: "relayer_submitter_balance_ether", help: "Submitter balance in ether units", labelNames: ["chain", "address"], registers: r });
+    this.queueDepth = new Gauge({ name: "relayer_queue_depth", help: "Jobs per queue state", labelNames: ["chain", "state"], registers: r });
+    this.hubHeight = new Gauge({ name: "relayer_hub_height", help: "Latest hub height seen", registers: r });
+    this.hubCheckpoint = new Gauge({ name: "relayer_hub_checkpoint", help: "Highest hub height fully queued", registers: r });
+    this.malformed = new Counter({ name: "relayer_malformed_inferences_total", help: "Hub inferences skipped as malformed", labelNames: ["topic"], registers: r });
+    this.latency = new Histogram({
+      name: "relayer_hub_to_inclusion_seconds",
+      help: "From seeing the hub block to seeing the receipt",
+      labelNames: ["chain"],
+      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60],
+      registers: r,
+    });
+    this.batchSize = new Histogram({ name: "relayer_batch_reports", help: "Reports per transaction", labelNames: ["chain"], buckets: [1, 2, 5, 10, 25, 50, 100, 200], registers: r });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The claim table: per chain, per topic, the newest (nonce, job) scheduled to that chain and its value.
+ * A claim succeeds for a strictly newer nonce, or for the same nonce and the SAME job id (so a crashed
+ * scheduler re-adds its own job after a restart). It is one Lua script over all topics of a job, so two
+ * instances scheduling the same hub block cannot both claim a (topic, nonce): one job carries it.
+ * The table also serves the policy as the "last scheduled" reference.
+ */
+import type { Redis } from "ioredis";
+import { PostedValue } from "../policy/due";
+
+// Nonces are compared as digit strings (length, then lexically): Lua numbers are doubles.
+const CLAIM = `
+local out = {}
+for i = 2, #ARGV, 3 do
+  local topic, nonce, payload = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local cur = redis.call('HGET', KEYS[1], topic)
+  local ok = false
+  if not cur then
+    ok = true
+  else
+    local cn, cj = string.match(cur, '^(%d+)|([^|]*)|')
+    if cn == nil then ok = true
+    elseif #nonce > #cn or (#nonce == #cn and nonce > cn) then ok = true
+    elseif nonce == cn and cj == ARGV[1] then ok = true end
+  end
+  if ok then
+    redis.call('HSET', KEYS[1], topic, nonce .. '|' .. ARGV[1] .. '|' .. payload)
+    table.insert(out, topic)
+  end
+end
+return out`;
+
+export interface ClaimInput {
+  topicId: number;
+  nonce: bigint;
+  value: bigint;
+  timestamp: number;
+}
+
+export interface ClaimRecord extends PostedValue {
+  jobId: string;
+}
+
+export class ClaimTable {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(chain: string) {
+    return `${this.prefix}:claims:${chain}`;
+  }
+
+  /** Claims the given reports for `jobId`; returns the topic ids claimed. */
+  async claim(chain: string, jobId: string, reports: readonly ClaimInput[]): Promise<Set<number>> {
+    if (reports.length === 0) return new Set();
+    const args = [jobId];
+    for (const r of reports) args.push(String(r.topicId), r.nonce.toString(), `${r.value}|${r.timestamp}`);
+    const res = (await this.redis.eval(CLAIM, 1, this.key(chain), ...args)) as string[];
+    return new Set(res.map(Number));
+  }
+
+  /** Every topic's last scheduled value on `chain`. */
+  async all(chain: string): Promise<Map<number, ClaimRecord>> {
+    const raw = await this.redis.hgetall(this.key(chain));
+    const out = new Map<number, ClaimRecord>();
+    for (const [topic, v] of Object.entries(raw)) {
+      const [nonce, jobId, value, ts] = v.split("|");
+      try {
+        out.set(Number(topic), { nonce: BigInt(nonce), jobId, value: BigInt(value), timestamp: Number(ts) });
+      } catch {
+        /* a foreign or corrupt entry: Redis is untrusted; ignore it */
+      }
+    }
+    return out;
+  }
+}

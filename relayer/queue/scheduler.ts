@@ -1,0 +1,138 @@
+/**
+ * Turns hub inferences into per-chain post jobs: the policy picks the due topics, the batcher orders and
+ * caps them, the claim table makes each (topic, nonce, chain) belong to one job, and the job is added
+ * with a deterministic id (adding an existing id is a no-op in BullMQ).
+ */
+import type { Queue } from "bullmq";
+import type { Logger } from "pino";
+import { UpdatePolicy } from "../config/schema";
+import { HubInference } from "../hub/events";
+import { buildBatch, DueReport } from "../policy/batch";
+import { isDue, PostedValue } from "../policy/due";
+import { OnChainInference } from "../evm/oracle";
+import { ClaimTable } from "./claims";
+import { epochJobId, JobReport, PostJobData, PRIORITY_NORMAL, PRIORITY_PAID, requestJobId, sweepJobId } from "./jobs";
+import { RequestBook } from "./requests";
+
+export interface SchedulerChain {
+  name: string;
+  maxBatchSize: number;
+  /** topic -> the chain's stored inference, kept fresh by the EVM watcher */
+  onchain: Map<number, OnChainInference>;
+  queue: Queue<PostJobData>;
+}
+
+export interface SchedulerDeps {
+  chains: SchedulerChain[];
+  claims: ClaimTable;
+  requests: RequestBook;
+  policyFor(chain: string, topic: number): UpdatePolicy;
+  log: Logger;
+  nowSeconds?: () => number;
+  /** called after a job was added (the local attesters sign right away) */
+  onScheduled?: (chain: string, jobId: string, data: PostJobData) => void;
+}
+
+/** The newer (by nonce) of the on-chain value and the last scheduled one. */
+export function reference(onchain: OnChainInference | undefined, scheduled: PostedValue | undefined): PostedValue | undefined {
+  if (onchain === undefined || onchain.nonce === 0n) return scheduled;
+  if (scheduled === undefined || scheduled.nonce <= onchain.nonce) return onchain;
+  return scheduled;
+}
+
+function toJobReport(r: DueReport): JobReport {
+  return { topicId: r.topicId, value: r.value.toString(), nonce: r.nonce.toString(), timestamp: r.timestamp, paid: r.paid.toString() };
+}
+
+export class Scheduler {
+  /** the newest inference seen per topic (for paid requests that arrive between epochs) */
+  private readonly latest = new Map<number, HubInference>();
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  private now(): number {
+    return this.deps.nowSeconds ? this.deps.nowSeconds() : Math.floor(Date.now() / 1000);
+  }
+
+  private remember(inferences: readonly HubInference[]) {
+    for (const inf of inferences) {
+      const prev = this.latest.get(inf.topicId);
+      if (!prev || inf.nonce > prev.nonce) this.latest.set(inf.topicId, inf);
+    }
+  }
+
+  /** Schedules the due ones among `inferences` (one hub block, or a sweep) on every chain. */
+  async schedule(inferences: readonly HubInference[], hubHeight: number, kind: "epoch" | "sweep", seenAt: number): Promise<void> {
+    this.remember(inferences);
+    if (inferences.length === 0) return;
+    await Promise.all(
+      this.deps.chains.map(async (chain) => {
+        const jobId = kind === "epoch" ? epochJobId(chain.name, hubHeight) : sweepJobId(chain.name, hubHeight);
+        await this.scheduleOnChain(chain, inferences, jobId, hubHeight, seenAt);
+      }),
+    );
+  }
+
+  private async scheduleOnChain(
+    chain: SchedulerChain,
+    inferences: readonly HubInference[],
+    jobId: string,
+    hubHeight: number,
+    seenAt: number,
+  ): Promise<void> {
+    const [claims, paid] = await Promise.all([this.deps.claims.all(chain.name), this.deps.requests.totals(chain.name)]);
+    const now = this.now();
+    const due: DueReport[] = [];
+    for (const inf of inferences) {
+      const ref = reference(chain.onchain.get(inf.topicId), claims.get(inf.topicId));
+      const amount = paid.get(inf.topicId) ?? 0n;
+      const decision = isDue(inf, ref, this.deps.policyFor(chain.name, inf.topicId), now, amount);
+      // The claim of this very job counts as "not newer"; let it through so a crashed add is redone.
+      const ownClaim = claims.get(inf.topicId)?.jobId === jobId && claims.get(inf.topicId)?.nonce === inf.nonce;
+      if (decision.due || ownClaim) due.push({ topicId: inf.topicId, value: inf.value, nonce: inf.nonce, timestamp: inf.timestamp, paid: amount });
+    }
+    if (due.length === 0) return;
+    const { included, deferred } = buildBatch(due, chain.maxBatchSize);
+    if (deferred.length) {
+      this.deps.log.warn({ chain: chain.name, deferred: deferred.map((d) => d.topicId) }, "more due topics than maxBatchSize; the rest wait for the next epoch");
+    }
+    const claimed = await this.deps.claims.claim(chain.name, jobId, included);
+    const reports = included.filter((r) => claimed.has(r.topicId));
+    if (reports.length === 0) return;
+    const isPaid = reports.some((r) => r.paid > 0n);
+    const data: PostJobData = { chain: chain.name, hubHeight, seenAt, reports: reports.map(toJobReport) };
+    await chain.queue.add("post", data, { jobId, priority: isPaid ? PRIORITY_PAID : PRIORITY_NORMAL });
+    if (isPaid) await this.deps.requests.served(chain.name, reports.filter((r) => r.paid > 0n).map((r) => r.topicId));
+    this.deps.log.debug({ chain: chain.name, jobId, topics: reports.map((r) => r.topicId) }, "job scheduled");
+    this.deps.onScheduled?.(chain.name, jobId, data);
+  }
+
+  /**
+   * A paid request on a chain: recorded (so the topic's next inference is due there, first in its batch);
+   * when the hub already has a newer inference than the chain, it is posted right away in its own job.
+   */
+  async onRequest(chainName: string, requestId: bigint, topicId: number, amount: bigint): Promise<void> {
+    const chain = this.deps.chains.find((c) => c.name === chainName);
+    if (!chain) return;
+    await this.deps.requests.add(chainName, topicId, requestId, amount);
+    const inf = this.latest.get(topicId);
+    if (!inf) return;
+    const claims = await this.deps.claims.all(chainName);
+    const ref = reference(chain.onchain.get(topicId), claims.get(topicId));
+    if (ref !== undefined && inf.nonce <= ref.nonce) return; // the newest is posted or on its way; the next epoch serves it
+    const jobId = requestJobId(chainName, requestId);
+    const total = (await this.deps.requests.totals(chainName)).get(topicId) ?? amount;
+    const claimed = await this.deps.claims.claim(chainName, jobId, [inf]);
+    if (!claimed.has(topicId)) return;
+    const data: PostJobData = {
+      chain: chainName,
+      hubHeight: Number(inf.nonce),
+      seenAt: Date.now(),
+      reports: [toJobReport({ ...inf, paid: total })],
+    };
+    await chain.queue.add("post", data, { jobId, priority: PRIORITY_PAID });
+    await this.deps.requests.served(chainName, [topicId]);
+    this.deps.log.info({ chain: chainName, jobId, topicId, amount: amount.toString() }, "paid request scheduled");
+    this.deps.onScheduled?.(chainName, jobId, data);
+  }
+}

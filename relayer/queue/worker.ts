@@ -1,0 +1,113 @@
+/**
+ * The post job processor for one chain: attest (local keys) -> wait for the threshold of valid
+ * signatures in the pool -> submit through the TxSender (journaled, simulated, replaced when stuck) ->
+ * read the receipt's InferenceUpdated / ReportSkipped logs. A skipped topic (the chain already has a
+ * newer value) is a success. Errors throw so BullMQ retries with backoff.
+ */
+import type { Job } from "bullmq";
+import type { Logger } from "pino";
+import { formatEther } from "ethers";
+import { Attesters, AttestTarget, toOracleReports } from "../attest/attester";
+import { SignaturePool } from "../attest/pool";
+import { oracleInterface } from "../evm/oracle";
+import type { EvmWatcher } from "../evm/watcher";
+import { RelayerMetrics } from "../metrics/metrics";
+import { InsufficientFundsError, Journal, SimulationError, TxSender } from "../submit/sender";
+import { PostJobData, PostJobResult } from "./jobs";
+
+export interface WorkerChain extends AttestTarget {
+  sender: TxSender;
+  watcher: EvmWatcher;
+  invalidateAttesterSet(): void;
+  balance(): Promise<bigint>;
+}
+
+export interface ProcessorDeps {
+  attesters: Attesters;
+  pool: SignaturePool;
+  signatureWaitMs: number;
+  metrics: RelayerMetrics;
+  log: Logger;
+  aborted: () => boolean;
+}
+
+/** A journal stored in the job's data, so it survives a crash of this process. */
+export function jobJournal(job: Job<PostJobData>): Journal {
+  return {
+    entries: () => job.data.sent ?? [],
+    record: async (tx) => {
+      job.data.sent = [...(job.data.sent ?? []), tx];
+      await job.updateData(job.data);
+    },
+  };
+}
+
+export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
+  const { metrics, log } = deps;
+  return async (job: Job<PostJobData>): Promise<PostJobResult> => {
+    const data = job.data;
+    const { digest, set } = await deps.attesters.attest(chain, data.reports, String(job.id));
+    const sigs = await deps.pool.waitForThreshold(digest, set.signers, set.threshold, deps.signatureWaitMs, 25, deps.aborted);
+    if (!sigs) {
+      metrics.updateAttempts.inc({ chain: chain.name, outcome: "no_signatures" });
+      chain.invalidateAttesterSet();
+      throw new Error(`chain ${chain.name}: fewer than ${set.threshold} valid signatures for job ${job.id} after ${deps.signatureWaitMs} ms (set ${set.id}); are enough attesters running?`);
+    }
+    const calldata = oracleInterface.encodeFunctionData("submit", [toOracleReports(data.reports), sigs.signatures]);
+    let receipt;
+    try {
+      ({ receipt } = await chain.sender.send(chain.oracle, calldata, jobJournal(job)));
+    } catch (e) {
+      if (e instanceof InsufficientFundsError) {
+        metrics.updateAttempts.inc({ chain: chain.name, outcome: "insufficient_funds" });
+        const balance = await chain.balance().catch(() => undefined);
+        log.error({ alert: "insufficient_funds", chain: chain.name, address: chain.sender.address, balance: balance === undefined ? undefined : formatEther(balance) }, "insufficient funds");
+      } else if (e instanceof SimulationError) {
+        metrics.updateAttempts.inc({ chain: chain.name, outcome: "simulation_failed" });
+        chain.invalidateAttesterSet();
+        log.warn({ chain: chain.name, jobId: job.id, err: e.message }, "simulation failed");
+      } else {
+        metrics.updateAttempts.inc({ chain: chain.name, outcome: /reverted/.test((e as Error).message) ? "reverted" : "error" });
+      }
+      throw e;
+    }
+    let updated = 0;
+    let skipped = 0;
+    for (const l of receipt.logs) {
+      if (l.address.toLowerCase() !== chain.oracle.toLowerCase()) continue;
+      const parsed = oracleInterface.parseLog(l);
+      if (parsed?.name === "InferenceUpdated") {
+        updated++;
+        const topicId = Number(parsed.args.topicId);
+        chain.watcher.noteOnChain(topicId, { value: BigInt(parsed.args.value), nonce: BigInt(parsed.args.nonce), timestamp: Number(parsed.args.timestamp) });
+        metrics.lastPostedNonce.set({ chain: chain.name, topic: String(topicId) }, Number(parsed.args.nonce));
+      } else if (parsed?.name === "ReportSkipped") {
+        skipped++;
+      }
+    }
+    const latencyMs = Date.now() - data.seenAt;
+    metrics.updateAttempts.inc({ chain: chain.name, outcome: "updated" }, updated > 0 ? 1 : 0);
+    if (updated === 0) metrics.updateAttempts.inc({ chain: chain.name, outcome: "skipped" });
+    metrics.gasUsed.inc({ chain: chain.name }, Number(receipt.gasUsed));
+    metrics.feesPaid.inc({ chain: chain.name }, Number(receipt.gasUsed * (receipt.gasPrice ?? 0n)));
+    metrics.latency.observe({ chain: chain.name }, latencyMs / 1000);
+    metrics.batchSize.observe({ chain: chain.name }, data.reports.length);
+    log.info(
+      {
+        chain: chain.name,
+        jobId: job.id,
+        txHash: receipt.hash,
+        blockNumber: receipt.blockNumber,
+        gasUsed: receipt.gasUsed.toString(),
+        topics: data.reports.map((r) => r.topicId),
+        nonces: data.reports.map((r) => r.nonce),
+        updated,
+        skipped,
+        hubHeight: data.hubHeight,
+        latencyMs,
+      },
+      "batch posted",
+    );
+    return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed.toString(), updated, skipped };
+  };
+}
