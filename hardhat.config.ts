@@ -40,9 +40,12 @@ function remote(urlVar: string, chainId: number): NetworkUserConfig {
   };
 }
 
-/** The three local chains of the devnet (`npm start`); ports and chain ids match scripts/devnet. */
-function local(port: number, chainId: number): NetworkUserConfig {
-  return { url: `http://127.0.0.1:${port}`, chainId };
+/**
+ * The three local chains of the devnet (`npm start`); ports and chain ids match scripts/devnet, and the
+ * same DEVNET_<CHAIN>_PORT variables move them (so deploy scripts reach chains started on other ports).
+ */
+function local(portVar: string, port: number, chainId: number): NetworkUserConfig {
+  return { url: `http://127.0.0.1:${Number(process.env[portVar] ?? port)}`, chainId };
 }
 
 const config: HardhatUserConfig = {
@@ -63,9 +66,9 @@ const config: HardhatUserConfig = {
         : { auto: true },
     },
     localhost: { url: "http://127.0.0.1:8545", chainId: 31337 },
-    ethereumLocal: local(8545, 31337),
-    bnbLocal: local(8546, 31338),
-    baseLocal: local(8547, 31339),
+    ethereumLocal: local("DEVNET_ETHEREUM_PORT", 8545, 31337),
+    bnbLocal: local("DEVNET_BNB_PORT", 8546, 31338),
+    baseLocal: local("DEVNET_BASE_PORT", 8547, 31339),
     ethereum: remote("ETHEREUM_RPC_URL", 1),
     bsc: remote("BSC_RPC_URL", 56),
     base: remote("BASE_RPC_URL", 8453),

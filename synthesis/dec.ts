@@ -120,7 +120,8 @@ export function sub(a: Dec, b: Dec): Dec {
 
 /** a * b, 34 significant digits, rounded down. */
 export function mul(a: Dec, b: Dec): Dec {
-  return a.times(b);
+  // Static methods use Dec's configuration even if an operand comes from another decimal.js clone.
+  return Dec.mul(a, b);
 }
 
 /** a / b, 34 significant digits, rounded down. Division by zero throws. */
@@ -128,12 +129,12 @@ export function quo(a: Dec, b: Dec): Dec {
   if (b.isZero()) {
     throw new SynthesisMathError(`division by zero (${a.toString()} / 0)`);
   }
-  return finite(a.div(b), "quo");
+  return finite(Dec.div(a, b), "quo");
 }
 
 /** e^x, 34 significant digits, rounded down. */
 export function exp(x: Dec): Dec {
-  return finite(x.exp(), `exp(${x.toString()})`);
+  return finite(Dec.exp(x), `exp(${x.toString()})`);
 }
 
 /** log10(x) for x > 0, 34 significant digits, rounded down. */
@@ -141,7 +142,7 @@ export function log10(x: Dec): Dec {
   if (!x.isPositive() || x.isZero()) {
     throw new SynthesisMathError(`log10 of a non-positive value ${x.toString()}`);
   }
-  return finite(x.log(10), `log10(${x.toString()})`);
+  return finite(Dec.log10(x), `log10(${x.toString()})`);
 }
 
 /** sqrt(x) for x >= 0, 34 significant digits, rounded down. */
@@ -149,7 +150,7 @@ export function sqrt(x: Dec): Dec {
   if (x.isNegative() && !x.isZero()) {
     throw new SynthesisMathError(`sqrt of a negative value ${x.toString()}`);
   }
-  return x.sqrt();
+  return Dec.sqrt(x);
 }
 
 /** Sum of the values, each addition exact. */

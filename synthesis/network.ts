@@ -101,15 +101,21 @@ function sortedKeys<V>(m: ReadonlyMap<string, V>): string[] {
   return [...m.keys()].sort();
 }
 
-function checkSubmissions(subs: EpochSubmissions): void {
+/** Validates the submissions and returns them with every value as a Dec of this engine's precision. */
+function checkSubmissions(subs: EpochSubmissions): EpochSubmissions {
   if (!(subs.inferences instanceof Map)) throw new SynthesisInputError("inferences: expected a Map of worker -> Dec");
   if (!(subs.forecasts instanceof Map)) throw new SynthesisInputError("forecasts: expected a Map of forecaster -> Map");
   if (subs.inferences.size === 0) throw new SynthesisInputError("inferences: none submitted; at least one inference is needed");
-  for (const [w, v] of subs.inferences) requireFinite(v, `inference of ${w}`);
+  const inferences = new Map<string, Dec>();
+  for (const [w, v] of subs.inferences) inferences.set(w, requireFinite(v, `inference of ${w}`));
+  const forecasts = new Map<string, Map<string, Dec>>();
   for (const [k, m] of subs.forecasts) {
     if (!(m instanceof Map)) throw new SynthesisInputError(`forecast of ${k}: expected a Map of inferer -> Dec`);
-    for (const [j, v] of m) requireFinite(v, `forecasted loss of ${j} by ${k}`);
+    const inner = new Map<string, Dec>();
+    for (const [j, v] of m) inner.set(j, requireFinite(v, `forecasted loss of ${j} by ${k}`));
+    forecasts.set(k, inner);
   }
+  return { inferences, forecasts };
 }
 
 /**
@@ -122,9 +128,9 @@ function checkSubmissions(subs: EpochSubmissions): void {
  * @param params the topic's parameters (defaultTopicParams() for the hub's defaults)
  * @throws SynthesisInputError for no inferences or a non-finite value (the message names the worker)
  */
-export function synthesize(subs: EpochSubmissions, state: RegretState, params: TopicParams, options: SynthesizeOptions = {}): NetworkBundle {
+export function synthesize(input: EpochSubmissions, state: RegretState, params: TopicParams, options: SynthesizeOptions = {}): NetworkBundle {
   validateParams(params);
-  checkSubmissions(subs);
+  const subs = checkSubmissions(input);
   const variants = options.variants ?? true;
   const inferers = sortedKeys(subs.inferences);
   const infererValues: WorkerValue[] = inferers.map((w) => ({ worker: w, value: subs.inferences.get(w) as Dec }));

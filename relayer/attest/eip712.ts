@@ -1,56 +1,33 @@
 /**
- * The oracle's EIP-712 report digest (IAlloraOracle: domain {name "AlloraOracle", version "1", chainId,
- * verifyingContract}; message ReportBatch(uint64 attesterSetId,Report[] reports)).
- * TODO(lib/eip712): switch to lib/eip712/oracle.ts once it lands on main; this file then only re-exports.
+ * The relayer's view of the oracle's EIP-712 report digest, on the shared helpers in lib/eip712
+ * (which the contract tests compare against AlloraOracle.hashReportBatch).
  */
-import { Signature, SigningKey, TypedDataEncoder, getAddress, recoverAddress } from "ethers";
+import { SigningKey } from "ethers";
+import { OracleReport, oracleDomain, reportBatchDigest as libDigest, reportBatchMessage } from "../../lib/eip712/oracle";
+import { combineSignatures as libCombine, recoverSignature } from "../../lib/eip712/signatures";
 
-export interface OracleReport {
-  topicId: bigint;
-  value: bigint;
-  nonce: bigint;
-  timestamp: bigint;
-}
-
-export const REPORT_BATCH_TYPES = {
-  ReportBatch: [
-    { name: "attesterSetId", type: "uint64" },
-    { name: "reports", type: "Report[]" },
-  ],
-  Report: [
-    { name: "topicId", type: "uint64" },
-    { name: "value", type: "int256" },
-    { name: "nonce", type: "uint64" },
-    { name: "timestamp", type: "uint64" },
-  ],
-};
-
-export function oracleDomain(chainId: bigint | number, oracle: string) {
-  return { name: "AlloraOracle", version: "1", chainId: BigInt(chainId), verifyingContract: getAddress(oracle) };
-}
+export type { OracleReport };
 
 /** The digest every attester signs for one batch on one chain, one oracle and one attester set. */
 export function reportBatchDigest(chainId: bigint | number, oracle: string, attesterSetId: bigint, reports: readonly OracleReport[]): string {
-  return TypedDataEncoder.hash(oracleDomain(chainId, oracle), REPORT_BATCH_TYPES, { attesterSetId, reports });
+  return libDigest(oracleDomain(chainId, oracle), reportBatchMessage(attesterSetId, [...reports]));
 }
 
-/** A 65-byte r ‖ s ‖ v signature (v = 27/28, low s) over a digest. */
+/** A 65-byte r ‖ s ‖ v signature (v = 27/28, low s) over a digest; equal to signTypedData on the same message. */
 export function signDigest(key: SigningKey, digest: string): string {
   return key.sign(digest).serialized;
 }
 
-/** The signer of a 65-byte signature, or undefined when it does not parse or recover. */
+/** The signer of a 65-byte signature, or undefined when it is malformed (Redis is untrusted). */
 export function recoverSigner(digest: string, signature: string): string | undefined {
   try {
-    if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return undefined;
-    return recoverAddress(digest, Signature.from(signature));
+    return recoverSignature(digest, signature).signer;
   } catch {
     return undefined;
   }
 }
 
-/** Concatenates signatures in strictly ascending signer address order, as the contract requires. */
-export function combineSignatures(bySigner: ReadonlyMap<string, string>): string {
-  const sorted = [...bySigner.entries()].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
-  return "0x" + sorted.map(([, s]) => s.slice(2)).join("");
+/** Exactly `threshold` signatures from `allowed` signers, ascending by signer, concatenated. */
+export function combineThreshold(digest: string, signatures: readonly string[], allowed: readonly string[], threshold: number): string {
+  return libCombine(digest, signatures, { threshold, allowedSigners: allowed });
 }

@@ -3,6 +3,7 @@
  * the hub devnet, the contracts, the relayer, and .devnet/manifest.json. Used by `npm start`, the e2e
  * test and the relay benchmark, so all three run exactly the same network.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { ethers } from "ethers";
 import { jsonRpc, waitFor } from "../lib/json-rpc";
@@ -11,7 +12,12 @@ import { assertPortsFree } from "../lib/ports";
 import { pingRedis, redisHelp } from "../lib/redis";
 import { hardhatCli, SupervisedChild, Supervisor } from "../lib/supervisor";
 import { HubDevnet } from "../../devnet/hub/node";
+import { DEVNET_HARDHAT_CONFIG, deployChain, setBlockTime } from "./deploy";
+import { fundUser } from "./faucet";
+import { deployOracleDirect } from "./oracle-fallback";
 import { startHub } from "./hub";
+import { localAttesterKeys, RelayerHandle, startRelayerProcess } from "./relayer";
+import { writeRelayerConfig } from "./relayer-config";
 import { NetworkOptions } from "./options";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -31,6 +37,13 @@ export interface LocalNetwork {
   hub: HubDevnet;
   stateDir: string;
   timings: PhaseTiming[];
+  /** DEVNET ONLY: the attester keys of the deployed oracles (public Hardhat test keys). */
+  attesterKeys: string[];
+  attesterThreshold: number;
+  /** The generated relayer config (.devnet/relayer.yaml). */
+  relayerConfigFile: string;
+  /** Starts relayer instance `instance` (1-based) as a child process. */
+  startRelayer(instance: number, override?: { configFile?: string; httpPort?: number }): RelayerHandle;
   /** Stops every child and the in-process hub; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -92,6 +105,28 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     ]);
     stopFns.push(() => hub.stop());
 
+    const deploymentsDir = path.join(stateDir, "deployments");
+    await phase("contracts deployed", async () => {
+      fs.rmSync(deploymentsDir, { recursive: true, force: true });
+      const contracts = await Promise.all(
+        opts.chains.map((chain) =>
+          deployChain({ supervisor, repoRoot: REPO_ROOT, chain, allChains: opts.chains, deploymentsDir }),
+        ),
+      );
+      chains.forEach((c, i) => (c.contracts = contracts[i]));
+      if (chains.some((c) => !c.contracts.oracle)) {
+        log(
+          "contracts: deploy/modules/AlloraOracle.ts is not on this branch yet: deploying the oracle directly",
+        );
+        await Promise.all(
+          chains.map(async (c) => (c.contracts.oracle ??= await deployOracleDirect(REPO_ROOT, c))),
+        );
+      }
+    });
+    await phase("user funded with ALLO", () => Promise.all(chains.map((c) => fundUser(c))));
+    // Deployed with automine; from now on each chain makes blocks at its own pace.
+    await Promise.all(chains.map((c) => setBlockTime(c, c.blockTimeMs)));
+
     const manifest: Manifest = {
       hub: {
         rpc: hub.rpcUrl,
@@ -106,9 +141,46 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       startedAt: new Date(t0).toISOString(),
     };
     const manifestFile = writeManifest(stateDir, manifest);
+
+    const deployed = manifest.chains.every((c) => c.contracts.oracle);
+    let attesters: { keys: string[]; threshold: number } = { keys: [], threshold: 0 };
+    let relayerConfigFile = "";
+    if (deployed) {
+      attesters = await localAttesterKeys(manifest);
+      relayerConfigFile = writeRelayerConfig(stateDir, manifest, attesters.keys.length, opts.relayerConfig);
+    }
+    const metricsPort = opts.metricsPort;
+    const startRelayer = (instance: number, override: { configFile?: string; httpPort?: number } = {}) => {
+      if (!deployed) throw new Error("no oracle deployed: cannot start a relayer");
+      return startRelayerProcess({
+        supervisor,
+        repoRoot: REPO_ROOT,
+        configFile: override.configFile ?? relayerConfigFile,
+        instance,
+        attesterKeys: attesters.keys,
+        httpPort: override.httpPort ?? metricsPort + instance - 1,
+      });
+    };
+    if (opts.relayer && deployed) {
+      await phase("relayer ready", () => startRelayer(1).ready());
+    } else if (opts.relayer) {
+      log("relayer: not started (no contracts deployed)");
+    }
     timings.push({ phase: "total", ms: Date.now() - t0 });
     started = true;
-    return { manifest, manifestFile, supervisor, hub, stateDir, timings, stop };
+    return {
+      manifest,
+      manifestFile,
+      supervisor,
+      hub,
+      stateDir,
+      timings,
+      attesterKeys: attesters.keys,
+      attesterThreshold: attesters.threshold,
+      relayerConfigFile,
+      startRelayer,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -122,11 +194,21 @@ async function startChains(opts: NetworkOptions, supervisor: Supervisor): Promis
       const child = supervisor.start({
         name: `chain-${c.name}`,
         command: process.execPath,
-        args: [hardhatCli(), "node", "--port", String(c.port), "--hostname", "127.0.0.1"],
+        args: [
+          hardhatCli(),
+          "--config",
+          DEVNET_HARDHAT_CONFIG,
+          "node",
+          "--port",
+          String(c.port),
+          "--hostname",
+          "127.0.0.1",
+        ],
         cwd: REPO_ROOT,
         env: {
           HARDHAT_CHAIN_ID: String(c.chainId),
-          HARDHAT_BLOCK_TIME_MS: String(c.blockTimeMs),
+          // Automine while the contracts are deployed; the block time is set afterwards.
+          HARDHAT_BLOCK_TIME_MS: "0",
           // ts-node is how hardhat loads hardhat.config.ts; skip type checking to start faster.
           TS_NODE_TRANSPILE_ONLY: "true",
         },

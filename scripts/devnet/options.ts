@@ -3,6 +3,8 @@
  * the relayer. Defaults match hardhat.config.ts (ethereumLocal/bnbLocal/baseLocal); every value can be
  * changed by a flag of `npm start` or an environment variable (flags win).
  */
+import type { RelayerConfigOptions } from "./relayer-config";
+
 export interface ChainOptions {
   name: string;
   port: number;
@@ -22,6 +24,8 @@ export interface NetworkOptions {
   namespace: string;
   /** Whether to start the relayer (the e2e test starts its own). */
   relayer: boolean;
+  /** Overrides of the generated relayer config (policy, log level). */
+  relayerConfig?: RelayerConfigOptions;
 }
 
 /** The three local chains: names, default ports and chain ids (see hardhat.config.ts). */
@@ -95,6 +99,7 @@ function flagInt(name: string, raw: string | undefined): number | undefined {
 export function resolveOptions(flags: CliFlags = {}): NetworkOptions {
   const names = LOCAL_CHAINS.map((c) => c.name);
   const envPorts = LOCAL_CHAINS.map((c) => envInt(`DEVNET_${c.name.toUpperCase()}_PORT`) ?? c.port);
+  const chainIds = LOCAL_CHAINS.map((c) => envInt(`DEVNET_${c.name.toUpperCase()}_CHAIN_ID`) ?? c.chainId);
   const ports = flags.chainPorts ? parsePorts(flags.chainPorts, LOCAL_CHAINS.length) : envPorts;
   const allBlockTime = envInt("DEVNET_BLOCK_TIME_MS") ?? DEFAULT_BLOCK_TIME_MS;
   const blockTimes: Record<string, number> = {};
@@ -105,7 +110,12 @@ export function resolveOptions(flags: CliFlags = {}): NetworkOptions {
   const topics = flagInt("topics", flags.topics) ?? envInt("DEVNET_TOPICS") ?? 2;
   if (topics < 1) throw new Error(`--topics must be at least 1`);
   return {
-    chains: LOCAL_CHAINS.map((c, i) => ({ ...c, port: ports[i], blockTimeMs: blockTimes[c.name] })),
+    chains: LOCAL_CHAINS.map((c, i) => ({
+      ...c,
+      port: ports[i],
+      chainId: chainIds[i],
+      blockTimeMs: blockTimes[c.name],
+    })),
     hub: {
       port: flagInt("hub-port", flags.hubPort) ?? envInt("DEVNET_HUB_PORT") ?? DEFAULT_HUB_PORT,
       blockTimeMs:

@@ -4,7 +4,7 @@
  * If any child process dies, it says which one (with the end of its log) and stops the rest.
  */
 import { Command } from "commander";
-import { collectStatus, renderStatus } from "../lib/status";
+import { collectStatus, currentCounts, renderStatus } from "../lib/status";
 import { LocalNetwork, startLocalNetwork, UserFacingError } from "./network";
 import { CliFlags, resolveOptions } from "./options";
 
@@ -20,7 +20,7 @@ const program = new Command()
   .option("--redis <url>", "Redis URL (env REDIS_URL)")
   .option("--state-dir <dir>", "where the manifest, configs and logs go (env DEVNET_STATE_DIR)")
   .option("--no-relayer", "start everything except the relayer")
-  .option("--once", "print the status table once after start and exit (for scripts and CI)")
+  .option("--once", "exit once every topic is on every chain (exit 1 if not within 60 s), for scripts and CI")
   .option("--interval <ms>", "status refresh interval", "1000");
 
 async function main(): Promise<void> {
@@ -75,11 +75,26 @@ async function main(): Promise<void> {
   console.log(isTty ? "\nCtrl-C stops everything.\n" : "");
 
   const interval = Number(flags.interval);
+  const startedAt = Date.parse(manifest.startedAt);
+  let allLandedAt: number | undefined;
   let previousLines = 0;
   for (;;) {
     if (shuttingDown) return;
     const snapshot = await collectStatus(manifest);
     const lines = renderStatus(manifest, snapshot);
+    const counts = currentCounts(manifest, snapshot);
+    if (
+      allLandedAt === undefined &&
+      manifest.chains.every((c) => counts.get(c.name) === manifest.hub.topics.length)
+    ) {
+      allLandedAt = Date.now();
+    }
+    if (allLandedAt !== undefined) {
+      lines.push(
+        `every topic's latest inference reached all ${manifest.chains.length} chains ` +
+          `${((allLandedAt - startedAt) / 1000).toFixed(1)} s after start`,
+      );
+    }
     if (isTty) {
       // Redraw in place: move up over the previous table and clear to the end of the screen.
       if (previousLines > 0) process.stdout.write(`\x1b[${previousLines}A\x1b[J`);
@@ -88,7 +103,14 @@ async function main(): Promise<void> {
     } else {
       console.log(lines.join("\n"));
     }
-    if (flags.once) return void shutdown("--once", 0);
+    if (
+      flags.once &&
+      (allLandedAt !== undefined ||
+        !manifest.chains.some((c) => c.contracts.oracle) ||
+        Date.now() - startedAt > 60_000)
+    ) {
+      return void shutdown("--once", allLandedAt !== undefined ? 0 : 1);
+    }
     await new Promise((r) => setTimeout(r, interval));
   }
 }

@@ -5,6 +5,8 @@
 import {
   GetLatestNetworkInferencesRequest,
   GetLatestNetworkInferencesResponse,
+  GetNetworkInferencesAtBlockRequest,
+  GetNetworkInferencesAtBlockResponse,
   QueryPaths,
   toBytes,
 } from "../../lib/allora-proto";
@@ -50,4 +52,27 @@ export async function latestHubInference(rpc: string, topicId: number): Promise<
   const out = GetLatestNetworkInferencesResponse.decode(Buffer.from(res.response.value, "base64"));
   if (!out.networkInferences) return undefined;
   return { topicId, value: out.networkInferences.combinedValue, height: out.inferenceBlockHeight };
+}
+
+/** The topic's network inference made at `height`, or undefined when the hub has none there. */
+export async function hubInferenceAt(
+  rpc: string,
+  topicId: number,
+  height: bigint,
+): Promise<string | undefined> {
+  const data = Buffer.from(
+    toBytes(GetNetworkInferencesAtBlockRequest, {
+      topicId: BigInt(topicId),
+      blockHeightLastInference: height,
+    }),
+  ).toString("hex");
+  const res = await jsonRpc<{ response: { code: number; value: string | null } }>(rpc, "abci_query", {
+    path: QueryPaths.GetNetworkInferencesAtBlock,
+    data,
+    height: "0",
+    prove: false,
+  });
+  if (res.response.code !== 0 || !res.response.value) return undefined;
+  const out = GetNetworkInferencesAtBlockResponse.decode(Buffer.from(res.response.value, "base64"));
+  return out.networkInferences?.combinedValue;
 }

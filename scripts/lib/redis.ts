@@ -52,3 +52,23 @@ export function redisHelp(url: string, reason: string): string {
     `or point the devnet at another one with REDIS_URL=redis://host:port (currently ${url}).`,
   ].join("\n");
 }
+
+/** Deletes every key under `prefix` (a run's namespace), so tests leave Redis as they found it. */
+export async function deleteRedisNamespace(url: string, prefix: string): Promise<number> {
+  if (prefix.length < 4) throw new Error(`refusing to delete Redis keys under the short prefix "${prefix}"`);
+  const { default: Redis } = await import("ioredis");
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  let deleted = 0;
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length) deleted += await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}

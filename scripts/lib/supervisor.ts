@@ -116,10 +116,13 @@ export class Supervisor {
     return this.children.get(name);
   }
 
-  /** Stops every child (in reverse start order, concurrently) and waits for all of them. */
+  /**
+   * Stops every child, the most recently started first, one after the other: the relayer stops before
+   * the chains it talks to, so its last log lines are about stopping, not about chains going away.
+   */
   async stopAll(graceMs = 5000): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.children.values()].reverse().map((c) => c.stop(graceMs)));
+    for (const child of [...this.children.values()].reverse()) await child.stop(graceMs);
   }
 }
 

@@ -139,6 +139,7 @@
  *     lprev=L
  */
 import { expect } from "chai";
+import Decimal from "decimal.js";
 import {
   Dec,
   EpochSubmissions,
@@ -153,6 +154,8 @@ import {
   reputerLosses,
   synthesize,
   updateRegrets,
+  bundleToValueBundleJSON,
+  weightsToJSON,
 } from "../../synthesis";
 
 const d = (s: string | number): Dec => new Dec(s);
@@ -250,6 +253,29 @@ describe("synthesis/network: the network inference and its variants", () => {
     });
   });
 
+  it("bundleToValueBundleJSON: the ValueBundle's field names, decimals as strings", () => {
+    const b = synthesize(subs(EPOCHS[0][0], EPOCHS[0][1]), emptyRegretState(), P);
+    const j = bundleToValueBundleJSON(b);
+    expect(j.combined_value).to.equal("12.33333333333333333333333333333333");
+    expect(j.inferer_values).to.deep.equal([
+      { worker: "a", value: "10" },
+      { worker: "b", value: "12" },
+      { worker: "c", value: "15" },
+    ]);
+    expect(j.one_out_inferer_forecaster_values[1]).to.deep.equal({
+      forecaster: "f2",
+      one_out_inferer_values: [
+        { worker: "a", value: "12" },
+        { worker: "c", value: "12" },
+      ],
+    });
+    expect(weightsToJSON(b.infererWeights)).to.deep.equal([
+      { worker: "a", weight: "1" },
+      { worker: "b", weight: "1" },
+      { worker: "c", weight: "1" },
+    ]);
+  });
+
   it("a single inferer: its inference is the network and naive inference, no variants", () => {
     const b = synthesize(subs({ a: "7.25" }, { f: { a: "-1" } }), emptyRegretState(), P);
     expect(decString(b.combinedValue)).to.equal("7.25");
@@ -343,6 +369,19 @@ describe("synthesis/network: the network inference and its variants", () => {
     const y = synthesize(subs(EPOCHS[1][0], EPOCHS[1][1]), s, P);
     expect(JSON.stringify(regretStateToJSON(s))).to.equal(before);
     expect(show(x)).to.equal(show(y));
+  });
+
+  it("values from another decimal.js clone are computed at the engine's precision", () => {
+    // base decimal.js has precision 20; the result must not depend on which clone built the inputs
+    const base = (x: string): Dec => new Decimal(x) as unknown as Dec;
+    const a = synthesize(subs({ a: "1", b: "2" }), stateWith({ a: "0.1", b: "-0.3" }), P);
+    const bb = synthesize(
+      { inferences: new Map([["a", base("1")], ["b", base("2")]]), forecasts: new Map() },
+      stateWith({ a: "0.1", b: "-0.3" }),
+      { ...P, pNorm: base("3"), cNorm: base("0.75"), alphaRegret: base("0.1"), epsilon: base("0.0001") },
+    );
+    expect(decString(bb.combinedValue)).to.equal(decString(a.combinedValue));
+    expect(decString(a.combinedValue).replace(/^1\./, "").length).to.be.greaterThan(25);
   });
 
   it("variants: false gives the same combined and naive values without the one-out / one-in work", () => {

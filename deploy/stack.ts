@@ -1,0 +1,300 @@
+/**
+ * deployStack: the whole EVM side on one chain, idempotently. The token first, at its CREATE2 address
+ * (same on every chain), then the oracle and the bridge modules when they exist in deploy/modules/, then
+ * the token's roles and bridge limits, then deployments/<network>.json.
+ *
+ * Idempotence: the token is skipped when its predicted address already has code (CREATE2 makes that
+ * code exactly ours); the other modules rely on Ignition's journal (ignition/deployments/<network>-<Module>),
+ * and on the in-process `hardhat` network (no journal) on the record; wiring compares on-chain state with
+ * the parameters and sends only what differs. Local chains restart from genesis: a journal or record whose
+ * contract has no code is stale and is dropped, then the contract is redeployed.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { ethers } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { IgnitionModule } from "@nomicfoundation/ignition-core";
+import AlloTokenModule from "./modules/AlloToken";
+import { ensureCreateX, predictCreate2Address, type RpcProvider } from "./createx";
+import { type DeployParameters, isLocalNetwork, resolveAccount } from "./parameters";
+import { type ContractRecord, type DeploymentRecord, findCreationBlock, readRecord, writeRecord } from "./record";
+
+export interface DeployStackOptions {
+  /** The network name used for file names; defaults to hre.network.name. */
+  network?: string;
+  /** Where deployments/<network>.json goes (tests use a temporary directory). */
+  deploymentsDir?: string;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** A call the token's admin must still make (when the deployer is not the admin). */
+export interface PendingAdminCall {
+  to: string;
+  data: string;
+  description: string;
+}
+
+export interface StackResult {
+  record: DeploymentRecord;
+  file: string;
+  /** Names of the contracts this run deployed (empty on a repeat run). */
+  deployed: string[];
+  /** Wiring transactions this run sent. */
+  sent: string[];
+  /** Wiring the deployer could not do because it is not the token's admin. */
+  pendingAdminCalls: PendingAdminCall[];
+}
+
+/** The modules that follow the token, in order; each is optional until its file exists. */
+const FOLLOWING_MODULES = ["AlloraOracle", "AlloraBridge"] as const;
+type FollowingModule = (typeof FOLLOWING_MODULES)[number];
+
+export async function deployStack(
+  hre: HardhatRuntimeEnvironment,
+  params: DeployParameters,
+  opts: DeployStackOptions = {},
+): Promise<StackResult> {
+  const network = opts.network ?? hre.network.name;
+  const log = opts.log ?? (() => {});
+  const local = isLocalNetwork(network);
+  const provider = hre.ethers.provider as unknown as RpcProvider;
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const signers = await hre.ethers.getSigners();
+  if (signers.length === 0) {
+    throw new Error(`no deployer account for network ${network}: set DEPLOYER_PRIVATE_KEY in the environment`);
+  }
+  const deployer = signers[0];
+  const previous = readRecord(network, chainId, opts.deploymentsDir);
+  const contracts: Record<string, ContractRecord> = {};
+  const deployed: string[] = [];
+  const ignitionConfig = { requiredConfirmations: local ? 1 : (params.confirmations ?? 5) };
+
+  // ---- the token, at its CREATE2 address
+  const initialAdmin = resolveAccount(params.token.admin, deployer.address);
+  const tokenFactory = await hre.ethers.getContractFactory("AlloToken");
+  const initCode = (await tokenFactory.getDeployTransaction(initialAdmin)).data;
+  const tokenAddress = predictCreate2Address(params.token.salt, initCode, deployer.address, BigInt(chainId));
+  if ((await provider.getCode(tokenAddress)) !== "0x") {
+    log(`AlloToken: already at ${tokenAddress}`);
+    contracts.AlloToken = {
+      address: tokenAddress,
+      blockNumber: await knownOrFoundBlock(provider, previous?.contracts.AlloToken, tokenAddress),
+    };
+  } else {
+    if (local) dropJournal(hre, network, chainId, "AlloToken");
+    const installed = await ensureCreateX(provider, local);
+    if (installed === "installed") log(`CreateX: installed at its canonical address on local chain ${chainId}`);
+    const before = await provider.getBlockNumber();
+    const { token } = await hre.ignition.deploy(AlloTokenModule, {
+      parameters: { AlloToken: { initialAdmin } },
+      strategy: "create2",
+      strategyConfig: { salt: params.token.salt },
+      deploymentId: deploymentId(network, chainId, "AlloToken"),
+      config: ignitionConfig,
+    });
+    const address = await token.getAddress();
+    if (address !== tokenAddress) {
+      throw new Error(`AlloToken landed at ${address}, not at the predicted ${tokenAddress}: check the CreateX salt rules`);
+    }
+    contracts.AlloToken = { address, blockNumber: await findCreationBlock(provider, address, before, await provider.getBlockNumber()) };
+    deployed.push("AlloToken");
+    log(`AlloToken: deployed at ${address} (block ${contracts.AlloToken.blockNumber})`);
+  }
+
+  // ---- the oracle and the bridge, when their modules exist
+  for (const name of FOLLOWING_MODULES) {
+    const module = loadModule(name);
+    if (!module) {
+      log(`${name}: no deploy/modules/${name}.ts yet, skipped`);
+      continue;
+    }
+    const parameters = moduleParameters(name, params, deployer.address, contracts);
+    const results = Object.values(module.results) as { contractName: string }[];
+    const recorded = results.map((f) => previous?.contracts[f.contractName]);
+    const allLive = recorded.every((r) => r !== undefined) && (await allHaveCode(provider, recorded as ContractRecord[]));
+    if (network === "hardhat" && allLive) {
+      results.forEach((f, i) => (contracts[f.contractName] = recorded[i] as ContractRecord));
+      log(`${name}: already deployed (record)`);
+      continue;
+    }
+    if (local) await dropStaleJournal(hre, provider, network, chainId, name);
+    const before = await provider.getBlockNumber();
+    const out = (await hre.ignition.deploy(module, {
+      parameters: { [name]: parameters },
+      deploymentId: deploymentId(network, chainId, name),
+      config: ignitionConfig,
+    })) as Record<string, ethers.BaseContract>;
+    const after = await provider.getBlockNumber();
+    for (const [key, contract] of Object.entries(out)) {
+      const contractName = (module.results as Record<string, { contractName: string }>)[key].contractName;
+      const address = await contract.getAddress();
+      const prior = previous?.contracts[contractName];
+      const fresh = after > before && (await provider.getCode(address, before)) === "0x";
+      contracts[contractName] = {
+        address,
+        blockNumber: fresh
+          ? await findCreationBlock(provider, address, before, after)
+          : await knownOrFoundBlock(provider, prior, address),
+      };
+      if (fresh) deployed.push(contractName);
+      log(`${contractName}: ${fresh ? "deployed" : "already"} at ${address}`);
+    }
+  }
+
+  // ---- wiring: guardians and bridge limits of the token
+  const { sent, pending } = await wireToken(hre, params, tokenAddress, deployer, contracts, log);
+
+  const record: DeploymentRecord = { network, chainId, contracts };
+  const file = writeRecord(record, opts.deploymentsDir);
+  log(`wrote ${path.relative(process.cwd(), file)}`);
+  return { record, file, deployed, sent, pendingAdminCalls: pending };
+}
+
+/** Grants missing guardian roles and sets bridge limits that differ from the parameters. */
+async function wireToken(
+  hre: HardhatRuntimeEnvironment,
+  params: DeployParameters,
+  tokenAddress: string,
+  deployer: ethers.Signer & { address: string },
+  contracts: Record<string, ContractRecord>,
+  log: (line: string) => void,
+): Promise<{ sent: string[]; pending: PendingAdminCall[] }> {
+  const token = await hre.ethers.getContractAt("AlloToken", tokenAddress, deployer);
+  const isAdmin = await token.hasRole(await token.DEFAULT_ADMIN_ROLE(), deployer.address);
+  const sent: string[] = [];
+  const pending: PendingAdminCall[] = [];
+  const apply = async (description: string, data: string): Promise<void> => {
+    if (!isAdmin) {
+      pending.push({ to: tokenAddress, data, description });
+      log(`pending (needs the token admin): ${description}`);
+      return;
+    }
+    const tx = await deployer.sendTransaction({ to: tokenAddress, data });
+    const receipt = await tx.wait();
+    if (receipt?.status !== 1) throw new Error(`${description}: transaction ${tx.hash} failed`);
+    sent.push(description);
+    log(description);
+  };
+
+  const guardianRole = await token.GUARDIAN_ROLE();
+  for (const ref of params.token.guardians) {
+    const guardian = resolveAccount(ref, deployer.address);
+    if (await token.hasRole(guardianRole, guardian)) continue;
+    await apply(`AlloToken: grant GUARDIAN_ROLE to ${guardian}`, token.interface.encodeFunctionData("grantRole", [guardianRole, guardian]));
+  }
+  for (const entry of params.token.bridges) {
+    const bridge = ethers.isAddress(entry.bridge) ? ethers.getAddress(entry.bridge) : contracts[entry.bridge]?.address;
+    if (!bridge && (FOLLOWING_MODULES as readonly string[]).includes(entry.bridge) && !loadModule(entry.bridge)) {
+      log(`AlloToken: limits for ${entry.bridge} not set: deploy/modules/${entry.bridge}.ts does not exist yet`);
+      continue;
+    }
+    if (!bridge) {
+      throw new Error(
+        `token.bridges: "${entry.bridge}" is neither an address nor a contract of this deployment ` +
+          `(${Object.keys(contracts).join(", ")}); write its address or deploy its module first`,
+      );
+    }
+    const [minting, burning] = await Promise.all([token.mintingMaxLimitOf(bridge), token.burningMaxLimitOf(bridge)]);
+    if (minting === entry.mintingLimit && burning === entry.burningLimit) continue;
+    await apply(
+      `AlloToken: set limits of bridge ${entry.bridge} (${bridge}) to mint ${ethers.formatUnits(entry.mintingLimit, 18)} / ` +
+        `burn ${ethers.formatUnits(entry.burningLimit, 18)} ALLO per day`,
+      token.interface.encodeFunctionData("setBridgeLimits", [bridge, entry.mintingLimit, entry.burningLimit]),
+    );
+  }
+  return { sent, pending };
+}
+
+/**
+ * Ignition module parameters for the modules after the token, from the stack's parameters. Modules read
+ * the names they declare (m.getParameter) and ignore the rest.
+ */
+function moduleParameters(
+  name: FollowingModule,
+  params: DeployParameters,
+  deployer: string,
+  contracts: Record<string, ContractRecord>,
+): Record<string, string | number | string[] | boolean> {
+  const section = name === "AlloraOracle" ? params.oracle : params.bridge;
+  if (!section) {
+    throw new Error(`deploy/modules/${name}.ts exists but the parameters have no "${name === "AlloraOracle" ? "oracle" : "bridge"}" section`);
+  }
+  const { admin, guardian, ...rest } = section;
+  const extra = Object.fromEntries(
+    Object.entries(rest).filter(([, v]) => ["string", "number", "boolean"].includes(typeof v) || Array.isArray(v)),
+  ) as Record<string, string | number | boolean | string[]>;
+  return {
+    ...extra,
+    admin: resolveAccount(admin, deployer),
+    guardian: resolveAccount(guardian, deployer),
+    token: contracts.AlloToken.address,
+    paymentToken: contracts.AlloToken.address,
+    attesterSetId: params.attesters.setId,
+    signers: [...params.attesters.signers].map((s) => ethers.getAddress(s)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
+    threshold: params.attesters.threshold,
+  };
+}
+
+function loadModule(name: string): IgnitionModule | undefined {
+  const file = path.join(__dirname, "modules", `${name}.ts`);
+  if (!fs.existsSync(file)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(file) as { default: IgnitionModule }).default;
+}
+
+/**
+ * Ignition's deployment id (its journal folder): per network name, chain id and module, so a test run on
+ * other chain ids under the same network names never reads the journal of `npm start`'s chains.
+ */
+function deploymentId(network: string, chainId: number, module: string): string {
+  return `${network}-${chainId}-${module}`;
+}
+
+function journalDir(hre: HardhatRuntimeEnvironment, network: string, chainId: number, module: string): string {
+  return path.join(hre.config.paths.ignition, "deployments", deploymentId(network, chainId, module));
+}
+
+/** Forgets Ignition's journal of a module on a local chain (the chain restarted from genesis). */
+function dropJournal(hre: HardhatRuntimeEnvironment, network: string, chainId: number, module: string): void {
+  const dir = journalDir(hre, network, chainId, module);
+  if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Drops a local module's journal if any address it recorded has no code now. */
+async function dropStaleJournal(
+  hre: HardhatRuntimeEnvironment,
+  provider: ethers.Provider,
+  network: string,
+  chainId: number,
+  module: string,
+): Promise<void> {
+  const file = path.join(journalDir(hre, network, chainId, module), "deployed_addresses.json");
+  if (!fs.existsSync(file)) return dropJournal(hre, network, chainId, module);
+  const addresses = Object.values(JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>);
+  for (const address of addresses) {
+    if ((await provider.getCode(address)) === "0x") return dropJournal(hre, network, chainId, module);
+  }
+}
+
+async function allHaveCode(provider: ethers.Provider, records: ContractRecord[]): Promise<boolean> {
+  for (const r of records) if ((await provider.getCode(r.address)) === "0x") return false;
+  return true;
+}
+
+/** The creation block: from the previous record when it is for the same address, else searched. */
+async function knownOrFoundBlock(
+  provider: ethers.Provider,
+  prior: ContractRecord | undefined,
+  address: string,
+): Promise<number> {
+  if (prior && prior.address.toLowerCase() === address.toLowerCase()) return prior.blockNumber;
+  try {
+    return await findCreationBlock(provider, address, 0, await provider.getBlockNumber());
+  } catch (err) {
+    throw new Error(
+      `cannot find the creation block of ${address} (${(err as Error).message}): use an archive RPC URL, ` +
+        `or restore deployments/<network>.json from git`,
+    );
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * `npx hardhat run scripts/deploy.ts --network <name>` (or `npm run deploy -- --network <name>`):
+ * deploys the token, the oracle and the bridge with deploy/parameters/<name>.json (local networks fall
+ * back to deploy/parameters/local.json) and writes deployments/<name>.json. Running it again with the
+ * same parameters deploys nothing and rewrites the same file.
+ *
+ * DEPLOYMENTS_DIR (optional) writes the record elsewhere than deployments/ (the devnet's e2e test does).
+ */
+import hre from "hardhat";
+import { loadParameters } from "../deploy/parameters";
+import { deployStack } from "../deploy/stack";
+
+async function main(): Promise<void> {
+  const network = hre.network.name;
+  const { file, params } = loadParameters(network);
+  console.log(`deploying to ${network} with ${file}`);
+  const result = await deployStack(hre, params, {
+    deploymentsDir: process.env.DEPLOYMENTS_DIR || undefined,
+    log: (line) => console.log(`  ${line}`),
+  });
+  console.log(result.deployed.length === 0 ? "nothing to deploy" : `deployed ${result.deployed.join(", ")}`);
+  for (const [name, c] of Object.entries(result.record.contracts)) {
+    console.log(`  ${name.padEnd(14)} ${c.address}  (block ${c.blockNumber})`);
+  }
+  if (result.pendingAdminCalls.length > 0) {
+    console.log(`\nThe deployer is not the token admin; the admin must still send:`);
+    for (const call of result.pendingAdminCalls)
+      console.log(`  ${call.description}\n    to ${call.to}\n    data ${call.data}`);
+  }
+  console.log(`wrote ${result.file}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

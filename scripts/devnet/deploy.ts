@@ -1,0 +1,86 @@
+/**
+ * Deploys the contracts on the local chains through the project's deploy script and modules
+ * (`hardhat run scripts/deploy.ts --network <chain>Local`), one child process per chain, all in parallel,
+ * and reads back deployments/<network>.json.
+ *
+ * The chains run with automine during the deployment (each transaction is mined at once, so a
+ * deployment of many transactions does not wait a block each) and are switched to their configured
+ * block time afterwards with evm_setIntervalMining.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { jsonRpc } from "../lib/json-rpc";
+import { ManifestChain } from "../lib/manifest";
+import { hardhatCli, Supervisor } from "../lib/supervisor";
+import { ChainOptions } from "./options";
+
+/** deployments/<network>.json as scripts/deploy.ts writes it. */
+interface DeploymentRecord {
+  network: string;
+  chainId: number;
+  contracts: Record<string, { address: string; blockNumber: number }>;
+}
+
+/** Contract names in the deployment record -> keys in the manifest. */
+const MANIFEST_KEYS: Record<string, string> = {
+  AlloToken: "token",
+  AlloraOracle: "oracle",
+  AlloraBridge: "bridge",
+};
+
+export function hardhatNetworkName(chain: string): string {
+  return `${chain}Local`;
+}
+
+/** The environment that points hardhat.devnet.config.ts at these chains. */
+export function devnetHardhatEnv(chains: ChainOptions[]): Record<string, string> {
+  const env: Record<string, string> = { TS_NODE_TRANSPILE_ONLY: "true" };
+  for (const c of chains) {
+    env[`DEVNET_${c.name.toUpperCase()}_PORT`] = String(c.port);
+    env[`DEVNET_${c.name.toUpperCase()}_CHAIN_ID`] = String(c.chainId);
+  }
+  return env;
+}
+
+export const DEVNET_HARDHAT_CONFIG = path.join(__dirname, "hardhat.devnet.config.ts");
+
+export async function deployChain(opts: {
+  supervisor: Supervisor;
+  repoRoot: string;
+  chain: ChainOptions;
+  allChains: ChainOptions[];
+  deploymentsDir: string;
+}): Promise<Record<string, string>> {
+  const network = hardhatNetworkName(opts.chain.name);
+  const child = opts.supervisor.start({
+    name: `deploy-${opts.chain.name}`,
+    command: process.execPath,
+    args: [hardhatCli(), "--config", DEVNET_HARDHAT_CONFIG, "run", "scripts/deploy.ts", "--network", network],
+    cwd: opts.repoRoot,
+    env: { ...devnetHardhatEnv(opts.allChains), DEPLOYMENTS_DIR: opts.deploymentsDir },
+  });
+  await child.exited;
+  if (child.exitReason() !== "exited with code 0") {
+    throw new Error(
+      `deploying on ${opts.chain.name} failed (${child.exitReason()}); log ${child.logFile}:\n${child.tail(25)}`,
+    );
+  }
+  const file = path.join(opts.deploymentsDir, `${network}.json`);
+  if (!fs.existsSync(file)) throw new Error(`scripts/deploy.ts did not write ${file}; log ${child.logFile}`);
+  const record = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
+  if (record.chainId !== opts.chain.chainId) {
+    throw new Error(`${file} is for chain id ${record.chainId}, expected ${opts.chain.chainId}`);
+  }
+  const contracts: Record<string, string> = {};
+  for (const [name, rec] of Object.entries(record.contracts)) {
+    contracts[MANIFEST_KEYS[name] ?? name.charAt(0).toLowerCase() + name.slice(1)] = rec.address;
+  }
+  return contracts;
+}
+
+/** Switches a chain from automine to a block every `blockTimeMs` (0 keeps automine). */
+export async function setBlockTime(chain: ManifestChain, blockTimeMs: number): Promise<void> {
+  if (blockTimeMs <= 0) return;
+  await jsonRpc(chain.rpc, "evm_setAutomine", [false]);
+  await jsonRpc(chain.rpc, "evm_setIntervalMining", [blockTimeMs]);
+}
