@@ -240,6 +240,7 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
       });
       if (stats.length > 100) stats.shift();
       log.debug({ height: b.height, txs: b.txs.length, blockMs: Math.round(blockMs) }, "block");
+      for (const err of emissions.lastErrors) log.error({ height: b.height, err }, "synthesis failed; epoch skipped");
       if (blockMs > blockTimeMs) log.warn({ height: b.height, blockMs }, "block production slower than the block interval");
       for (const [i, r] of b.txResults.entries()) {
         log.info({ height: b.height, hash: b.txHashes[i], code: r.code, log: r.code ? r.log : undefined }, "tx");

@@ -63,6 +63,8 @@ export class EmissionsModule implements EndBlocker {
   lastSynthesisMs = 0;
   /** summed compute time of the outcomes used by the last block (in the worker when it runs ahead) */
   lastComputeMs = 0;
+  /** synthesis failures of the last block (topics that skipped their epoch) */
+  lastErrors: string[] = [];
   private readonly source: EpochSource;
 
   constructor(
@@ -120,13 +122,21 @@ export class EmissionsModule implements EndBlocker {
     const events: AbciEvent[] = [];
     const t0 = performance.now();
     const closing = [...this.topics.values()].filter((rt) => height % Number(rt.topic.epochLength) === 0);
-    const outcomes = await Promise.all(closing.map((rt) => this.source.take(rt.cfg.id)));
-    this.lastComputeMs = outcomes.reduce((n, o) => n + o.computeMs, 0);
+    const settled = await Promise.allSettled(closing.map((rt) => this.source.take(rt.cfg.id)));
+    this.lastComputeMs = 0;
+    this.lastErrors = [];
     for (const [i, rt] of closing.entries()) {
+      const outcome = settled[i];
+      if (outcome.status === "rejected") {
+        // a failed synthesis skips this topic's epoch (no bundle, no event), like a topic with no quorum
+        this.lastErrors.push(`topic ${rt.cfg.id} at height ${height}: ${(outcome.reason as Error).message}`);
+        continue;
+      }
+      this.lastComputeMs += outcome.value.computeMs;
       const len = Number(rt.topic.epochLength);
       const nonce = BigInt(height);
       const bundle: ValueBundle = {
-        ...outcomes[i].bundle,
+        ...outcome.value.bundle,
         topicId: rt.topic.id,
         reputerRequestNonce: { reputerNonce: { blockHeight: nonce } },
       };

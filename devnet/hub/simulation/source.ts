@@ -63,12 +63,14 @@ export interface WorkerInit {
 export type ToWorker = { type: "init"; init: WorkerInit } | { type: "consumed"; topicId: number; epoch: number };
 export type FromWorker =
   | { type: "outcome"; topicId: number; epoch: number; bytes: Uint8Array; ms: number }
-  | { type: "error"; message: string };
+  | { type: "error"; topicId: number; epoch: number; message: string };
+
+type Outcome = { bytes: Uint8Array; ms: number } | { error: string };
 
 export class WorkerSource implements EpochSource {
   private readonly worker: Worker;
-  private readonly ready = new Map<string, { bytes: Uint8Array; ms: number }>();
-  private readonly waiting = new Map<string, (v: { bytes: Uint8Array; ms: number }) => void>();
+  private readonly ready = new Map<string, Outcome>();
+  private readonly waiting = new Map<string, (v: Outcome) => void>();
   private readonly consumed = new Map<number, number>();
   private failure: Error | undefined;
 
@@ -79,20 +81,21 @@ export class WorkerSource implements EpochSource {
       : `require(${JSON.stringify(impl)});`;
     this.worker = new Worker(boot, { eval: true });
     this.worker.on("message", (m: FromWorker) => {
-      if (m.type === "error") {
-        this.failure = new Error(`synthesis worker: ${m.message}`);
-        return;
-      }
       const key = `${m.topicId}/${m.epoch}`;
+      const outcome: Outcome = m.type === "error" ? { error: m.message } : { bytes: m.bytes, ms: m.ms };
       const w = this.waiting.get(key);
       if (w) {
         this.waiting.delete(key);
-        w({ bytes: m.bytes, ms: m.ms });
+        w(outcome);
       } else {
-        this.ready.set(key, { bytes: m.bytes, ms: m.ms });
+        this.ready.set(key, outcome);
       }
     });
-    this.worker.on("error", (e) => (this.failure = e));
+    this.worker.on("error", (e) => {
+      this.failure = e;
+      for (const w of this.waiting.values()) w({ error: `synthesis worker crashed: ${e.message}` });
+      this.waiting.clear();
+    });
     this.worker.postMessage({ type: "init", init } satisfies ToWorker);
   }
 
@@ -104,7 +107,8 @@ export class WorkerSource implements EpochSource {
     const key = `${topicId}/${epoch}`;
     const buffered = this.ready.get(key);
     if (buffered) this.ready.delete(key);
-    const got = buffered ?? (await new Promise<{ bytes: Uint8Array; ms: number }>((resolve) => this.waiting.set(key, resolve)));
+    const got = buffered ?? (await new Promise<Outcome>((resolve) => this.waiting.set(key, resolve)));
+    if ("error" in got) throw new Error(`topic ${topicId} epoch ${epoch}: ${got.error}`);
     return { bundle: ValueBundle.decode(got.bytes), computeMs: got.ms };
   }
 

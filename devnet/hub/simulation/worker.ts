@@ -40,8 +40,8 @@ function loop(): void {
     const msg: FromWorker = { type: "outcome", topicId: sim.topic.id, epoch: out.epoch, bytes, ms: performance.now() - t0 };
     port!.postMessage(msg);
   } catch (e) {
-    port!.postMessage({ type: "error", message: (e as Error).message } satisfies FromWorker);
-    return;
+    // the epoch is lost for this topic (the simulation already advanced); report it and go on
+    port!.postMessage({ type: "error", topicId: sim.topic.id, epoch: sim.epoch, message: (e as Error).message } satisfies FromWorker);
   }
   kick();
 }
