@@ -50,7 +50,7 @@ describe("hub devnet: 100 topics with 1 s blocks", function () {
     }
   });
 
-  it("keeps the per-block time under 500 ms (skipped when the machine is oversubscribed)", async function () {
+  it("keeps the per-block time under 500 ms (skipped only if it fails on an oversubscribed machine)", async function () {
     // the first blocks wait for the workers to start (they compile the engine); measure after that
     await node.waitForHeight(8, 90_000);
     const warm = node.height();
@@ -63,8 +63,8 @@ describe("hub devnet: 100 topics with 1 s blocks", function () {
       `      100 topics: per-block avg ${avg.toFixed(1)} ms (max ${Math.max(...stats.map((s) => s.blockMs)).toFixed(1)}), ` +
         `synthesis of 100 topics ${compute.toFixed(1)} ms (wall, summed over workers), load avg ${load.toFixed(1)}`,
     );
-    if (load > os.availableParallelism() * 2) {
-      console.log(`      skipped the timing assertion: load average ${load.toFixed(1)} on ${os.availableParallelism()} CPUs`);
+    if (avg >= 500 && load > os.availableParallelism() * 2) {
+      console.log(`      too slow but the machine is oversubscribed (load ${load.toFixed(1)} on ${os.availableParallelism()} CPUs): skipped`);
       this.skip();
     }
     expect(avg).to.be.lessThan(500);
