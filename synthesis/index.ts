@@ -66,3 +66,5 @@ export { parseLosslessJson, JsonNumber, JsonSyntaxError } from "./json";
 export type { LosslessJson } from "./json";
 export { Replay, ReplayInputError, parseEpochLine } from "./replay";
 export type { EpochRecord, EpochOutput, ReplaySummary } from "./replay";
+export { bundleToValueBundleJSON, weightsToJSON } from "./bundle";
+export type { ValueBundleValuesJSON, WorkerValueJSON } from "./bundle";

@@ -154,6 +154,8 @@ import {
   reputerLosses,
   synthesize,
   updateRegrets,
+  bundleToValueBundleJSON,
+  weightsToJSON,
 } from "../../synthesis";
 
 const d = (s: string | number): Dec => new Dec(s);
@@ -249,6 +251,29 @@ describe("synthesis/network: the network inference and its variants", () => {
       expect(decString(state.forecaster.get("f2") as Dec)).to.equal("-0.31122835560798718738544024986777988");
       expect(decString(state.initialRegret as Dec)).to.equal("-2.6919705039254185331720794922138018");
     });
+  });
+
+  it("bundleToValueBundleJSON: the ValueBundle's field names, decimals as strings", () => {
+    const b = synthesize(subs(EPOCHS[0][0], EPOCHS[0][1]), emptyRegretState(), P);
+    const j = bundleToValueBundleJSON(b);
+    expect(j.combined_value).to.equal("12.33333333333333333333333333333333");
+    expect(j.inferer_values).to.deep.equal([
+      { worker: "a", value: "10" },
+      { worker: "b", value: "12" },
+      { worker: "c", value: "15" },
+    ]);
+    expect(j.one_out_inferer_forecaster_values[1]).to.deep.equal({
+      forecaster: "f2",
+      one_out_inferer_values: [
+        { worker: "a", value: "12" },
+        { worker: "c", value: "12" },
+      ],
+    });
+    expect(weightsToJSON(b.infererWeights)).to.deep.equal([
+      { worker: "a", weight: "1" },
+      { worker: "b", weight: "1" },
+      { worker: "c", weight: "1" },
+    ]);
   });
 
   it("a single inferer: its inference is the network and naive inference, no variants", () => {
