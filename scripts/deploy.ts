@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   }
   if (result.pendingAdminCalls.length > 0) {
     console.log(`\nThe deployer is not the token admin; the admin must still send:`);
-    for (const call of result.pendingAdminCalls) console.log(`  ${call.description}\n    to ${call.to}\n    data ${call.data}`);
+    for (const call of result.pendingAdminCalls)
+      console.log(`  ${call.description}\n    to ${call.to}\n    data ${call.data}`);
   }
   console.log(`wrote ${result.file}`);
 }

@@ -82,7 +82,8 @@ export function parseLosslessJson(text: string): LosslessJson {
         ws();
         if (text[i] !== ":") fail("expected ':'");
         i++;
-        obj[key] = value();
+        // defineProperty: a key such as "__proto__" stays an ordinary own property
+        Object.defineProperty(obj, key, { value: value(), enumerable: true, writable: true, configurable: true });
         ws();
         if (text[i] === ",") {
           i++;

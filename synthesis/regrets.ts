@@ -240,16 +240,13 @@ export interface RegretStateJSON {
   epochs: number;
 }
 
+// Object.fromEntries defines own properties, so a worker named "__proto__" survives the round trip.
 function mapToObj(m: RegretMap): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const k of sortedKeys(m)) o[k] = decString(m.get(k) as Dec);
-  return o;
+  return Object.fromEntries(sortedKeys(m).map((k) => [k, decString(m.get(k) as Dec)]));
 }
 
 function nestedToObj(m: NestedRegretMap): Record<string, Record<string, string>> {
-  const o: Record<string, Record<string, string>> = {};
-  for (const k of sortedKeys(m)) o[k] = mapToObj(m.get(k) as RegretMap);
-  return o;
+  return Object.fromEntries(sortedKeys(m).map((k) => [k, mapToObj(m.get(k) as RegretMap)]));
 }
 
 /** Serializes a state to a JSON-safe object (decimals as strings, keys sorted: deterministic output). */

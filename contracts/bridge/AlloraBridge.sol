@@ -94,9 +94,10 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         uint8 threshold
     ) EIP712("AlloraBridge", "1") AttesterSets(setId, signers, threshold) {
         if (token_ == address(0) || admin == address(0)) revert ZeroRecipient();
-        if (hubChain_ == 0 || hubChain_ == block.chainid) revert InvalidRemoteChain(hubChain_);
+        uint64 local = _initialLocalChain();
+        if (hubChain_ == 0 || hubChain_ == local) revert InvalidRemoteChain(hubChain_);
         _token = IERC7802(token_);
-        _localChain = uint64(block.chainid);
+        _localChain = local;
         _hubChain = hubChain_;
         _limitWindow = limitWindow_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -395,6 +396,14 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         _token.crosschainMint(recipient, amount);
         emit TransferDelivered(id, sourceChain, sequence, recipient, amount);
         return DeliveryStatus.Minted;
+    }
+
+    /**
+     * @dev This chain's bridge id: its EIP-155 chain id. Only a test harness overrides it, to run several
+     * simulated chains on one node; signatures stay bound to the real chain id by the EIP-712 domain.
+     */
+    function _initialLocalChain() internal view virtual returns (uint64) {
+        return uint64(block.chainid);
     }
 
     /// @dev Burns the caller's `amount` towards `destination` and announces it to the relayers.

@@ -8,7 +8,8 @@ pragma solidity 0.8.30;
  * valid checksum. A typo in a recipient is therefore caught before the ALLO is burned.
  * @dev The checksum is BIP-173's BCH code over the expanded prefix and the data characters. The prefix is a
  * constant, so its contribution to the checksum state is precomputed ({_PREFIX_STATE}); the loop then runs
- * once per data character. Cost: about 110 gas per character (see bench/gas/bridge.suite.ts).
+ * once per data character, with table lookups for the charset and the generator (bench/gas/bridge.suite.ts
+ * measures the whole check as `bridge.hubAddress.check`).
  */
 library HubAddress {
     /// @notice Why a hub address was rejected.
@@ -33,16 +34,18 @@ library HubAddress {
     uint256 private constant _MODULE_LENGTH = _PREFIX_LENGTH + 58;
     /// @dev Checksum state after the expanded prefix `allo` (BIP-173 `hrp_expand`), starting from 1.
     uint256 private constant _PREFIX_STATE = 0x17745ed6;
-    /// @dev 6-bit entries indexed by `c - '0'` for digits and `c - 'a' + 10` for letters: the character's
-    /// 5-bit value in the bech32 charset `qpzry9x8gf2tvdw0s3jn54khce6mua7l`, or 32 when it is not in it.
-    uint256 private constant _CHARSET_MAP =
-        0x000000000008418e31c2d00c00604db7d64a05c825935881d14779a51544a80f;
-    /// @dev BIP-173's generator.
-    uint256 private constant _GEN0 = 0x3b6a57b2;
-    uint256 private constant _GEN1 = 0x26508e6d;
-    uint256 private constant _GEN2 = 0x1ea119fa;
-    uint256 private constant _GEN3 = 0x3d4233dd;
-    uint256 private constant _GEN4 = 0x2a1462b3;
+    /// @dev Character code -> 5-bit bech32 value (charset `qpzry9x8gf2tvdw0s3jn54khce6mua7l`), 0xff when the
+    /// character is not in the charset: 128 one-byte entries, codes 0..127 (codes 128..255 map to 0xff).
+    uint256 private constant _CHARSET_0 = 0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff;
+    uint256 private constant _CHARSET_1 = 0xffffffffffffffffffffffffffffffff0fff0a1115141a1e0705ffffffffffff;
+    uint256 private constant _CHARSET_2 = 0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff;
+    uint256 private constant _CHARSET_3 = 0xff1dff180d19090817ff12161f1b13ff010003100b1c0c0e060402ffffffffff;
+    /// @dev BIP-173 polymod: for each 5-bit value `b` of the state's top bits, the XOR of the generator terms
+    /// selected by `b`'s bits; 32 four-byte big-endian entries.
+    uint256 private constant _GEN_0 = 0x000000003b6a57b226508e6d1d3ad9df1ea119fa25cb4e4838f19797039bc025;
+    uint256 private constant _GEN_1 = 0x3d4233dd0628646f1b12bdb02078ea0223e32a2718897d9505b3a44a3ed9f3f8;
+    uint256 private constant _GEN_2 = 0x2a1462b3117e35010c44ecde372ebb6c34b57b490fdf2cfb12e5f524298fa296;
+    uint256 private constant _GEN_3 = 0x1756516e2c3c06dc3106df030a6c88b109f74894329d1f262fa7c6f914cd914b;
     /// @dev Checksum characters at the end of every address.
     uint256 private constant _CHECKSUM_LENGTH = 6;
 
@@ -64,36 +67,45 @@ library HubAddress {
         uint256 lastDataIndex = length - _CHECKSUM_LENGTH - 1;
         bool bad;
         assembly ("memory-safe") {
+            // Lookup tables in free memory (not allocated: nothing else runs while they are used).
+            let generators := mload(0x40)
+            mstore(generators, _GEN_0)
+            mstore(add(generators, 0x20), _GEN_1)
+            mstore(add(generators, 0x40), _GEN_2)
+            mstore(add(generators, 0x60), _GEN_3)
+            let charset := add(generators, 0x80)
+            mstore(charset, _CHARSET_0)
+            mstore(add(charset, 0x20), _CHARSET_1)
+            mstore(add(charset, 0x40), _CHARSET_2)
+            mstore(add(charset, 0x60), _CHARSET_3)
+            let all := not(0)
+            mstore(add(charset, 0x80), all)
+            mstore(add(charset, 0xa0), all)
+            mstore(add(charset, 0xc0), all)
+            mstore(add(charset, 0xe0), all)
+            mstore(add(charset, 0x100), all)
+
+            let end := add(raw.offset, length)
+            let lastData := add(raw.offset, lastDataIndex)
             for {
-                let i := _PREFIX_LENGTH
-            } lt(i, length) {
-                i := add(i, 1)
+                let p := add(raw.offset, _PREFIX_LENGTH)
+            } lt(p, end) {
+                p := add(p, 1)
             } {
-                let c := byte(0, calldataload(add(raw.offset, i)))
-                // Map the character to its charset index: digits to 0..9, lower-case letters to 10..35.
-                let index := 36 // out of range: not a digit or lower-case letter
-                if and(gt(c, 47), lt(c, 58)) {
-                    index := sub(c, 48)
-                }
-                if and(gt(c, 96), lt(c, 123)) {
-                    index := sub(c, 87)
-                }
-                let v := and(shr(mul(index, 6), _CHARSET_MAP), 63)
-                if or(gt(index, 35), gt(v, 31)) {
+                let v := byte(0, mload(add(charset, byte(0, calldataload(p)))))
+                if gt(v, 31) {
                     bad := 1
                     break
                 }
-                if eq(i, lastDataIndex) {
+                if eq(p, lastData) {
                     last := v
                 }
-                // One BIP-173 polymod step.
+                // One polymod step: shift in v, then fold the five bits shifted out back in.
                 let top := shr(25, state)
-                state := xor(shl(5, and(state, 0x1ffffff)), v)
-                state := xor(state, mul(and(top, 1), _GEN0))
-                state := xor(state, mul(and(shr(1, top), 1), _GEN1))
-                state := xor(state, mul(and(shr(2, top), 1), _GEN2))
-                state := xor(state, mul(and(shr(3, top), 1), _GEN3))
-                state := xor(state, mul(and(shr(4, top), 1), _GEN4))
+                state := xor(
+                    xor(shl(5, and(state, 0x1ffffff)), v),
+                    shr(224, mload(add(generators, shl(2, top))))
+                )
             }
         }
         if (bad) return Problem.Character;

@@ -18,9 +18,4 @@ contract OracleAttesterSetsHarness is AttesterSets {
         _verifyAttestation(digest, signatures);
         return true;
     }
-
-    /// @notice The EIP-712 digest of `structHash` in this contract's domain.
-    function typedDigest(bytes32 structHash) external view returns (bytes32) {
-        return _hashTypedDataV4(structHash);
-    }
 }

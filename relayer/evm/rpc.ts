@@ -23,8 +23,9 @@ export class FailoverRpc {
     private readonly log: Logger,
   ) {
     const network = Network.from(chainId);
-    // staticNetwork: no eth_chainId round trip per call; batchMaxCount 1: no batching delay (latency matters).
-    this.providers = urls.map((u) => new JsonRpcProvider(u, network, { staticNetwork: network, batchMaxCount: 1, polling: false }));
+    // staticNetwork: no eth_chainId round trip per call; batchMaxCount 1: no batching delay (latency matters);
+    // cacheTimeout -1: ethers would otherwise replay a "no receipt yet" answer for 250 ms.
+    this.providers = urls.map((u) => new JsonRpcProvider(u, network, { staticNetwork: network, batchMaxCount: 1, polling: false, cacheTimeout: -1 }));
   }
 
   get current(): JsonRpcProvider {

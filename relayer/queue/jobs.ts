@@ -1,7 +1,7 @@
 /**
  * Job shapes and deterministic ids. One queue per chain (`post-<chain>`); one job per chain per hub
- * height whose epoch(s) closed (id `<chain>:h<height>`), plus start-up sweeps (`<chain>:sweep:<height>`)
- * and paid-request fast paths (`<chain>:req:<requestId>`). Which (topic, nonce) goes into which job is
+ * height whose epoch(s) closed (id `<chain>.h<height>`), plus start-up sweeps (`<chain>.sweep.<height>`)
+ * and paid-request fast paths (`<chain>.req.<requestId>`). Which (topic, nonce) goes into which job is
  * decided by the claim table (claims.ts), so each (topic, nonce, chain) is in exactly one job.
  */
 import type { SentTx } from "../submit/sender";
@@ -38,9 +38,10 @@ export interface PostJobResult {
 }
 
 export const queueName = (chain: string) => `post-${chain}`;
-export const epochJobId = (chain: string, height: number) => `${chain}:h${height}`;
-export const sweepJobId = (chain: string, height: number) => `${chain}:sweep:${height}`;
-export const requestJobId = (chain: string, requestId: bigint) => `${chain}:req:${requestId}`;
+// BullMQ reserves ':' in custom ids, hence the dots.
+export const epochJobId = (chain: string, height: number) => `${chain}.h${height}`;
+export const sweepJobId = (chain: string, height: number) => `${chain}.sweep.${height}`;
+export const requestJobId = (chain: string, requestId: bigint) => `${chain}.req.${requestId}`;
 
 /** Paid jobs get BullMQ priority 1; every other job the same low priority, so they stay FIFO among themselves. */
 export const PRIORITY_PAID = 1;

@@ -13,8 +13,8 @@ import { pingRedis, redisHelp } from "../lib/redis";
 import { hardhatCli, SupervisedChild, Supervisor } from "../lib/supervisor";
 import { HubDevnet } from "../../devnet/hub/node";
 import { DEVNET_HARDHAT_CONFIG, deployChain, setBlockTime } from "./deploy";
-import { deployDirect } from "./deploy-direct";
 import { fundUser } from "./faucet";
+import { deployOracleDirect } from "./oracle-fallback";
 import { startHub } from "./hub";
 import { localAttesterKeys, RelayerHandle, startRelayerProcess } from "./relayer";
 import { writeRelayerConfig } from "./relayer-config";
@@ -106,26 +106,23 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     stopFns.push(() => hub.stop());
 
     const deploymentsDir = path.join(stateDir, "deployments");
-    const deployScript = path.join(REPO_ROOT, "scripts", "deploy.ts");
-    if (fs.existsSync(deployScript)) {
-      await phase("contracts deployed", async () => {
-        fs.rmSync(deploymentsDir, { recursive: true, force: true });
-        const contracts = await Promise.all(
-          opts.chains.map((chain) =>
-            deployChain({ supervisor, repoRoot: REPO_ROOT, chain, allChains: opts.chains, deploymentsDir }),
-          ),
-        );
-        chains.forEach((c, i) => (c.contracts = contracts[i]));
-      });
-    } else {
-      await phase(
-        "contracts deployed (direct fallback: scripts/deploy.ts not on this branch yet)",
-        async () => {
-          const contracts = await Promise.all(chains.map((c) => deployDirect(REPO_ROOT, c)));
-          chains.forEach((c, i) => (c.contracts = contracts[i]));
-        },
+    await phase("contracts deployed", async () => {
+      fs.rmSync(deploymentsDir, { recursive: true, force: true });
+      const contracts = await Promise.all(
+        opts.chains.map((chain) =>
+          deployChain({ supervisor, repoRoot: REPO_ROOT, chain, allChains: opts.chains, deploymentsDir }),
+        ),
       );
-    }
+      chains.forEach((c, i) => (c.contracts = contracts[i]));
+      if (chains.some((c) => !c.contracts.oracle)) {
+        log(
+          "contracts: deploy/modules/AlloraOracle.ts is not on this branch yet: deploying the oracle directly",
+        );
+        await Promise.all(
+          chains.map(async (c) => (c.contracts.oracle ??= await deployOracleDirect(REPO_ROOT, c))),
+        );
+      }
+    });
     await phase("user funded with ALLO", () => Promise.all(chains.map((c) => fundUser(c))));
     // Deployed with automine; from now on each chain makes blocks at its own pace.
     await Promise.all(chains.map((c) => setBlockTime(c, c.blockTimeMs)));

@@ -108,11 +108,13 @@ describe("synthesis/regrets: EMA regrets and the initial regret", () => {
 
   it("JSON round trip keeps every decimal exactly", () => {
     let s = updateRegrets(emptyRegretState(), losses("0.1234567890123456789012345678901234", "0", { a: "-1", b: "1" }, { f: "2" }), P);
+    s.inferer.set("__proto__", d("0.5"));
     s = updateRegrets(s, losses("0", "0", { a: "-1", b: "1", c: "3" }, { f: "2" }), P);
     const json = JSON.stringify(regretStateToJSON(s));
     const back = regretStateFromJSON(json);
     expect(JSON.stringify(regretStateToJSON(back))).to.equal(json);
     expect(decString(back.initialRegret as Dec)).to.equal(decString(s.initialRegret as Dec));
+    expect(decString(back.inferer.get("__proto__") as Dec)).to.equal("0.5");
     expect(() => regretStateFromJSON({ ...regretStateToJSON(s), inferer: { a: "NaN" } })).to.throw(SynthesisInputError, /inferer\.a/);
   });
 });

@@ -12,6 +12,11 @@ describe("synthesis/replay: the CLI's input and summary", () => {
     expect(rec.submissions.forecasts.size).to.equal(0);
   });
 
+  it("a worker named __proto__ is an ordinary worker", () => {
+    const rec = parseEpochLine('{"epoch": 1, "truth": 1, "inferences": {"__proto__": 2, "b": 3}}', 1);
+    expect([...rec.submissions.inferences.keys()].sort()).to.deep.equal(["__proto__", "b"]);
+  });
+
   const cases: [string, RegExp][] = [
     ['{"epoch": 1, "truth": NaN, "inferences": {"a": 1}}', /line 4: invalid JSON.*NaN/],
     ['{"epoch": 1, "truth": "NaN", "inferences": {"a": 1}}', /line 4: field truth: "NaN" is not a finite decimal/],

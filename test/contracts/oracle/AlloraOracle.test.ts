@@ -151,6 +151,18 @@ describe("AlloraOracle", () => {
       }
     });
 
+    it("a malformed report anywhere in a batch reverts the batch with that report's error", async () => {
+      const f = await loadFixture(fixture5of3);
+      const good = [await report(1n, 1n, 1n), await report(2n, 2n, 1n)];
+      const bad = { ...(await report(3n, 0n, 1n)), value: INT160_MAX + 1n };
+      const batch = [...good, bad, await report(4n, 4n, 1n)];
+      const digest = await f.oracle.hashReportBatch(1n, batch);
+      await expect(f.oracle.submit(batch, rawSignatures(f.signers.slice(0, 3), digest)))
+        .to.be.revertedWithCustomError(f.oracle, "ValueOutOfRange")
+        .withArgs(3n, INT160_MAX + 1n);
+      expect((await f.oracle.latestInference(1n))[1]).to.equal(0n);
+    });
+
     it("accepts a timestamp up to MAX_FUTURE_DRIFT ahead and rejects one beyond", async () => {
       const f = await loadFixture(fixture5of3);
       const next = BigInt(await time.latest()) + 1n; // the submit's block time (automine, +1 s)
@@ -396,6 +408,15 @@ describe("AlloraOracle", () => {
       await f.oracle.submit([reportStruct(r)], signatures);
     });
 
+    it("verifyAndStore rejects a malformed signed report", async () => {
+      const f = await loadFixture(fixture5of3);
+      const r = { ...(await report(9n, 1n, 1n)), nonce: UINT48_MAX + 1n };
+      const digest = await f.oracle.hashReportBatch(1n, [r]);
+      await expect(f.oracle.verifyAndStore(r, rawSignatures(f.signers.slice(0, 3), digest)))
+        .to.be.revertedWithCustomError(f.oracle, "InvalidNonce")
+        .withArgs(9n);
+    });
+
     it("verifyAndStore stores a newer report and returns the stored one for an older report", async () => {
       const f = await loadFixture(fixture5of3);
       const r5 = await report(9n, 50n, 5n);
@@ -461,6 +482,49 @@ describe("AlloraOracle", () => {
         .withArgs(guardian.address, ethers.ZeroHash);
       await expect(f.oracle.connect(admin).unpause()).to.emit(f.oracle, "Unpaused").withArgs(admin.address);
       expect(await f.oracle.paused()).to.equal(false);
+      await expect(f.oracle.connect(admin).unpause()).to.be.revertedWithCustomError(
+        f.oracle,
+        "ExpectedPause",
+      );
+    });
+
+    it("rotation works while paused and leaves the oracle paused", async () => {
+      const f = await loadFixture(fixture5of3);
+      const [admin, guardian] = await ethers.getSigners();
+      await f.oracle.connect(guardian).pause();
+      const next = attesters(3, "paused-rotation");
+      const { rotationDigest, rotationMessage } = await import("../../../lib/eip712/attester-sets");
+      const message = rotationMessage(
+        1n,
+        2n,
+        next.map((w) => w.address),
+        2,
+      );
+      const domain = {
+        name: "AlloraOracle",
+        version: "1",
+        chainId: f.chainId,
+        verifyingContract: await f.oracle.getAddress(),
+      };
+      await f.oracle.rotateAttesterSet(
+        2n,
+        message.signers,
+        2,
+        rawSignatures(f.signers.slice(0, 3), rotationDigest(domain, message)),
+      );
+      expect(await f.oracle.paused()).to.equal(true);
+      expect(await f.oracle.attesterSetId()).to.equal(2n);
+      await f.oracle.connect(admin).unpause();
+      const r = [await report(1n, 1n, 1n)];
+      await f.oracle.submit(
+        tuples(r),
+        signReports(next.slice(0, 2), r, {
+          chainId: f.chainId,
+          oracle: await f.oracle.getAddress(),
+          setId: 2n,
+        }),
+      );
+      expect((await f.oracle.attesterSet())[2]).to.equal(2n);
     });
 
     it("blocks submit, verifyAndStore and requests while paused; reads and verifyReport keep working", async () => {

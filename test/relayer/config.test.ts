@@ -1,0 +1,192 @@
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Wallet, encryptKeystoreJson } from "ethers";
+import { ConfigError, loadConfig, parseConfig } from "../../relayer/config/load";
+import { policyFor } from "../../relayer/config/schema";
+import { loadWallet } from "../../relayer/config/keys";
+
+const ORACLE = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+function base(): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return {
+    redis: { url: "redis://127.0.0.1:6379" },
+    hub: { rpcUrls: ["http://127.0.0.1:26657"], chainId: "allora-devnet-1", topics: [1, 2] },
+    chains: [
+      {
+        name: "ethereum",
+        chainId: 31337,
+        rpcUrls: ["http://127.0.0.1:8545"],
+        oracle: ORACLE,
+        fees: { strategy: "eip1559", maxFeePerGasGwei: 100, maxPriorityFeePerGasGwei: 2 },
+        submitter: { env: "SUBMITTER" },
+      },
+    ],
+    policy: { default: { deviationBps: 50, heartbeatSeconds: 3600 } },
+  };
+}
+
+function issues(raw: unknown, env: Record<string, string> = {}, dir = os.tmpdir()): string[] {
+  try {
+    parseConfig(raw, env, "test.yaml", dir);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues;
+    throw e;
+  }
+  return [];
+}
+
+describe("relayer config: validation", () => {
+  it("accepts a minimal config and fills defaults", () => {
+    const c = parseConfig(base(), {}, "t", os.tmpdir());
+    expect(c.oracles.ethereum).to.equal(ORACLE);
+    expect(c.chains[0].confirmations).to.equal(1);
+    expect(c.chains[0].fees.bumpPercent).to.equal(12.5);
+    expect(c.redis.prefix).to.equal("allora-relayer");
+    expect(c.queue.attempts).to.be.greaterThan(1);
+  });
+
+  it("names the field and the fix for each problem", () => {
+    const raw = base();
+    raw.chains[0].oracle = "0x1234";
+    raw.chains[0].fees.strategy = "fast";
+    raw.chains[0].fees.bumpPercent = 5;
+    raw.hub.topics = [1, 1];
+    raw.redis.url = "localhost:6379";
+    raw.policy.default.heartbeatSeconds = 0;
+    const got = issues(raw);
+    const has = (re: RegExp) => expect(got.some((l) => re.test(l)), `${re} in\n${got.join("\n")}`).to.equal(true);
+    has(/^chains\[0\]\.oracle: must be a 0x-prefixed 20-byte hex address/);
+    has(/^chains\[0\]\.fees\.strategy: fees\.strategy must be "eip1559" or "legacy"/);
+    has(/^chains\[0\]\.fees\.bumpPercent: bumpPercent must be at least 12\.5/);
+    has(/^hub\.topics: topic ids must be unique/);
+    has(/^redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/);
+    has(/^policy\.default\.heartbeatSeconds/);
+  });
+
+  it("rejects unknown fields (typos) and a chain without an oracle", () => {
+    const raw = base();
+    raw.chains[0].confirmation = 3;
+    delete raw.chains[0].oracle;
+    const got = issues(raw);
+    expect(got.join("\n")).to.match(/chains\[0\]: unknown field\(s\) confirmation/);
+    expect(got.join("\n")).to.match(/chains\[0\]\.oracle: give either oracle: <address> or deployments:/);
+  });
+
+  it("refuses a key written into the file", () => {
+    const raw = base();
+    raw.chains[0].submitter = { privateKey: KEY };
+    const got = issues(raw).join("\n");
+    expect(got).to.match(/chains\[0\]\.submitter/);
+    expect(got).to.not.include(KEY);
+  });
+
+  it("interpolates ${VAR} and ${VAR:-default}, typed, and names unset variables", () => {
+    const raw = base();
+    raw.redis.url = "${REDIS_URL:-redis://10.0.0.1:6379}";
+    raw.http = { port: "${PORT}" };
+    raw.chains[0].rpcUrls = ["${ETH_RPC}"];
+    expect(issues(raw).sort()).to.deep.equal([
+      "http.port: environment variable PORT is not set (export PORT=... or edit the file)",
+      "chains[0].rpcUrls[0]: environment variable ETH_RPC is not set (export ETH_RPC=... or edit the file)",
+    ].sort());
+    const c = parseConfig(raw, { PORT: "9999", ETH_RPC: "https://rpc.example" }, "t", os.tmpdir());
+    expect(c.http.port).to.equal(9999);
+    expect(c.redis.url).to.equal("redis://10.0.0.1:6379");
+    expect(c.chains[0].rpcUrls).to.deep.equal(["https://rpc.example"]);
+  });
+
+  it("applies RELAYER_* environment overrides over the file", () => {
+    const env = {
+      RELAYER_REDIS_URL: "redis://redis:6380",
+      RELAYER_HUB_TOPICS: "4, 5",
+      RELAYER_HUB_RPC_URLS: "http://a:26657,http://b:26657",
+      RELAYER_CHAIN_ETHEREUM_RPC_URLS: "http://x:1,http://y:2",
+      RELAYER_CHAIN_ETHEREUM_ORACLE: "0x0000000000000000000000000000000000000001",
+      RELAYER_HTTP_PORT: "0",
+      RELAYER_LOG_LEVEL: "debug",
+    };
+    const c = parseConfig(base(), env, "t", os.tmpdir());
+    expect(c.redis.url).to.equal("redis://redis:6380");
+    expect(c.hub.topics).to.deep.equal([4, 5]);
+    expect(c.hub.rpcUrls).to.deep.equal(["http://a:26657", "http://b:26657"]);
+    expect(c.chains[0].rpcUrls).to.deep.equal(["http://x:1", "http://y:2"]);
+    expect(c.oracles.ethereum).to.equal("0x0000000000000000000000000000000000000001");
+    expect(c.http.port).to.equal(0);
+    expect(c.log.level).to.equal("debug");
+  });
+
+  it("reads the oracle from a deployments file and checks its chain id", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "relayer-cfg-"));
+    fs.writeFileSync(path.join(dir, "eth.json"), JSON.stringify({ network: "x", chainId: 31337, contracts: { AlloraOracle: { address: ORACLE, blockNumber: 3 } } }));
+    fs.writeFileSync(path.join(dir, "wrong.json"), JSON.stringify({ chainId: 1, contracts: { AlloraOracle: { address: ORACLE } } }));
+    const raw = base();
+    delete raw.chains[0].oracle;
+    raw.chains[0].deployments = "eth.json";
+    expect(parseConfig(raw, {}, "t", dir).oracles.ethereum).to.equal(ORACLE);
+    raw.chains[0].deployments = "wrong.json";
+    expect(issues(raw, {}, dir).join()).to.match(/chains\[0\]\.deployments: .*chain id 1 but chains\[0\]\.chainId is 31337/);
+    raw.chains[0].deployments = "missing.json";
+    expect(issues(raw, {}, dir).join()).to.match(/chains\[0\]\.deployments: cannot read .*missing\.json.*deploy first/);
+  });
+
+  it("checks policy overrides against chains and topics; the last matching override wins per field", () => {
+    const raw = base();
+    raw.policy.overrides = [{ chain: "solana" }, { topic: 9 }];
+    expect(issues(raw)).to.deep.equal([
+      'policy.overrides[0].chain: no chain named "solana" (known: ethereum)',
+      "policy.overrides[1].topic: topic 9 is not in hub.topics",
+    ]);
+    raw.policy.overrides = [{ deviationBps: 10 }, { chain: "ethereum", topic: 2, heartbeatSeconds: 60 }];
+    const c = parseConfig(raw, {}, "t", os.tmpdir());
+    expect(policyFor(c, "ethereum", 1)).to.deep.equal({ deviationBps: 10, heartbeatSeconds: 3600 });
+    expect(policyFor(c, "ethereum", 2)).to.deep.equal({ deviationBps: 10, heartbeatSeconds: 60 });
+  });
+
+  it("the shipped example configs are valid given their environment", () => {
+    const dep = fs.mkdtempSync(path.join(os.tmpdir(), "relayer-dep-"));
+    for (const [n, id] of [["ethereumLocal", 31337], ["bnbLocal", 31338], ["baseLocal", 31339]] as const) {
+      fs.writeFileSync(path.join(dep, `${n}.json`), JSON.stringify({ chainId: id, contracts: { AlloraOracle: { address: ORACLE } } }));
+    }
+    const local = loadConfig("relayer/config/local.yaml", { RELAYER_DEPLOYMENTS_DIR: dep });
+    expect(local.chains.map((c) => c.name)).to.deep.equal(["ethereum", "bnb", "base"]);
+    const env: Record<string, string> = { REDIS_URL: "redis://r:6379", ATTESTER_KEYSTORE: "/k/a.json" };
+    for (const v of ["ETHEREUM", "BSC", "BASE", "SEPOLIA", "BSC_TESTNET", "BASE_SEPOLIA"]) env[`${v}_RPC_URL`] = "https://rpc.example";
+    for (const v of ["ETHEREUM", "BSC", "BASE"]) env[`${v}_SUBMITTER_KEYSTORE`] = "/k/s.json";
+    env.SUBMITTER_KEYSTORE = "/k/s.json";
+    for (const n of ["ethereum", "bnb", "base", "sepolia", "bsc-testnet", "base-sepolia"]) env[`RELAYER_CHAIN_${n.toUpperCase().replace(/-/g, "_")}_ORACLE`] = ORACLE;
+    expect(loadConfig("relayer/config/mainnet.yaml", env).hub.chainId).to.equal("allora-mainnet-1");
+    expect(loadConfig("relayer/config/testnet.yaml", env).hub.chainId).to.equal("allora-testnet-1");
+  });
+});
+
+describe("relayer config: keys", () => {
+  it("loads a hex key from an environment variable and explains a bad one without echoing it", async () => {
+    const w = await loadWallet({ env: "K" }, "attesters[0]", ".", { K: KEY });
+    expect(w.address).to.equal(new Wallet(KEY).address);
+    await loadWallet({ env: "K" }, "attesters[0]", ".", {}).then(
+      () => expect.fail("should throw"),
+      (e) => expect(e.message).to.equal("attesters[0]: environment variable K is not set (export K=0x<64 hex digits>)"),
+    );
+    await loadWallet({ env: "K" }, "attesters[0]", ".", { K: "0x1234zz" }).then(
+      () => expect.fail("should throw"),
+      (e) => expect(e.message).to.match(/does not hold a 32-byte hex private key/).and.not.include("1234zz"),
+    );
+  });
+
+  it("decrypts an encrypted JSON keystore with the password from the environment", async function () {
+    this.timeout(120_000);
+    const w = new Wallet(KEY);
+    const json = await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, "pw", { scrypt: { N: 1024 } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "relayer-ks-"));
+    fs.writeFileSync(path.join(dir, "k.json"), json);
+    const got = await loadWallet({ keystore: "k.json", passwordEnv: "PW" }, "chains[0].submitter", dir, { PW: "pw" });
+    expect(got.address).to.equal(w.address);
+    await loadWallet({ keystore: "k.json", passwordEnv: "PW" }, "chains[0].submitter", dir, { PW: "nope" }).then(
+      () => expect.fail("should throw"),
+      (e) => expect(e.message).to.match(/chains\[0\]\.submitter: cannot decrypt keystore .*check PW/),
+    );
+  });
+});

@@ -1,0 +1,276 @@
+/**
+ * The relayer against real parts: the hub devnet (in-process), a real Hardhat node (child process) with
+ * the real AlloraOracle, real Redis, and the relayer itself as a child process (`relayer/cli.ts start`),
+ * so it can be SIGKILLed. Asserts what the chain shows: every hub nonce lands once, in order.
+ */
+import { expect } from "chai";
+import { ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import readline from "node:readline";
+import IORedis from "ioredis";
+import YAML from "yaml";
+import { ContractFactory, HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager as EthersNonceManager, Wallet, getAddress } from "ethers";
+import { startHubDevnet, HubDevnet } from "../../devnet/hub/node";
+import { oracleInterface } from "../../relayer/evm/oracle";
+
+const ROOT = path.resolve(__dirname, "../..");
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const MNEMONIC = "test test test test test test test test test test test junk"; // PUBLIC Hardhat test mnemonic
+const account = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+interface RelayerProc {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+function startRelayerProc(configFile: string, env: Record<string, string>): RelayerProc {
+  const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "relayer/cli.ts", "start", "-c", configFile], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Record<string, unknown>[] = [];
+  readline.createInterface({ input: child.stdout! }).on("line", (l) => {
+    try {
+      lines.push(JSON.parse(l));
+    } catch {
+      lines.push({ msg: l });
+    }
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  exited.then(() => {
+    if (stderr) lines.push({ msg: "stderr", stderr });
+  });
+  return { child, lines, exited };
+}
+
+describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracle on Hardhat", function () {
+  this.timeout(300_000);
+  let hub: HubDevnet;
+  let hardhat: ChildProcess;
+  let provider: JsonRpcProvider;
+  let oracle: string;
+  let configFile: string;
+  let prefix: string;
+  const attesters = [account(1), account(2), account(3)];
+  const procs: RelayerProc[] = [];
+
+  const relayerEnv = (instance: number): Record<string, string> => ({
+    RELAYER_INSTANCE: `test-${instance}`,
+    RELAYER_SUBMITTER_KEY: account(10 + instance).privateKey,
+    RELAYER_ATTESTER_KEY_1: attesters[0].privateKey,
+    RELAYER_ATTESTER_KEY_2: attesters[1].privateKey,
+    RELAYER_HTTP_PORT: "0",
+  });
+
+  before(async () => {
+    hub = await startHubDevnet({ port: 0, blockTimeMs: 1000, quiet: true });
+    const port = await freePort();
+    hardhat = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "node", "--port", String(port)], {
+      cwd: ROOT,
+      env: { ...process.env, HARDHAT_CHAIN_ID: "31337", HARDHAT_BLOCK_TIME_MS: "0" },
+      stdio: "ignore",
+    });
+    provider = new JsonRpcProvider(`http://127.0.0.1:${port}`, 31337, { staticNetwork: true, cacheTimeout: -1 });
+    await waitFor("hardhat node", async () => (await provider.getBlockNumber()) >= 0 || undefined, 120_000, 500);
+    const artifact = JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/contracts/oracle/AlloraOracle.sol/AlloraOracle.json"), "utf8"));
+    const deployer = new EthersNonceManager(new Wallet(account(0).privateKey, provider));
+    const signers = attesters.map((a) => getAddress(a.address)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const factory = new ContractFactory(artifact.abi, artifact.bytecode, deployer);
+    // The payment token is never called in these tests; any non-zero address satisfies the constructor.
+    const c = await factory.deploy(account(0).address, account(0).address, account(9).address, 1, signers, 2);
+    await c.waitForDeployment();
+    oracle = await c.getAddress();
+
+    prefix = `test-relayer-pipe-${randomBytes(5).toString("hex")}`;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "relayer-pipe-"));
+    configFile = path.join(dir, "relayer.yaml");
+    fs.writeFileSync(
+      configFile,
+      YAML.stringify({
+        instance: "${RELAYER_INSTANCE}",
+        redis: { url: REDIS_URL, prefix },
+        hub: { rpcUrls: [hub.rpcUrl], chainId: hub.chainId, topics: [1, 2], websocket: true, pollIntervalMs: 250 },
+        chains: [
+          {
+            name: "ethereum",
+            chainId: 31337,
+            rpcUrls: [`http://127.0.0.1:${port}`],
+            oracle,
+            confirmations: 0,
+            fees: { strategy: "eip1559", maxFeePerGasGwei: 500, maxPriorityFeePerGasGwei: 5 },
+            submitter: { env: "RELAYER_SUBMITTER_KEY" },
+            pollIntervalMs: 100,
+            replaceAfterMs: 5_000,
+            receiptTimeoutMs: 30_000,
+          },
+        ],
+        policy: { default: { deviationBps: 0, heartbeatSeconds: 60 } },
+        attesters: [{ env: "RELAYER_ATTESTER_KEY_1" }, { env: "RELAYER_ATTESTER_KEY_2" }],
+        signatureWaitMs: 5_000,
+        http: { host: "127.0.0.1", port: "${RELAYER_HTTP_PORT}" },
+        queue: { attempts: 8, backoffMs: 300, keepCompletedSeconds: 3600, keepFailedSeconds: 3600, lockDurationMs: 3_000 },
+      }),
+    );
+  });
+
+  after(async () => {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    hardhat?.kill("SIGKILL");
+    await hub?.stop();
+    provider?.destroy();
+    const redis = new IORedis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  async function oracleEvents() {
+    const logs = await provider.getLogs({ address: oracle, fromBlock: 0, toBlock: "latest" });
+    const updated: Array<{ topic: number; nonce: bigint; tx: string; block: number }> = [];
+    let skipped = 0;
+    for (const l of logs) {
+      const p = oracleInterface.parseLog(l);
+      if (p?.name === "InferenceUpdated") updated.push({ topic: Number(p.args.topicId), nonce: BigInt(p.args.nonce), tx: l.transactionHash, block: l.blockNumber });
+      if (p?.name === "ReportSkipped") skipped++;
+    }
+    return { updated, skipped };
+  }
+
+  it("posts, survives SIGKILL + restart with every nonce once, and a second instance adds no duplicates", async () => {
+    // 1. one instance posts every topic
+    const a = startRelayerProc(configFile, relayerEnv(1));
+    procs.push(a);
+    await waitFor("relayer ready", async () => a.lines.find((l) => l.msg === "relayer ready"), 120_000);
+    await waitFor("10 batches", async () => (a.lines.filter((l) => l.msg === "batch posted").length >= 10 ? true : undefined), 60_000);
+
+    // 2. SIGKILL mid-flight (batches are posted every hub block, so one is almost surely in progress), then restart
+    a.child.kill("SIGKILL");
+    await a.exited;
+    const killedAtHeight = hub.height();
+    await sleep(3_000); // hub blocks keep coming while the relayer is down
+    const b = startRelayerProc(configFile, relayerEnv(1));
+    procs.push(b);
+    await waitFor("restarted relayer ready", async () => b.lines.find((l) => l.msg === "relayer ready"), 120_000);
+    expect(b.lines.some((l) => l.msg === "hub: resuming from checkpoint")).to.equal(true);
+
+    // 3. a second instance (other submitter key) on the same Redis
+    const c = startRelayerProc(configFile, relayerEnv(2));
+    procs.push(c);
+    await waitFor("second relayer ready", async () => c.lines.find((l) => l.msg === "relayer ready"), 120_000);
+    const target = hub.height() + 8;
+    await hub.waitForHeight(target, 60_000);
+    await waitFor(
+      "the chain to catch up with the hub",
+      async () => {
+        const { updated } = await oracleEvents();
+        const max = updated.filter((u) => u.topic === 1).reduce((m, u) => (u.nonce > m ? u.nonce : m), 0n);
+        return max >= BigInt(target) ? true : undefined;
+      },
+      60_000,
+    );
+    b.child.kill("SIGTERM");
+    c.child.kill("SIGTERM");
+    expect(await b.exited).to.equal(0);
+    expect(await c.exited).to.equal(0);
+
+    const { updated, skipped } = await oracleEvents();
+    for (const topic of [1, 2]) {
+      const nonces = updated.filter((u) => u.topic === topic).map((u) => u.nonce);
+      // strictly increasing: nothing posted twice, never backwards
+      for (let i = 1; i < nonces.length; i++) expect(nonces[i] > nonces[i - 1], `topic ${topic}: ${nonces[i - 1]} then ${nonces[i]}`).to.equal(true);
+      // no gap after the first post: every epoch nonce (epoch length 1 = every block) landed, across the kill
+      const first = nonces[0];
+      const last = nonces[nonces.length - 1];
+      expect(last - first + 1n, `topic ${topic} nonces ${first}..${last}, ${nonces.length} posted`).to.equal(BigInt(nonces.length));
+      expect(first <= BigInt(killedAtHeight) && last >= BigInt(target)).to.equal(true);
+    }
+    // one transaction per hub epoch: both topics' updates of a nonce share a transaction
+    const txOf = new Map<string, Set<string>>();
+    for (const u of updated) (txOf.get(String(u.nonce)) ?? txOf.set(String(u.nonce), new Set()).get(String(u.nonce))!).add(u.tx);
+    const epochsInOneTx = [...txOf.values()].filter((s) => s.size === 1).length;
+    expect(epochsInOneTx).to.be.greaterThan(txOf.size * 0.9);
+    // the second instance added no duplicate transactions: nothing was skipped on chain
+    expect(skipped, "ReportSkipped events (duplicate submissions)").to.equal(0);
+    const bySubmitter = new Map<string, number>();
+    for (const tx of new Set(updated.map((u) => u.tx))) {
+      const from = (await provider.getTransaction(tx))!.from;
+      bySubmitter.set(from, (bySubmitter.get(from) ?? 0) + 1);
+    }
+    expect(bySubmitter.size).to.be.at.least(1);
+    if (process.env.RELAYER_TEST_VERBOSE) {
+      const errs = [...a.lines, ...b.lines, ...c.lines].filter((l) => Number(l.level) >= 40).map((l) => `${l.msg}: ${l.err ?? ""}`);
+      const lat = [...a.lines, ...b.lines, ...c.lines].filter((l) => l.msg === "batch posted").map((l) => Number(l.latencyMs)).sort((x, y) => x - y);
+      console.log({ latencyMs: { p50: lat[Math.floor(lat.length / 2)], p90: lat[Math.floor(lat.length * 0.9)], max: lat[lat.length - 1] }, updates: updated.length, txs: new Set(updated.map((u) => u.tx)).size, epochs: txOf.size, epochsInOneTx, bySubmitter, killedAtHeight, target, warnings: errs.slice(0, 20) });
+    }
+  });
+
+  it("logs a malformed hub value with its topic and skips it while the other topic flows", async () => {
+    const r = startRelayerProc(configFile, relayerEnv(3));
+    procs.push(r);
+    await waitFor("relayer ready", async () => r.lines.find((l) => l.msg === "relayer ready"), 120_000);
+    const before = hub.height();
+    hub.injectFault(2, "nan", 2);
+    await hub.waitForHeight(before + 6, 30_000);
+    const malformed = await waitFor("the malformed log line", async () => r.lines.find((l) => l.msg === "malformed inference skipped"), 30_000);
+    expect(malformed).to.include({ topicId: 2, value: "NaN" });
+    expect(String(malformed.err)).to.match(/topic 2/);
+    const target = hub.height();
+    await waitFor(
+      "both topics to move past the fault",
+      async () => {
+        const { updated } = await oracleEvents();
+        const max = (t: number) => updated.filter((u) => u.topic === t).reduce((m, u) => (u.nonce > m ? u.nonce : m), 0n);
+        return max(1) >= BigInt(target) && max(2) >= BigInt(target) ? true : undefined;
+      },
+      60_000,
+    );
+    const { updated } = await oracleEvents();
+    const t2 = new Set(updated.filter((u) => u.topic === 2).map((u) => Number(u.nonce)));
+    const t1 = new Set(updated.filter((u) => u.topic === 1).map((u) => Number(u.nonce)));
+    const skippedNonces = [...t1].filter((n) => n > before && !t2.has(n));
+    expect(skippedNonces.length, "topic 2 nonces skipped as malformed").to.equal(2);
+    expect(malformed.nonce).to.equal(String(skippedNonces[0]));
+    r.child.kill("SIGTERM");
+    expect(await r.exited).to.equal(0);
+    if (process.env.RELAYER_TEST_VERBOSE) {
+      const posted = r.lines.filter((l) => l.msg === "batch posted");
+      const med = (k: string) => posted.map((l) => Number((l.stages as Record<string, number>)[k])).sort((x, y) => x - y)[Math.floor(posted.length / 2)];
+      console.log({ batches: posted.length, median: { latencyMs: med("queued") + med("pickup") + med("attest") + med("send"), queued: med("queued"), pickup: med("pickup"), attest: med("attest"), send: med("send") } });
+    }
+  });
+});
