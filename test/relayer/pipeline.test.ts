@@ -324,6 +324,21 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
     expect(r.lines.some((l) => l.msg === "paid request seen" && l.topicId === 1)).to.equal(true);
     await hub.waitForHeight(hub.height() + 3, 10_000);
     expect((await oracleEvents(quietOracle)).updated.slice(quiet).map((u) => u.topic)).to.deep.equal([1]); // served once
+
+    // the status command reads the same picture from the chain and the hub
+    const status = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "relayer/cli.ts", "status", "-c", file, "--json"], {
+      cwd: ROOT,
+      env: { ...process.env, ...relayerEnv(4) },
+    });
+    let out = "";
+    status.stdout.on("data", (d) => (out += d));
+    expect(await new Promise((r) => status.on("exit", r))).to.equal(0);
+    const rows = JSON.parse(out) as Array<{ chain: string; topicId: number; nonce: string; hubNonce: string; nextDueAt: number; value: string }>;
+    expect(rows.map((x) => [x.chain, x.topicId])).to.deep.equal([["ethereum", 1], ["ethereum", 2]]);
+    const onchain = (await oracleEvents(quietOracle)).updated;
+    expect(rows[0].nonce).to.equal(String(onchain.filter((u) => u.topic === 1).pop()!.nonce));
+    expect(Number(rows[0].hubNonce)).to.be.at.least(Number(rows[0].nonce));
+    expect(rows[1].nextDueAt).to.be.a("number");
     r.child.kill("SIGTERM");
     expect(await r.exited).to.equal(0);
   });
