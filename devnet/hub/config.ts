@@ -96,6 +96,18 @@ export const configSchema = z.object({
   /** network bundles kept per topic for GetNetworkInferencesAtBlock */
   bundleHistory: posInt.default(1000),
   maxTxsPerBlock: posInt.default(1000),
+  /**
+   * Compute the one-out / one-in values of each bundle ("all", the hub's full ValueBundle) or only the
+   * combined, naive, inferer and forecast-implied values ("none", several times faster: for configs
+   * with many topics).
+   */
+  synthesisVariants: z.enum(["all", "none"]).default("all"),
+  /**
+   * Worker threads that run the simulated participants and the synthesis, precomputing each topic's
+   * next epochs ahead of the chain: "auto" uses min(2, CPUs) workers for 10+ topics and none (inline,
+   * on the RPC thread) below; 0 forces inline.
+   */
+  synthesisWorkers: z.union([z.literal("auto"), z.number().int().min(0).max(16)]).default("auto"),
   accounts: z.array(accountSchema).default([]),
   topics: z.array(topicSchema).min(1),
 });

@@ -11,6 +11,7 @@
  */
 import { AddressInfo } from "node:net";
 import http from "node:http";
+import os from "node:os";
 import pino, { Logger } from "pino";
 import { HubApp, moduleAddress } from "./chain/app";
 import { BlockRecord } from "./chain/blocks";
@@ -43,8 +44,10 @@ export interface BlockStats {
   height: number;
   /** wall time to produce the block (txs + end blockers), ms */
   blockMs: number;
-  /** of which synthesis of all closing topics, ms */
+  /** of which waiting for / computing the epoch outcomes of the closing topics, ms */
   synthesisMs: number;
+  /** compute time of those outcomes (in the worker thread when it runs ahead), ms */
+  computeMs: number;
   txs: number;
 }
 
@@ -79,6 +82,13 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
     chainId: cfg.chainId,
     bundleHistory: cfg.bundleHistory,
     creator: moduleAddress("emissions", cfg.bech32Prefix),
+    variants: cfg.synthesisVariants === "all",
+    workers:
+      cfg.synthesisWorkers === "auto"
+        ? cfg.topics.length >= 10
+          ? Math.min(2, os.availableParallelism())
+          : 0
+        : cfg.synthesisWorkers,
   });
   const app = new HubApp(
     {
@@ -221,9 +231,16 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
       lastTime = now;
       const b = await app.produceBlock(new Date(now));
       const blockMs = performance.now() - t0;
-      stats.push({ height: b.height, blockMs, synthesisMs: emissions.lastSynthesisMs, txs: b.txs.length });
+      stats.push({
+        height: b.height,
+        blockMs,
+        synthesisMs: emissions.lastSynthesisMs,
+        computeMs: emissions.lastComputeMs,
+        txs: b.txs.length,
+      });
       if (stats.length > 100) stats.shift();
       log.debug({ height: b.height, txs: b.txs.length, blockMs: Math.round(blockMs) }, "block");
+      for (const err of emissions.lastErrors) log.error({ height: b.height, err }, "synthesis failed; epoch skipped");
       if (blockMs > blockTimeMs) log.warn({ height: b.height, blockMs }, "block production slower than the block interval");
       for (const [i, r] of b.txResults.entries()) {
         log.info({ height: b.height, hash: b.txHashes[i], code: r.code, log: r.code ? r.log : undefined }, "tx");
@@ -301,6 +318,7 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
       if (timer) clearTimeout(timer);
       await inflight.catch(() => undefined);
       bus.closeAll();
+      await emissions.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -46,6 +46,7 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
   const { metrics, log } = deps;
   return async (job: Job<PostJobData>): Promise<PostJobResult> => {
     const data = job.data;
+    const t0 = Date.now();
     const { digest, set } = await deps.attesters.attest(chain, data.reports, String(job.id));
     const sigs = await deps.pool.waitForThreshold(digest, set.signers, set.threshold, deps.signatureWaitMs, 25, deps.aborted);
     if (!sigs) {
@@ -53,6 +54,7 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       chain.invalidateAttesterSet();
       throw new Error(`chain ${chain.name}: fewer than ${set.threshold} valid signatures for job ${job.id} after ${deps.signatureWaitMs} ms (set ${set.id}); are enough attesters running?`);
     }
+    const tSigned = Date.now();
     const calldata = oracleInterface.encodeFunctionData("submit", [toOracleReports(data.reports), sigs.signatures]);
     let receipt;
     try {
@@ -86,6 +88,8 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       }
     }
     const latencyMs = Date.now() - data.seenAt;
+    // Where the time went (ms): hub block seen -> job added -> picked up -> signatures -> receipt.
+    const stages = { queued: job.timestamp - data.seenAt, pickup: t0 - job.timestamp, attest: tSigned - t0, send: Date.now() - tSigned };
     metrics.updateAttempts.inc({ chain: chain.name, outcome: "updated" }, updated > 0 ? 1 : 0);
     if (updated === 0) metrics.updateAttempts.inc({ chain: chain.name, outcome: "skipped" });
     metrics.gasUsed.inc({ chain: chain.name }, Number(receipt.gasUsed));
@@ -105,6 +109,7 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
         skipped,
         hubHeight: data.hubHeight,
         latencyMs,
+        stages,
       },
       "batch posted",
     );

@@ -272,7 +272,16 @@ describe("hub devnet: transactions (auth, bank, multisig) with real cosmjs clien
           error: reject,
         });
       });
-      await new Promise((r) => setTimeout(r, 100));
+      // subscriptions are handled in order on the socket: once a NewBlockHeader arrives, the Tx one is active
+      await new Promise<void>((resolve, reject) => {
+        const sub = ws.subscribeNewBlockHeader().subscribe({
+          next: () => {
+            sub.unsubscribe();
+            resolve();
+          },
+          error: reject,
+        });
+      });
       const res = await alicer.sendTokens(alice, to, coins(42, DENOM), FEE);
       const ev = await seen;
       expect(toHex(ev.hash).toUpperCase()).to.equal(res.transactionHash);

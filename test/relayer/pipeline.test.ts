@@ -238,4 +238,39 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
       console.log({ latencyMs: { p50: lat[Math.floor(lat.length / 2)], p90: lat[Math.floor(lat.length * 0.9)], max: lat[lat.length - 1] }, updates: updated.length, txs: new Set(updated.map((u) => u.tx)).size, epochs: txOf.size, epochsInOneTx, bySubmitter, killedAtHeight, target, warnings: errs.slice(0, 20) });
     }
   });
+
+  it("logs a malformed hub value with its topic and skips it while the other topic flows", async () => {
+    const r = startRelayerProc(configFile, relayerEnv(3));
+    procs.push(r);
+    await waitFor("relayer ready", async () => r.lines.find((l) => l.msg === "relayer ready"), 120_000);
+    const before = hub.height();
+    hub.injectFault(2, "nan", 2);
+    await hub.waitForHeight(before + 6, 30_000);
+    const malformed = await waitFor("the malformed log line", async () => r.lines.find((l) => l.msg === "malformed inference skipped"), 30_000);
+    expect(malformed).to.include({ topicId: 2, value: "NaN" });
+    expect(String(malformed.err)).to.match(/topic 2/);
+    const target = hub.height();
+    await waitFor(
+      "both topics to move past the fault",
+      async () => {
+        const { updated } = await oracleEvents();
+        const max = (t: number) => updated.filter((u) => u.topic === t).reduce((m, u) => (u.nonce > m ? u.nonce : m), 0n);
+        return max(1) >= BigInt(target) && max(2) >= BigInt(target) ? true : undefined;
+      },
+      60_000,
+    );
+    const { updated } = await oracleEvents();
+    const t2 = new Set(updated.filter((u) => u.topic === 2).map((u) => Number(u.nonce)));
+    const t1 = new Set(updated.filter((u) => u.topic === 1).map((u) => Number(u.nonce)));
+    const skippedNonces = [...t1].filter((n) => n > before && !t2.has(n));
+    expect(skippedNonces.length, "topic 2 nonces skipped as malformed").to.equal(2);
+    expect(malformed.nonce).to.equal(String(skippedNonces[0]));
+    r.child.kill("SIGTERM");
+    expect(await r.exited).to.equal(0);
+    if (process.env.RELAYER_TEST_VERBOSE) {
+      const posted = r.lines.filter((l) => l.msg === "batch posted");
+      const med = (k: string) => posted.map((l) => Number((l.stages as Record<string, number>)[k])).sort((x, y) => x - y)[Math.floor(posted.length / 2)];
+      console.log({ batches: posted.length, median: { latencyMs: med("queued") + med("pickup") + med("attest") + med("send"), queued: med("queued"), pickup: med("pickup"), attest: med("attest"), send: med("send") } });
+    }
+  });
 });

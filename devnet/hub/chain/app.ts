@@ -30,7 +30,7 @@ export const Gas = {
 
 export interface EndBlocker {
   /** runs at the end of every block; returns finalize-block events */
-  endBlock(height: number, time: Date): AbciEvent[];
+  endBlock(height: number, time: Date): Promise<AbciEvent[]>;
   routes(): QueryRoutes;
 }
 
@@ -347,7 +347,7 @@ export class HubApp {
     for (const t of take) txResults.push(await this.deliverTx(t.bytes, height));
     const finalizeEvents: AbciEvent[] = [];
     for (const m of this.modules) {
-      for (const ev of m.endBlock(height, time)) {
+      for (const ev of await m.endBlock(height, time)) {
         ev.attributes.push({ key: "mode", value: "EndBlock", index: true });
         finalizeEvents.push(ev);
       }

@@ -21,11 +21,10 @@ import {
   Topic,
   ValueBundle,
 } from "../../../lib/allora-proto";
-import { decString, NetworkBundle } from "../../../synthesis";
 import { AbciEvent } from "../chain/events";
 import { EndBlocker } from "../chain/app";
 import { TopicConfig } from "../config";
-import { TopicSimulation } from "../simulation/participants";
+import { EpochSource, InlineSource, ShardedWorkerSource } from "../simulation/source";
 import { GrpcQueryError } from "../tx/errors";
 import { QueryRoutes } from "./types";
 
@@ -37,35 +36,13 @@ export const FAULT_VALUES: Record<FaultKind, string> = { nan: "NaN", malformed: 
 interface TopicRuntime {
   cfg: TopicConfig;
   topic: Topic;
-  sim: TopicSimulation;
   /** nonce -> bundle, insertion ordered (oldest first) */
   history: Map<bigint, ValueBundle>;
   latest?: { nonce: bigint; bundle: ValueBundle };
   faults: { kind: FaultKind; remaining: number }[];
 }
 
-/** Converts a synthesis NetworkBundle into the chain's ValueBundle. */
-export function toValueBundle(topicId: bigint, nonce: bigint, b: NetworkBundle): ValueBundle {
-  const wv = (xs: { worker: string; value: { toFixed(): string } }[]) =>
-    xs.map((x) => ({ worker: x.worker, value: decString(x.value as never) }));
-  return ValueBundle.fromPartial({
-    topicId,
-    reputerRequestNonce: { reputerNonce: { blockHeight: nonce } },
-    reputer: "",
-    extraData: new Uint8Array(),
-    combinedValue: decString(b.combinedValue),
-    infererValues: wv(b.infererValues),
-    forecasterValues: wv(b.forecasterValues),
-    naiveValue: decString(b.naiveValue),
-    oneOutInfererValues: wv(b.oneOutInfererValues),
-    oneOutForecasterValues: wv(b.oneOutForecasterValues),
-    oneInForecasterValues: wv(b.oneInForecasterValues),
-    oneOutInfererForecasterValues: b.oneOutInfererForecasterValues.map((o) => ({
-      forecaster: o.forecaster,
-      oneOutInfererValues: wv(o.values),
-    })),
-  });
-}
+export { toValueBundle } from "../simulation/bundle";
 
 export interface EmissionsOptions {
   prefix: string;
@@ -74,19 +51,31 @@ export interface EmissionsOptions {
   creator: string;
   /** compute one-out/one-in values (default true) */
   variants?: boolean;
+  /** worker threads that run the simulations ahead of the chain (default 0: inline) */
+  workers?: number;
+  /** epochs a worker may compute ahead per topic (default 4) */
+  ahead?: number;
 }
 
 export class EmissionsModule implements EndBlocker {
   readonly topics = new Map<bigint, TopicRuntime>();
-  /** milliseconds spent in synthesis during the last block */
+  /** milliseconds the last block waited for epoch outcomes (inline: the synthesis itself) */
   lastSynthesisMs = 0;
+  /** summed compute time of the outcomes used by the last block (in the worker when it runs ahead) */
+  lastComputeMs = 0;
+  /** synthesis failures of the last block (topics that skipped their epoch) */
+  lastErrors: string[] = [];
+  private readonly source: EpochSource;
 
   constructor(
     topics: TopicConfig[],
     private readonly opts: EmissionsOptions,
   ) {
+    const variants = opts.variants ?? true;
+    this.source = opts.workers
+      ? new ShardedWorkerSource({ topics, prefix: opts.prefix, chainId: opts.chainId, variants, ahead: opts.ahead ?? 4 }, opts.workers)
+      : new InlineSource(topics, opts.prefix, opts.chainId, variants);
     for (const t of topics) {
-      const sim = new TopicSimulation(t, opts.prefix, opts.chainId, opts.variants ?? true);
       const topic = Topic.fromPartial({
         id: BigInt(t.id),
         creator: t.creator ?? opts.creator,
@@ -107,7 +96,7 @@ export class EmissionsModule implements EndBlocker {
         activeReputerQuantile: t.activeReputerQuantile,
         cNorm: t.cNorm,
       });
-      this.topics.set(BigInt(t.id), { cfg: t, topic, sim, history: new Map(), faults: [] });
+      this.topics.set(BigInt(t.id), { cfg: t, topic, history: new Map(), faults: [] });
     }
   }
 
@@ -125,15 +114,32 @@ export class EmissionsModule implements EndBlocker {
     return rt.faults.reduce((n, f) => n + f.remaining, 0);
   }
 
-  endBlock(height: number): AbciEvent[] {
+  async close(): Promise<void> {
+    await this.source.close();
+  }
+
+  async endBlock(height: number): Promise<AbciEvent[]> {
     const events: AbciEvent[] = [];
     const t0 = performance.now();
-    for (const rt of this.topics.values()) {
+    const closing = [...this.topics.values()].filter((rt) => height % Number(rt.topic.epochLength) === 0);
+    const settled = await Promise.allSettled(closing.map((rt) => this.source.take(rt.cfg.id)));
+    this.lastComputeMs = 0;
+    this.lastErrors = [];
+    for (const [i, rt] of closing.entries()) {
+      const outcome = settled[i];
+      if (outcome.status === "rejected") {
+        // a failed synthesis skips this topic's epoch (no bundle, no event), like a topic with no quorum
+        this.lastErrors.push(`topic ${rt.cfg.id} at height ${height}: ${(outcome.reason as Error).message}`);
+        continue;
+      }
+      this.lastComputeMs += outcome.value.computeMs;
       const len = Number(rt.topic.epochLength);
-      if (height % len !== 0) continue;
       const nonce = BigInt(height);
-      const outcome = rt.sim.step();
-      const bundle = toValueBundle(rt.topic.id, nonce, outcome.bundle);
+      const bundle: ValueBundle = {
+        ...outcome.value.bundle,
+        topicId: rt.topic.id,
+        reputerRequestNonce: { reputerNonce: { blockHeight: nonce } },
+      };
       const fault = rt.faults[0];
       if (fault) {
         bundle.combinedValue = FAULT_VALUES[fault.kind];

@@ -109,7 +109,8 @@ export class TopicSimulation {
         ? Array.from({ length: topic.reputers }, (_, r) => ({
             address: addr("reputer", r),
             stake: (BigInt(1000 + 500 * r) * 10n ** 18n).toString(),
-            noise: 0.001 * r,
+            // generated reputers read the truth exactly (they differ by stake)
+            noise: 0,
           }))
         : topic.reputers.map((x, r) => ({ address: addr("reputer", r), stake: x.stake, noise: x.noise }));
     this.params = topicParams(topic);
@@ -147,12 +148,16 @@ export class TopicSimulation {
     const submissions: EpochSubmissions = { inferences, forecasts };
     const bundle = synthesize(submissions, this.regrets, this.params, { variants: this.variants });
 
+    // reputers reading the same value report the same losses: compute them once per reading
+    const byReading = new Map<string, ReturnType<typeof reputerLosses>>();
     const reports = this.reputers.map((r) => {
-      const reading = truth * (1 + r.noise * rng.normal());
-      return {
-        stake: new Dec(r.stake),
-        losses: reputerLosses(bundle, new Dec(numToDecString(reading)), this.params),
-      };
+      const reading = numToDecString(r.noise === 0 ? truth : truth * (1 + r.noise * rng.normal()));
+      let losses = byReading.get(reading);
+      if (!losses) {
+        losses = reputerLosses(bundle, new Dec(reading), this.params);
+        byReading.set(reading, losses);
+      }
+      return { stake: new Dec(r.stake), losses };
     });
     this.regrets = updateRegrets(this.regrets, stakeWeightedLosses(reports), this.params);
     return { epoch: this.epoch, truth: numToDecString(truth), submissions, bundle };

@@ -1,0 +1,97 @@
+/** Config validation (clear errors naming field and fix) and the CLI entry point. */
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { toBech32 } from "@cosmjs/encoding";
+import { StargateClient } from "@cosmjs/stargate";
+import YAML from "yaml";
+import { ConfigError, loadConfigFile, parseConfig } from "../../devnet/hub/config";
+import { startHubDevnet } from "../../devnet/hub/node";
+import { defaultConfig } from "./helpers";
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).to.be.instanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("hub devnet: config and CLI", function () {
+  it("accepts the default config: chain allora-devnet-1, prefix allo, uallo, topics 1 and 2, a 2-of-3 escrow", () => {
+    const cfg = loadConfigFile(path.resolve(__dirname, "../../devnet/hub.config.json"));
+    expect(cfg.chainId).to.equal("allora-devnet-1");
+    expect(cfg.bech32Prefix).to.equal("allo");
+    expect(cfg.denom).to.equal("uallo");
+    expect(cfg.topics.map((t) => t.id)).to.include.members([1, 2]);
+    const escrow = cfg.accounts.find((a) => a.multisig);
+    expect(escrow?.multisig).to.deep.equal({ threshold: 2, members: ["attester1", "attester2", "attester3"] });
+  });
+
+  it("names the bad field and the fix", () => {
+    const base = defaultConfig();
+    expect(errorOf(() => parseConfig({ ...base, topics: [{ id: 1, pNorm: 3 }] }))).to.match(
+      /topics\.0\.pNorm: .*fix: write the decimal as a string/,
+    );
+    expect(errorOf(() => parseConfig({ ...base, topics: [{ id: 1, pNorm: "9" }] }))).to.match(/topics\.0\.pNorm: 9 is outside \[2\.5, 4\.5\]/);
+    expect(errorOf(() => parseConfig({ ...base, topics: [{ id: 1 }, { id: 1 }] }))).to.match(/topics\.1\.id: duplicate topic id 1/);
+    expect(errorOf(() => parseConfig({ ...base, topics: [] }))).to.match(/topics: /);
+    expect(errorOf(() => parseConfig({ topics: [{ id: 1 }], accounts: [{ name: "a", address: "allo1x", balance: 5 }] }))).to.match(
+      /accounts\.0\.balance: .*fix: write the amount as a string of digits/,
+    );
+    expect(
+      errorOf(() => parseConfig({ topics: [{ id: 1 }], accounts: [{ name: "m", multisig: { threshold: 2, members: ["x", "y"] } }] })),
+    ).to.match(/accounts\.0\.multisig\.members: unknown account x/);
+    expect(errorOf(() => parseConfig({ topics: [{ id: 1, epochLength: 0 }] }))).to.match(/topics\.0\.epochLength/);
+    expect(errorOf(() => loadConfigFile("/nonexistent/hub.json"))).to.match(/cannot read the file/);
+  });
+
+  it("starts from a YAML config file with a custom chain id and funded address", async () => {
+    const file = path.join(os.tmpdir(), `hub-${process.pid}.yaml`);
+    const addr = toBech32("allo", new Uint8Array(20).fill(7));
+    fs.writeFileSync(
+      file,
+      YAML.stringify({ chainId: "my-devnet-7", accounts: [{ name: "x", address: addr, balance: "99" }], topics: [{ id: 5 }] }),
+    );
+    const node = await startHubDevnet({ port: 0, quiet: true, config: file, blockTimeMs: 200 });
+    try {
+      const client = await StargateClient.connect(node.rpcUrl);
+      expect(await client.getChainId()).to.equal("my-devnet-7");
+      expect((await client.getBalance(addr, "uallo")).amount).to.equal("99");
+      client.disconnect();
+    } finally {
+      await node.stop();
+      fs.unlinkSync(file);
+    }
+  });
+
+  it("CLI: prints the RPC URL and chain id; a bad config exits 1 naming the field", async function () {
+    this.timeout(120_000);
+    const root = path.resolve(__dirname, "../..");
+    const run = (args: string[], untilOutput?: RegExp) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "devnet/hub/main.ts", ...args], { cwd: root });
+        let out = "";
+        let err = "";
+        p.stdout.on("data", (d) => {
+          out += d;
+          if (untilOutput && untilOutput.test(out)) p.kill("SIGTERM");
+        });
+        p.stderr.on("data", (d) => (err += d));
+        p.on("exit", (code) => resolve({ code, out, err }));
+      });
+    const ok = await run(["--port", "0", "--quiet"], /chain id: .*\n/);
+    expect(ok.out).to.match(/RPC URL:\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(ok.out).to.match(/chain id: allora-devnet-1/);
+    const bad = path.join(os.tmpdir(), `hub-bad-${process.pid}.json`);
+    fs.writeFileSync(bad, JSON.stringify({ topics: [{ id: 1, alphaRegret: "2" }] }));
+    const res = await run(["--port", "0", "--config", bad]);
+    fs.unlinkSync(bad);
+    expect(res.code).to.equal(1);
+    expect(res.err).to.match(/topics\.0\.alphaRegret: 2 must be in \(0, 1\]/);
+  });
+});
