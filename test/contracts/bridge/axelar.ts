@@ -7,6 +7,7 @@
 import { ethers } from "hardhat";
 import { AbiCoder, Wallet, concat, keccak256, toUtf8Bytes } from "ethers";
 import type { ContractTransactionReceipt } from "ethers";
+import type { AxelarAmplifierGateway, AxelarGasService } from "../../../typechain-types";
 
 const abi = AbiCoder.defaultAbiCoder();
 const WEIGHTED_SIGNERS =
@@ -25,8 +26,8 @@ export interface AxelarMessage {
 }
 
 export interface LocalAxelar {
-  gateway: Awaited<ReturnType<typeof ethers.getContractAt<"AxelarAmplifierGateway">>>;
-  gasService: Awaited<ReturnType<typeof ethers.getContractAt<"AxelarGasService">>>;
+  gateway: AxelarAmplifierGateway;
+  gasService: AxelarGasService;
   gasCollector: string;
   /** Signs and submits approveMessages for `messages` with the test verifier set. */
   approve(messages: AxelarMessage[]): Promise<void>;
