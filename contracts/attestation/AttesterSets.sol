@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IAttesterSets} from "../interfaces/IAttesterSets.sol";
 
@@ -26,6 +25,13 @@ abstract contract AttesterSets is EIP712, IAttesterSets {
 
     /// @dev Length of one `r ‖ s ‖ v` signature.
     uint256 private constant _SIGNATURE_LENGTH = 65;
+
+    /// @dev Half the secp256k1 curve order: the largest `s` of a non-malleable signature (EIP-2).
+    uint256 private constant _HALF_CURVE_ORDER =
+        0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
+    /// @dev The ecrecover precompile.
+    uint256 private constant _ECRECOVER = 0x01;
 
     /// @dev The current set's id and threshold, packed in one slot with the child's halt flag (see
     /// {_isHalted}): every verification reads this slot, so checking the flag costs no extra cold read.
@@ -121,25 +127,34 @@ abstract contract AttesterSets is EIP712, IAttesterSets {
         _current.halted = halted;
     }
 
-    /// @dev Recovers the `index`-th signature; rejects high-s and invalid signatures (OpenZeppelin ECDSA).
+    /**
+     * @dev Recovers the `index`-th signature; rejects high-s (malleable), invalid `v` and unrecoverable
+     * signatures, the same rules as OpenZeppelin's ECDSA.tryRecover, with the ecrecover precompile called
+     * directly on the calldata words (this runs once per signature on every report batch).
+     */
     function _recover(
         bytes32 digest,
         bytes calldata signatures,
         uint256 index
-    ) private pure returns (address) {
+    ) private view returns (address signer) {
         // In bounds: the caller checked signatures.length == count * 65 and index < count.
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
         assembly ("memory-safe") {
             let p := add(signatures.offset, mul(index, _SIGNATURE_LENGTH))
-            r := calldataload(p)
-            s := calldataload(add(p, 0x20))
-            v := byte(0, calldataload(add(p, 0x40)))
+            let s := calldataload(add(p, 0x20))
+            // s must be in the lower half of the curve order (EIP-2); otherwise leave signer zero.
+            if iszero(gt(s, _HALF_CURVE_ORDER)) {
+                let buffer := mload(0x40)
+                mstore(buffer, digest)
+                mstore(add(buffer, 0x20), byte(0, calldataload(add(p, 0x40))))
+                mstore(add(buffer, 0x40), calldataload(p))
+                mstore(add(buffer, 0x60), s)
+                // The precompile returns nothing for an invalid signature (e.g. v not 27/28): keep zero.
+                mstore(0x00, 0)
+                pop(staticcall(gas(), _ECRECOVER, buffer, 0x80, 0x00, 0x20))
+                signer := mload(0x00)
+            }
         }
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, v, r, s);
-        if (err != ECDSA.RecoverError.NoError) revert InvalidSignature(index);
-        return signer;
+        if (signer == address(0)) revert InvalidSignature(index);
     }
 
     /// @dev Validates and installs a set; the previous members' records keep their old id (retired).

@@ -65,5 +65,9 @@ describe("OracleConsumerExample (how a DeFi contract reads the oracle)", () => {
     await expect(f.consumer.useVerifiedReport(reportStruct(outOfBounds), await sign(f, [outOfBounds])))
       .to.be.revertedWithCustomError(f.consumer, "ValueOutsideBounds")
       .withArgs(-5000n * ONE);
+    const tooHigh = await report(3n, 5000n * ONE, 7n);
+    await expect(f.consumer.useVerifiedReport(reportStruct(tooHigh), await sign(f, [tooHigh])))
+      .to.be.revertedWithCustomError(f.consumer, "ValueOutsideBounds")
+      .withArgs(5000n * ONE);
   });
 });
