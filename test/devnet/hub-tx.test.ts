@@ -310,7 +310,15 @@ describe("hub devnet: transactions (auth, bank, multisig) with real cosmjs clien
         });
       });
       const res = await alicer.sendTokens(alice, to, coins(42, DENOM), FEE);
-      const ev = await seen;
+      const ev = await Promise.race([
+        seen,
+        new Promise<never>((_, reject) =>
+          setTimeout(async () => {
+            const inBlock = await client.getTx(res.transactionHash);
+            reject(new Error(`no Tx event within 20 s (tx ${inBlock ? `in block ${inBlock.height}` : "not found"})`));
+          }, 20_000),
+        ),
+      ]);
       expect(toHex(ev.hash).toUpperCase()).to.equal(res.transactionHash);
       expect(ev.height).to.equal(res.height);
       expect(ev.code).to.equal(0);
