@@ -124,6 +124,21 @@ describe("deploy: CREATE2 through CreateX, deployStack", function () {
       });
     });
 
+    it("deploys the oracle after the token when its module exists, paying in this token", async function () {
+      if (!fs.existsSync(path.join(__dirname, "../../../deploy/modules/AlloraOracle.ts"))) this.skip();
+      const params = localParams();
+      const result = await deployStack(hre, params, { deploymentsDir: dir });
+      const { AlloToken: token, AlloraOracle: oracle } = result.record.contracts;
+      expect(result.deployed).to.include.members(["AlloToken", "AlloraOracle"]);
+      expect(oracle.blockNumber).to.be.greaterThan(token.blockNumber);
+      const deployed = await ethers.getContractAt("AlloraOracle", oracle.address);
+      expect(await deployed.paymentToken()).to.equal(token.address);
+      const [setId, signers, threshold] = await deployed.attesterSet();
+      expect(setId).to.equal(BigInt(params.attesters.setId));
+      expect([...signers]).to.deep.equal(params.attesters.signers.map((a) => ethers.getAddress(a)));
+      expect(threshold).to.equal(BigInt(params.attesters.threshold));
+    });
+
     it("is idempotent: a second run deploys and sends nothing and rewrites the same bytes", async function () {
       const params = localParams();
       const first = await deployStack(hre, params, { deploymentsDir: dir });
