@@ -153,7 +153,8 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         defaultJobOptions: {
           attempts: config.queue.attempts,
           backoff: { type: "exponential", delay: config.queue.backoffMs },
-          removeOnComplete: { age: config.queue.keepCompletedSeconds },
+          // Kept for dedupe (re-adding a kept id is a no-op), bounded by age AND count so Redis stays small.
+          removeOnComplete: { age: config.queue.keepCompletedSeconds, count: config.queue.keepCompletedCount },
           removeOnFail: { age: config.queue.keepFailedSeconds },
         },
       });
@@ -218,9 +219,13 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         maxStalledCount: 1_000,
         autorun: true,
       });
-      worker.on("failed", (job, err) =>
-        log.warn({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, job && job.attemptsMade >= config.queue.attempts ? "job failed for good" : "job attempt failed; will retry"),
-      );
+      worker.on("failed", (job, err) => {
+        const final = job !== undefined && job.attemptsMade >= config.queue.attempts;
+        log[final ? "error" : "warn"]({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, final ? "job failed for good" : "job attempt failed; will retry");
+        if (final && job?.id) {
+          void claims.release(c.name, job.id, job.data.reports.map((r) => r.topicId)).catch((e) => log.warn({ err: (e as Error).message }, "claim release failed"));
+        }
+      });
       worker.on("error", (err) => log.error({ chain: c.name, err: err.message }, "worker error"));
       c.worker = worker;
     }

@@ -6,7 +6,9 @@
  *   bitmap word and limit bucket already written;
  * - bridge.in.3of5.newHolder: the same to a recipient with no ALLO yet (a fresh balance slot);
  * - bridge.in.replay: a duplicate delivery (the at-least-once relayer's second try);
- * - bridge.hubAddress.check: the bech32 check alone, as a call (execution gas of the library).
+ * - bridge.hubAddress.check: the bech32 check alone, as a call (execution gas of the library);
+ * - bridge.axelar.send / bridge.axelar.execute: the Axelar adapter's send (burn, gas service, gateway call) and
+ *   execute (gateway validation, mint to an existing holder), against Axelar's own contracts.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { Wallet } from "ethers";
@@ -14,6 +16,7 @@ import { toBech32 } from "@cosmjs/encoding";
 import type { GasSuite } from "./types";
 import { HUB_CHAINS } from "../../lib/chains";
 import { combineTransferSignatures, transferDigest } from "../../lib/eip712/bridge";
+import { contractCallOf, deployLocalAxelar } from "../../test/contracts/bridge/axelar";
 
 const ONE = 10n ** 18n;
 const CAP = 10n ** 9n * ONE;
@@ -83,7 +86,45 @@ const suite: GasSuite = async (hre: HardhatRuntimeEnvironment) => {
   const harness = await ethers.deployContract("BridgeHubAddressHarness");
   const checkGas = (await harness.check.estimateGas(hubRecipient)) - (await harness.check.estimateGas("x"));
 
+  // Axelar: two simulated chains on this node, each with Axelar's gateway and gas service.
+  const side = async (label: string) => {
+    const axelar = await deployLocalAxelar(label);
+    const t = await ethers.deployContract("AlloToken", [admin.address]);
+    const adapter = await ethers.deployContract("AlloraAxelarAdapter", [
+      await axelar.gateway.getAddress(),
+      await axelar.gasService.getAddress(),
+      await t.getAddress(),
+      admin.address,
+      admin.address,
+    ]);
+    await t.setBridgeLimits(await adapter.getAddress(), CAP, CAP);
+    await t.setBridgeLimits(admin.address, CAP, CAP);
+    return { axelar, token: t, adapter };
+  };
+  const from = await side("ethereum");
+  const to = await side("base");
+  await from.adapter.setRemote(8453n, "base", await to.adapter.getAddress());
+  await to.adapter.setRemote(1n, "ethereum", await from.adapter.getAddress());
+  await from.token.crosschainMint(holder.address, 1_000n * ONE);
+  await to.token.crosschainMint(existing.address, ONE);
+  const axelarSend = async () => {
+    const tx = await from.adapter.connect(holder).send(8453n, existing.address, ONE, { value: 10n ** 15n });
+    const receipt = (await tx.wait())!;
+    return { gas: receipt.gasUsed, call: contractCallOf(receipt, from.axelar.gateway, "ethereum") };
+  };
+  const axelarExecute = async (call: Awaited<ReturnType<typeof axelarSend>>["call"]) => {
+    const message = { ...call.message, contractAddress: await to.adapter.getAddress() };
+    await to.axelar.approve([message]);
+    const commandId = await to.axelar.gateway.messageToCommandId(message.sourceChain, message.messageId);
+    return gasOf(to.adapter.connect(relayer).execute(commandId, message.sourceChain, message.sourceAddress, call.payload));
+  };
+  await axelarExecute((await axelarSend()).call); // first writes
+  const steady = await axelarSend();
+  const axelarExecuteGas = await axelarExecute(steady.call);
+
   return {
+    "bridge.axelar.send": steady.gas,
+    "bridge.axelar.execute": axelarExecuteGas,
     "bridge.out": out,
     "bridge.out.evm": outEvm,
     "bridge.in.3of5": inExisting,

@@ -23,9 +23,15 @@ library RateLimit {
     /// @notice A capacity above the uint112 range.
     error CapacityTooLarge(uint256 capacity);
 
-    /// @notice What the bucket holds now.
+    /// @notice What the bucket holds now (never more than its capacity).
     function availableNow(Bucket memory bucket, uint256 window) internal view returns (uint256) {
-        uint256 elapsed = block.timestamp - bucket.updatedAt;
+        uint256 elapsed;
+        // `updatedAt` keeps the low 32 bits of the timestamp. Subtracting modulo 2^32 keeps `elapsed` right
+        // after February 2106 (for gaps under 136 years); a plain subtraction would then read as "a full
+        // window has passed" on every call, and the limit would stop limiting.
+        unchecked {
+            elapsed = uint32(uint32(block.timestamp) - bucket.updatedAt);
+        }
         uint256 capacity = bucket.capacity;
         if (window == 0 || elapsed >= window) return capacity;
         uint256 refilled = bucket.available + (capacity * elapsed) / window;
@@ -58,7 +64,8 @@ library RateLimit {
             uint256 cut = oldCapacity - newCapacity;
             available = available > cut ? available - cut : 0;
         }
-        if (available > newCapacity) available = newCapacity;
+        // No cap needed: `available` was at most the old capacity and moved by the same change (or hit zero),
+        // so it is at most `newCapacity`.
         bucket.capacity = uint112(newCapacity);
         bucket.available = uint112(available);
         bucket.updatedAt = uint32(block.timestamp);

@@ -48,6 +48,7 @@ export class Attesters {
     const problem = await this.verifier.check(reports);
     if (problem) {
       this.refused.add(digest);
+      if (this.refused.size > SIGNED_MEMORY) this.refused.delete(this.refused.values().next().value as string);
       this.log.error({ chain: target.name, jobId, problem }, "refusing to sign a job that does not match the hub");
       return { digest, set };
     }

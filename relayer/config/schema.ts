@@ -172,13 +172,15 @@ export const configSchema = z
         attempts: positiveInt.default(8),
         backoffMs: positiveInt.default(1_000),
         /** completed jobs are kept this long so a re-added (topic, nonce, chain) is recognised and dropped */
-        keepCompletedSeconds: positiveInt.default(7 * 24 * 3600),
+        keepCompletedSeconds: positiveInt.default(24 * 3600),
+        /** ...and at most this many per chain (>= hub.maxBackfillBlocks keeps every re-addable id) */
+        keepCompletedCount: positiveInt.default(10_000),
         keepFailedSeconds: positiveInt.default(30 * 24 * 3600),
         /** a job whose worker died is retried after this long */
         lockDurationMs: positiveInt.default(10_000),
       })
       .strict()
-      .default({ attempts: 8, backoffMs: 1_000, keepCompletedSeconds: 604800, keepFailedSeconds: 2592000, lockDurationMs: 10_000 }),
+      .default({ attempts: 8, backoffMs: 1_000, keepCompletedSeconds: 86400, keepCompletedCount: 10_000, keepFailedSeconds: 2592000, lockDurationMs: 10_000 }),
   })
   .strict();
 

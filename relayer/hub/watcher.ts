@@ -132,6 +132,9 @@ export class HubWatcher {
   async block(height: number): Promise<HubBlock> {
     const [results, timestamp] = await Promise.all([this.comet().blockResults(height), this.blockTime(height)]);
     const { inferences, malformed } = extractInferences(results.finalizeBlockEvents, this.topics, timestamp);
+    // A report's timestamp is the hub time of its nonce's block (what a remote attester can check with
+    // one query); on the real hub the epoch nonce precedes the block that closes the epoch.
+    for (const inf of inferences) if (inf.nonce !== BigInt(height)) inf.timestamp = await this.blockTime(Number(inf.nonce));
     return { height, timestamp, inferences, malformed };
   }
 

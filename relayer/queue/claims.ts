@@ -30,6 +30,18 @@ for i = 2, #ARGV, 3 do
 end
 return out`;
 
+// Deletes a topic's claim only if it still belongs to the given job (a newer claim stays).
+const RELEASE = `
+local n = 0
+for i = 2, #ARGV do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  if cur then
+    local cj = string.match(cur, '^%d+|([^|]*)|')
+    if cj == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[i]) n = n + 1 end
+  end
+end
+return n`;
+
 export interface ClaimInput {
   topicId: number;
   nonce: bigint;
@@ -58,6 +70,15 @@ export class ClaimTable {
     for (const r of reports) args.push(String(r.topicId), r.nonce.toString(), `${r.value}|${r.timestamp}`);
     const res = (await this.redis.eval(CLAIM, 1, this.key(chain), ...args)) as string[];
     return new Set(res.map(Number));
+  }
+
+  /**
+   * Forgets the claims `jobId` still holds (it failed for good), so the policy measures the next
+   * inference against what is really on chain again. Returns how many were released.
+   */
+  async release(chain: string, jobId: string, topics: readonly number[]): Promise<number> {
+    if (topics.length === 0) return 0;
+    return Number(await this.redis.eval(RELEASE, 1, this.key(chain), jobId, ...topics.map(String)));
   }
 
   /** Every topic's last scheduled value on `chain`. */

@@ -6,7 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import { toBech32 } from "@cosmjs/encoding";
 import { StargateClient } from "@cosmjs/stargate";
+import { Comet38Client, connectComet } from "@cosmjs/tendermint-rpc";
 import YAML from "yaml";
+import {
+  GetLatestNetworkInferencesRequest,
+  GetLatestNetworkInferencesResponse,
+  QueryPaths,
+  toBytes,
+} from "../../lib/allora-proto";
 import { ConfigError, loadConfigFile, parseConfig } from "../../devnet/hub/config";
 import { startHubDevnet } from "../../devnet/hub/node";
 import { defaultConfig } from "./helpers";
@@ -50,18 +57,37 @@ describe("hub devnet: config and CLI", function () {
     expect(errorOf(() => loadConfigFile("/nonexistent/hub.json"))).to.match(/cannot read the file/);
   });
 
-  it("starts from a YAML config file with a custom chain id and funded address", async () => {
+  it("starts from a YAML config file: custom chain id, funded address, epoch length 3", async () => {
     const file = path.join(os.tmpdir(), `hub-${process.pid}.yaml`);
     const addr = toBech32("allo", new Uint8Array(20).fill(7));
     fs.writeFileSync(
       file,
-      YAML.stringify({ chainId: "my-devnet-7", accounts: [{ name: "x", address: addr, balance: "99" }], topics: [{ id: 5 }] }),
+      YAML.stringify({
+        chainId: "my-devnet-7",
+        accounts: [{ name: "x", address: addr, balance: "99" }],
+        topics: [{ id: 5, epochLength: 3 }],
+      }),
     );
     const node = await startHubDevnet({ port: 0, quiet: true, config: file, blockTimeMs: 200 });
     try {
       const client = await StargateClient.connect(node.rpcUrl);
       expect(await client.getChainId()).to.equal("my-devnet-7");
       expect((await client.getBalance(addr, "uallo")).amount).to.equal("99");
+      // epoch length 3: nothing before height 3, then nonces are multiples of 3
+      const comet = (await connectComet(node.rpcUrl)) as Comet38Client;
+      const ask = () =>
+        comet.abciQuery({
+          path: QueryPaths.GetLatestNetworkInferences,
+          data: toBytes(GetLatestNetworkInferencesRequest, { topicId: 5n }),
+        });
+      if (node.height() < 3) expect((await ask()).code).to.equal(22);
+      await node.waitForHeight(7);
+      const r = GetLatestNetworkInferencesResponse.decode((await ask()).value);
+      expect(r.inferenceBlockHeight % 3n).to.equal(0n);
+      expect(r.inferenceBlockHeight >= 6n).to.equal(true);
+      const br = await comet.blockResults(Number(r.inferenceBlockHeight) - 1);
+      expect(br.finalizeBlockEvents.filter((e) => e.type === "emissions.v9.EventNetworkInferences")).to.have.length(0);
+      comet.disconnect();
       client.disconnect();
     } finally {
       await node.stop();

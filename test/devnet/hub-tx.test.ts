@@ -175,6 +175,33 @@ describe("hub devnet: transactions (auth, bank, multisig) with real cosmjs clien
     expect((await client.getBalance(recipient, DENOM)).amount).to.equal("6000");
   });
 
+  it("accepts several txs of one account in the same block (mempool sequences) and rejects a replayed sequence", async () => {
+    const acc = (await client.getAccount(alice))!;
+    const to = (await (await DirectSecp256k1HdWallet.generate(12, { prefix: PREFIX })).getAccounts())[0].address;
+    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: to, amount: coins(10, DENOM) } };
+    const txs = [];
+    for (let i = 0; i < 4; i++) {
+      const signed = await alicer.sign(alice, [msg], FEE, `n${i}`, {
+        accountNumber: acc.accountNumber,
+        sequence: acc.sequence + i,
+        chainId: node.chainId,
+      });
+      txs.push(TxRaw.encode(signed).finish());
+    }
+    const hashes: string[] = [];
+    for (const t of txs) hashes.push(await client.broadcastTxSync(t)); // in sequence order, without waiting for blocks
+    const replay = await alicer.sign(alice, [msg], FEE, "replay", { accountNumber: acc.accountNumber, sequence: acc.sequence + 1, chainId: node.chainId });
+    await expectBroadcastError(client.broadcastTxSync(TxRaw.encode(replay).finish()), 32, /expected \d+, got \d+/);
+    let found: Awaited<ReturnType<StargateClient["getTx"]>>[] = [];
+    for (let i = 0; i < 50 && found.filter(Boolean).length < 4; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      found = await Promise.all(hashes.map((h) => client.getTx(h)));
+    }
+    expect(found.map((t) => t?.code)).to.deep.equal([0, 0, 0, 0]);
+    expect((await client.getBalance(to, DENOM)).amount).to.equal("40");
+    expect((await client.getAccount(alice))!.sequence).to.equal(acc.sequence + 4);
+  });
+
   it("rejects a tampered signature and a wrong chain id with code 4 (unauthorized)", async () => {
     const acc = (await client.getAccount(alice))!;
     const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: alice, amount: coins(1, DENOM) } };
@@ -283,7 +310,18 @@ describe("hub devnet: transactions (auth, bank, multisig) with real cosmjs clien
         });
       });
       const res = await alicer.sendTokens(alice, to, coins(42, DENOM), FEE);
-      const ev = await seen;
+      let timer: NodeJS.Timeout | undefined;
+      const ev = await Promise.race([
+        seen,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            client.getTx(res.transactionHash).then(
+              (t) => reject(new Error(`no Tx event within 20 s (tx ${t ? `in block ${t.height}` : "not found"})`)),
+              reject,
+            );
+          }, 20_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       expect(toHex(ev.hash).toUpperCase()).to.equal(res.transactionHash);
       expect(ev.height).to.equal(res.height);
       expect(ev.code).to.equal(0);

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import readline from "node:readline";
 import IORedis from "ioredis";
 import YAML from "yaml";
-import { ContractFactory, HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager as EthersNonceManager, Wallet, getAddress } from "ethers";
+import { Contract, ContractFactory, InterfaceAbi, HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager as EthersNonceManager, Wallet, getAddress } from "ethers";
 import { startHubDevnet, HubDevnet } from "../../devnet/hub/node";
 import { oracleInterface } from "../../relayer/evm/oracle";
 
@@ -107,30 +107,50 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
     });
     provider = new JsonRpcProvider(`http://127.0.0.1:${port}`, 31337, { staticNetwork: true, cacheTimeout: -1 });
     await waitFor("hardhat node", async () => (await provider.getBlockNumber()) >= 0 || undefined, 120_000, 500);
-    const artifact = JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/contracts/oracle/AlloraOracle.sol/AlloraOracle.json"), "utf8"));
-    const deployer = new EthersNonceManager(new Wallet(account(0).privateKey, provider));
-    const signers = attesters.map((a) => getAddress(a.address)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    const factory = new ContractFactory(artifact.abi, artifact.bytecode, deployer);
-    // The payment token is never called in these tests; any non-zero address satisfies the constructor.
-    const c = await factory.deploy(account(0).address, account(0).address, account(9).address, 1, signers, 2);
-    await c.waitForDeployment();
-    oracle = await c.getAddress();
-
+    deployer = new EthersNonceManager(new Wallet(account(0).privateKey, provider));
+    const tokenArtifact = readArtifact("test/OracleMockAllo.sol/OracleMockAllo");
+    const t = await new ContractFactory(tokenArtifact.abi, tokenArtifact.bytecode, deployer).deploy();
+    await t.waitForDeployment();
+    token = await t.getAddress();
+    hardhatUrl = `http://127.0.0.1:${port}`;
     prefix = `test-relayer-pipe-${randomBytes(5).toString("hex")}`;
+    oracle = await deployOracle();
+    configFile = writeConfig(oracle, prefix, { deviationBps: 0, heartbeatSeconds: 60 });
+  });
+
+  let deployer: EthersNonceManager;
+  let token: string;
+  let hardhatUrl: string;
+  const prefixes: string[] = [];
+
+  function readArtifact(name: string): { abi: InterfaceAbi; bytecode: string } {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/contracts", `${name}.json`), "utf8"));
+  }
+
+  async function deployOracle(): Promise<string> {
+    const artifact = readArtifact("oracle/AlloraOracle.sol/AlloraOracle");
+    const signers = attesters.map((a) => getAddress(a.address)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const c = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(account(0).address, account(0).address, token, 1, signers, 2);
+    await c.waitForDeployment();
+    return c.getAddress();
+  }
+
+  function writeConfig(oracleAddress: string, redisPrefix: string, policy: { deviationBps: number; heartbeatSeconds: number }): string {
+    prefixes.push(redisPrefix);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "relayer-pipe-"));
-    configFile = path.join(dir, "relayer.yaml");
+    const file = path.join(dir, "relayer.yaml");
     fs.writeFileSync(
-      configFile,
+      file,
       YAML.stringify({
         instance: "${RELAYER_INSTANCE}",
-        redis: { url: REDIS_URL, prefix },
+        redis: { url: REDIS_URL, prefix: redisPrefix },
         hub: { rpcUrls: [hub.rpcUrl], chainId: hub.chainId, topics: [1, 2], websocket: true, pollIntervalMs: 250 },
         chains: [
           {
             name: "ethereum",
             chainId: 31337,
-            rpcUrls: [`http://127.0.0.1:${port}`],
-            oracle,
+            rpcUrls: [hardhatUrl],
+            oracle: oracleAddress,
             confirmations: 0,
             fees: { strategy: "eip1559", maxFeePerGasGwei: 500, maxPriorityFeePerGasGwei: 5 },
             submitter: { env: "RELAYER_SUBMITTER_KEY" },
@@ -139,14 +159,15 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
             receiptTimeoutMs: 30_000,
           },
         ],
-        policy: { default: { deviationBps: 0, heartbeatSeconds: 60 } },
+        policy: { default: policy },
         attesters: [{ env: "RELAYER_ATTESTER_KEY_1" }, { env: "RELAYER_ATTESTER_KEY_2" }],
         signatureWaitMs: 5_000,
         http: { host: "127.0.0.1", port: "${RELAYER_HTTP_PORT}" },
         queue: { attempts: 8, backoffMs: 300, keepCompletedSeconds: 3600, keepFailedSeconds: 3600, lockDurationMs: 3_000 },
       }),
     );
-  });
+    return file;
+  }
 
   after(async () => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL");
@@ -154,13 +175,15 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
     await hub?.stop();
     provider?.destroy();
     const redis = new IORedis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    for (const p of prefixes) {
+      const keys = await redis.keys(`${p}:*`);
+      if (keys.length) await redis.del(...keys);
+    }
     redis.disconnect();
   });
 
-  async function oracleEvents() {
-    const logs = await provider.getLogs({ address: oracle, fromBlock: 0, toBlock: "latest" });
+  async function oracleEvents(address = oracle) {
+    const logs = await provider.getLogs({ address, fromBlock: 0, toBlock: "latest" });
     const updated: Array<{ topic: number; nonce: bigint; tx: string; block: number }> = [];
     let skipped = 0;
     for (const l of logs) {
@@ -253,7 +276,7 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
     await waitFor(
       "both topics to move past the fault",
       async () => {
-        const { updated } = await oracleEvents();
+        const { updated } = await oracleEvents(oracle);
         const max = (t: number) => updated.filter((u) => u.topic === t).reduce((m, u) => (u.nonce > m ? u.nonce : m), 0n);
         return max(1) >= BigInt(target) && max(2) >= BigInt(target) ? true : undefined;
       },
@@ -272,5 +295,51 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
       const med = (k: string) => posted.map((l) => Number((l.stages as Record<string, number>)[k])).sort((x, y) => x - y)[Math.floor(posted.length / 2)];
       console.log({ batches: posted.length, median: { latencyMs: med("queued") + med("pickup") + med("attest") + med("send"), queued: med("queued"), pickup: med("pickup"), attest: med("attest"), send: med("send") } });
     }
+  });
+
+  it("a paid request gets its topic posted long before its heartbeat, the other topic stays quiet", async () => {
+    const quietOracle = await deployOracle();
+    const file = writeConfig(quietOracle, `test-relayer-paid-${randomBytes(5).toString("hex")}`, { deviationBps: 1_000_000, heartbeatSeconds: 3_600 });
+    const r = startRelayerProc(file, relayerEnv(4));
+    procs.push(r);
+    await waitFor("relayer ready", async () => r.lines.find((l) => l.msg === "relayer ready"), 120_000);
+    // the start-up sweep posts both topics once; after that the policy keeps them quiet
+    await waitFor("first values", async () => ((await oracleEvents(quietOracle)).updated.length >= 2 ? true : undefined), 30_000);
+    await hub.waitForHeight(hub.height() + 3, 10_000);
+    const quiet = (await oracleEvents(quietOracle)).updated.length;
+    expect(quiet).to.equal(2);
+
+    const user = new Wallet(account(5).privateKey, provider);
+    const tokenC = new Contract(token, ["function mint(address,uint256)", "function approve(address,uint256) returns (bool)"], user);
+    await (await tokenC.mint(user.address, 10n ** 18n)).wait();
+    await (await tokenC.approve(quietOracle, 10n ** 18n)).wait();
+    const o = new Contract(quietOracle, ["function requestInference(uint64 topicId, uint256 amount) returns (uint256)"], user);
+    const requestedAt = Date.now();
+    await (await o.requestInference(1, 10n ** 17n)).wait();
+    await waitFor("the paid topic to be posted", async () => ((await oracleEvents(quietOracle)).updated.length > quiet ? true : undefined), 30_000, 100);
+    const tookMs = Date.now() - requestedAt;
+    const after = (await oracleEvents(quietOracle)).updated.slice(quiet);
+    expect(after.map((u) => u.topic)).to.deep.equal([1]);
+    expect(tookMs).to.be.below(3_600_000); // the heartbeat: what the request must beat
+    expect(r.lines.some((l) => l.msg === "paid request seen" && l.topicId === 1)).to.equal(true);
+    await hub.waitForHeight(hub.height() + 3, 10_000);
+    expect((await oracleEvents(quietOracle)).updated.slice(quiet).map((u) => u.topic)).to.deep.equal([1]); // served once
+
+    // the status command reads the same picture from the chain and the hub
+    const status = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "relayer/cli.ts", "status", "-c", file, "--json"], {
+      cwd: ROOT,
+      env: { ...process.env, ...relayerEnv(4) },
+    });
+    let out = "";
+    status.stdout.on("data", (d) => (out += d));
+    expect(await new Promise((r) => status.on("exit", r))).to.equal(0);
+    const rows = JSON.parse(out) as Array<{ chain: string; topicId: number; nonce: string; hubNonce: string; nextDueAt: number; value: string }>;
+    expect(rows.map((x) => [x.chain, x.topicId])).to.deep.equal([["ethereum", 1], ["ethereum", 2]]);
+    const onchain = (await oracleEvents(quietOracle)).updated;
+    expect(rows[0].nonce).to.equal(String(onchain.filter((u) => u.topic === 1).pop()!.nonce));
+    expect(Number(rows[0].hubNonce)).to.be.at.least(Number(rows[0].nonce));
+    expect(rows[1].nextDueAt).to.be.a("number");
+    r.child.kill("SIGTERM");
+    expect(await r.exited).to.equal(0);
   });
 });

@@ -60,6 +60,16 @@ describe("relayer state in Redis", function () {
       expect(all.get(2)?.nonce).to.equal(10n);
     });
 
+    it("releases only the claims a failed job still holds", async () => {
+      const t = new ClaimTable(redis, prefix);
+      await t.claim("c", "j10", [inf(1, 10n), inf(2, 10n)]);
+      await t.claim("c", "j11", [inf(2, 11n)]);
+      expect(await t.release("c", "j10", [1, 2])).to.equal(1);
+      const all = await t.all("c");
+      expect(all.has(1)).to.equal(false);
+      expect(all.get(2)?.jobId).to.equal("j11");
+    });
+
     it("compares nonces as integers, not strings (9 < 10 < 100)", async () => {
       const t = new ClaimTable(redis, prefix);
       expect((await t.claim("c", "j9", [inf(1, 9n)])).size).to.equal(1);

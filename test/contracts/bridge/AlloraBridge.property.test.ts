@@ -109,161 +109,178 @@ describe("AlloraBridge property: supply is conserved and nothing is delivered tw
     }
     let snapshot = (await network.provider.send("evm_snapshot", [])) as string;
     // Over all runs, each path must have been exercised, or the property says little.
-    const seen = { minted: 0, queued: 0, released: 0, releaseRefused: 0, redelivered: 0, evmToEvm: 0, toHub: 0 };
+    const seen = {
+      minted: 0,
+      queued: 0,
+      released: 0,
+      releaseRefused: 0,
+      redelivered: 0,
+      evmToEvm: 0,
+      toHub: 0,
+    };
 
     await fc.assert(
-      fc.asyncProperty(fc.array(actionArb, { minLength: 20, maxLength: 40, size: "max" }), async (actions) => {
-        await network.provider.send("evm_revert", [snapshot]);
-        snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+      fc.asyncProperty(
+        fc.array(actionArb, { minLength: 20, maxLength: 40, size: "max" }),
+        async (actions) => {
+          await network.provider.send("evm_revert", [snapshot]);
+          snapshot = (await network.provider.send("evm_snapshot", [])) as string;
 
-        let escrow = 0n;
-        const hubSequence = new Map<bigint, bigint>();
-        const inFlight: Message[] = [];
-        const delivered: Message[] = [];
-        const queued: (Message & { id: string })[] = [];
-        const mintedOrReleased = new Set<string>();
-        const chainOf = (id: bigint) => chains.find((c) => c.id === id)!;
+          let escrow = 0n;
+          const hubSequence = new Map<bigint, bigint>();
+          const inFlight: Message[] = [];
+          const delivered: Message[] = [];
+          const queued: (Message & { id: string })[] = [];
+          const mintedOrReleased = new Set<string>();
+          const chainOf = (id: bigint) => chains.find((c) => c.id === id)!;
 
-        const check = async () => {
-          let supply = 0n;
-          for (const c of chains) {
-            const total = await c.token.totalSupply();
-            supply += total;
-            let net = 0n;
-            for (const remote of await c.bridge.remoteChains()) net += await c.bridge.netBridgedIn(remote);
-            expect(net, `net bridged-in on chain ${c.id}`).to.equal(total);
-          }
-          const pending = [...inFlight, ...queued].reduce((sum, m) => sum + m.amount, 0n);
-          expect(supply + pending, "EVM supply + in flight = hub escrow").to.equal(escrow);
-        };
-
-        const firstDelivery = (m: Message) => {
-          expect(mintedOrReleased.has(m.key), `transfer ${m.key} delivered twice`).to.equal(false);
-          mintedOrReleased.add(m.key);
-        };
-
-        for (const action of actions) {
-          switch (action.kind) {
-            case "hubSend": {
-              // A hub user locks ALLO in the escrow; the hub assigns the next sequence for that chain.
-              const destination = CHAINS[action.dest];
-              const sequence = (hubSequence.get(destination) ?? 0n) + 1n;
-              hubSequence.set(destination, sequence);
-              escrow += action.amount;
-              inFlight.push({
-                key: `hub->${destination}#${sequence}`,
-                source: HUB,
-                destination,
-                sequence,
-                recipient: users[action.user].address,
-                amount: action.amount,
-              });
-              break;
+          const check = async () => {
+            let supply = 0n;
+            for (const c of chains) {
+              const total = await c.token.totalSupply();
+              supply += total;
+              let net = 0n;
+              for (const remote of await c.bridge.remoteChains()) net += await c.bridge.netBridgedIn(remote);
+              expect(net, `net bridged-in on chain ${c.id}`).to.equal(total);
             }
-            case "evmSend": {
-              const src = chains[action.src];
-              const user = users[action.user];
-              const balance = await src.token.balanceOf(user.address);
-              const amount = BigInt(Math.floor(Number(balance) * action.fraction));
-              if (amount === 0n) break;
-              const others = CHAINS.filter((c) => c !== src.id);
-              const toHub = action.dest === 3;
-              const destination = toHub ? HUB : others[action.dest % 2];
-              const recipient = users[(action.user + 1) % USERS].address;
-              const tx = toHub
-                ? await src.bridge.connect(user).sendToHub(hubAccount(ethers.getBytes(recipient)), amount)
-                : await src.bridge.connect(user).sendToChain(destination, recipient, amount);
-              const receipt = await tx.wait();
-              const sent = receipt!.logs
-                .map((l) => src.bridge.interface.parseLog(l))
-                .find((l) => l?.name === "TransferSent")!;
-              const sequence = sent.args.sequence as bigint;
-              inFlight.push({
-                key: `${src.id}->${destination}#${sequence}`,
-                source: src.id,
-                destination,
-                sequence,
-                recipient,
-                amount,
-              });
-              break;
-            }
-            case "deliver": {
-              if (inFlight.length === 0) break;
-              const [m] = inFlight.splice(action.pick % inFlight.length, 1);
-              if (m.destination === HUB) {
-                // The hub releases from escrow once (its own replay state is modelled by `mintedOrReleased`).
-                firstDelivery(m);
-                escrow -= m.amount;
-                delivered.push(m);
-                seen.toHub++;
+            const pending = [...inFlight, ...queued].reduce((sum, m) => sum + m.amount, 0n);
+            expect(supply + pending, "EVM supply + in flight = hub escrow").to.equal(escrow);
+          };
+
+          const firstDelivery = (m: Message) => {
+            expect(mintedOrReleased.has(m.key), `transfer ${m.key} delivered twice`).to.equal(false);
+            mintedOrReleased.add(m.key);
+          };
+
+          for (const action of actions) {
+            switch (action.kind) {
+              case "hubSend": {
+                // A hub user locks ALLO in the escrow; the hub assigns the next sequence for that chain.
+                const destination = CHAINS[action.dest];
+                const sequence = (hubSequence.get(destination) ?? 0n) + 1n;
+                hubSequence.set(destination, sequence);
+                escrow += action.amount;
+                inFlight.push({
+                  key: `hub->${destination}#${sequence}`,
+                  source: HUB,
+                  destination,
+                  sequence,
+                  recipient: users[action.user].address,
+                  amount: action.amount,
+                });
                 break;
               }
-              const dst = chainOf(m.destination);
-              const sigs = await attest(dst.bridge, inbound(m), attesters.slice(0, 3));
-              const before = await dst.token.balanceOf(m.recipient);
-              const status = await dst.bridge.deliver.staticCall(m.source, m.sequence, m.recipient, m.amount, sigs);
-              await dst.bridge.deliver(m.source, m.sequence, m.recipient, m.amount, sigs);
-              const after = await dst.token.balanceOf(m.recipient);
-              if (status === BigInt(DeliveryStatus.Minted)) {
-                firstDelivery(m);
-                expect(after - before).to.equal(m.amount);
-                seen.minted++;
-                if (m.source !== HUB) seen.evmToEvm++;
-              } else {
-                expect(status).to.equal(BigInt(DeliveryStatus.Queued));
-                expect(after).to.equal(before);
-                seen.queued++;
-                queued.push({ ...m, id: await dst.bridge.transferId(m.source, m.destination, m.sequence) });
+              case "evmSend": {
+                const src = chains[action.src];
+                const user = users[action.user];
+                const balance = await src.token.balanceOf(user.address);
+                const amount = BigInt(Math.floor(Number(balance) * action.fraction));
+                if (amount === 0n) break;
+                const others = CHAINS.filter((c) => c !== src.id);
+                const toHub = action.dest === 3;
+                const destination = toHub ? HUB : others[action.dest % 2];
+                const recipient = users[(action.user + 1) % USERS].address;
+                const tx = toHub
+                  ? await src.bridge.connect(user).sendToHub(hubAccount(ethers.getBytes(recipient)), amount)
+                  : await src.bridge.connect(user).sendToChain(destination, recipient, amount);
+                const receipt = await tx.wait();
+                const sent = receipt!.logs
+                  .map((l) => src.bridge.interface.parseLog(l))
+                  .find((l) => l?.name === "TransferSent")!;
+                const sequence = sent.args.sequence as bigint;
+                inFlight.push({
+                  key: `${src.id}->${destination}#${sequence}`,
+                  source: src.id,
+                  destination,
+                  sequence,
+                  recipient,
+                  amount,
+                });
+                break;
               }
-              delivered.push(m);
-              break;
-            }
-            case "redeliver": {
-              // The at-least-once relayer sends an already delivered transfer again: nothing may change.
-              const evm = delivered.filter((m) => m.destination !== HUB);
-              if (evm.length === 0) break;
-              const m = evm[action.pick % evm.length];
-              const dst = chainOf(m.destination);
-              const sigs = await attest(dst.bridge, inbound(m), attesters.slice(1, 4));
-              const supplyBefore = await dst.token.totalSupply();
-              expect(
-                await dst.bridge.deliver.staticCall(m.source, m.sequence, m.recipient, m.amount, sigs),
-              ).to.equal(BigInt(DeliveryStatus.AlreadyDelivered));
-              await dst.bridge.deliver(m.source, m.sequence, m.recipient, m.amount, sigs);
-              expect(await dst.token.totalSupply()).to.equal(supplyBefore);
-              seen.redelivered++;
-              break;
-            }
-            case "release": {
-              if (queued.length === 0) break;
-              const index = action.pick % queued.length;
-              const q = queued[index];
-              const dst = chainOf(q.destination);
-              const [, , , available] = await dst.bridge.limits(q.source);
-              if (available < q.amount) {
-                await expect(dst.bridge.releaseQueued(q.id)).to.be.revertedWithCustomError(
-                  dst.bridge,
-                  "InboundLimitExceeded",
+              case "deliver": {
+                if (inFlight.length === 0) break;
+                const [m] = inFlight.splice(action.pick % inFlight.length, 1);
+                if (m.destination === HUB) {
+                  // The hub releases from escrow once (its own replay state is modelled by `mintedOrReleased`).
+                  firstDelivery(m);
+                  escrow -= m.amount;
+                  delivered.push(m);
+                  seen.toHub++;
+                  break;
+                }
+                const dst = chainOf(m.destination);
+                const sigs = await attest(dst.bridge, inbound(m), attesters.slice(0, 3));
+                const before = await dst.token.balanceOf(m.recipient);
+                const status = await dst.bridge.deliver.staticCall(
+                  m.source,
+                  m.sequence,
+                  m.recipient,
+                  m.amount,
+                  sigs,
                 );
-                seen.releaseRefused++;
-                // Every queued amount fits the capacity, so after a full window it must go through.
-                await network.provider.send("evm_increaseTime", [Number(WINDOW)]);
+                await dst.bridge.deliver(m.source, m.sequence, m.recipient, m.amount, sigs);
+                const after = await dst.token.balanceOf(m.recipient);
+                if (status === BigInt(DeliveryStatus.Minted)) {
+                  firstDelivery(m);
+                  expect(after - before).to.equal(m.amount);
+                  seen.minted++;
+                  if (m.source !== HUB) seen.evmToEvm++;
+                } else {
+                  expect(status).to.equal(BigInt(DeliveryStatus.Queued));
+                  expect(after).to.equal(before);
+                  seen.queued++;
+                  queued.push({ ...m, id: await dst.bridge.transferId(m.source, m.destination, m.sequence) });
+                }
+                delivered.push(m);
+                break;
               }
-              await dst.bridge.releaseQueued(q.id);
-              firstDelivery(q);
-              queued.splice(index, 1);
-              seen.released++;
-              break;
+              case "redeliver": {
+                // The at-least-once relayer sends an already delivered transfer again: nothing may change.
+                const evm = delivered.filter((m) => m.destination !== HUB);
+                if (evm.length === 0) break;
+                const m = evm[action.pick % evm.length];
+                const dst = chainOf(m.destination);
+                const sigs = await attest(dst.bridge, inbound(m), attesters.slice(1, 4));
+                const supplyBefore = await dst.token.totalSupply();
+                expect(
+                  await dst.bridge.deliver.staticCall(m.source, m.sequence, m.recipient, m.amount, sigs),
+                ).to.equal(BigInt(DeliveryStatus.AlreadyDelivered));
+                await dst.bridge.deliver(m.source, m.sequence, m.recipient, m.amount, sigs);
+                expect(await dst.token.totalSupply()).to.equal(supplyBefore);
+                seen.redelivered++;
+                break;
+              }
+              case "release": {
+                if (queued.length === 0) break;
+                const index = action.pick % queued.length;
+                const q = queued[index];
+                const dst = chainOf(q.destination);
+                const [, , , available] = await dst.bridge.limits(q.source);
+                if (available < q.amount) {
+                  await expect(dst.bridge.releaseQueued(q.id)).to.be.revertedWithCustomError(
+                    dst.bridge,
+                    "InboundLimitExceeded",
+                  );
+                  seen.releaseRefused++;
+                  // Every queued amount fits the capacity, so after a full window it must go through.
+                  await network.provider.send("evm_increaseTime", [Number(WINDOW)]);
+                }
+                await dst.bridge.releaseQueued(q.id);
+                firstDelivery(q);
+                queued.splice(index, 1);
+                seen.released++;
+                break;
+              }
+              case "wait":
+                await network.provider.send("evm_increaseTime", [action.seconds]);
+                await network.provider.send("evm_mine", []);
+                break;
             }
-            case "wait":
-              await network.provider.send("evm_increaseTime", [action.seconds]);
-              await network.provider.send("evm_mine", []);
-              break;
+            await check();
           }
-          await check();
-        }
-      }),
+        },
+      ),
       // A fixed default seed keeps CI reproducible; set BRIDGE_PROPERTY_SEED to explore others.
       {
         numRuns: Number(process.env.BRIDGE_PROPERTY_RUNS ?? 25),
@@ -271,6 +288,7 @@ describe("AlloraBridge property: supply is conserved and nothing is delivered tw
       },
     );
     await network.provider.send("evm_revert", [snapshot]);
-    for (const [path, count] of Object.entries(seen)) expect(count, `path "${path}" never exercised`).to.be.greaterThan(0);
+    for (const [path, count] of Object.entries(seen))
+      expect(count, `path "${path}" never exercised`).to.be.greaterThan(0);
   });
 });

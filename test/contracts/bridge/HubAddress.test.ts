@@ -22,9 +22,15 @@ describe("HubAddress (bech32 allo1… check)", function () {
 
   it("accepts every 20- and 32-byte allo address that @cosmjs encodes", async function () {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.uint8Array({ minLength: 32, maxLength: 32 })), async (bytes) => {
-        expect(await harness.check(toBech32("allo", bytes))).to.equal(Problem.None);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ minLength: 20, maxLength: 20 }),
+          fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        ),
+        async (bytes) => {
+          expect(await harness.check(toBech32("allo", bytes))).to.equal(Problem.None);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -48,7 +54,9 @@ describe("HubAddress (bech32 allo1… check)", function () {
 
   it("names the problem: prefix, length, character, padding", async function () {
     const good = toBech32("allo", ethers.randomBytes(20));
-    expect(await harness.check(toBech32("cosmos", ethers.randomBytes(20)).slice(0, 43))).to.equal(Problem.Prefix);
+    expect(await harness.check(toBech32("cosmos", ethers.randomBytes(20)).slice(0, 43))).to.equal(
+      Problem.Prefix,
+    );
     expect(await harness.check(toBech32("alla", ethers.randomBytes(20)))).to.equal(Problem.Prefix);
     expect(await harness.check("")).to.equal(Problem.Length);
     expect(await harness.check(toBech32("allo", ethers.randomBytes(21)))).to.equal(Problem.Length);
@@ -60,7 +68,9 @@ describe("HubAddress (bech32 allo1… check)", function () {
     words[words.length - 1] |= 1;
     const badPadding = encodeWords("allo", words);
     expect(await harness.check(badPadding)).to.equal(Problem.Padding);
-    await expect(harness.validate(badPadding)).to.be.revertedWithCustomError(harness, "InvalidHubAddress").withArgs(Problem.Padding);
+    await expect(harness.validate(badPadding))
+      .to.be.revertedWithCustomError(harness, "InvalidHubAddress")
+      .withArgs(Problem.Padding);
   });
 });
 
@@ -76,7 +86,12 @@ function encodeWords(prefix: string, words: number[]): string {
     }
     return chk;
   };
-  const expanded = [...prefix].map((c) => c.charCodeAt(0) >> 5).concat([0], [...prefix].map((c) => c.charCodeAt(0) & 31));
+  const expanded = [...prefix]
+    .map((c) => c.charCodeAt(0) >> 5)
+    .concat(
+      [0],
+      [...prefix].map((c) => c.charCodeAt(0) & 31),
+    );
   const mod = polymod([...expanded, ...words, 0, 0, 0, 0, 0, 0]) ^ 1;
   const checksum = Array.from({ length: 6 }, (_, i) => (mod >>> (5 * (5 - i))) & 31);
   return prefix + "1" + [...words, ...checksum].map((w) => CHARSET[w]).join("");

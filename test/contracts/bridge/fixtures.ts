@@ -56,7 +56,10 @@ export async function attest(
   chainId?: bigint,
 ): Promise<string> {
   const digest = transferDigest(
-    { chainId: chainId ?? (await ethers.provider.getNetwork()).chainId, verifyingContract: await bridge.getAddress() },
+    {
+      chainId: chainId ?? (await ethers.provider.getNetwork()).chainId,
+      verifyingContract: await bridge.getAddress(),
+    },
     { setId, ...t },
   );
   return combineTransferSignatures(

@@ -15,17 +15,26 @@ interface ModelBucket {
 
 /** Reference model of RateLimit.availableNow: linear refill, rounded down, capped, full after a window. */
 function modelAvailable(b: ModelBucket, now: bigint, window: bigint): bigint {
-  const elapsed = now - b.updatedAt;
+  // updatedAt holds the low 32 bits of the timestamp; elapsed is taken modulo 2^32.
+  const elapsed = BigInt.asUintN(32, now - b.updatedAt);
   if (window === 0n || elapsed >= window) return b.capacity;
   const refilled = b.available + (b.capacity * elapsed) / window;
   return refilled > b.capacity ? b.capacity : refilled;
 }
 
 /** Reference model of tryConsume. */
-function modelConsume(b: ModelBucket, amount: bigint, now: bigint, window: bigint): { ok: boolean; next: ModelBucket } {
+function modelConsume(
+  b: ModelBucket,
+  amount: bigint,
+  now: bigint,
+  window: bigint,
+): { ok: boolean; next: ModelBucket } {
   const available = modelAvailable(b, now, window);
   if (amount > available) return { ok: false, next: b };
-  return { ok: true, next: { capacity: b.capacity, available: available - amount, updatedAt: now } };
+  return {
+    ok: true,
+    next: { capacity: b.capacity, available: available - amount, updatedAt: BigInt.asUintN(32, now) },
+  };
 }
 
 /** Reference model of setCapacity: available moves by the change in capacity, floored at zero, capped. */
@@ -34,7 +43,7 @@ function modelSetCapacity(b: ModelBucket, capacity: bigint, now: bigint, window:
   if (capacity >= b.capacity) available += capacity - b.capacity;
   else available = available > b.capacity - capacity ? available - (b.capacity - capacity) : 0n;
   if (available > capacity) available = capacity;
-  return { capacity, available, updatedAt: now };
+  return { capacity, available, updatedAt: BigInt.asUintN(32, now) };
 }
 
 type Op =
@@ -80,52 +89,83 @@ async function readBucket(harness: TokenRateLimitHarness): Promise<ModelBucket> 
 describe("RateLimit (property: matches a BigInt reference model)", function () {
   this.timeout(600_000);
 
+  /** Runs random operation sequences against the model, each starting at `start()` (or the chain's time). */
+  async function checkAgainstModel(window: bigint, numRuns: number, start?: bigint): Promise<void> {
+    const harness = (await ethers.deployContract("TokenRateLimitHarness", [
+      window,
+    ])) as unknown as TokenRateLimitHarness;
+    await fc.assert(
+      fc.asyncProperty(capacityArb, opsArb(window), async (initialCapacity, ops) => {
+        const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+        try {
+          let now = start ?? BigInt(await time.latest()) + 1n;
+          await time.setNextBlockTimestamp(now);
+          await harness.setCapacity(initialCapacity);
+          let model: ModelBucket = {
+            capacity: initialCapacity,
+            available: initialCapacity,
+            updatedAt: BigInt.asUintN(32, now),
+          };
+          expect(await readBucket(harness)).to.deep.equal(model);
+
+          for (const op of ops) {
+            now += op.dt;
+            await time.setNextBlockTimestamp(now);
+            if (op.kind === "consume") {
+              const expectedAvailable = modelAvailable(model, now, window);
+              const scaled = (expectedAvailable * BigInt(Math.floor(op.fraction * 1e6))) / 1_000_000n;
+              const amount = scaled + op.extra < 0n ? 0n : scaled + op.extra;
+              const { ok, next } = modelConsume(model, amount, now, window);
+              await expect(harness.consume(amount))
+                .to.emit(harness, "Consumed")
+                .withArgs(amount, ok, expectedAvailable);
+              model = next;
+            } else if (op.kind === "setCapacity") {
+              await harness.setCapacity(op.capacity);
+              model = modelSetCapacity(model, op.capacity, now, window);
+            } else {
+              await expect(harness.probe())
+                .to.emit(harness, "Probed")
+                .withArgs(modelAvailable(model, now, window));
+            }
+            const onChain = await readBucket(harness);
+            expect(onChain).to.deep.equal(model);
+            // Invariant, independent of the model: never more available than the capacity.
+            expect(onChain.available <= onChain.capacity).to.equal(true);
+          }
+        } finally {
+          await network.provider.send("evm_revert", [snapshot]);
+        }
+      }),
+      { numRuns },
+    );
+  }
+
   for (const window of [86_400n, 7n, 1n, 0n]) {
     it(`window ${window}s: tryConsume, setCapacity up and down, availableNow at any elapsed time`, async function () {
-      const harness = (await ethers.deployContract("TokenRateLimitHarness", [window])) as unknown as TokenRateLimitHarness;
-      await fc.assert(
-        fc.asyncProperty(capacityArb, opsArb(window), async (initialCapacity, ops) => {
-          const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
-          try {
-            let now = BigInt(await time.latest()) + 1n;
-            await time.setNextBlockTimestamp(now);
-            await harness.setCapacity(initialCapacity);
-            let model: ModelBucket = { capacity: initialCapacity, available: initialCapacity, updatedAt: now };
-            expect(await readBucket(harness)).to.deep.equal(model);
-
-            for (const op of ops) {
-              now += op.dt;
-              await time.setNextBlockTimestamp(now);
-              if (op.kind === "consume") {
-                const expectedAvailable = modelAvailable(model, now, window);
-                const scaled = (expectedAvailable * BigInt(Math.floor(op.fraction * 1e6))) / 1_000_000n;
-                const amount = scaled + op.extra < 0n ? 0n : scaled + op.extra;
-                const { ok, next } = modelConsume(model, amount, now, window);
-                await expect(harness.consume(amount))
-                  .to.emit(harness, "Consumed")
-                  .withArgs(amount, ok, expectedAvailable);
-                model = next;
-              } else if (op.kind === "setCapacity") {
-                await harness.setCapacity(op.capacity);
-                model = modelSetCapacity(model, op.capacity, now, window);
-              } else {
-                await expect(harness.probe())
-                  .to.emit(harness, "Probed")
-                  .withArgs(modelAvailable(model, now, window));
-              }
-              const onChain = await readBucket(harness);
-              expect(onChain).to.deep.equal(model);
-              // Invariant, independent of the model: never more available than the capacity.
-              expect(onChain.available <= onChain.capacity).to.equal(true);
-            }
-          } finally {
-            await network.provider.send("evm_revert", [snapshot]);
-          }
-        }),
-        { numRuns: window === 86_400n ? 40 : 15 },
-      );
+      await checkAgainstModel(window, window === 86_400n ? 40 : 15);
     });
   }
+
+  it("keeps limiting across the uint32 timestamp wrap (February 2106)", async function () {
+    const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+    try {
+      // Sequences start half a day before 2^32 seconds and run across it.
+      await checkAgainstModel(86_400n, 25, 2n ** 32n - 43_200n);
+      // And directly: a bucket emptied just before the wrap is still empty just after it.
+      const harness = await ethers.deployContract("TokenRateLimitHarness", [86_400n]);
+      await time.setNextBlockTimestamp(2n ** 32n + 100n);
+      await harness.setCapacity(86_400n);
+      await time.setNextBlockTimestamp(2n ** 32n + 200n);
+      await harness.consume(86_400n);
+      await time.setNextBlockTimestamp(2n ** 32n + 210n);
+      await expect(harness.probe()).to.emit(harness, "Probed").withArgs(10n);
+    } finally {
+      await network.provider.send("evm_revert", [snapshot]);
+    }
+    // The chain is back in the present for the tests that follow.
+    expect(BigInt(await time.latest()) < 2n ** 32n).to.equal(true);
+  });
 
   it("rejects a capacity above uint112 and leaves the bucket unchanged", async function () {
     const harness = await ethers.deployContract("TokenRateLimitHarness", [86_400n]);
