@@ -310,15 +310,18 @@ describe("hub devnet: transactions (auth, bank, multisig) with real cosmjs clien
         });
       });
       const res = await alicer.sendTokens(alice, to, coins(42, DENOM), FEE);
+      let timer: NodeJS.Timeout | undefined;
       const ev = await Promise.race([
         seen,
-        new Promise<never>((_, reject) =>
-          setTimeout(async () => {
-            const inBlock = await client.getTx(res.transactionHash);
-            reject(new Error(`no Tx event within 20 s (tx ${inBlock ? `in block ${inBlock.height}` : "not found"})`));
-          }, 20_000),
-        ),
-      ]);
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            client.getTx(res.transactionHash).then(
+              (t) => reject(new Error(`no Tx event within 20 s (tx ${t ? `in block ${t.height}` : "not found"})`)),
+              reject,
+            );
+          }, 20_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       expect(toHex(ev.hash).toUpperCase()).to.equal(res.transactionHash);
       expect(ev.height).to.equal(res.height);
       expect(ev.code).to.equal(0);

@@ -43,6 +43,7 @@ const E2E_ENV = {
 
 describe("e2e: the local network", function () {
   let net: LocalNetwork;
+  let stopNetwork: (() => Promise<void>) | undefined;
   let views: ChainView[] = [];
   const relayers = new Map<number, RelayerHandle>();
   const submitter = (instance: number): string =>
@@ -78,9 +79,9 @@ describe("e2e: the local network", function () {
   before(async function () {
     for (const [k, v] of Object.entries(E2E_ENV)) process.env[k] = v;
     const opts = resolveOptions({
-      chainPorts: "18545,18546,18547",
-      hubPort: "36657",
-      metricsPort: "19464",
+      chainPorts: "38545,38546,38547",
+      hubPort: "38657",
+      metricsPort: "38464",
       stateDir: ".devnet-e2e",
       topics: String(TOPICS.length),
       blockTime: "1000",
@@ -88,7 +89,7 @@ describe("e2e: the local network", function () {
       relayer: false,
     });
     const t0 = Date.now();
-    net = await startLocalNetwork(opts, { log });
+    net = await startLocalNetwork(opts, { log, onStopAvailable: (stop) => (stopNetwork = stop) });
     log(`network up in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${net.manifestFile}`);
     views = net.manifest.chains.map((c) => new ChainView(c));
     for (const v of views) firstBlock[v.chain.name] = await v.blockNumber();
@@ -98,8 +99,8 @@ describe("e2e: the local network", function () {
   after(async function () {
     for (const r of relayers.values()) r.log.close();
     for (const v of views) v.destroy();
+    await stopNetwork?.();
     if (net) {
-      await net.stop();
       const deleted = await deleteRedisNamespace(net.manifest.redis, net.manifest.namespace);
       log(`stopped everything; deleted ${deleted} Redis keys under ${net.manifest.namespace}`);
     }
