@@ -27,6 +27,11 @@ export interface DeployStackOptions {
   deploymentsDir?: string;
   /** Progress lines. */
   log?: (line: string) => void;
+  /**
+   * Which of the modules after the token to deploy (default: every one whose file exists). The bridge
+   * module sets its limits on the token itself, so it needs the deployer to be the token admin.
+   */
+  modules?: readonly string[];
 }
 
 /** A call the token's admin must still make (when the deployer is not the admin). */
@@ -105,6 +110,10 @@ export async function deployStack(
 
   // ---- the oracle and the bridge, when their modules exist
   for (const name of FOLLOWING_MODULES) {
+    if (opts.modules && !opts.modules.includes(name)) {
+      log(`${name}: not selected, skipped`);
+      continue;
+    }
     const module = loadModule(name, network, chainId, params);
     if (!module) {
       log(`${name}: no deploy/modules/${name}.ts yet, skipped`);
@@ -114,7 +123,8 @@ export async function deployStack(
     const results = Object.values(module.results) as { contractName: string }[];
     const recorded = results.map((f) => previous?.contracts[f.contractName]);
     const allLive = recorded.every((r) => r !== undefined) && (await allHaveCode(provider, recorded as ContractRecord[]));
-    if (network === "hardhat" && allLive) {
+    // The in-process network keeps no journal: the record stands in, for the same token only.
+    if (network === "hardhat" && allLive && previous?.contracts.AlloToken?.address === tokenAddress) {
       results.forEach((f, i) => (contracts[f.contractName] = recorded[i] as ContractRecord));
       log(`${name}: already deployed (record)`);
       continue;
