@@ -8,7 +8,7 @@
  * - receipt waits are bounded by `receiptTimeoutMs` (the job is retried and resumes from the journal);
  * - after any send error the local nonce is re-synced from the chain; insufficient funds alerts loudly.
  */
-import { Transaction, TransactionReceipt, Wallet } from "ethers";
+import { Transaction, TransactionReceipt, Wallet, keccak256 } from "ethers";
 import type { Logger } from "pino";
 import { ChainConfig } from "../config/schema";
 import { FailoverRpc, isTransportError } from "../evm/rpc";
@@ -141,7 +141,7 @@ export class TxSender {
   private async sign(to: string, data: string, nonce: number, gasLimit: bigint, fees: Fees): Promise<{ raw: string; hash: string }> {
     const tx = Transaction.from({ to, data, nonce, gasLimit, chainId: BigInt(this.chain.chainId), value: 0n, ...fees });
     const raw = await this.wallet.signTransaction(tx);
-    return { raw, hash: Transaction.from(raw).hash! };
+    return { raw, hash: keccak256(raw) }; // a signed transaction's hash is the keccak of its raw bytes
   }
 
   private async feeData() {
