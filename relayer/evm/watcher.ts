@@ -63,7 +63,8 @@ export class EvmWatcher {
       if (this.stopped) return;
       this.running = this.poll().catch((e) => this.log.warn({ chain: this.opts.chain, err: (e as Error).message }, "EVM log poll failed"));
       await this.running;
-      if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollIntervalMs);
+      // Logs only feed the cache and paid requests; no need to ask as often as for receipts.
+      if (!this.stopped) this.timer = setTimeout(tick, Math.max(this.opts.pollIntervalMs * 5, 500));
     };
     this.timer = setTimeout(tick, 0);
   }
