@@ -14,6 +14,7 @@ import path from "node:path";
 import { ethers } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
+import { EVM_CHAINS, evmChainById } from "../lib/chains";
 import AlloTokenModule from "./modules/AlloToken";
 import { ensureCreateX, predictCreate2Address, type RpcProvider } from "./createx";
 import { type DeployParameters, isLocalNetwork, resolveAccount } from "./parameters";
@@ -26,6 +27,11 @@ export interface DeployStackOptions {
   deploymentsDir?: string;
   /** Progress lines. */
   log?: (line: string) => void;
+  /**
+   * Which of the modules after the token to deploy (default: every one whose file exists). The bridge
+   * module sets its limits on the token itself, so it needs the deployer to be the token admin.
+   */
+  modules?: readonly string[];
 }
 
 /** A call the token's admin must still make (when the deployer is not the admin). */
@@ -104,7 +110,11 @@ export async function deployStack(
 
   // ---- the oracle and the bridge, when their modules exist
   for (const name of FOLLOWING_MODULES) {
-    const module = loadModule(name);
+    if (opts.modules && !opts.modules.includes(name)) {
+      log(`${name}: not selected, skipped`);
+      continue;
+    }
+    const module = loadModule(name, network, chainId, params);
     if (!module) {
       log(`${name}: no deploy/modules/${name}.ts yet, skipped`);
       continue;
@@ -113,7 +123,8 @@ export async function deployStack(
     const results = Object.values(module.results) as { contractName: string }[];
     const recorded = results.map((f) => previous?.contracts[f.contractName]);
     const allLive = recorded.every((r) => r !== undefined) && (await allHaveCode(provider, recorded as ContractRecord[]));
-    if (network === "hardhat" && allLive) {
+    // The in-process network keeps no journal: the record stands in, for the same token only.
+    if (network === "hardhat" && allLive && previous?.contracts.AlloToken?.address === tokenAddress) {
       results.forEach((f, i) => (contracts[f.contractName] = recorded[i] as ContractRecord));
       log(`${name}: already deployed (record)`);
       continue;
@@ -185,7 +196,7 @@ async function wireToken(
   }
   for (const entry of params.token.bridges) {
     const bridge = ethers.isAddress(entry.bridge) ? ethers.getAddress(entry.bridge) : contracts[entry.bridge]?.address;
-    if (!bridge && (FOLLOWING_MODULES as readonly string[]).includes(entry.bridge) && !loadModule(entry.bridge)) {
+    if (!bridge && (FOLLOWING_MODULES as readonly string[]).includes(entry.bridge) && !moduleExists(entry.bridge)) {
       log(`AlloToken: limits for ${entry.bridge} not set: deploy/modules/${entry.bridge}.ts does not exist yet`);
       continue;
     }
@@ -215,15 +226,27 @@ function moduleParameters(
   params: DeployParameters,
   deployer: string,
   contracts: Record<string, ContractRecord>,
-): Record<string, string | number | string[] | boolean> {
+): Record<string, ModuleParameterValue> {
   const section = name === "AlloraOracle" ? params.oracle : params.bridge;
   if (!section) {
     throw new Error(`deploy/modules/${name}.ts exists but the parameters have no "${name === "AlloraOracle" ? "oracle" : "bridge"}" section`);
   }
   const { admin, guardian, ...rest } = section;
-  const extra = Object.fromEntries(
-    Object.entries(rest).filter(([, v]) => ["string", "number", "boolean"].includes(typeof v) || Array.isArray(v)),
-  ) as Record<string, string | number | boolean | string[]>;
+  // Module-specific extras pass through; amounts written as "<n> ALLO" become base units.
+  const extra: Record<string, ModuleParameterValue> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (typeof value === "string") extra[key] = amountOrString(value);
+    else if (typeof value === "number" || typeof value === "boolean" || Array.isArray(value)) {
+      extra[key] = value as ModuleParameterValue;
+    }
+  }
+  // The bridge module may set its own limits on the token: give it the ones the token section asks for,
+  // so that it and the wiring below agree.
+  const tokenLimits = params.token.bridges.find((b) => b.bridge === name);
+  if (tokenLimits) {
+    extra.tokenMintLimit = tokenLimits.mintingLimit;
+    extra.tokenBurnLimit = tokenLimits.burningLimit;
+  }
   return {
     ...extra,
     admin: resolveAccount(admin, deployer),
@@ -236,11 +259,49 @@ function moduleParameters(
   };
 }
 
-function loadModule(name: string): IgnitionModule | undefined {
-  const file = path.join(__dirname, "modules", `${name}.ts`);
-  if (!fs.existsSync(file)) return undefined;
+type ModuleParameterValue = string | number | boolean | bigint | string[];
+
+/** "250000 ALLO" -> base units; anything else unchanged. */
+function amountOrString(value: string): string | bigint {
+  const tokens = /^\s*(\d+(?:\.\d+)?)\s*ALLO\s*$/.exec(value);
+  return tokens ? ethers.parseUnits(tokens[1], 18) : value;
+}
+
+function moduleExists(name: string): boolean {
+  return fs.existsSync(path.join(__dirname, "modules", `${name}.ts`));
+}
+
+/**
+ * The module `name` for this chain. A module whose contracts depend on the chain exports a builder
+ * (`buildAlloraBridgeModule(chain, hub)`: the bridge enables the hub and the other EVM peers of that hub);
+ * the others are the default export.
+ */
+function loadModule(
+  name: string,
+  network: string,
+  chainId: number,
+  params: DeployParameters,
+): IgnitionModule | undefined {
+  if (!moduleExists(name)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(file) as { default: IgnitionModule }).default;
+  const exported = require(path.join(__dirname, "modules", `${name}.ts`)) as Record<string, unknown>;
+  const builder = exported[`build${name}Module`];
+  if (name === "AlloraBridge" && typeof builder === "function") {
+    const hub = typeof params.bridge?.hub === "string" ? params.bridge.hub : isLocalNetwork(network) ? "allora-devnet" : "";
+    if (!hub) {
+      throw new Error(`parameters: bridge.hub is required on ${network} ("allora-mainnet" or "allora-testnet")`);
+    }
+    return (builder as (chain: string, hub: string) => IgnitionModule)(evmChainName(network, chainId), hub);
+  }
+  return exported.default as IgnitionModule;
+}
+
+/** lib/chains.ts's name of the chain behind a Hardhat network name. */
+function evmChainName(network: string, chainId: number): string {
+  const renamed: Record<string, string> = { bsc: "bnb", bscTestnet: "bnbTestnet" };
+  if (renamed[network]) return renamed[network];
+  if (network in EVM_CHAINS) return network;
+  return evmChainById(chainId).name;
 }
 
 /**

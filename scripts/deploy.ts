@@ -5,6 +5,8 @@
  * same parameters deploys nothing and rewrites the same file.
  *
  * DEPLOYMENTS_DIR (optional) writes the record elsewhere than deployments/ (the devnet's e2e test does).
+ * DEPLOY_MODULES (optional, comma-separated, e.g. "AlloraOracle") limits the modules deployed after the
+ * token; "none" deploys the token alone.
  */
 import hre from "hardhat";
 import { loadParameters } from "../deploy/parameters";
@@ -16,6 +18,11 @@ async function main(): Promise<void> {
   console.log(`deploying to ${network} with ${file}`);
   const result = await deployStack(hre, params, {
     deploymentsDir: process.env.DEPLOYMENTS_DIR || undefined,
+    modules: process.env.DEPLOY_MODULES
+      ? process.env.DEPLOY_MODULES.split(",")
+          .map((m) => m.trim())
+          .filter((m) => m && m !== "none")
+      : undefined,
     log: (line) => console.log(`  ${line}`),
   });
   console.log(result.deployed.length === 0 ? "nothing to deploy" : `deployed ${result.deployed.join(", ")}`);

@@ -17,8 +17,10 @@ import {IAlloraOracleAdmin} from "../interfaces/IAlloraOracleAdmin.sol";
  * pushed here by permissionless relayers ({submit}) or pulled in by consumers ({verifyAndStore}).
  * See {IAlloraOracle} for how to read it safely.
  *
- * @dev Storage layout (besides OpenZeppelin's AccessControl roles, Pausable flag and AttesterSets):
- * - `_inferences[topicId]`: one slot per topic, `value` (int160) ‖ `nonce` (uint48) ‖ `timestamp` (uint48).
+ * @dev Storage layout (besides OpenZeppelin's AccessControl roles and AttesterSets, whose current-set slot
+ * also holds the pause flag; Pausable's own `_paused` slot is never used):
+ * - topic `t` at slot `_INFERENCES_BASE + t` (an ERC-7201 namespace), one slot per topic:
+ *   `value` (int160, low bits) ‖ `nonce` (uint48) ‖ `timestamp` (uint48, high bits).
  *   A steady-state update is one cold read and one rewrite of that slot.
  * - `_requestCount`: the number of {requestInference} calls so far (the next request id).
  *
@@ -58,6 +60,17 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     /// @dev ABI size of one `Report` in calldata (four static words).
     uint256 private constant _REPORT_SIZE = 128;
 
+    /**
+     * @dev Topic `t`'s {StoredInference} lives at slot `_INFERENCES_BASE + t`: an ERC-7201 namespace,
+     * `keccak256(abi.encode(uint256(keccak256("allora.oracle.inferences")) - 1)) & ~bytes32(uint256(0xff))`.
+     * Topic ids are uint64, so the 2^64 slots from the base cannot meet the contract's sequential slots, and
+     * meet a hashed slot (mappings) with negligible probability. Unlike a mapping, finding the slot costs an
+     * addition instead of a hash on every topic of every batch.
+     */
+    uint256 private constant _INFERENCES_BASE =
+        0x85bd95ce42e0c50922913477c711c2c333aca722f0615d05c3621bda527c4d00;
+    uint256 private constant _UINT64_MASK = 0xffffffffffffffff;
+
     /// @dev Packing of {StoredInference} in its slot, for the assembly hot path.
     uint256 private constant _UINT160_MASK = 0x00ffffffffffffffffffffffffffffffffffffffff;
     uint256 private constant _UINT48_MAX = 0xffffffffffff;
@@ -74,7 +87,6 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     /// @notice The ERC-20 (ALLO) in which requests pay.
     IERC20 private immutable _paymentToken;
 
-    mapping(uint64 topicId => StoredInference) private _inferences;
     uint256 private _requestCount;
 
     /**
@@ -128,7 +140,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         Report[] calldata batch = _asBatch(report);
         _verifyAttestation(_hashReportBatch(attesterSetId(), batch), signatures);
         _storeBatch(batch);
-        StoredInference memory stored = _inferences[report.topicId];
+        StoredInference memory stored = _inference(report.topicId);
         return Inference({value: stored.value, nonce: stored.nonce, timestamp: stored.timestamp});
     }
 
@@ -138,7 +150,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     function latestInference(
         uint64 topicId
     ) external view returns (int256 value, uint64 nonce, uint64 timestamp) {
-        StoredInference memory stored = _inferences[topicId];
+        StoredInference memory stored = _inference(topicId);
         return (stored.value, stored.nonce, stored.timestamp);
     }
 
@@ -147,7 +159,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         uint64 topicId,
         uint256 maxAge
     ) external view returns (int256 value, uint64 nonce, uint64 timestamp) {
-        StoredInference memory stored = _inferences[topicId];
+        StoredInference memory stored = _inference(topicId);
         if (stored.nonce == 0) revert NoInference(topicId);
         // A timestamp slightly ahead of this chain's clock (within MAX_FUTURE_DRIFT) counts as age zero.
         if (block.timestamp > stored.timestamp && block.timestamp - stored.timestamp > maxAge) {
@@ -266,20 +278,30 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         assembly ("memory-safe") {
             // Scratch beyond the free pointer: [typehash ‖ report] then the array of report hashes.
             let buffer := mload(0x40)
+            let fields := add(buffer, 0x20)
             let hashes := add(buffer, 0xa0)
             mstore(buffer, reportTypehash)
-            let count := reports.length
+            let out := hashes
+            let end := add(reports.offset, mul(reports.length, _REPORT_SIZE))
             for {
-                let i := 0
-            } lt(i, count) {
-                i := add(i, 1)
+                let p := reports.offset
+            } lt(p, end) {
+                p := add(p, _REPORT_SIZE)
             } {
-                calldatacopy(add(buffer, 0x20), add(reports.offset, mul(i, _REPORT_SIZE)), _REPORT_SIZE)
-                mstore(add(hashes, shl(5, i)), keccak256(buffer, 0xa0))
+                calldatacopy(fields, p, _REPORT_SIZE)
+                mstore(out, keccak256(buffer, 0xa0))
+                out := add(out, 0x20)
             }
-            reportsHash := keccak256(hashes, shl(5, count))
+            reportsHash := keccak256(hashes, sub(out, hashes))
         }
         return _hashTypedDataV4(keccak256(abi.encode(_REPORT_BATCH_TYPEHASH, setId, reportsHash)));
+    }
+
+    /// @dev Topic `topicId`'s storage (see `_INFERENCES_BASE`).
+    function _inference(uint64 topicId) private pure returns (StoredInference storage stored) {
+        assembly ("memory-safe") {
+            stored.slot := add(_INFERENCES_BASE, topicId)
+        }
     }
 
     /// @dev Reverts on a malformed report (see the contract notes).
@@ -317,7 +339,6 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
             } lt(p, end) {
                 p := add(p, _REPORT_SIZE)
             } {
-                let topicId := calldataload(p)
                 let value := calldataload(add(p, 0x20))
                 let nonce := calldataload(add(p, 0x40))
                 let timestamp_ := calldataload(add(p, 0x60))
@@ -329,12 +350,10 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
                     malformedIndex := div(sub(p, reports.offset), _REPORT_SIZE)
                     break
                 }
-                // Slot of _inferences[topicId], as Solidity derives it.
-                mstore(0x00, topicId)
-                mstore(0x20, _inferences.slot)
-                let slot := keccak256(0x00, 0x40)
-                let stored := sload(slot)
-                let storedNonce := and(shr(_NONCE_SHIFT, stored), _UINT48_MAX)
+                // Verified words are clean; the mask keeps the slot inside the namespace regardless.
+                let topicId := and(calldataload(p), _UINT64_MASK)
+                let slot := add(_INFERENCES_BASE, topicId)
+                let storedNonce := and(shr(_NONCE_SHIFT, sload(slot)), _UINT48_MAX)
                 switch gt(nonce, storedNonce)
                 case 0 {
                     mstore(buffer, nonce)
@@ -350,9 +369,8 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
                             or(shl(_NONCE_SHIFT, nonce), shl(_TIMESTAMP_SHIFT, timestamp_))
                         )
                     )
-                    mstore(buffer, value)
-                    mstore(add(buffer, 0x20), nonce)
-                    mstore(add(buffer, 0x40), timestamp_)
+                    // Event data (value, nonce, timestamp) are the report's last three words.
+                    calldatacopy(buffer, add(p, 0x20), 0x60)
                     log2(buffer, 0x60, updatedEvent, topicId)
                 }
             }

@@ -98,10 +98,10 @@ export const configSchema = z.object({
   maxTxsPerBlock: posInt.default(1000),
   /**
    * Compute the one-out / one-in values of each bundle ("all", the hub's full ValueBundle) or only the
-   * combined, naive, inferer and forecast-implied values ("none", several times faster: for configs
-   * with many topics).
+   * combined, naive, inferer and forecast-implied values ("none", about 3x cheaper); "auto" is "all" up
+   * to 20 topics and "none" above.
    */
-  synthesisVariants: z.enum(["all", "none"]).default("all"),
+  synthesisVariants: z.enum(["auto", "all", "none"]).default("auto"),
   /**
    * Worker threads that run the simulated participants and the synthesis, precomputing each topic's
    * next epochs ahead of the chain: "auto" uses min(2, CPUs) workers for 10+ topics and none (inline,

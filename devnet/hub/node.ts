@@ -76,13 +76,20 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
       : loadConfigFile(opts.config ?? DEFAULT_CONFIG_PATH);
   const blockTimeMs = opts.blockTimeMs ?? cfg.blockTimeMs;
   const log: Logger = pino({ name: "hub-devnet", level: opts.quiet ? "silent" : (opts.logLevel ?? "info") });
+  const retainedEvents = cfg.topics.reduce((n, t) => n + cfg.blockRetention / t.epochLength, 0);
+  if (retainedEvents > 200_000) {
+    log.warn(
+      { blockRetention: cfg.blockRetention, topics: cfg.topics.length },
+      `blockRetention keeps ~${Math.round(retainedEvents)} EventNetworkInferences in memory (~${Math.round(retainedEvents * 2 / 1024)} MB); lower blockRetention for many topics`,
+    );
+  }
 
   const emissions = new EmissionsModule(cfg.topics, {
     prefix: cfg.bech32Prefix,
     chainId: cfg.chainId,
     bundleHistory: cfg.bundleHistory,
     creator: moduleAddress("emissions", cfg.bech32Prefix),
-    variants: cfg.synthesisVariants === "all",
+    variants: cfg.synthesisVariants === "all" || (cfg.synthesisVariants === "auto" && cfg.topics.length <= 20),
     workers:
       cfg.synthesisWorkers === "auto"
         ? cfg.topics.length >= 10
@@ -240,6 +247,18 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
       });
       if (stats.length > 100) stats.shift();
       log.debug({ height: b.height, txs: b.txs.length, blockMs: Math.round(blockMs) }, "block");
+      if (b.height % 60 === 0) {
+        const recent = stats.slice(-60);
+        log.info(
+          {
+            height: b.height,
+            avgBlockMs: +(recent.reduce((n, x) => n + x.blockMs, 0) / recent.length).toFixed(1),
+            avgComputeMs: +(recent.reduce((n, x) => n + x.computeMs, 0) / recent.length).toFixed(1),
+            mempool: app.mempool.length,
+          },
+          "blocks",
+        );
+      }
       for (const err of emissions.lastErrors) log.error({ height: b.height, err }, "synthesis failed; epoch skipped");
       if (blockMs > blockTimeMs) log.warn({ height: b.height, blockMs }, "block production slower than the block interval");
       for (const [i, r] of b.txResults.entries()) {

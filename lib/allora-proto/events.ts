@@ -83,7 +83,7 @@ export interface AbciEvent {
 }
 
 /** The event type string of a typed event: the message's full proto name. */
-export function typedEventType(codec: MessageCodec<object>): string {
+export function typedEventType<T extends object>(codec: MessageCodec<T>): string {
   return codec.typeUrl.replace(/^\//, "");
 }
 
@@ -92,7 +92,7 @@ export function toTypedEvent<T extends object>(codec: MessageCodec<T>, msg: T): 
   const json = codec.toProtoJSON(msg);
   const keys = Object.keys(json).sort();
   return {
-    type: typedEventType(codec as MessageCodec<object>),
+    type: typedEventType(codec),
     attributes: keys.map((key) => ({ key, value: JSON.stringify(json[key]), index: true })),
   };
 }
@@ -105,7 +105,7 @@ export function fromTypedEvent<T extends object>(
   codec: MessageCodec<T>,
   event: { type: string; attributes: readonly { key: string; value: string | Uint8Array }[] },
 ): T {
-  const expected = typedEventType(codec as MessageCodec<object>);
+  const expected = typedEventType(codec);
   if (event.type !== expected) throw new Error(`expected event type ${expected}, got ${event.type}`);
   const fieldNames = new Set(codec.fields.map((f) => f.json));
   const json: Record<string, unknown> = {};

@@ -5,7 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import { getAddress } from "ethers";
-import { combineThreshold, recoverSigner } from "./eip712";
+import { concatBySigner, recoverSigner } from "./eip712";
 
 /** How long a digest's signatures are kept (they are useless once the batch landed). */
 const SIGNATURE_TTL_SECONDS = 3 * 24 * 3600;
@@ -61,7 +61,7 @@ export class SignaturePool {
       if (valid.size >= threshold) {
         // Exactly the threshold (the lowest signer addresses): every extra signature costs ~3,700 gas.
         const chosen = [...valid.entries()].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1)).slice(0, threshold);
-        return { signatures: combineThreshold(digest, chosen.map(([, s]) => s), signers, threshold), count: chosen.length };
+        return { signatures: concatBySigner(chosen), count: chosen.length };
       }
       if (Date.now() >= deadline || aborted()) return undefined;
       await new Promise((r) => setTimeout(r, pollMs));

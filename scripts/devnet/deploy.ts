@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { jsonRpc } from "../lib/json-rpc";
 import { ManifestChain } from "../lib/manifest";
-import { hardhatCli, Supervisor } from "../lib/supervisor";
+import { hardhatCli, hardhatRegister, Supervisor } from "../lib/supervisor";
 import { ChainOptions } from "./options";
 
 /** deployments/<network>.json as scripts/deploy.ts writes it. */
@@ -65,11 +65,47 @@ export async function deployChain(opts: {
       `deploying on ${opts.chain.name} failed (${child.exitReason()}); log ${child.logFile}:\n${child.tail(25)}`,
     );
   }
-  const file = path.join(opts.deploymentsDir, `${network}.json`);
-  if (!fs.existsSync(file)) throw new Error(`scripts/deploy.ts did not write ${file}; log ${child.logFile}`);
+  return readDeployment(opts.deploymentsDir, opts.chain);
+}
+
+/**
+ * Deploys on every chain from one Hardhat process (deploy-all.ts runs the same deployStack as
+ * scripts/deploy.ts, once per chain) and returns each chain's contracts, in the order of `chains`.
+ */
+export async function deployAllChains(opts: {
+  supervisor: Supervisor;
+  repoRoot: string;
+  chains: ChainOptions[];
+  deploymentsDir: string;
+}): Promise<Record<string, string>[]> {
+  const child = opts.supervisor.start({
+    name: "deploy",
+    command: process.execPath,
+    // Hardhat registered in this process (not `hardhat run`, which starts a second Node process).
+    args: ["-r", hardhatRegister(), "scripts/devnet/deploy-all.ts"],
+    cwd: opts.repoRoot,
+    env: {
+      ...devnetHardhatEnv(opts.chains),
+      HARDHAT_CONFIG: DEVNET_HARDHAT_CONFIG,
+      HARDHAT_NETWORK: hardhatNetworkName(opts.chains[0].name),
+      DEPLOYMENTS_DIR: opts.deploymentsDir,
+      DEVNET_CHAINS: opts.chains.map((c) => c.name).join(","),
+    },
+  });
+  await child.exited;
+  if (child.exitReason() !== "exited with code 0") {
+    throw new Error(`deploying failed (${child.exitReason()}); log ${child.logFile}:\n${child.tail(25)}`);
+  }
+  return opts.chains.map((chain) => readDeployment(opts.deploymentsDir, chain));
+}
+
+function readDeployment(deploymentsDir: string, chain: ChainOptions): Record<string, string> {
+  const network = hardhatNetworkName(chain.name);
+  const file = path.join(deploymentsDir, `${network}.json`);
+  if (!fs.existsSync(file)) throw new Error(`the deployment did not write ${file}`);
   const record = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
-  if (record.chainId !== opts.chain.chainId) {
-    throw new Error(`${file} is for chain id ${record.chainId}, expected ${opts.chain.chainId}`);
+  if (record.chainId !== chain.chainId) {
+    throw new Error(`${file} is for chain id ${record.chainId}, expected ${chain.chainId}`);
   }
   const contracts: Record<string, string> = {};
   for (const [name, rec] of Object.entries(record.contracts)) {

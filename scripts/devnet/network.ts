@@ -10,9 +10,15 @@ import { jsonRpc, waitFor } from "../lib/json-rpc";
 import { Manifest, ManifestChain, writeManifest } from "../lib/manifest";
 import { assertPortsFree } from "../lib/ports";
 import { pingRedis, redisHelp } from "../lib/redis";
-import { hardhatCli, SupervisedChild, Supervisor } from "../lib/supervisor";
+import { hardhatCli, hardhatRegister, SupervisedChild, Supervisor } from "../lib/supervisor";
 import { HubDevnet } from "../../devnet/hub/node";
-import { DEVNET_HARDHAT_CONFIG, deployChain, setBlockTime } from "./deploy";
+import {
+  deployAllChains,
+  DEVNET_HARDHAT_CONFIG,
+  deployChain,
+  devnetHardhatEnv,
+  setBlockTime,
+} from "./deploy";
 import { fundUser } from "./faucet";
 import { deployOracleDirect } from "./oracle-fallback";
 import { startHub } from "./hub";
@@ -51,6 +57,8 @@ export interface LocalNetwork {
 export interface StartHooks {
   /** Progress lines ("chains ready in 3.1 s"). */
   log?: (line: string) => void;
+  /** Receives the stop function as soon as anything is started (so Ctrl-C during start-up stops it all). */
+  onStopAvailable?: (stop: () => Promise<void>) => void;
   /** Called when a child exits unexpectedly after start (the caller decides to stop everything). */
   onChildDeath?: (child: SupervisedChild, reason: string) => void;
 }
@@ -82,6 +90,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     await supervisor.stopAll();
     for (const fn of stopFns.reverse()) await fn().catch(() => {});
   };
+  hooks.onStopAvailable?.(stop);
 
   try {
     await phase("redis check", async () => {
@@ -98,21 +107,28 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       throw new UserFacingError(err.message);
     });
 
-    // The chains (child processes) and the hub (in this process) start at the same time.
+    // The chains (child processes), the deployer (a child that loads Hardhat, compiles if needed, then
+    // waits for the chains) and the hub (in this process) all start at the same time.
+    const deploymentsDir = path.join(stateDir, "deployments");
+    fs.rmSync(deploymentsDir, { recursive: true, force: true });
+    const deploying = opts.separateChainProcesses
+      ? undefined
+      : deployAllChains({ supervisor, repoRoot: REPO_ROOT, chains: opts.chains, deploymentsDir });
+    deploying?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     const [chains, hub] = await Promise.all([
       phase("chains ready", () => startChains(opts, supervisor)),
       phase("hub ready", () => startHub(opts.hub.port, opts.hub.topics, opts.hub.blockTimeMs)),
     ]);
     stopFns.push(() => hub.stop());
 
-    const deploymentsDir = path.join(stateDir, "deployments");
     await phase("contracts deployed", async () => {
-      fs.rmSync(deploymentsDir, { recursive: true, force: true });
-      const contracts = await Promise.all(
-        opts.chains.map((chain) =>
-          deployChain({ supervisor, repoRoot: REPO_ROOT, chain, allChains: opts.chains, deploymentsDir }),
-        ),
-      );
+      const contracts = !deploying
+        ? await Promise.all(
+            opts.chains.map((chain) =>
+              deployChain({ supervisor, repoRoot: REPO_ROOT, chain, allChains: opts.chains, deploymentsDir }),
+            ),
+          )
+        : await deploying;
       chains.forEach((c, i) => (c.contracts = contracts[i]));
       if (chains.some((c) => !c.contracts.oracle)) {
         log(
@@ -187,42 +203,65 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
   }
 }
 
-/** Starts one `hardhat node` per chain, in parallel, and waits until each answers eth_chainId. */
+/**
+ * Starts the chains and waits until each answers eth_chainId with its chain id: by default all of them in
+ * one Hardhat process (chains-host.ts), or with `separateProcesses` one `hardhat node` per chain.
+ */
 async function startChains(opts: NetworkOptions, supervisor: Supervisor): Promise<ManifestChain[]> {
+  const env = {
+    ...devnetHardhatEnv(opts.chains),
+    // Automine while the contracts are deployed; the block time is set afterwards.
+    HARDHAT_BLOCK_TIME_MS: "0",
+  };
+  const children = opts.separateChainProcesses
+    ? opts.chains.map((c) =>
+        supervisor.start({
+          name: `chain-${c.name}`,
+          command: process.execPath,
+          args: [
+            hardhatCli(),
+            "--config",
+            DEVNET_HARDHAT_CONFIG,
+            "node",
+            "--port",
+            String(c.port),
+            "--hostname",
+            "127.0.0.1",
+          ],
+          cwd: REPO_ROOT,
+          env: { ...env, HARDHAT_CHAIN_ID: String(c.chainId) },
+        }),
+      )
+    : [
+        supervisor.start({
+          name: "chains",
+          command: process.execPath,
+          // `hardhat run` would start a second Node process for the script; registering Hardhat in this
+          // one loads it once.
+          args: ["-r", hardhatRegister(), "scripts/devnet/chains-host.ts"],
+          cwd: REPO_ROOT,
+          env: {
+            ...env,
+            HARDHAT_CONFIG: DEVNET_HARDHAT_CONFIG,
+            DEVNET_CHAINS_JSON: JSON.stringify(
+              opts.chains.map(({ name, port, chainId }) => ({ name, port, chainId })),
+            ),
+          },
+        }),
+      ];
   return Promise.all(
-    opts.chains.map(async (c) => {
-      const child = supervisor.start({
-        name: `chain-${c.name}`,
-        command: process.execPath,
-        args: [
-          hardhatCli(),
-          "--config",
-          DEVNET_HARDHAT_CONFIG,
-          "node",
-          "--port",
-          String(c.port),
-          "--hostname",
-          "127.0.0.1",
-        ],
-        cwd: REPO_ROOT,
-        env: {
-          HARDHAT_CHAIN_ID: String(c.chainId),
-          // Automine while the contracts are deployed; the block time is set afterwards.
-          HARDHAT_BLOCK_TIME_MS: "0",
-          // ts-node is how hardhat loads hardhat.config.ts; skip type checking to start faster.
-          TS_NODE_TRANSPILE_ONLY: "true",
-        },
-      });
+    opts.chains.map(async (c, i) => {
+      const child = children[opts.separateChainProcesses ? i : 0];
       const rpc = `http://127.0.0.1:${c.port}`;
       const chainIdHex = await waitFor(
         `${c.name} chain (${rpc})`,
         () => jsonRpc<string>(rpc, "eth_chainId", [], 1000),
         {
-          timeoutMs: 60_000,
+          timeoutMs: 120_000,
           intervalMs: 100,
           isAlive: () => {
             const r = child.exitReason();
-            return r && `hardhat node ${r}; log ${child.logFile}:\n${child.tail(15)}`;
+            return r && `${child.name} ${r}; log ${child.logFile}:\n${child.tail(15)}`;
           },
         },
       );

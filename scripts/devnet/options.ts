@@ -24,6 +24,8 @@ export interface NetworkOptions {
   namespace: string;
   /** Whether to start the relayer (the e2e test starts its own). */
   relayer: boolean;
+  /** One `hardhat node` process (and one deploy process) per chain instead of one for all chains. */
+  separateChainProcesses?: boolean;
   /** Overrides of the generated relayer config (policy, log level). */
   relayerConfig?: RelayerConfigOptions;
 }
@@ -86,6 +88,7 @@ export interface CliFlags {
   metricsPort?: string;
   stateDir?: string;
   relayer?: boolean;
+  separateChainProcesses?: boolean;
 }
 
 function flagInt(name: string, raw: string | undefined): number | undefined {
@@ -130,5 +133,7 @@ export function resolveOptions(flags: CliFlags = {}): NetworkOptions {
     stateDir: flags.stateDir ?? process.env.DEVNET_STATE_DIR ?? ".devnet",
     namespace: `devnet-${process.pid}-${Date.now().toString(36)}`,
     relayer: flags.relayer ?? true,
+    separateChainProcesses:
+      flags.separateChainProcesses ?? process.env.DEVNET_SEPARATE_CHAIN_PROCESSES === "1",
   };
 }

@@ -20,6 +20,10 @@ const program = new Command()
   .option("--redis <url>", "Redis URL (env REDIS_URL)")
   .option("--state-dir <dir>", "where the manifest, configs and logs go (env DEVNET_STATE_DIR)")
   .option("--no-relayer", "start everything except the relayer")
+  .option(
+    "--separate-chain-processes",
+    "one `hardhat node` (and deploy) process per chain instead of one for all",
+  )
   .option("--once", "exit once every topic is on every chain (exit 1 if not within 60 s), for scripts and CI")
   .option("--interval <ms>", "status refresh interval", "1000");
 
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
   const opts = resolveOptions(flags);
   const isTty = process.stdout.isTTY === true;
   let network: LocalNetwork | undefined;
+  let stopNetwork: (() => Promise<void>) | undefined;
   let shuttingDown = false;
 
   const shutdown = async (why: string, code: number): Promise<never> => {
@@ -36,7 +41,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     console.log(`\n${why}: stopping everything...`);
     const t = Date.now();
-    await network?.stop();
+    await stopNetwork?.();
     console.log(`stopped in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     process.exit(code);
   };
@@ -48,12 +53,14 @@ async function main(): Promise<void> {
   try {
     network = await startLocalNetwork(opts, {
       log: (line) => console.log(`  ${line}`),
+      onStopAvailable: (stop) => (stopNetwork = stop),
       onChildDeath: (child, reason) => {
         console.error(`\n${child.name} ${reason}. Last lines of ${child.logFile}:\n${child.tail(15)}`);
         void shutdown(`${child.name} died`, 1);
       },
     });
   } catch (err) {
+    if (shuttingDown) return; // a signal arrived during start-up; shutdown() stops what was started
     if (err instanceof UserFacingError) console.error(`\n${err.message}`);
     else console.error(`\nstart failed: ${(err as Error).stack ?? err}`);
     process.exit(1);

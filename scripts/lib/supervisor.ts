@@ -143,6 +143,11 @@ export function hardhatCli(): string {
   return require.resolve("hardhat/internal/cli/cli.js");
 }
 
+/** `node -r <this> script.ts` runs a TypeScript script with the Hardhat runtime loaded (HARDHAT_CONFIG, HARDHAT_NETWORK). */
+export function hardhatRegister(): string {
+  return require.resolve("hardhat/register");
+}
+
 /** Absolute path of ts-node's binary entry, for running TypeScript children without npx. */
 export function tsNodeBin(): string {
   return require.resolve("ts-node/dist/bin.js");

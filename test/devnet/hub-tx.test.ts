@@ -202,6 +202,21 @@ describe("hub devnet: transactions (auth, bank, multisig) with real cosmjs clien
     expect((await client.getAccount(alice))!.sequence).to.equal(acc.sequence + 4);
   });
 
+  it("simulates: gas for a good MsgSend, the failing message's error for a bad one", async () => {
+    const msg = (amount: string) => ({
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: alice, toAddress: node.feeCollector, amount: [{ denom: DENOM, amount }] },
+    });
+    const gas = await alicer.simulate(alice, [msg("1")], "");
+    expect(gas).to.be.greaterThan(60_000).and.lessThan(100_000);
+    try {
+      await alicer.simulate(alice, [msg("1" + "0".repeat(40))], "");
+      expect.fail("simulation of an unfunded send succeeded");
+    } catch (e) {
+      expect(String(e)).to.match(/failed to execute message; message index: 0: spendable balance \d+uallo is smaller than 1\d+uallo: insufficient funds/);
+    }
+  });
+
   it("rejects a tampered signature and a wrong chain id with code 4 (unauthorized)", async () => {
     const acc = (await client.getAccount(alice))!;
     const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: alice, amount: coins(1, DENOM) } };
@@ -310,7 +325,18 @@ describe("hub devnet: transactions (auth, bank, multisig) with real cosmjs clien
         });
       });
       const res = await alicer.sendTokens(alice, to, coins(42, DENOM), FEE);
-      const ev = await seen;
+      let timer: NodeJS.Timeout | undefined;
+      const ev = await Promise.race([
+        seen,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            client.getTx(res.transactionHash).then(
+              (t) => reject(new Error(`no Tx event within 20 s (tx ${t ? `in block ${t.height}` : "not found"})`)),
+              reject,
+            );
+          }, 20_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       expect(toHex(ev.hash).toUpperCase()).to.equal(res.transactionHash);
       expect(ev.height).to.equal(res.height);
       expect(ev.code).to.equal(0);

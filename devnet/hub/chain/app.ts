@@ -102,7 +102,7 @@ export class HubApp {
   /** Call after genesis balances are set. */
   initChain(): void {
     this.state.ensureAccount(this.feeCollector);
-    this.checkState = this.state.clone();
+    this.checkState = this.state.overlay();
   }
 
   get height(): number {
@@ -217,9 +217,9 @@ export class HubApp {
     return { gasUsed, events };
   }
 
-  /** Runs the messages on a copy of `state`; returns the copy and the events. */
+  /** Runs the messages on an overlay of `state` (apply it to keep the effects); returns it and the events. */
   private runMsgs(state: ChainState, tx: DecodedTx): { state: ChainState; events: AbciEvent[]; data: Uint8Array } {
-    const next = state.clone();
+    const next = state.overlay();
     const events: AbciEvent[] = [];
     const responses = [];
     for (let i = 0; i < tx.msgs.length; i++) {
@@ -249,10 +249,10 @@ export class HubApp {
       return { ...errResult(e, 0n, 0n), hash };
     }
     const gasWanted = tx.authInfo.fee?.gasLimit ?? 0n;
-    const scratch = this.checkState.clone();
+    const scratch = this.checkState.overlay();
     try {
       const out = await this.ante(scratch, tx, bytes.length, "check", this.height + 1);
-      this.checkState = scratch;
+      scratch.apply();
       this.mempool.push({ bytes, hash });
       return { code: 0, codespace: "", log: "", gasWanted, gasUsed: out.gasUsed, hash };
     } catch (e) {
@@ -269,7 +269,7 @@ export class HubApp {
       return { ...errResult(e, 0n, 0n), data: new Uint8Array(), events: [] };
     }
     const gasWanted = tx.authInfo.fee?.gasLimit ?? 0n;
-    const anteState = this.state.clone();
+    const anteState = this.state.overlay();
     let ante: AnteOutcome;
     try {
       ante = await this.ante(anteState, tx, bytes.length, "deliver", height);
@@ -277,10 +277,10 @@ export class HubApp {
       return { ...errResult(e, gasWanted, 0n), data: new Uint8Array(), events: [] };
     }
     // fees and sequences stick even when a message fails
-    this.state = anteState;
+    anteState.apply();
     try {
       const run = this.runMsgs(this.state, tx);
-      this.state = run.state;
+      run.state.apply();
       return {
         code: 0,
         codespace: "",
@@ -312,7 +312,7 @@ export class HubApp {
     } catch (e) {
       throw new GrpcQueryError("InvalidArgument", (e as Error).message);
     }
-    const scratch = this.checkState.clone();
+    const scratch = this.checkState.overlay();
     try {
       // signatures are empty in a simulation; count 64 bytes each like the SDK's simulation gas
       const size = rawBytes.length + 64 * Math.max(1, tx.authInfo.signerInfos.length);
@@ -376,7 +376,7 @@ export class HubApp {
     // Commit: the app hash of this block's state goes into the next header
     this.appHash = hashHex("app", hash, lastResultsHash);
     // recheck the remaining mempool against the new state
-    this.checkState = this.state.clone();
+    this.checkState = this.state.overlay();
     const rest = this.mempool;
     this.mempool = [];
     for (const t of rest) await this.checkTx(t.bytes);

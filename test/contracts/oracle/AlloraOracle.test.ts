@@ -87,6 +87,20 @@ describe("AlloraOracle", () => {
       }
     });
 
+    it("packs value, nonce and timestamp into one slot at the ERC-7201 namespace base + topic id", async () => {
+      const f = await loadFixture(fixture5of3);
+      const r = { ...(await report(42n, -7n * ONE, 123456n)) };
+      await f.oracle.submit([r], await sign(f, [r]));
+      const inner = BigInt(ethers.id("allora.oracle.inferences")) - 1n;
+      const base =
+        BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [inner]))) & ~0xffn;
+      const word = BigInt(await ethers.provider.getStorage(await f.oracle.getAddress(), base + 42n));
+      const mask160 = (1n << 160n) - 1n;
+      expect(word & mask160).to.equal(BigInt.asUintN(160, r.value));
+      expect((word >> 160n) & UINT48_MAX).to.equal(123456n);
+      expect(word >> 208n).to.equal(r.timestamp);
+    });
+
     it("skips a report whose nonce is not above the stored one and still stores the rest", async () => {
       const f = await loadFixture(fixture5of3);
       const first = [await report(1n, 10n, 50n), await report(2n, 20n, 50n)];

@@ -124,6 +124,34 @@ describe("deploy: CREATE2 through CreateX, deployStack", function () {
       });
     });
 
+    it("deploys the oracle after the token when its module exists, paying in this token", async function () {
+      if (!fs.existsSync(path.join(__dirname, "../../../deploy/modules/AlloraOracle.ts"))) this.skip();
+      const params = localParams();
+      const result = await deployStack(hre, params, { deploymentsDir: dir });
+      const { AlloToken: token, AlloraOracle: oracle } = result.record.contracts;
+      expect(result.deployed).to.include.members(["AlloToken", "AlloraOracle"]);
+      expect(oracle.blockNumber).to.be.greaterThan(token.blockNumber);
+      const deployed = await ethers.getContractAt("AlloraOracle", oracle.address);
+      expect(await deployed.paymentToken()).to.equal(token.address);
+      const [setId, signers, threshold] = await deployed.attesterSet();
+      expect(setId).to.equal(BigInt(params.attesters.setId));
+      expect([...signers]).to.deep.equal(params.attesters.signers.map((a) => ethers.getAddress(a)));
+      expect(threshold).to.equal(BigInt(params.attesters.threshold));
+    });
+
+    it("deploys the bridge when its module exists and registers it on the token with the asked limits", async function () {
+      if (!fs.existsSync(path.join(__dirname, "../../../deploy/modules/AlloraBridge.ts"))) this.skip();
+      const params = localParams();
+      const result = await deployStack(hre, params, { deploymentsDir: dir });
+      const bridge = result.record.contracts.AlloraBridge;
+      expect(result.deployed).to.include("AlloraBridge");
+      const token = await ethers.getContractAt("AlloToken", result.record.contracts.AlloToken.address);
+      const asked = params.token.bridges.find((b) => b.bridge === "AlloraBridge")!;
+      expect(await token.isBridge(bridge.address)).to.equal(true);
+      expect(await token.mintingMaxLimitOf(bridge.address)).to.equal(asked.mintingLimit);
+      expect(await token.burningMaxLimitOf(bridge.address)).to.equal(asked.burningLimit);
+    });
+
     it("is idempotent: a second run deploys and sends nothing and rewrites the same bytes", async function () {
       const params = localParams();
       const first = await deployStack(hre, params, { deploymentsDir: dir });
@@ -138,8 +166,9 @@ describe("deploy: CREATE2 through CreateX, deployStack", function () {
 
     it("sets bridge limits given by address, and changes only what differs", async function () {
       const [, , , bridgeA] = await ethers.getSigners();
+      const defaults = localParams().token.bridges;
       const params = localParams({
-        bridges: [{ bridge: bridgeA.address, mintingLimit: 10n ** 21n, burningLimit: 5n * 10n ** 20n }],
+        bridges: [...defaults, { bridge: bridgeA.address, mintingLimit: 10n ** 21n, burningLimit: 5n * 10n ** 20n }],
       });
       const first = await deployStack(hre, params, { deploymentsDir: dir });
       expect(first.sent.some((s) => s.includes("set limits of bridge"))).to.equal(true);
@@ -147,7 +176,7 @@ describe("deploy: CREATE2 through CreateX, deployStack", function () {
       expect(await token.mintingMaxLimitOf(bridgeA.address)).to.equal(10n ** 21n);
       expect(await token.burningMaxLimitOf(bridgeA.address)).to.equal(5n * 10n ** 20n);
       const changed = localParams({
-        bridges: [{ bridge: bridgeA.address, mintingLimit: 2n * 10n ** 21n, burningLimit: 5n * 10n ** 20n }],
+        bridges: [...defaults, { bridge: bridgeA.address, mintingLimit: 2n * 10n ** 21n, burningLimit: 5n * 10n ** 20n }],
       });
       const second = await deployStack(hre, changed, { deploymentsDir: dir });
       expect(second.deployed).to.deep.equal([]);
@@ -167,8 +196,12 @@ describe("deploy: CREATE2 through CreateX, deployStack", function () {
 
     it("another admin gives another address, and the wiring comes back as calls for that admin", async function () {
       const [deployer, , , , other] = await ethers.getSigners();
-      const mine = await deployStack(hre, localParams(), { deploymentsDir: dir });
-      const theirs = await deployStack(hre, localParams({ admin: other.address }), { deploymentsDir: dir });
+      // Token only: the bridge module sets its token limits itself, which needs the deployer to be the admin.
+      const tokenOnly = { deploymentsDir: dir, modules: [] };
+      const noBridges = { bridges: [] };
+      const mine = await deployStack(hre, localParams(noBridges), tokenOnly);
+      const theirs = await deployStack(hre, localParams({ ...noBridges, admin: other.address }), tokenOnly);
+      expect(Object.keys(theirs.record.contracts)).to.deep.equal(["AlloToken"]);
       expect(theirs.record.contracts.AlloToken.address).not.to.equal(mine.record.contracts.AlloToken.address);
       expect(theirs.sent).to.deep.equal([]);
       expect(theirs.pendingAdminCalls).to.have.length(1);
@@ -182,7 +215,9 @@ describe("deploy: CREATE2 through CreateX, deployStack", function () {
     });
 
     it("names an unknown bridge reference", async function () {
-      const params = localParams({ bridges: [{ bridge: "NoSuchContract", mintingLimit: 1n, burningLimit: 1n }] });
+      const params = localParams({
+        bridges: [...localParams().token.bridges, { bridge: "NoSuchContract", mintingLimit: 1n, burningLimit: 1n }],
+      });
       expect(await rejection(deployStack(hre, params, { deploymentsDir: dir }))).to.match(
         /token\.bridges: "NoSuchContract" is neither an address nor a contract/,
       );
