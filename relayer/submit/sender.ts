@@ -73,7 +73,8 @@ function feesFromRecord(r: Record<string, string>): Fees {
 
 function isInsufficientFunds(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
-  return err?.code === "INSUFFICIENT_FUNDS" || /insufficient funds/i.test(err?.message ?? "");
+  // geth/erigon: "insufficient funds"; Hardhat: "Sender doesn't have enough funds".
+  return err?.code === "INSUFFICIENT_FUNDS" || /insufficient funds|doesn't have enough funds|not enough funds/i.test(err?.message ?? "");
 }
 
 function isNonceTooLow(e: unknown): boolean {
