@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, keccak256, toBeHex, zeroPadValue } from "ethers";
-import { BNB, DeliveryStatus, IN_CAP, OUT_CAP, WINDOW, attest, deployBridge } from "./fixtures";
+import { BNB, Direction, IN_CAP, OUT_CAP, WINDOW, attest, deployBridge } from "./fixtures";
 import type { AlloraBridge } from "../../../typechain-types";
 
 const MAX96 = 2n ** 96n - 1n;
@@ -142,5 +142,25 @@ describe("AlloraBridge storage packing", function () {
     ]).to.deep.equal([true, true, false, false]);
     await expect(bridge.connect(alice).sendToChain(BNB, alice.address, 1n)).to.be.revertedWithPanic(0x11);
     expect(await bridge.netBridgedIn(BNB)).to.equal(-1n);
+  });
+
+  it("keeps pause flags per chain beside the other flags; a chain registered while inbound is paused starts paused", async function () {
+    const { bridge, admin, guardian, alice, attesters, relayer } = await loadFixture(deployBridge);
+    await bridge.connect(guardian).pause(Direction.Inbound);
+    await bridge.connect(admin).setRemoteChainEnabled(77n, true, true);
+    await bridge.connect(admin).setRemoteChainLimits(77n, OUT_CAP, IN_CAP);
+    await configSlot(bridge, 77n, configWord(OUT_CAP, IN_CAP, 0n, FLAGS_ENABLED_REGISTERED | 8n));
+    const t = { sourceChain: 77n, sequence: 1n, recipient: alice.address, amount: 1n };
+    await expect(
+      bridge.connect(relayer).deliver(77n, 1n, alice.address, 1n, await attest(bridge, t, attesters)),
+    )
+      .to.be.revertedWithCustomError(bridge, "DirectionIsPaused")
+      .withArgs(Direction.Inbound, 77n);
+    // Outbound to the new chain stays open, and disabling inbound keeps the pause bit.
+    await bridge.connect(alice).sendToChain(77n, alice.address, 1n);
+    await bridge.connect(admin).setRemoteChainEnabled(77n, true, false);
+    await configSlot(bridge, 77n, configWord(OUT_CAP, IN_CAP, 1n, 1n | 16n | 8n));
+    await bridge.connect(admin).unpause(Direction.Inbound);
+    await configSlot(bridge, 77n, configWord(OUT_CAP, IN_CAP, 1n, 1n | 16n));
   });
 });
