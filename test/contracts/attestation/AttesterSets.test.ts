@@ -310,6 +310,25 @@ describe("AttesterSets", () => {
       );
     });
 
+    it("one slot holds list, id, size, threshold and the halt flag; the flag survives a rotation", async () => {
+      const { sets, wallets } = await loadFixture(harness5of3);
+      expect(await sets.currentSet()).to.deep.equal([await listAddress(sets, 1), 1n, 5n, 3n, false]);
+      await sets.setHalted(true);
+      expect(await sets.halted()).to.equal(true);
+      // Verification and rotation ignore the flag (a compromised set must be replaceable while halted).
+      expect(await sets.verify(DIGEST, rawSignatures(wallets.slice(0, 3), DIGEST))).to.equal(true);
+      const next = attesters(3, "next").map((w) => w.address);
+      await sets.rotateAttesterSet(
+        2n,
+        next,
+        2,
+        await rotationSignatures(sets, wallets.slice(0, 3), 1n, 2n, next, 2),
+      );
+      expect(await sets.currentSet()).to.deep.equal([await listAddress(sets, 2), 2n, 3n, 2n, true]);
+      await sets.setHalted(false);
+      expect(await sets.halted()).to.equal(false);
+    });
+
     it("a rotation deploys a new list and leaves the old one unreferenced", async () => {
       const { sets, wallets } = await loadFixture(harness5of3);
       const next = attesters(4, "next").map((w) => w.address);
