@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Log } from "ethers";
 import { FailoverRpc } from "./rpc";
-import { OnChainInference, OracleReader, oracleInterface } from "./oracle";
+import { OnChainInference, OracleReader, decodeInferenceUpdated, oracleInterface } from "./oracle";
 
 const UPDATED = oracleInterface.getEvent("InferenceUpdated")!.topicHash;
 const REQUESTED = oracleInterface.getEvent("InferenceRequested")!.topicHash;
@@ -81,6 +81,11 @@ export class EvmWatcher {
   }
 
   private async handle(log: Log): Promise<void> {
+    const updated = decodeInferenceUpdated(log);
+    if (updated) {
+      this.noteOnChain(updated.topicId, updated);
+      return;
+    }
     const parsed = oracleInterface.parseLog(log);
     if (!parsed) return;
     if (parsed.name === "InferenceUpdated") {

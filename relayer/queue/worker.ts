@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { formatEther } from "ethers";
 import { Attesters, AttestTarget, toOracleReports } from "../attest/attester";
 import { SignaturePool } from "../attest/pool";
-import { oracleInterface } from "../evm/oracle";
+import { decodeInferenceUpdated, oracleInterface } from "../evm/oracle";
 import type { EvmWatcher } from "../evm/watcher";
 import { RelayerMetrics } from "../metrics/metrics";
 import { InsufficientFundsError, Journal, SimulationError, TxSender } from "../submit/sender";
@@ -90,13 +90,15 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
     let skipped = 0;
     for (const l of receipt.logs) {
       if (l.address.toLowerCase() !== chain.oracle.toLowerCase()) continue;
-      const parsed = oracleInterface.parseLog(l);
-      if (parsed?.name === "InferenceUpdated") {
+      const u = decodeInferenceUpdated(l);
+      if (u) {
         updated++;
-        const topicId = Number(parsed.args.topicId);
-        chain.watcher.noteOnChain(topicId, { value: BigInt(parsed.args.value), nonce: BigInt(parsed.args.nonce), timestamp: Number(parsed.args.timestamp) });
-        metrics.lastPostedNonce.set({ chain: chain.name, topic: String(topicId) }, Number(parsed.args.nonce));
-      } else if (parsed?.name === "ReportSkipped") {
+        chain.watcher.noteOnChain(u.topicId, u);
+        metrics.lastPostedNonce.set({ chain: chain.name, topic: String(u.topicId) }, Number(u.nonce));
+        continue;
+      }
+      const parsed = oracleInterface.parseLog(l);
+      if (parsed?.name === "ReportSkipped") {
         skipped++;
       }
     }

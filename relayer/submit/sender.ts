@@ -8,7 +8,7 @@
  * - receipt waits are bounded by `receiptTimeoutMs` (the job is retried and resumes from the journal);
  * - after any send error the local nonce is re-synced from the chain; insufficient funds alerts loudly.
  */
-import { Transaction, TransactionReceipt, Wallet } from "ethers";
+import { Transaction, TransactionReceipt, Wallet, keccak256 } from "ethers";
 import type { Logger } from "pino";
 import { ChainConfig } from "../config/schema";
 import { FailoverRpc, isTransportError } from "../evm/rpc";
@@ -73,7 +73,8 @@ function feesFromRecord(r: Record<string, string>): Fees {
 
 function isInsufficientFunds(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
-  return err?.code === "INSUFFICIENT_FUNDS" || /insufficient funds/i.test(err?.message ?? "");
+  // geth/erigon: "insufficient funds"; Hardhat: "Sender doesn't have enough funds".
+  return err?.code === "INSUFFICIENT_FUNDS" || /insufficient funds|doesn't have enough funds|not enough funds/i.test(err?.message ?? "");
 }
 
 function isNonceTooLow(e: unknown): boolean {
@@ -141,7 +142,7 @@ export class TxSender {
   private async sign(to: string, data: string, nonce: number, gasLimit: bigint, fees: Fees): Promise<{ raw: string; hash: string }> {
     const tx = Transaction.from({ to, data, nonce, gasLimit, chainId: BigInt(this.chain.chainId), value: 0n, ...fees });
     const raw = await this.wallet.signTransaction(tx);
-    return { raw, hash: Transaction.from(raw).hash! };
+    return { raw, hash: keccak256(raw) }; // a signed transaction's hash is the keccak of its raw bytes
   }
 
   private async feeData() {
