@@ -70,8 +70,9 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
     const tSigned = Date.now();
     const calldata = oracleInterface.encodeFunctionData("submit", [toOracleReports(data.reports), sigs.signatures]);
     let receipt;
+    let timings;
     try {
-      ({ receipt } = await chain.sender.send(chain.oracle, calldata, jobJournal(job), turn));
+      ({ receipt, timings } = await chain.sender.send(chain.oracle, calldata, jobJournal(job), turn));
     } catch (e) {
       if (e instanceof InsufficientFundsError) {
         metrics.updateAttempts.inc({ chain: chain.name, outcome: "insufficient_funds" });
@@ -104,7 +105,7 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
     }
     const latencyMs = Date.now() - data.seenAt;
     // Where the time went (ms): hub block seen -> job added -> picked up -> signatures -> receipt.
-    const stages = { queued: job.timestamp - data.seenAt, pickup: t0 - job.timestamp, attest: tSigned - t0, send: Date.now() - tSigned };
+    const stages = { queued: job.timestamp - data.seenAt, pickup: t0 - job.timestamp, attest: tSigned - t0, send: Date.now() - tSigned, ...timings };
     metrics.updateAttempts.inc({ chain: chain.name, outcome: "updated" }, updated > 0 ? 1 : 0);
     if (updated === 0) metrics.updateAttempts.inc({ chain: chain.name, outcome: "skipped" });
     metrics.gasUsed.inc({ chain: chain.name }, Number(receipt.gasUsed));
