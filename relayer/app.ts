@@ -29,6 +29,8 @@ import { RequestBook } from "./queue/requests";
 import { Scheduler } from "./queue/scheduler";
 import { PostJobData, PostJobResult, queueName } from "./queue/jobs";
 import { makeProcessor, WorkerChain } from "./queue/worker";
+import { ChainLease } from "./queue/lease";
+import { Sequencer } from "./submit/sequencer";
 import { RelayerMetrics } from "./metrics/metrics";
 import { evaluateHealth } from "./health/health";
 import { startHttp } from "./health/server";
@@ -62,6 +64,7 @@ interface ChainRuntime extends WorkerChain {
   reader: OracleReader;
   queue: Queue<PostJobData, PostJobResult>;
   worker?: Worker<PostJobData, PostJobResult>;
+  lease?: ChainLease;
 }
 
 function redisConnection(url: string): Redis {
@@ -159,9 +162,9 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         },
       });
       cleanups.push(() => queue.close());
-      // One active job per chain across ALL instances: batches land in hub order, and two instances
-      // never race two transactions for the same chain.
-      await queue.setGlobalConcurrency(1);
+      // At most maxInFlight active jobs per chain across ALL instances; only the lease holder works
+      // (see queue/lease.ts), and its sequencer keeps the broadcasts in queue order.
+      await queue.setGlobalConcurrency(cfg.maxInFlight);
       chains.push({
         name: cfg.name,
         chainId: cfg.chainId,
@@ -170,6 +173,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         rpc,
         reader,
         sender,
+        sequencer: new Sequencer(),
         watcher,
         queue,
         attesterSet: async () => {
@@ -213,12 +217,24 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       const worker = new Worker<PostJobData, PostJobResult>(queueName(c.name), makeProcessor(c, processorDeps), {
         connection: redisConnection(config.redis.url),
         prefix,
-        concurrency: 1,
+        concurrency: c.cfg.maxInFlight,
         lockDuration: config.queue.lockDurationMs,
         stalledInterval: config.queue.lockDurationMs,
         maxStalledCount: 1_000,
-        autorun: true,
+        autorun: false,
       });
+      // Work only while holding the chain's lease; stand by otherwise.
+      let running = false;
+      const lease = new ChainLease(redis, `${prefix}:lease:${c.name}`, config.instance, config.queue.lockDurationMs, (held) => {
+        log.info({ chain: c.name, held }, held ? "submitter lease acquired" : "submitter lease lost; standing by");
+        if (held && !running) {
+          running = true;
+          worker.run().catch((e) => log.error({ chain: c.name, err: (e as Error).message }, "worker stopped"));
+        } else if (held) worker.resume();
+        else void worker.pause(true);
+      });
+      lease.start();
+      c.lease = lease;
       worker.on("failed", (job, err) => {
         const final = job !== undefined && job.attemptsMade >= config.queue.attempts;
         log[final ? "error" : "warn"]({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, final ? "job failed for good" : "job attempt failed; will retry");
@@ -236,7 +252,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       const seen = new Set<string>();
       const attestTick = async () => {
         for (const c of chains) {
-          const jobs = await c.queue.getJobs(["prioritized", "waiting", "active", "delayed"], 0, 50, true);
+          const jobs = await c.queue.getJobs(["prioritized", "waiting", "active"], 0, 20, true);
           for (const j of jobs) {
             if (!j?.id || seen.has(j.id)) continue;
             await attesters.attest(c, j.data.reports, j.id).catch((e) => log.warn({ chain: c.name, jobId: j.id, err: (e as Error).message }, "attest failed"));
@@ -248,7 +264,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       const loop = async () => {
         if (stopping) return;
         await attestTick().catch((e) => log.warn({ err: (e as Error).message }, "attest poll failed"));
-        attestTimer = setTimeout(loop, Math.min(250, config.hub.pollIntervalMs));
+        attestTimer = setTimeout(loop, Math.min(500, config.hub.pollIntervalMs * 2));
       };
       attestTimer = setTimeout(loop, 0);
       cleanups.push(() => clearTimeout(attestTimer));
@@ -362,6 +378,8 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
             log.warn("active jobs did not finish in time; closing workers forcefully (their jobs resume from the journal)");
             await Promise.all(chains.map((c) => c.worker?.close(true)));
           }
+          // Hand the chains over only now, so no other instance pipelines alongside our last jobs.
+          await Promise.all(chains.map((c) => c.lease?.stop()));
           await cleanup();
           log.info("relayer stopped");
         })()),

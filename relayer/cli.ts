@@ -2,6 +2,7 @@
  * The relayer command line: `start`, `status`, `check-config`. See relayer/README.md.
  */
 import path from "node:path";
+import v8 from "node:v8";
 import { Command } from "commander";
 import { ConfigError, LoadedConfig, loadConfig } from "./config/load";
 import { policyFor } from "./config/schema";
@@ -12,6 +13,11 @@ import { OracleReader } from "./evm/oracle";
 import { HubWatcher } from "./hub/watcher";
 import { formatStatusTable, StatusRow, statusRow } from "./status";
 import pino from "pino";
+
+// A smaller young generation keeps the daemon's RSS down (it allocates small, short-lived objects at a
+// steady rate); set before the heap grows. RELAYER_SEMI_SPACE_MB overrides (0 leaves V8's default).
+const semiSpaceMb = Number(process.env.RELAYER_SEMI_SPACE_MB ?? 4);
+if (semiSpaceMb > 0) v8.setFlagsFromString(`--max-semi-space-size=${semiSpaceMb}`);
 
 const DEFAULT_CONFIG = path.join(__dirname, "config", "local.yaml");
 
@@ -125,7 +131,13 @@ program
     try {
       await hub.connect();
       await Promise.all(
-        config.hub.topics.map(async (t) => hubNonces.set(t, (await hub.emissions().latestNetworkInferences(BigInt(t))).inferenceBlockHeight)),
+        config.hub.topics.map(async (t) => {
+          try {
+            hubNonces.set(t, (await hub.emissions().latestNetworkInferences(BigInt(t))).inferenceBlockHeight);
+          } catch (e) {
+            process.stderr.write(`hub: topic ${t}: ${(e as Error).message.split("\n")[0]}\n`);
+          }
+        }),
       );
     } catch (e) {
       failed = true;

@@ -35,6 +35,7 @@ contract AlloraAxelarAdapter is IAlloraAxelarAdapter, AxelarExecutable, AccessCo
 
     mapping(uint64 chain => Remote) private _remotes;
     mapping(bytes32 axelarChainHash => uint64 chain) private _chainOfAxelarName;
+    mapping(uint64 chain => int256 amount) private _netBridgedIn;
 
     /**
      * @param gateway_ Axelar's gateway on this chain.
@@ -68,6 +69,7 @@ contract AlloraAxelarAdapter is IAlloraAxelarAdapter, AxelarExecutable, AccessCo
         string memory axelarChain = target.axelarChain;
         string memory destinationAddress = adapter.toString();
 
+        _netBridgedIn[destinationChain] -= int256(amount);
         _token.crosschainBurn(msg.sender, amount);
         bytes memory payload = abi.encode(msg.sender, recipient, amount);
         _gasService.payNativeGasForContractCall{value: msg.value}(
@@ -104,6 +106,7 @@ contract AlloraAxelarAdapter is IAlloraAxelarAdapter, AxelarExecutable, AccessCo
         );
         if (amount == 0) revert ZeroAmount();
         if (recipient == address(0)) revert ZeroRecipient();
+        _netBridgedIn[chain] += int256(amount);
         _token.crosschainMint(recipient, amount);
         emit AxelarTransferReceived(commandId, chain, recipient, sender, amount);
     }
@@ -151,6 +154,11 @@ contract AlloraAxelarAdapter is IAlloraAxelarAdapter, AxelarExecutable, AccessCo
     /// @inheritdoc IAlloraAxelarAdapter
     function chainOfAxelarName(string calldata axelarChain) external view returns (uint64) {
         return _chainOfAxelarName[keccak256(bytes(axelarChain))];
+    }
+
+    /// @inheritdoc IAlloraAxelarAdapter
+    function netBridgedIn(uint64 chain) external view returns (int256) {
+        return _netBridgedIn[chain];
     }
 
     /// @inheritdoc IAlloraAxelarAdapter

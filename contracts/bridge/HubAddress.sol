@@ -86,27 +86,24 @@ library HubAddress {
             mstore(add(charset, 0x100), all)
 
             let end := add(raw.offset, length)
-            let lastData := add(raw.offset, lastDataIndex)
+            // Every character's value is OR-ed into `seen`: an invalid one (0xff) sets bits above the low five,
+            // so one check after the loop replaces a branch per character.
+            let seen := 0
             for {
                 let p := add(raw.offset, _PREFIX_LENGTH)
             } lt(p, end) {
                 p := add(p, 1)
             } {
                 let v := byte(0, mload(add(charset, byte(0, calldataload(p)))))
-                if gt(v, 31) {
-                    bad := 1
-                    break
-                }
-                if eq(p, lastData) {
-                    last := v
-                }
+                seen := or(seen, v)
                 // One polymod step: shift in v, then fold the five bits shifted out back in.
-                let top := shr(25, state)
                 state := xor(
                     xor(shl(5, and(state, 0x1ffffff)), v),
-                    shr(224, mload(add(generators, shl(2, top))))
+                    shr(224, mload(add(generators, shl(2, shr(25, state)))))
                 )
             }
+            bad := gt(seen, 31)
+            last := byte(0, mload(add(charset, byte(0, calldataload(add(raw.offset, lastDataIndex))))))
         }
         if (bad) return Problem.Character;
         // A 32-byte payload takes 52 characters (260 bits): the last character's low 4 bits are padding.

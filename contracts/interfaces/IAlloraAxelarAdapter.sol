@@ -83,6 +83,9 @@ interface IAlloraAxelarAdapter {
     /// @notice Our chain id for an Axelar chain name (0: none registered).
     function chainOfAxelarName(string calldata axelarChain) external view returns (uint64);
 
+    /// @notice Minted here from `chain` over Axelar minus burned here towards it (for supply monitors).
+    function netBridgedIn(uint64 chain) external view returns (int256);
+
     /// @notice The ALLO token.
     function token() external view returns (address);
 

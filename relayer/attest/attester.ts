@@ -3,6 +3,7 @@
  * sign the batch digest for the job's chain with every local key that is in the chain's current attester
  * set, and put the signatures into the pool. Signing is idempotent (already-signed digests are skipped).
  */
+import { createHash } from "node:crypto";
 import { Wallet } from "ethers";
 import type { Logger } from "pino";
 import { JobReport } from "../queue/jobs";
@@ -25,6 +26,8 @@ export function toOracleReports(reports: readonly JobReport[]): OracleReport[] {
 const SIGNED_MEMORY = 10_000;
 
 export class Attesters {
+  /** content hash -> EIP-712 digest: the same job is attested up to three times (scheduler, poll, worker) */
+  private readonly digests = new Map<string, string>();
   private readonly signed = new Set<string>();
   private readonly refused = new Set<string>();
 
@@ -39,10 +42,22 @@ export class Attesters {
     return this.wallets.map((w) => w.address);
   }
 
+  /** The batch digest, memoized by a hash of exactly what it covers (the job id alone could name other data). */
+  digest(target: AttestTarget, setId: bigint, reports: readonly JobReport[]): string {
+    const key = createHash("sha256").update(`${target.chainId}|${target.oracle}|${setId}|${JSON.stringify(reports)}`).digest("base64");
+    let digest = this.digests.get(key);
+    if (digest === undefined) {
+      digest = reportBatchDigest(target.chainId, target.oracle, setId, toOracleReports(reports));
+      this.digests.set(key, digest);
+      if (this.digests.size > 1_000) this.digests.delete(this.digests.keys().next().value as string);
+    }
+    return digest;
+  }
+
   /** Signs the job's batch for `target`; returns the digest. */
   async attest(target: AttestTarget, reports: readonly JobReport[], jobId: string): Promise<{ digest: string; set: AttesterSet }> {
     const set = await target.attesterSet();
-    const digest = reportBatchDigest(target.chainId, target.oracle, set.id, toOracleReports(reports));
+    const digest = this.digest(target, set.id, reports);
     const mine = this.wallets.filter((w) => set.signers.includes(w.address) && !this.signed.has(`${digest}:${w.address}`));
     if (mine.length === 0 || this.refused.has(digest)) return { digest, set };
     const problem = await this.verifier.check(reports);

@@ -3,14 +3,18 @@
  * (which the contract tests compare against AlloraOracle.hashReportBatch).
  */
 import { SigningKey } from "ethers";
-import { OracleReport, oracleDomain, reportBatchDigest as libDigest, reportBatchMessage } from "../../lib/eip712/oracle";
-import { combineSignatures as libCombine, recoverSignature } from "../../lib/eip712/signatures";
+import { concat } from "ethers";
+import { OracleReport, toOracleReport } from "../../lib/eip712/oracle";
+import { compareAddresses, recoverSignature } from "../../lib/eip712/signatures";
+import { fastReportBatchDigest } from "./fast-digest";
 
 export type { OracleReport };
 
 /** The digest every attester signs for one batch on one chain, one oracle and one attester set. */
 export function reportBatchDigest(chainId: bigint | number, oracle: string, attesterSetId: bigint, reports: readonly OracleReport[]): string {
-  return libDigest(oracleDomain(chainId, oracle), reportBatchMessage(attesterSetId, [...reports]));
+  if (reports.length === 0) throw new RangeError("a report batch needs at least one report");
+  reports.forEach(toOracleReport); // the contract's bounds, checked with the library's messages
+  return fastReportBatchDigest(chainId, oracle, attesterSetId, reports);
 }
 
 /** A 65-byte r ‖ s ‖ v signature (v = 27/28, low s) over a digest; equal to signTypedData on the same message. */
@@ -27,7 +31,10 @@ export function recoverSigner(digest: string, signature: string): string | undef
   }
 }
 
-/** Exactly `threshold` signatures from `allowed` signers, ascending by signer, concatenated. */
-export function combineThreshold(digest: string, signatures: readonly string[], allowed: readonly string[], threshold: number): string {
-  return libCombine(digest, signatures, { threshold, allowedSigners: allowed });
+/**
+ * Concatenates already-verified signatures (signer -> signature, see SignaturePool.valid) in ascending
+ * signer order, as the contracts require. Verification happened once, on the way out of Redis.
+ */
+export function concatBySigner(bySigner: ReadonlyArray<readonly [string, string]>): string {
+  return concat([...bySigner].sort(([a], [b]) => compareAddresses(a, b)).map(([, s]) => s));
 }

@@ -5,12 +5,15 @@
  */
 import type { Redis } from "ioredis";
 import { getAddress } from "ethers";
-import { combineThreshold, recoverSigner } from "./eip712";
+import { concatBySigner, recoverSigner } from "./eip712";
 
 /** How long a digest's signatures are kept (they are useless once the batch landed). */
 const SIGNATURE_TTL_SECONDS = 3 * 24 * 3600;
 
 export class SignaturePool {
+  /** signatures this process made itself (digest|signature -> signer): no need to recover them again */
+  private readonly own = new Map<string, string>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -21,6 +24,8 @@ export class SignaturePool {
   }
 
   async put(digest: string, signer: string, signature: string): Promise<void> {
+    this.own.set(`${digest}|${signature}`, getAddress(signer));
+    if (this.own.size > 5_000) this.own.delete(this.own.keys().next().value as string);
     await this.redis.multi().hset(this.key(digest), getAddress(signer), signature).expire(this.key(digest), SIGNATURE_TTL_SECONDS).exec();
   }
 
@@ -37,7 +42,7 @@ export class SignaturePool {
     const raw = await this.redis.hgetall(this.key(digest));
     const out = new Map<string, string>();
     for (const sig of Object.values(raw)) {
-      const who = recoverSigner(digest, sig);
+      const who = this.own.get(`${digest}|${sig}`) ?? recoverSigner(digest, sig);
       if (who !== undefined && members.has(who)) out.set(who, sig);
     }
     return out;
@@ -61,7 +66,7 @@ export class SignaturePool {
       if (valid.size >= threshold) {
         // Exactly the threshold (the lowest signer addresses): every extra signature costs ~3,700 gas.
         const chosen = [...valid.entries()].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1)).slice(0, threshold);
-        return { signatures: combineThreshold(digest, chosen.map(([, s]) => s), signers, threshold), count: chosen.length };
+        return { signatures: concatBySigner(chosen), count: chosen.length };
       }
       if (Date.now() >= deadline || aborted()) return undefined;
       await new Promise((r) => setTimeout(r, pollMs));

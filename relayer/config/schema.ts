@@ -84,6 +84,8 @@ export const chainSchema = z
     receiptTimeoutMs: positiveInt.default(120_000),
     /** how often to poll for receipts, new blocks and logs */
     pollIntervalMs: positiveInt.default(1_000),
+    /** transactions one instance may have in flight on this chain (pipelined, in order, one key) */
+    maxInFlight: positiveInt.max(16).default(3),
     /** most reports in one transaction; paid topics go first when there are more */
     maxBatchSize: positiveInt.max(500).default(100),
     /** alert (log error, metric) when the submitter balance falls below this, in ether units */

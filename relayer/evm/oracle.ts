@@ -30,6 +30,20 @@ export const ORACLE_ABI = [
 
 export const oracleInterface = new Interface(ORACLE_ABI);
 
+export const INFERENCE_UPDATED_TOPIC = oracleInterface.getEvent("InferenceUpdated")!.topicHash;
+const TWO_255 = 1n << 255n;
+
+/**
+ * Decodes an InferenceUpdated log without the generic ABI decoder (a batch of 100 reports emits 100 of
+ * them): topics[1] = topicId; data = value (int256) ‖ nonce ‖ timestamp. Undefined for other logs.
+ */
+export function decodeInferenceUpdated(log: { topics: readonly string[]; data: string }): { topicId: number; value: bigint; nonce: bigint; timestamp: number } | undefined {
+  if (log.topics[0] !== INFERENCE_UPDATED_TOPIC || log.topics.length !== 2 || log.data.length !== 2 + 64 * 3) return undefined;
+  const word = (i: number) => BigInt("0x" + log.data.slice(2 + 64 * i, 2 + 64 * (i + 1)));
+  const raw = word(0);
+  return { topicId: Number(BigInt(log.topics[1])), value: raw >= TWO_255 ? raw - (TWO_255 << 1n) : raw, nonce: word(1), timestamp: Number(word(2)) };
+}
+
 export interface AttesterSet {
   id: bigint;
   signers: string[];

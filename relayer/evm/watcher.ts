@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Log } from "ethers";
 import { FailoverRpc } from "./rpc";
-import { OnChainInference, OracleReader, oracleInterface } from "./oracle";
+import { OnChainInference, OracleReader, decodeInferenceUpdated, oracleInterface } from "./oracle";
 
 const UPDATED = oracleInterface.getEvent("InferenceUpdated")!.topicHash;
 const REQUESTED = oracleInterface.getEvent("InferenceRequested")!.topicHash;
@@ -63,7 +63,8 @@ export class EvmWatcher {
       if (this.stopped) return;
       this.running = this.poll().catch((e) => this.log.warn({ chain: this.opts.chain, err: (e as Error).message }, "EVM log poll failed"));
       await this.running;
-      if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollIntervalMs);
+      // Logs only feed the cache and paid requests; no need to ask as often as for receipts.
+      if (!this.stopped) this.timer = setTimeout(tick, Math.max(this.opts.pollIntervalMs * 5, 500));
     };
     this.timer = setTimeout(tick, 0);
   }
@@ -80,6 +81,11 @@ export class EvmWatcher {
   }
 
   private async handle(log: Log): Promise<void> {
+    const updated = decodeInferenceUpdated(log);
+    if (updated) {
+      this.noteOnChain(updated.topicId, updated);
+      return;
+    }
     const parsed = oracleInterface.parseLog(log);
     if (!parsed) return;
     if (parsed.name === "InferenceUpdated") {

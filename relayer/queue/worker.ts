@@ -9,14 +9,17 @@ import type { Logger } from "pino";
 import { formatEther } from "ethers";
 import { Attesters, AttestTarget, toOracleReports } from "../attest/attester";
 import { SignaturePool } from "../attest/pool";
-import { oracleInterface } from "../evm/oracle";
+import { decodeInferenceUpdated, oracleInterface } from "../evm/oracle";
 import type { EvmWatcher } from "../evm/watcher";
 import { RelayerMetrics } from "../metrics/metrics";
 import { InsufficientFundsError, Journal, SimulationError, TxSender } from "../submit/sender";
+import { Sequencer } from "../submit/sequencer";
 import { PostJobData, PostJobResult } from "./jobs";
 
 export interface WorkerChain extends AttestTarget {
   sender: TxSender;
+  /** orders the broadcasts of this instance's in-flight jobs */
+  sequencer: Sequencer;
   watcher: EvmWatcher;
   invalidateAttesterSet(): void;
   balance(): Promise<bigint>;
@@ -45,8 +48,18 @@ export function jobJournal(job: Job<PostJobData>): Journal {
 export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
   const { metrics, log } = deps;
   return async (job: Job<PostJobData>): Promise<PostJobResult> => {
-    const data = job.data;
     const t0 = Date.now();
+    // Take the turn now, in pickup (= queue) order; it is handed on after the broadcast or on any error.
+    const turn = chain.sequencer.enter();
+    try {
+      return await run(job, turn, t0);
+    } finally {
+      turn.done();
+    }
+  };
+
+  async function run(job: Job<PostJobData>, turn: ReturnType<Sequencer["enter"]>, t0: number): Promise<PostJobResult> {
+    const data = job.data;
     const { digest, set } = await deps.attesters.attest(chain, data.reports, String(job.id));
     const sigs = await deps.pool.waitForThreshold(digest, set.signers, set.threshold, deps.signatureWaitMs, 25, deps.aborted);
     if (!sigs) {
@@ -57,8 +70,9 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
     const tSigned = Date.now();
     const calldata = oracleInterface.encodeFunctionData("submit", [toOracleReports(data.reports), sigs.signatures]);
     let receipt;
+    let timings;
     try {
-      ({ receipt } = await chain.sender.send(chain.oracle, calldata, jobJournal(job)));
+      ({ receipt, timings } = await chain.sender.send(chain.oracle, calldata, jobJournal(job), turn));
     } catch (e) {
       if (e instanceof InsufficientFundsError) {
         metrics.updateAttempts.inc({ chain: chain.name, outcome: "insufficient_funds" });
@@ -77,19 +91,21 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
     let skipped = 0;
     for (const l of receipt.logs) {
       if (l.address.toLowerCase() !== chain.oracle.toLowerCase()) continue;
-      const parsed = oracleInterface.parseLog(l);
-      if (parsed?.name === "InferenceUpdated") {
+      const u = decodeInferenceUpdated(l);
+      if (u) {
         updated++;
-        const topicId = Number(parsed.args.topicId);
-        chain.watcher.noteOnChain(topicId, { value: BigInt(parsed.args.value), nonce: BigInt(parsed.args.nonce), timestamp: Number(parsed.args.timestamp) });
-        metrics.lastPostedNonce.set({ chain: chain.name, topic: String(topicId) }, Number(parsed.args.nonce));
-      } else if (parsed?.name === "ReportSkipped") {
+        chain.watcher.noteOnChain(u.topicId, u);
+        metrics.lastPostedNonce.set({ chain: chain.name, topic: String(u.topicId) }, Number(u.nonce));
+        continue;
+      }
+      const parsed = oracleInterface.parseLog(l);
+      if (parsed?.name === "ReportSkipped") {
         skipped++;
       }
     }
     const latencyMs = Date.now() - data.seenAt;
     // Where the time went (ms): hub block seen -> job added -> picked up -> signatures -> receipt.
-    const stages = { queued: job.timestamp - data.seenAt, pickup: t0 - job.timestamp, attest: tSigned - t0, send: Date.now() - tSigned };
+    const stages = { queued: job.timestamp - data.seenAt, pickup: t0 - job.timestamp, attest: tSigned - t0, send: Date.now() - tSigned, ...timings };
     metrics.updateAttempts.inc({ chain: chain.name, outcome: "updated" }, updated > 0 ? 1 : 0);
     if (updated === 0) metrics.updateAttempts.inc({ chain: chain.name, outcome: "skipped" });
     metrics.gasUsed.inc({ chain: chain.name }, Number(receipt.gasUsed));
@@ -114,5 +130,5 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       "batch posted",
     );
     return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed.toString(), updated, skipped };
-  };
+  }
 }

@@ -8,13 +8,18 @@
  * - receipt waits are bounded by `receiptTimeoutMs` (the job is retried and resumes from the journal);
  * - after any send error the local nonce is re-synced from the chain; insufficient funds alerts loudly.
  */
-import { Transaction, TransactionReceipt, Wallet } from "ethers";
+import { Transaction, TransactionReceipt, Wallet, keccak256 } from "ethers";
 import type { Logger } from "pino";
 import { ChainConfig } from "../config/schema";
-import { FailoverRpc } from "../evm/rpc";
+import { FailoverRpc, isTransportError } from "../evm/rpc";
 import { OracleReader } from "../evm/oracle";
 import { bumpFees, Fees, initialFees } from "./fees";
 import { NonceManager } from "./nonce";
+import { Turn } from "./sequencer";
+
+/** Fee suggestions are reused this long for first sends (bumps always ask afresh). */
+const FEE_CACHE_MS = 2_000;
+const NO_TURN: Turn = { ready: Promise.resolve(), done: () => undefined };
 
 /** One signed transaction of a job, as recorded in the journal. */
 export interface SentTx {
@@ -68,7 +73,8 @@ function feesFromRecord(r: Record<string, string>): Fees {
 
 function isInsufficientFunds(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
-  return err?.code === "INSUFFICIENT_FUNDS" || /insufficient funds/i.test(err?.message ?? "");
+  // geth/erigon: "insufficient funds"; Hardhat: "Sender doesn't have enough funds".
+  return err?.code === "INSUFFICIENT_FUNDS" || /insufficient funds|doesn't have enough funds|not enough funds/i.test(err?.message ?? "");
 }
 
 function isNonceTooLow(e: unknown): boolean {
@@ -89,10 +95,13 @@ export interface SendResult {
   receipt: TransactionReceipt;
   /** true when the receipt belongs to a transaction sent by an earlier attempt (journal) */
   resumed: boolean;
+  /** ms spent: waiting for the turn, simulating + estimating, signing + journaling + broadcasting, until the receipt */
+  timings?: { turn: number; simulate: number; broadcast: number; inclusion: number };
 }
 
 export class TxSender {
   readonly address: string;
+  private feeCache?: { at: number; fees: Awaited<ReturnType<FailoverRpc["current"]["getFeeData"]>> };
 
   constructor(
     private readonly chain: ChainConfig,
@@ -135,14 +144,31 @@ export class TxSender {
   private async sign(to: string, data: string, nonce: number, gasLimit: bigint, fees: Fees): Promise<{ raw: string; hash: string }> {
     const tx = Transaction.from({ to, data, nonce, gasLimit, chainId: BigInt(this.chain.chainId), value: 0n, ...fees });
     const raw = await this.wallet.signTransaction(tx);
-    return { raw, hash: Transaction.from(raw).hash! };
+    return { raw, hash: keccak256(raw) }; // a signed transaction's hash is the keccak of its raw bytes
+  }
+
+  private async feeData() {
+    if (this.feeCache && Date.now() - this.feeCache.at < FEE_CACHE_MS) return this.feeCache.fees;
+    const fees = await this.rpc.use((p) => p.getFeeData());
+    this.feeCache = { at: Date.now(), fees };
+    return fees;
   }
 
   /**
    * Gets `data` to `to` included, once, for one job. Resumes from the journal when earlier attempts sent
-   * something. Throws on revert (simulation or receipt), insufficient funds and timeouts.
+   * something. Throws on revert (simulation or receipt), insufficient funds and timeouts. With a `turn`,
+   * the nonce is taken and the transaction broadcast only when the turn is ready, and the turn is handed
+   * on right after the broadcast (before the receipt wait), so transactions leave in job order.
    */
-  async send(to: string, data: string, journal: Journal): Promise<SendResult> {
+  async send(to: string, data: string, journal: Journal, turn: Turn = NO_TURN): Promise<SendResult> {
+    try {
+      return await this.sendInTurn(to, data, journal, turn);
+    } finally {
+      turn.done();
+    }
+  }
+
+  private async sendInTurn(to: string, data: string, journal: Journal, turn: Turn): Promise<SendResult> {
     // 1. Did an earlier attempt (any instance) already get a transaction in?
     const earlier = journal.entries();
     if (earlier.length) {
@@ -156,6 +182,7 @@ export class TxSender {
         if (mined <= lastOwn.nonce) {
           // Still pending: rebroadcast (the node may have dropped it) and keep waiting / bumping.
           await this.broadcast(lastOwn.raw).catch((e) => this.log.debug({ err: (e as Error).message }, "rebroadcast failed"));
+          turn.done();
           return this.waitAndBump(to, data, journal, lastOwn.nonce, BigInt(Transaction.from(lastOwn.raw).gasLimit), feesFromRecord(lastOwn.fees), lastOwn.sentAt);
         }
         this.nonces.resync(); // our nonce was used by something else; send afresh below
@@ -171,16 +198,22 @@ export class TxSender {
       }
     }
 
-    // 2. Simulate and estimate.
+    // 2. Simulate and estimate, in turn (so the chain state already includes the earlier jobs' effects
+    //    where they were mined, and our nonce follows theirs).
+    const tTurn = Date.now();
+    await turn.ready;
+    const tReady = Date.now();
     let gasEstimate: bigint;
     try {
       gasEstimate = await this.rpc.use((p) => p.estimateGas({ from: this.address, to, data }));
     } catch (e) {
       if (isInsufficientFunds(e)) throw new InsufficientFundsError(this.chain.name, this.address);
+      if (isTransportError(e)) throw e; // the RPC is unwell, not the batch
       throw new SimulationError(this.chain.name, OracleReader.describeRevert(e));
     }
     const gasLimit = (gasEstimate * BigInt(Math.round(this.chain.fees.gasLimitMultiplier * 1000))) / 1000n;
-    const fees = initialFees(this.chain.fees, await this.rpc.use((p) => p.getFeeData()));
+    const tSimulated = Date.now();
+    const fees = initialFees(this.chain.fees, await this.feeData());
 
     // 3. Sign, journal, broadcast.
     const nonce = await this.nonces.take();
@@ -199,8 +232,12 @@ export class TxSender {
       throw e;
     }
     this.nonces.confirm(nonce);
+    turn.done();
+    const tSent = Date.now();
     this.log.debug({ chain: this.chain.name, hash: signed.hash, nonce, gasLimit: gasLimit.toString() }, "transaction sent");
-    return this.waitAndBump(to, data, journal, nonce, gasLimit, fees, sentAt);
+    const result = await this.waitAndBump(to, data, journal, nonce, gasLimit, fees, sentAt);
+    result.timings = { turn: tReady - tTurn, simulate: tSimulated - tReady, broadcast: tSent - tSimulated, inclusion: Date.now() - tSent };
+    return result;
   }
 
   private async checkStatus(r: TransactionReceipt): Promise<TransactionReceipt> {
@@ -221,11 +258,15 @@ export class TxSender {
     const started = Date.now();
     let current = fees;
     let sentAt = lastSentAt;
+    let lastNonceCheck = Date.now();
     for (;;) {
       const hashes = journal.entries().filter((t) => t.nonce === nonce && t.from === this.address).map((t) => t.hash);
-      const r = await this.receiptOf(hashes);
+      const r = await this.receiptOf(hashes.slice().reverse()); // the newest replacement is the likeliest
       if (r) return { receipt: await this.checkStatus(await this.confirmed(r)), resumed: false };
-      const mined = await this.rpc.use((p) => p.getTransactionCount(this.address, "latest"));
+      // Whether something else used our nonce is checked about once a second, not on every poll.
+      const checkNonce = Date.now() - lastNonceCheck >= Math.max(1_000, this.chain.pollIntervalMs);
+      if (checkNonce) lastNonceCheck = Date.now();
+      const mined = checkNonce ? await this.rpc.use((p) => p.getTransactionCount(this.address, "latest")) : -1;
       if (mined > nonce) {
         // The nonce is used, but not by any of our hashes (check once more: a receipt may just have appeared).
         const again = await this.receiptOf(hashes);

@@ -40,6 +40,20 @@ export class ChainView {
   blockNumber(): Promise<number> {
     return this.provider.getBlockNumber();
   }
+  /**
+   * Resolves once every transaction `address` has sent so far is mined (its mined count reaches the
+   * pending count seen now); rejects if that does not happen in `timeoutMs`: a skipped account nonce
+   * leaves every later transaction stuck forever.
+   */
+  async allMined(address: string, timeoutMs: number): Promise<number> {
+    const pending = await this.provider.getTransactionCount(address, "pending");
+    return until(
+      `${this.chain.name}: ${address}'s transactions up to nonce ${pending - 1} to be mined`,
+      async () =>
+        (await this.provider.getTransactionCount(address, "latest")) >= pending ? pending : undefined,
+      timeoutMs,
+    );
+  }
   /** True while `address` has a sent transaction that is not mined yet. */
   async hasPending(address: string): Promise<boolean> {
     const [pending, latest] = await Promise.all([

@@ -1,0 +1,344 @@
+/**
+ * `npm run bench:relay [-- --topics 100 --epochs 30]`: relay throughput and latency on the local network.
+ *
+ * Starts the local network (hub devnet with T topics and 1 s blocks, three Hardhat chains, the contracts)
+ * on its own ports and chain ids, starts one relayer as a child process, lets it catch up, then measures
+ * over N hub epochs and writes bench/results/relay.json:
+ *
+ * - latency_ms {p50, p99}: for every (topic, nonce, chain) stored in the window, the wall-clock time this
+ *   benchmark first saw the chain block that includes it (chains polled every 25 ms) minus the hub block
+ *   time (header time, ms) of the hub block at height = nonce, i.e. the block carrying the inference.
+ *   Both clocks are this machine's (the hub runs in this process).
+ * - tx_per_epoch_per_chain: oracle transactions per chain whose newest report is from a window epoch,
+ *   divided by the number of epochs (mean over chains; per chain in `per_chain`).
+ * - gas_per_topic_update: gasUsed / reports stored, averaged over the transactions that stored a full
+ *   batch (min(T, 100) topics); `gas_per_topic_update_all_txs` over every window transaction.
+ * - rss_mb: the relayer process group's resident set size, sampled every 500 ms, maximum.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import { ethers } from "ethers";
+import { LocalNetwork, REPO_ROOT, startLocalNetwork } from "../scripts/devnet/network";
+import { resolveOptions } from "../scripts/devnet/options";
+import { hubBlockTimeMs } from "../scripts/lib/hub";
+import { oracleActivity, OracleActivity } from "../scripts/lib/oracle-events";
+import { oracleAt, readInference } from "../scripts/lib/oracle";
+import { deleteRedisNamespace } from "../scripts/lib/redis";
+
+const BENCH_ENV = {
+  DEVNET_ETHEREUM_CHAIN_ID: "51337",
+  DEVNET_BNB_CHAIN_ID: "51338",
+  DEVNET_BASE_CHAIN_ID: "51339",
+};
+const MAX_BATCH = 100;
+const TOPIC_SHAPE = { inferers: 2, forecasters: 1, reputers: 1 };
+
+const program = new Command()
+  .name("npm run bench:relay --")
+  .option("--topics <n>", "topics (T)", "100")
+  .option("--epochs <n>", "hub epochs measured after warm-up", "30")
+  .option("--chain-block-time <ms>", "EVM block time", "1000")
+  .option("--out <file>", "result file", "bench/results/relay.json");
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Resident set size of a process group in MB (sum over its processes), or 0 if it is gone. */
+function groupRssMb(pgid: number): number {
+  try {
+    const out = execFileSync("ps", ["-o", "rss=", "-g", String(pgid)], { encoding: "utf8" });
+    return (
+      out
+        .split("\n")
+        .map((l) => Number(l.trim()))
+        .filter((n) => n > 0)
+        .reduce((a, b) => a + b, 0) / 1024
+    );
+  } catch {
+    return 0;
+  }
+}
+
+/** Records, per chain, when each block was first seen (polling eth_blockNumber every 25 ms). */
+class BlockClock {
+  readonly firstSeen = new Map<number, number>();
+  private last = -1;
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  constructor(private readonly provider: ethers.JsonRpcProvider) {}
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), 25);
+  }
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const n = await this.provider.getBlockNumber();
+      const now = Date.now();
+      for (let b = this.last + 1; b <= n; b++) if (!this.firstSeen.has(b)) this.firstSeen.set(b, now);
+      if (n > this.last) this.last = n;
+    } catch {
+      // transient; the next tick retries
+    } finally {
+      this.busy = false;
+    }
+  }
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<{ topics: string; epochs: string; chainBlockTime: string; out: string }>();
+  const topics = Number(o.topics);
+  const epochs = Number(o.epochs);
+  for (const [k, v] of Object.entries(BENCH_ENV)) process.env[k] = v;
+  const opts = resolveOptions({
+    chainPorts: "48545,48546,48547",
+    hubPort: "48657",
+    metricsPort: "48464",
+    stateDir: ".devnet-bench",
+    topics: String(topics),
+    blockTime: o.chainBlockTime,
+    hubBlockTime: "1000",
+    relayer: false,
+  });
+  opts.relayerConfig = { maxBatchSize: MAX_BATCH, logLevel: "info" };
+  // What is measured is the relay, not the synthesis: the generated topics get a light simulation
+  // (2 inferers, 1 forecaster, 1 reputer) so that the hub devnet keeps its 1 s blocks with 100 topics.
+  opts.hub.topicShape = TOPIC_SHAPE;
+  const load0 = os.loadavg();
+  let stopNetwork: (() => Promise<void>) | undefined;
+  const cleanup = async (): Promise<void> => {
+    await stopNetwork?.();
+  };
+  process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
+  let net: LocalNetwork;
+  try {
+    console.log(
+      `bench:relay: ${topics} topics, 3 chains, hub blocks 1000 ms, chain blocks ${o.chainBlockTime} ms`,
+    );
+    net = await startLocalNetwork(opts, {
+      log: (l) => console.log(`  ${l}`),
+      onStopAvailable: (s) => (stopNetwork = s),
+    });
+    const views = net.manifest.chains.map((c) => {
+      const provider = new ethers.JsonRpcProvider(c.rpc, c.chainId, { staticNetwork: true });
+      return {
+        chain: c,
+        provider,
+        oracle: oracleAt(c.contracts.oracle, provider),
+        clock: new BlockClock(provider),
+      };
+    });
+    views.forEach((v) => v.clock.start());
+    const startBlocks = await Promise.all(views.map((v) => v.provider.getBlockNumber()));
+
+    const relayer = net.startRelayer(1);
+    let rssMax = 0;
+    const rssSamples: number[] = [];
+    const rssTimer = setInterval(() => {
+      const mb = groupRssMb(relayer.child.pid);
+      if (mb > 0) {
+        rssSamples.push(mb);
+        rssMax = Math.max(rssMax, mb);
+      }
+    }, 500);
+    const ready = await relayer.ready(120_000);
+    console.log(`  relayer ready at hub height ${ready.hubHeight}`);
+
+    // Warm-up: every topic on every chain at least at the height the relayer started from.
+    const allAtLeast = async (h: bigint, timeoutMs: number): Promise<boolean> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        let ok = true;
+        for (const v of views) {
+          for (let t = 1; t <= topics && ok; t++)
+            if ((await readInference(v.oracle, t)).nonce < h) ok = false;
+          if (!ok) break;
+        }
+        if (ok) return true;
+        if (Date.now() > deadline) return false;
+        await sleep(500);
+      }
+    };
+    const warm = await allAtLeast(BigInt(Number(ready.hubHeight)), 120_000);
+    console.log(`  warm-up ${warm ? "done" : "NOT complete after 120 s (measuring anyway)"}`);
+    const hStart = BigInt(net.hub.height()) + 1n;
+    const hEnd = hStart + BigInt(epochs) - 1n;
+    console.log(`  measuring hub epochs ${hStart}..${hEnd}`);
+    await net.hub.waitForHeight(Number(hEnd), epochs * 5000 + 60_000);
+    console.log(`  hub reached ${hEnd}; waiting for the chains to store it`);
+    const caughtUp = await allAtLeast(hEnd, 60_000);
+    await sleep(1500);
+    clearInterval(rssTimer);
+    views.forEach((v) => v.clock.stop());
+    // Stop the relayer before reading the results back (it would keep the machine busy meanwhile).
+    await relayer.child.stop(15_000);
+    console.log(`  collecting results (relayer ${relayer.child.exitReason()})`);
+
+    // Collect what happened on chain.
+    const hubTimes = new Map<bigint, number>();
+    const hubTime = async (h: bigint): Promise<number> => {
+      let t = hubTimes.get(h);
+      if (t === undefined) {
+        t = await hubBlockTimeMs(net.manifest.hub.rpc, h);
+        hubTimes.set(h, t);
+      }
+      return t;
+    };
+    const latencies: number[] = [];
+    const perChain: Record<string, unknown> = {};
+    const txRates: number[] = [];
+    const fullBatchGas: number[] = [];
+    let allGas = 0n;
+    let allUpdated = 0;
+    const fullBatch = Math.min(topics, MAX_BATCH);
+    for (const [i, v] of views.entries()) {
+      const inWindow = (n: bigint): boolean => n >= hStart && n <= hEnd;
+      const act: OracleActivity = await oracleActivity(
+        v.provider,
+        v.chain.contracts.oracle,
+        startBlocks[i],
+        await v.provider.getBlockNumber(),
+        { onlyBlocksWithEvents: (e) => inWindow(e.nonce) },
+      );
+      console.log(`  ${v.chain.name}: ${act.txs.length} oracle txs, ${act.events.length} report events read`);
+      const chainLat: number[] = [];
+      for (const e of act.events) {
+        if (e.kind !== "updated" || !inWindow(e.nonce)) continue;
+        const seen = v.clock.firstSeen.get(e.blockNumber);
+        if (seen === undefined) continue;
+        const lat = seen - (await hubTime(e.nonce));
+        chainLat.push(lat);
+        latencies.push(lat);
+      }
+      const windowTxs = act.txs.filter((tx) => {
+        const nonces = act.events.filter((e) => e.txHash === tx.hash).map((e) => e.nonce);
+        return nonces.length > 0 && inWindow(nonces.reduce((a, b) => (a > b ? a : b)));
+      });
+      for (const tx of windowTxs) {
+        allGas += tx.gasUsed;
+        allUpdated += tx.updated;
+        if (tx.updated === fullBatch) fullBatchGas.push(Number(tx.gasUsed) / tx.updated);
+      }
+      const rate = windowTxs.length / epochs;
+      txRates.push(rate);
+      chainLat.sort((a, b) => a - b);
+      perChain[v.chain.name] = {
+        txs: windowTxs.length,
+        tx_per_epoch: Number(rate.toFixed(3)),
+        reports_stored: windowTxs.reduce((a, t) => a + t.updated, 0),
+        reports_skipped: windowTxs.reduce((a, t) => a + t.skipped, 0),
+        latency_ms: { p50: percentile(chainLat, 50), p99: percentile(chainLat, 99), n: chainLat.length },
+        mean_gas_per_tx: windowTxs.length
+          ? Math.round(Number(windowTxs.reduce((a, t) => a + t.gasUsed, 0n)) / windowTxs.length)
+          : null,
+      };
+    }
+    latencies.sort((a, b) => a - b);
+    const relayerReported = relayer.log.lines
+      .filter((l) => l.msg === "batch posted" && typeof l.latencyMs === "number")
+      .map((l) => l.latencyMs as number)
+      .sort((a, b) => a - b);
+    const hubStats = net.hub.blockStats();
+    const hubBlockMs = hubStats.map((s) => s.blockMs).sort((a, b) => a - b);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+    const result = {
+      topics,
+      chains: views.map((v) => v.chain.name),
+      latency_ms: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+      tx_per_epoch_per_chain: Number(mean(txRates).toFixed(3)),
+      gas_per_topic_update: fullBatchGas.length ? Math.round(mean(fullBatchGas)) : null,
+      rss_mb: Number(rssMax.toFixed(1)),
+      targets: {
+        latency_ms: { p50: 1500, p99: 3000 },
+        tx_per_epoch_per_chain: 1,
+        gas_per_topic_update: 8000,
+        rss_mb: 250,
+      },
+      definitions: {
+        latency_ms:
+          "per (topic, nonce, chain) stored in the window: wall time the chain block including it was first seen " +
+          "(eth_blockNumber polled every 25 ms) minus the header time of hub block `nonce`; same machine clock",
+        tx_per_epoch_per_chain:
+          "oracle txs whose newest report is from a window epoch / window epochs; mean over chains",
+        gas_per_topic_update: `gasUsed / reports stored, mean over txs that stored a full batch of ${fullBatch}`,
+        rss_mb: "relayer process group RSS, max of samples every 500 ms from start to end",
+      },
+      detail: {
+        window: {
+          hub_epochs: epochs,
+          from_height: Number(hStart),
+          to_height: Number(hEnd),
+          caught_up: caughtUp,
+          warm_up_complete: warm,
+        },
+        samples: latencies.length,
+        full_batch_txs: fullBatchGas.length,
+        gas_per_topic_update_all_txs: allUpdated ? Math.round(Number(allGas) / allUpdated) : null,
+        relayer_reported_latency_ms: {
+          p50: percentile(relayerReported, 50),
+          p99: percentile(relayerReported, 99),
+          note: "the relayer's own `latencyMs` (hub block time of the newest report -> receipt seen), all batches",
+        },
+        rss_mb_mean: Number(mean(rssSamples).toFixed(1)),
+        hub_block_production_ms: { p50: percentile(hubBlockMs, 50), max: hubBlockMs[hubBlockMs.length - 1] },
+        per_chain: perChain,
+        chain_block_time_ms: Number(o.chainBlockTime),
+        hub_topic_simulation: { ...TOPIC_SHAPE, note: "topics 1-2 keep the default config's participants" },
+        hub_block_time_ms: 1000,
+        machine: {
+          cpus: os.cpus().length,
+          loadavg_start: load0.map((x) => Number(x.toFixed(2))),
+          loadavg_end: os.loadavg().map((x) => Number(x.toFixed(2))),
+        },
+        startup: net.timings,
+        at: new Date().toISOString(),
+      },
+    };
+    const out = path.resolve(REPO_ROOT, o.out);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+    const ok = (v: number | null, target: number): string => (v !== null && v <= target ? "ok" : "MISSED");
+    console.log("\nmetric                    value      target   ");
+    console.log(
+      `latency p50 (ms)          ${String(result.latency_ms.p50).padEnd(10)} <= 1500   ${ok(result.latency_ms.p50, 1500)}`,
+    );
+    console.log(
+      `latency p99 (ms)          ${String(result.latency_ms.p99).padEnd(10)} <= 3000   ${ok(result.latency_ms.p99, 3000)}`,
+    );
+    console.log(
+      `tx per epoch per chain    ${String(result.tx_per_epoch_per_chain).padEnd(10)} <= 1      ${ok(result.tx_per_epoch_per_chain, 1)}`,
+    );
+    console.log(
+      `gas per topic update      ${String(result.gas_per_topic_update).padEnd(10)} <= 8000   ${ok(result.gas_per_topic_update, 8000)}`,
+    );
+    console.log(
+      `relayer RSS max (MB)      ${String(result.rss_mb).padEnd(10)} <= 250    ${ok(result.rss_mb, 250)}`,
+    );
+    console.log(
+      `\nwrote ${path.relative(REPO_ROOT, out)} (${latencies.length} latency samples; load average ${load0[0].toFixed(1)} -> ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`,
+    );
+    relayer.log.close();
+    views.forEach((v) => v.provider.destroy());
+    await cleanup();
+    await deleteRedisNamespace(net.manifest.redis, net.manifest.namespace);
+  } catch (err) {
+    console.error(`bench:relay failed: ${(err as Error).stack ?? err}`);
+    await cleanup();
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+void main();

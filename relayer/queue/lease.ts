@@ -1,0 +1,65 @@
+/**
+ * One submitting instance per chain at a time (a Redis lease with a TTL, renewed while alive). The holder
+ * pipelines several transactions from its one key, in order; the others stand by and take over within
+ * one TTL when the holder dies (its active jobs come back as stalled jobs). Without it, two instances
+ * pipelining could land batches out of order.
+ */
+import type { Redis } from "ioredis";
+import { randomBytes } from "node:crypto";
+
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+export class ChainLease {
+  readonly token: string;
+  private held = false;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    instance: string,
+    private readonly ttlMs: number,
+    private readonly onChange: (held: boolean) => void,
+  ) {
+    this.token = `${instance}:${randomBytes(6).toString("hex")}`;
+  }
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /** One acquire-or-renew round; returns whether the lease is held afterwards. */
+  async tick(): Promise<boolean> {
+    let now: boolean;
+    if (this.held) now = Number(await this.redis.eval(RENEW, 1, this.key, this.token, String(this.ttlMs))) === 1;
+    else now = (await this.redis.set(this.key, this.token, "PX", this.ttlMs, "NX")) === "OK";
+    if (now !== this.held) {
+      this.held = now;
+      this.onChange(now);
+    }
+    return now;
+  }
+
+  start(): void {
+    const loop = async () => {
+      if (this.stopped) return;
+      await this.tick().catch(() => {
+        if (this.held) {
+          this.held = false;
+          this.onChange(false);
+        }
+      });
+      if (!this.stopped) this.timer = setTimeout(loop, Math.max(50, Math.floor(this.ttlMs / 3)));
+    };
+    void loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.held) await this.redis.eval(RELEASE, 1, this.key, this.token).catch(() => undefined);
+    this.held = false;
+  }
+}
