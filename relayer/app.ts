@@ -254,9 +254,11 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         for (const c of chains) {
           const jobs = await c.queue.getJobs(["prioritized", "waiting", "active"], 0, 20, true);
           for (const j of jobs) {
-            if (!j?.id || seen.has(j.id)) continue;
+            // keyed by attempt too: a retried job (e.g. after an attester-set rotation) is attested again
+            const key = `${j?.id}:${j?.attemptsMade}`;
+            if (!j?.id || seen.has(key)) continue;
             await attesters.attest(c, j.data.reports, j.id).catch((e) => log.warn({ chain: c.name, jobId: j.id, err: (e as Error).message }, "attest failed"));
-            seen.add(j.id);
+            seen.add(key);
             if (seen.size > 10_000) seen.delete(seen.values().next().value as string);
           }
         }
