@@ -103,9 +103,9 @@ async function main(): Promise<void> {
   const epochs = Number(o.epochs);
   for (const [k, v] of Object.entries(BENCH_ENV)) process.env[k] = v;
   const opts = resolveOptions({
-    chainPorts: "48545,48546,48547",
-    hubPort: "48657",
-    metricsPort: "48464",
+    chainPorts: "29545,29546,29547",
+    hubPort: "29657",
+    metricsPort: "29464",
     stateDir: ".devnet-bench",
     topics: String(topics),
     blockTime: o.chainBlockTime,

@@ -79,9 +79,9 @@ describe("e2e: the local network", function () {
   before(async function () {
     for (const [k, v] of Object.entries(E2E_ENV)) process.env[k] = v;
     const opts = resolveOptions({
-      chainPorts: "38545,38546,38547",
-      hubPort: "38657",
-      metricsPort: "38464",
+      chainPorts: "28545,28546,28547",
+      hubPort: "28657",
+      metricsPort: "28464",
       stateDir: ".devnet-e2e",
       topics: String(TOPICS.length),
       blockTime: "1000",
