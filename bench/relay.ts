@@ -45,6 +45,18 @@ const program = new Command()
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Retries a read a few times: a local node under load sometimes drops a keep-alive connection. */
+async function retry<T>(what: string, fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw new Error(`${what}: ${(err as Error).message}`);
+      await sleep(500 * i);
+    }
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -191,7 +203,7 @@ async function main(): Promise<void> {
     const hubTime = async (h: bigint): Promise<number> => {
       let t = hubTimes.get(h);
       if (t === undefined) {
-        t = await hubBlockTimeMs(net.manifest.hub.rpc, h);
+        t = await retry(`hub block ${h}`, () => hubBlockTimeMs(net.manifest.hub.rpc, h));
         hubTimes.set(h, t);
       }
       return t;
@@ -205,12 +217,16 @@ async function main(): Promise<void> {
     const fullBatch = Math.min(topics, MAX_BATCH);
     for (const [i, v] of views.entries()) {
       const inWindow = (n: bigint): boolean => n >= hStart && n <= hEnd;
-      const act: OracleActivity = await oracleActivity(
-        v.provider,
-        v.chain.contracts.oracle,
-        startBlocks[i],
-        await v.provider.getBlockNumber(),
-        { onlyBlocksWithEvents: (e) => inWindow(e.nonce) },
+      const act: OracleActivity = await retry(`${v.chain.name} oracle activity`, async () =>
+        oracleActivity(
+          v.provider,
+          v.chain.contracts.oracle,
+          startBlocks[i],
+          await v.provider.getBlockNumber(),
+          {
+            onlyBlocksWithEvents: (e) => inWindow(e.nonce),
+          },
+        ),
       );
       console.log(`  ${v.chain.name}: ${act.txs.length} oracle txs, ${act.events.length} report events read`);
       const chainLat: number[] = [];
