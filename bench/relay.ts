@@ -34,6 +34,7 @@ const BENCH_ENV = {
   DEVNET_BASE_CHAIN_ID: "51339",
 };
 const MAX_BATCH = 100;
+const TOPIC_SHAPE = { inferers: 2, forecasters: 1, reputers: 1 };
 
 const program = new Command()
   .name("npm run bench:relay --")
@@ -43,6 +44,18 @@ const program = new Command()
   .option("--out <file>", "result file", "bench/results/relay.json");
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Retries a read a few times: a local node under load sometimes drops a keep-alive connection. */
+async function retry<T>(what: string, fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw new Error(`${what}: ${(err as Error).message}`);
+      await sleep(500 * i);
+    }
+  }
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -102,9 +115,9 @@ async function main(): Promise<void> {
   const epochs = Number(o.epochs);
   for (const [k, v] of Object.entries(BENCH_ENV)) process.env[k] = v;
   const opts = resolveOptions({
-    chainPorts: "48545,48546,48547",
-    hubPort: "48657",
-    metricsPort: "48464",
+    chainPorts: "29545,29546,29547",
+    hubPort: "29657",
+    metricsPort: "29464",
     stateDir: ".devnet-bench",
     topics: String(topics),
     blockTime: o.chainBlockTime,
@@ -112,6 +125,9 @@ async function main(): Promise<void> {
     relayer: false,
   });
   opts.relayerConfig = { maxBatchSize: MAX_BATCH, logLevel: "info" };
+  // What is measured is the relay, not the synthesis: the generated topics get a light simulation
+  // (2 inferers, 1 forecaster, 1 reputer) so that the hub devnet keeps its 1 s blocks with 100 topics.
+  opts.hub.topicShape = TOPIC_SHAPE;
   const load0 = os.loadavg();
   let stopNetwork: (() => Promise<void>) | undefined;
   const cleanup = async (): Promise<void> => {
@@ -172,18 +188,22 @@ async function main(): Promise<void> {
     const hStart = BigInt(net.hub.height()) + 1n;
     const hEnd = hStart + BigInt(epochs) - 1n;
     console.log(`  measuring hub epochs ${hStart}..${hEnd}`);
-    await net.hub.waitForHeight(Number(hEnd), (epochs + 30) * 1000);
+    await net.hub.waitForHeight(Number(hEnd), epochs * 5000 + 60_000);
+    console.log(`  hub reached ${hEnd}; waiting for the chains to store it`);
     const caughtUp = await allAtLeast(hEnd, 60_000);
     await sleep(1500);
     clearInterval(rssTimer);
     views.forEach((v) => v.clock.stop());
+    // Stop the relayer before reading the results back (it would keep the machine busy meanwhile).
+    await relayer.child.stop(15_000);
+    console.log(`  collecting results (relayer ${relayer.child.exitReason()})`);
 
     // Collect what happened on chain.
     const hubTimes = new Map<bigint, number>();
     const hubTime = async (h: bigint): Promise<number> => {
       let t = hubTimes.get(h);
       if (t === undefined) {
-        t = await hubBlockTimeMs(net.manifest.hub.rpc, h);
+        t = await retry(`hub block ${h}`, () => hubBlockTimeMs(net.manifest.hub.rpc, h));
         hubTimes.set(h, t);
       }
       return t;
@@ -196,13 +216,19 @@ async function main(): Promise<void> {
     let allUpdated = 0;
     const fullBatch = Math.min(topics, MAX_BATCH);
     for (const [i, v] of views.entries()) {
-      const act: OracleActivity = await oracleActivity(
-        v.provider,
-        v.chain.contracts.oracle,
-        startBlocks[i],
-        await v.provider.getBlockNumber(),
-      );
       const inWindow = (n: bigint): boolean => n >= hStart && n <= hEnd;
+      const act: OracleActivity = await retry(`${v.chain.name} oracle activity`, async () =>
+        oracleActivity(
+          v.provider,
+          v.chain.contracts.oracle,
+          startBlocks[i],
+          await v.provider.getBlockNumber(),
+          {
+            onlyBlocksWithEvents: (e) => inWindow(e.nonce),
+          },
+        ),
+      );
+      console.log(`  ${v.chain.name}: ${act.txs.length} oracle txs, ${act.events.length} report events read`);
       const chainLat: number[] = [];
       for (const e of act.events) {
         if (e.kind !== "updated" || !inWindow(e.nonce)) continue;
@@ -285,6 +311,7 @@ async function main(): Promise<void> {
         hub_block_production_ms: { p50: percentile(hubBlockMs, 50), max: hubBlockMs[hubBlockMs.length - 1] },
         per_chain: perChain,
         chain_block_time_ms: Number(o.chainBlockTime),
+        hub_topic_simulation: { ...TOPIC_SHAPE, note: "topics 1-2 keep the default config's participants" },
         hub_block_time_ms: 1000,
         machine: {
           cpus: os.cpus().length,

@@ -131,11 +131,30 @@ export async function deployStack(
     }
     if (local) await dropStaleJournal(hre, provider, network, chainId, name);
     const before = await provider.getBlockNumber();
-    const out = (await hre.ignition.deploy(module, {
-      parameters: { [name]: parameters },
-      deploymentId: deploymentId(network, chainId, name),
-      config: ignitionConfig,
-    })) as Record<string, ethers.BaseContract>;
+    const deployModule = async () =>
+      (await hre.ignition.deploy(module, {
+        parameters: { [name]: parameters },
+        deploymentId: deploymentId(network, chainId, name),
+        config: ignitionConfig,
+      })) as Record<string, ethers.BaseContract>;
+    let out: Record<string, ethers.BaseContract>;
+    try {
+      out = await deployModule();
+    } catch (err) {
+      const message = (err as Error).message;
+      if (!/reconciliation errors/.test(message)) throw err;
+      if (!local) {
+        throw new Error(
+          `${name}: the contract or its parameters changed since ignition/deployments/` +
+            `${deploymentId(network, chainId, name)} was recorded:\n${message}\nTo deploy a new version, ` +
+            `move that folder aside deliberately (the old contract stays on chain) and run again.`,
+        );
+      }
+      // A local chain is disposable: a changed contract or parameter means a fresh deployment of the module.
+      log(`${name}: the module changed since its local journal, redeploying`);
+      dropJournal(hre, network, chainId, name);
+      out = await deployModule();
+    }
     const after = await provider.getBlockNumber();
     for (const [key, contract] of Object.entries(out)) {
       const contractName = (module.results as Record<string, { contractName: string }>)[key].contractName;

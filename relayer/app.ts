@@ -30,6 +30,7 @@ import { Scheduler } from "./queue/scheduler";
 import { PostJobData, PostJobResult, queueName } from "./queue/jobs";
 import { makeProcessor, WorkerChain } from "./queue/worker";
 import { ChainLease } from "./queue/lease";
+import { requeueOrphans } from "./queue/orphans";
 import { Sequencer } from "./submit/sequencer";
 import { RelayerMetrics } from "./metrics/metrics";
 import { evaluateHealth } from "./health/health";
@@ -223,15 +224,23 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         maxStalledCount: 1_000,
         autorun: false,
       });
-      // Work only while holding the chain's lease; stand by otherwise.
+      // Work only while holding the chain's lease; stand by otherwise. On taking over, jobs a dead
+      // holder left active go back to the FRONT of the queue first (BullMQ's own stalled check would
+      // requeue them only later, after newer jobs, and their reports would then arrive stale).
       let running = false;
       const lease = new ChainLease(redis, `${prefix}:lease:${c.name}`, config.instance, config.queue.lockDurationMs, (held) => {
         log.info({ chain: c.name, held }, held ? "submitter lease acquired" : "submitter lease lost; standing by");
-        if (held && !running) {
-          running = true;
-          worker.run().catch((e) => log.error({ chain: c.name, err: (e as Error).message }, "worker stopped"));
-        } else if (held) worker.resume();
-        else void worker.pause(true);
+        if (!held) {
+          void worker.pause(true);
+          return;
+        }
+        void recoverOrphans(c).then((moved) => {
+          if (moved) log.warn({ chain: c.name, jobs: moved }, "requeued jobs a dead instance left active, ahead of newer ones");
+          if (!running) {
+            running = true;
+            worker.run().catch((e) => log.error({ chain: c.name, err: (e as Error).message }, "worker stopped"));
+          } else worker.resume();
+        });
       });
       lease.start();
       c.lease = lease;
@@ -246,6 +255,9 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       c.worker = worker;
     }
 
+    const recoverOrphans = (c: ChainRuntime) =>
+      requeueOrphans(c.queue as unknown as Queue, redis, prefix, config.queue.lockDurationMs + 1_000, log, () => stopping);
+
     // Attest jobs scheduled by other instances (their attesters cannot sign for us).
     let attestTimer: NodeJS.Timeout | undefined;
     if (attesterWallets.length) {
@@ -254,9 +266,11 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         for (const c of chains) {
           const jobs = await c.queue.getJobs(["prioritized", "waiting", "active"], 0, 20, true);
           for (const j of jobs) {
-            if (!j?.id || seen.has(j.id)) continue;
+            // keyed by attempt too: a retried job (e.g. after an attester-set rotation) is attested again
+            const key = `${j?.id}:${j?.attemptsMade}`;
+            if (!j?.id || seen.has(key)) continue;
             await attesters.attest(c, j.data.reports, j.id).catch((e) => log.warn({ chain: c.name, jobId: j.id, err: (e as Error).message }, "attest failed"));
-            seen.add(j.id);
+            seen.add(key);
             if (seen.size > 10_000) seen.delete(seen.values().next().value as string);
           }
         }

@@ -131,7 +131,13 @@ program
     try {
       await hub.connect();
       await Promise.all(
-        config.hub.topics.map(async (t) => hubNonces.set(t, (await hub.emissions().latestNetworkInferences(BigInt(t))).inferenceBlockHeight)),
+        config.hub.topics.map(async (t) => {
+          try {
+            hubNonces.set(t, (await hub.emissions().latestNetworkInferences(BigInt(t))).inferenceBlockHeight);
+          } catch (e) {
+            process.stderr.write(`hub: topic ${t}: ${(e as Error).message.split("\n")[0]}\n`);
+          }
+        }),
       );
     } catch (e) {
       failed = true;

@@ -109,14 +109,14 @@ async function main(): Promise<void> {
   for (;;) {
     const now = await readInference(oracle, topicId);
     if (now.nonce > before.nonce) {
-      process.stdout.write("\n");
+      if (dots > 0) process.stdout.write("\n");
       console.log(
         `updated after ${((Date.now() - sentAt) / 1000).toFixed(1)} s: nonce ${now.nonce}, value ${formatValue(now.value)}`,
       );
       return;
     }
     if (Date.now() > deadline) {
-      process.stdout.write("\n");
+      if (dots > 0) process.stdout.write("\n");
       throw new Error(
         `no newer inference for topic ${topicId} on ${chain.name} within ${o.timeout} s: is the relayer running?`,
       );

@@ -1,6 +1,7 @@
 /**
  * Gas of AlloraOracle in steady state: every measured submit rewrites topics that were written once
- * before, as its own transaction (so the topic slots and signer records are cold, as on a live chain).
+ * before, as its own transaction (so the topic slots, the attester-set slot and its signer list are cold,
+ * as on a live chain).
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { BaseWallet } from "ethers";

@@ -74,8 +74,12 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     /// @dev Packing of {StoredInference} in its slot, for the assembly hot path.
     uint256 private constant _UINT160_MASK = 0x00ffffffffffffffffffffffffffffffffffffffff;
     uint256 private constant _UINT48_MAX = 0xffffffffffff;
+    uint256 private constant _UINT48_MAX_MINUS_ONE = 0xfffffffffffe;
     uint256 private constant _NONCE_SHIFT = 160;
     uint256 private constant _TIMESTAMP_SHIFT = 208;
+
+    /// @dev {_storeAndHashBatch}'s index when every report is well-formed.
+    uint256 private constant _NO_MALFORMED_REPORT = type(uint256).max;
 
     /// @dev One topic's inference, packed in one slot.
     struct StoredInference {
@@ -116,10 +120,10 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     // ---------------------------------------------------------------- reports
 
     /// @inheritdoc IAlloraOracle
-    function submit(Report[] calldata reports, bytes calldata signatures) external whenNotPaused {
+    function submit(Report[] calldata reports, bytes calldata signatures) external {
+        CurrentSet memory current = _currentSetWhenNotPaused();
         if (reports.length == 0) revert EmptyBatch();
-        _verifyAttestation(_hashReportBatch(attesterSetId(), reports), signatures);
-        _storeBatch(reports);
+        _storeAttested(current, reports, signatures);
     }
 
     /// @inheritdoc IAlloraOracle
@@ -127,7 +131,8 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         Report calldata report,
         bytes calldata signatures
     ) external view returns (Inference memory) {
-        _verifyAttestation(_hashReportBatch(attesterSetId(), _asBatch(report)), signatures);
+        CurrentSet memory current = _currentSet();
+        _verifyAttestation(current, _hashReportBatch(current.id, _asBatch(report)), signatures);
         _checkReport(report);
         return Inference({value: report.value, nonce: report.nonce, timestamp: report.timestamp});
     }
@@ -136,10 +141,9 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     function verifyAndStore(
         Report calldata report,
         bytes calldata signatures
-    ) external whenNotPaused returns (Inference memory) {
-        Report[] calldata batch = _asBatch(report);
-        _verifyAttestation(_hashReportBatch(attesterSetId(), batch), signatures);
-        _storeBatch(batch);
+    ) external returns (Inference memory) {
+        CurrentSet memory current = _currentSetWhenNotPaused();
+        _storeAttested(current, _asBatch(report), signatures);
         StoredInference memory stored = _inference(report.topicId);
         return Inference({value: stored.value, nonce: stored.nonce, timestamp: stored.timestamp});
     }
@@ -258,6 +262,15 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
 
     // ---------------------------------------------------------------- internals
 
+    /**
+     * @dev Pausable's `whenNotPaused` and the attester set in one storage read: the report paths need the
+     * pause flag, the set id (for the digest) and the set itself (for verification), all in one slot.
+     */
+    function _currentSetWhenNotPaused() private view returns (CurrentSet memory current) {
+        current = _currentSet();
+        if (current.halted) revert EnforcedPause();
+    }
+
     /// @dev `report` as a batch of one: a calldata struct is laid out like the only element of an array.
     function _asBatch(Report calldata report) private pure returns (Report[] calldata batch) {
         assembly ("memory-safe") {
@@ -270,7 +283,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
      * @dev The EIP-712 digest of `ReportBatch(attesterSetId, reports)`. Each report is hashed straight from
      * calldata: its four words are exactly the EIP-712 encoding of `Report` when the fields are in range.
      * Out-of-range words (dirty high bits) hash differently from what the attesters signed, so they fail
-     * verification; the ABI decoder rejects them anyway when the report is stored.
+     * verification. {_storeAndHashBatch} hashes the same way while it stores.
      */
     function _hashReportBatch(uint64 setId, Report[] calldata reports) private view returns (bytes32) {
         bytes32 reportTypehash = _REPORT_TYPEHASH;
@@ -294,6 +307,11 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
             }
             reportsHash := keccak256(hashes, sub(out, hashes))
         }
+        return _batchDigest(setId, reportsHash);
+    }
+
+    /// @dev The EIP-712 digest of a `ReportBatch` given the hash of its encoded `Report[]`.
+    function _batchDigest(uint64 setId, bytes32 reportsHash) private view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(_REPORT_BATCH_TYPEHASH, setId, reportsHash)));
     }
 
@@ -317,65 +335,103 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     }
 
     /**
-     * @dev Stores each verified report that is newer than its topic's stored inference and skips the others.
-     * This is the per-topic hot path of a batch (the relayer's target is a few thousand gas per topic above
-     * the unavoidable slot read, slot write and event), so it runs in assembly over the calldata words:
-     * one calldata read per field, one hash for the slot, one SLOAD, one SSTORE of the packed word, one log.
-     * The words are exactly what the attesters signed (verified before this runs), so they are clean ABI
-     * values; the range checks below are the oracle's own rules. On the first malformed report the loop
-     * stops and {_checkReport} reverts with the precise error.
+     * @dev Stores `reports` (see {_storeAndHashBatch}), then verifies the current set's signatures over them.
+     * Storing first is safe: a failed verification reverts the whole call, writes and events included, and
+     * nothing in between calls out (ecrecover is a precompile, the signer list is read as code). It lets one
+     * pass over the batch both hash and store each report. The errors are those of verify-then-store:
+     * signatures are judged first, then a malformed report reverts with its own error.
      */
-    function _storeBatch(Report[] calldata reports) private {
+    function _storeAttested(
+        CurrentSet memory current,
+        Report[] calldata reports,
+        bytes calldata signatures
+    ) private {
+        (bytes32 reportsHash, uint256 malformedIndex) = _storeAndHashBatch(reports);
+        _verifyAttestation(current, _batchDigest(current.id, reportsHash), signatures);
+        if (malformedIndex != _NO_MALFORMED_REPORT) _checkReport(reports[malformedIndex]);
+    }
+
+    /**
+     * @dev Hashes every report (for the batch digest, as {_hashReportBatch}) and stores each one that is
+     * newer than its topic's stored inference, skipping the others. This is the per-topic hot path of a
+     * batch (the relayer's target is a few thousand gas per topic above the unavoidable slot read, slot
+     * write and event), so it runs in assembly in one pass: one calldata copy per report, which is both the
+     * hash input and the event data, one SLOAD, one SSTORE of the packed word, one log. The caller verifies
+     * the signatures afterwards; the range checks below are the oracle's own rules. At the first malformed
+     * report storing stops (its index is returned for {_checkReport}) and the rest is only hashed.
+     */
+    function _storeAndHashBatch(
+        Report[] calldata reports
+    ) private returns (bytes32 reportsHash, uint256 malformedIndex) {
+        {
+            bytes32 reportTypehash = _REPORT_TYPEHASH;
+            assembly ("memory-safe") {
+                // Scratch beyond the free pointer: [typehash ‖ report] then the array of report hashes.
+                mstore(mload(0x40), reportTypehash)
+            }
+        }
         bytes32 updatedEvent = InferenceUpdated.selector;
         bytes32 skippedEvent = ReportSkipped.selector;
         uint256 latestAllowedTimestamp = block.timestamp + MAX_FUTURE_DRIFT;
-        uint256 malformedIndex = type(uint256).max;
+        malformedIndex = _NO_MALFORMED_REPORT;
         assembly ("memory-safe") {
-            // Event data is written beyond the free memory pointer (scratch, never allocated).
+            // The report's words follow the typehash; the report hashes follow them.
             let buffer := mload(0x40)
-            let end := add(reports.offset, mul(reports.length, _REPORT_SIZE))
-            for {
-                let p := reports.offset
-            } lt(p, end) {
+            // The report's value, nonce and timestamp words: also the InferenceUpdated event data.
+            let eventData := add(buffer, 0x40)
+            let out := add(buffer, 0xa0)
+            let p := reports.offset
+            let end := add(p, mul(reports.length, _REPORT_SIZE))
+            for {} lt(p, end) {
                 p := add(p, _REPORT_SIZE)
             } {
-                let value := calldataload(add(p, 0x20))
-                let nonce := calldataload(add(p, 0x40))
-                let timestamp_ := calldataload(add(p, 0x60))
-                // value must fit int160; nonce must be in 1..2^48-1; timestamp at most the allowed drift ahead.
+                calldatacopy(add(buffer, 0x20), p, _REPORT_SIZE)
+                mstore(out, keccak256(buffer, 0xa0))
+                out := add(out, 0x20)
+                let value := mload(eventData)
+                let nonce := mload(add(eventData, 0x20))
+                let timestamp_ := mload(add(eventData, 0x40))
+                // value must fit int160 (sign extension from bit 159 leaves it unchanged); nonce must be in
+                // 1..2^48-1 (nonce - 1, wrapping at zero, at most 2^48-2); timestamp at most the drift ahead.
                 if or(
-                    or(iszero(eq(signextend(19, value), value)), iszero(nonce)),
-                    or(gt(nonce, _UINT48_MAX), gt(timestamp_, latestAllowedTimestamp))
+                    or(xor(signextend(19, value), value), gt(sub(nonce, 1), _UINT48_MAX_MINUS_ONE)),
+                    gt(timestamp_, latestAllowedTimestamp)
                 ) {
                     malformedIndex := div(sub(p, reports.offset), _REPORT_SIZE)
+                    p := add(p, _REPORT_SIZE)
                     break
                 }
-                // Verified words are clean; the mask keeps the slot inside the namespace regardless.
+                // The mask keeps the slot inside the namespace whatever the (not yet verified) word holds.
                 let topicId := and(calldataload(p), _UINT64_MASK)
                 let slot := add(_INFERENCES_BASE, topicId)
-                let storedNonce := and(shr(_NONCE_SHIFT, sload(slot)), _UINT48_MAX)
-                switch gt(nonce, storedNonce)
-                case 0 {
-                    mstore(buffer, nonce)
-                    mstore(add(buffer, 0x20), storedNonce)
-                    log2(buffer, 0x40, skippedEvent, topicId)
+                if iszero(gt(nonce, and(shr(_NONCE_SHIFT, sload(slot)), _UINT48_MAX))) {
+                    // Read again (warm) rather than keep it on the stack of every stored report.
+                    mstore(0x00, nonce)
+                    mstore(0x20, and(shr(_NONCE_SHIFT, sload(slot)), _UINT48_MAX))
+                    log2(0x00, 0x40, skippedEvent, topicId)
+                    continue
                 }
-                default {
-                    // StoredInference layout: value (low 160 bits) | nonce << 160 | timestamp << 208.
-                    sstore(
-                        slot,
-                        or(
-                            and(value, _UINT160_MASK),
-                            or(shl(_NONCE_SHIFT, nonce), shl(_TIMESTAMP_SHIFT, timestamp_))
-                        )
+                // StoredInference layout: value (low 160 bits) | nonce << 160 | timestamp << 208.
+                sstore(
+                    slot,
+                    or(
+                        and(value, _UINT160_MASK),
+                        or(shl(_NONCE_SHIFT, nonce), shl(_TIMESTAMP_SHIFT, timestamp_))
                     )
-                    // Event data (value, nonce, timestamp) are the report's last three words.
-                    calldatacopy(buffer, add(p, 0x20), 0x60)
-                    log2(buffer, 0x60, updatedEvent, topicId)
-                }
+                )
+                log2(eventData, 0x60, updatedEvent, topicId)
             }
+            // After a malformed report: hash the rest, store nothing.
+            for {} lt(p, end) {
+                p := add(p, _REPORT_SIZE)
+            } {
+                calldatacopy(add(buffer, 0x20), p, _REPORT_SIZE)
+                mstore(out, keccak256(buffer, 0xa0))
+                out := add(out, 0x20)
+            }
+            let hashes := add(buffer, 0xa0)
+            reportsHash := keccak256(hashes, sub(out, hashes))
         }
-        if (malformedIndex != type(uint256).max) _checkReport(reports[malformedIndex]);
     }
 
     /// @dev Takes the payment and announces the request.

@@ -18,4 +18,19 @@ contract OracleAttesterSetsHarness is AttesterSets {
         _verifyAttestation(digest, signatures);
         return true;
     }
+
+    /// @notice The packed current set, as a child contract reads it.
+    function currentSet() external view returns (CurrentSet memory) {
+        return _currentSet();
+    }
+
+    /// @notice The child's halt flag kept in the current-set slot.
+    function halted() external view returns (bool) {
+        return _isHalted();
+    }
+
+    /// @notice Sets the halt flag (unguarded: a test harness).
+    function setHalted(bool halted_) external {
+        _setHalted(halted_);
+    }
 }

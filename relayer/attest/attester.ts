@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { Wallet } from "ethers";
 import type { Logger } from "pino";
 import { JobReport } from "../queue/jobs";
-import { OracleReport, reportBatchDigest, signDigest } from "./eip712";
+import { OracleReport, reportBatchDigest } from "./eip712";
 import { SignaturePool } from "./pool";
 import { InferenceVerifier } from "./verifier";
 import type { AttesterSet } from "../evm/oracle";
@@ -68,7 +68,7 @@ export class Attesters {
       return { digest, set };
     }
     for (const w of mine) {
-      await this.pool.put(digest, w.address, signDigest(w.signingKey, digest));
+      await this.pool.sign(digest, w);
       this.signed.add(`${digest}:${w.address}`);
       if (this.signed.size > SIGNED_MEMORY) this.signed.delete(this.signed.values().next().value as string);
     }

@@ -4,8 +4,8 @@
  * checked against the current on-chain attester set here, and the contract checks them again.
  */
 import type { Redis } from "ioredis";
-import { getAddress } from "ethers";
-import { concatBySigner, recoverSigner } from "./eip712";
+import { SigningKey, getAddress } from "ethers";
+import { concatBySigner, recoverSigner, signDigest } from "./eip712";
 
 /** How long a digest's signatures are kept (they are useless once the batch landed). */
 const SIGNATURE_TTL_SECONDS = 3 * 24 * 3600;
@@ -23,9 +23,19 @@ export class SignaturePool {
     return `${this.prefix}:sigs:${digest.toLowerCase()}`;
   }
 
-  async put(digest: string, signer: string, signature: string): Promise<void> {
-    this.own.set(`${digest}|${signature}`, getAddress(signer));
+  /**
+   * Signs `digest` with a local key and puts the signature in. The signer's address comes from the key
+   * itself, so this process can skip recovering it later.
+   */
+  async sign(digest: string, wallet: { address: string; signingKey: SigningKey }): Promise<void> {
+    const signature = signDigest(wallet.signingKey, digest);
+    this.own.set(`${digest}|${signature}`, wallet.address);
     if (this.own.size > 5_000) this.own.delete(this.own.keys().next().value as string);
+    await this.put(digest, wallet.address, signature);
+  }
+
+  /** Puts a signature in under a claimed signer (the claim is never trusted; see valid()). */
+  async put(digest: string, signer: string, signature: string): Promise<void> {
     await this.redis.multi().hset(this.key(digest), getAddress(signer), signature).expire(this.key(digest), SIGNATURE_TTL_SECONDS).exec();
   }
 

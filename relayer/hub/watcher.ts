@@ -147,7 +147,15 @@ export class HubWatcher {
     const malformed: MalformedInference[] = [];
     await Promise.all(
       [...this.topics].map(async (topicId) => {
-        const res = await this.emissions().latestNetworkInferences(BigInt(topicId));
+        let res;
+        try {
+          res = await this.emissions().latestNetworkInferences(BigInt(topicId));
+        } catch (e) {
+          // The hub answers NotFound for a topic that does not exist or has no inference yet.
+          if (!/not ?found|code = NotFound|\(22\)/i.test((e as Error).message)) throw e;
+          this.log.warn({ topicId, err: (e as Error).message.split("\n")[0] }, "hub has no inference for this topic yet; waiting for its first epoch");
+          return;
+        }
         const nonce = res.inferenceBlockHeight;
         const raw = res.networkInferences?.combinedValue ?? "";
         if (nonce <= 0n || res.networkInferences === undefined) return;

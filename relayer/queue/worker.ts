@@ -60,6 +60,15 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
 
   async function run(job: Job<PostJobData>, turn: ReturnType<Sequencer["enter"]>, t0: number): Promise<PostJobResult> {
     const data = job.data;
+    // A job that comes back late (a stalled job after a crash, a retry) may carry only values the chain
+    // already has newer: then sending would only buy ReportSkipped events. The cache never overstates the
+    // chain, so this is safe; with a journaled transaction we still follow it (its nonce must not dangle).
+    const stale = data.reports.every((r) => BigInt(r.nonce) <= (chain.watcher.onchain.get(r.topicId)?.nonce ?? 0n));
+    if (stale && !(data.sent?.length)) {
+      metrics.updateAttempts.inc({ chain: chain.name, outcome: "skipped" });
+      log.info({ chain: chain.name, jobId: job.id, topics: data.reports.map((r) => r.topicId), nonces: data.reports.map((r) => r.nonce) }, "batch already superseded on chain; nothing sent");
+      return { txHash: "", blockNumber: 0, gasUsed: "0", updated: 0, skipped: data.reports.length };
+    }
     const { digest, set } = await deps.attesters.attest(chain, data.reports, String(job.id));
     const sigs = await deps.pool.waitForThreshold(digest, set.signers, set.threshold, deps.signatureWaitMs, 25, deps.aborted);
     if (!sigs) {
@@ -70,8 +79,9 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
     const tSigned = Date.now();
     const calldata = oracleInterface.encodeFunctionData("submit", [toOracleReports(data.reports), sigs.signatures]);
     let receipt;
+    let timings;
     try {
-      ({ receipt } = await chain.sender.send(chain.oracle, calldata, jobJournal(job), turn));
+      ({ receipt, timings } = await chain.sender.send(chain.oracle, calldata, jobJournal(job), turn));
     } catch (e) {
       if (e instanceof InsufficientFundsError) {
         metrics.updateAttempts.inc({ chain: chain.name, outcome: "insufficient_funds" });
@@ -104,7 +114,7 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
     }
     const latencyMs = Date.now() - data.seenAt;
     // Where the time went (ms): hub block seen -> job added -> picked up -> signatures -> receipt.
-    const stages = { queued: job.timestamp - data.seenAt, pickup: t0 - job.timestamp, attest: tSigned - t0, send: Date.now() - tSigned };
+    const stages = { queued: job.timestamp - data.seenAt, pickup: t0 - job.timestamp, attest: tSigned - t0, send: Date.now() - tSigned, ...timings };
     metrics.updateAttempts.inc({ chain: chain.name, outcome: "updated" }, updated > 0 ? 1 : 0);
     if (updated === 0) metrics.updateAttempts.inc({ chain: chain.name, outcome: "skipped" });
     metrics.gasUsed.inc({ chain: chain.name }, Number(receipt.gasUsed));

@@ -95,6 +95,8 @@ export interface SendResult {
   receipt: TransactionReceipt;
   /** true when the receipt belongs to a transaction sent by an earlier attempt (journal) */
   resumed: boolean;
+  /** ms spent: waiting for the turn, simulating + estimating, signing + journaling + broadcasting, until the receipt */
+  timings?: { turn: number; simulate: number; broadcast: number; inclusion: number };
 }
 
 export class TxSender {
@@ -198,7 +200,9 @@ export class TxSender {
 
     // 2. Simulate and estimate, in turn (so the chain state already includes the earlier jobs' effects
     //    where they were mined, and our nonce follows theirs).
+    const tTurn = Date.now();
     await turn.ready;
+    const tReady = Date.now();
     let gasEstimate: bigint;
     try {
       gasEstimate = await this.rpc.use((p) => p.estimateGas({ from: this.address, to, data }));
@@ -208,6 +212,7 @@ export class TxSender {
       throw new SimulationError(this.chain.name, OracleReader.describeRevert(e));
     }
     const gasLimit = (gasEstimate * BigInt(Math.round(this.chain.fees.gasLimitMultiplier * 1000))) / 1000n;
+    const tSimulated = Date.now();
     const fees = initialFees(this.chain.fees, await this.feeData());
 
     // 3. Sign, journal, broadcast.
@@ -228,8 +233,11 @@ export class TxSender {
     }
     this.nonces.confirm(nonce);
     turn.done();
+    const tSent = Date.now();
     this.log.debug({ chain: this.chain.name, hash: signed.hash, nonce, gasLimit: gasLimit.toString() }, "transaction sent");
-    return this.waitAndBump(to, data, journal, nonce, gasLimit, fees, sentAt);
+    const result = await this.waitAndBump(to, data, journal, nonce, gasLimit, fees, sentAt);
+    result.timings = { turn: tReady - tTurn, simulate: tSimulated - tReady, broadcast: tSent - tSimulated, inclusion: Date.now() - tSent };
+    return result;
   }
 
   private async checkStatus(r: TransactionReceipt): Promise<TransactionReceipt> {

@@ -8,7 +8,17 @@ import { DEFAULT_CONFIG_PATH, HubConfigInput } from "../../devnet/hub/config";
 import { HubDevnet, startHubDevnet } from "../../devnet/hub/node";
 
 /** The devnet config with `topics` topics (ids 1..topics), based on the default config file. */
-export function hubConfigWithTopics(topics: number, blockTimeMs: number): HubConfigInput {
+export interface TopicShape {
+  inferers: number;
+  forecasters: number;
+  reputers: number;
+}
+
+/**
+ * `shape` (optional) gives the generated topics (ids above the default config's) that many simulated
+ * participants, e.g. a lighter synthesis for a benchmark of the relay with many topics.
+ */
+export function hubConfigWithTopics(topics: number, blockTimeMs: number, shape?: TopicShape): HubConfigInput {
   const base = JSON.parse(fs.readFileSync(DEFAULT_CONFIG_PATH, "utf8")) as HubConfigInput;
   const template = base.topics[0];
   return {
@@ -23,11 +33,22 @@ export function hubConfigWithTopics(topics: number, blockTimeMs: number): HubCon
         id: i + 1,
         metadata: `devnet topic ${i + 1}`,
         groundTruth: { kind: "random-walk" as const, start, volatility: 1, seed: 1000 + i },
+        ...(shape ?? {}),
       };
     }),
   };
 }
 
-export async function startHub(port: number, topics: number, blockTimeMs: number): Promise<HubDevnet> {
-  return startHubDevnet({ port, config: hubConfigWithTopics(topics, blockTimeMs), blockTimeMs, quiet: true });
+export async function startHub(
+  port: number,
+  topics: number,
+  blockTimeMs: number,
+  shape?: TopicShape,
+): Promise<HubDevnet> {
+  return startHubDevnet({
+    port,
+    config: hubConfigWithTopics(topics, blockTimeMs, shape),
+    blockTimeMs,
+    quiet: true,
+  });
 }

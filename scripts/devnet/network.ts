@@ -22,7 +22,12 @@ import {
 import { fundUser } from "./faucet";
 import { deployOracleDirect } from "./oracle-fallback";
 import { startHub } from "./hub";
-import { localAttesterKeys, RelayerHandle, startRelayerProcess } from "./relayer";
+import {
+  attesterKeysFromLocalParameters,
+  localAttesterKeys,
+  RelayerHandle,
+  startRelayerProcess,
+} from "./relayer";
 import { writeRelayerConfig } from "./relayer-config";
 import { NetworkOptions } from "./options";
 
@@ -115,9 +120,26 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       ? undefined
       : deployAllChains({ supervisor, repoRoot: REPO_ROOT, chains: opts.chains, deploymentsDir });
     deploying?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    // npm start's relayer loads its code now and runs once its config exists (written after the deploy).
+    const relayerConfigPath = path.join(stateDir, "relayer.yaml");
+    fs.rmSync(relayerConfigPath, { force: true });
+    const earlyKeys = opts.relayer ? attesterKeysFromLocalParameters(REPO_ROOT) : [];
+    const earlyRelayer = opts.relayer
+      ? startRelayerProcess({
+          supervisor,
+          repoRoot: REPO_ROOT,
+          configFile: relayerConfigPath,
+          instance: 1,
+          attesterKeys: earlyKeys,
+          httpPort: opts.metricsPort,
+          early: true,
+        })
+      : undefined;
     const [chains, hub] = await Promise.all([
       phase("chains ready", () => startChains(opts, supervisor)),
-      phase("hub ready", () => startHub(opts.hub.port, opts.hub.topics, opts.hub.blockTimeMs)),
+      phase("hub ready", () =>
+        startHub(opts.hub.port, opts.hub.topics, opts.hub.blockTimeMs, opts.hub.topicShape),
+      ),
     ]);
     stopFns.push(() => hub.stop());
 
@@ -177,10 +199,12 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
         httpPort: override.httpPort ?? metricsPort + instance - 1,
       });
     };
-    if (opts.relayer && deployed) {
-      await phase("relayer ready", () => startRelayer(1).ready());
-    } else if (opts.relayer) {
-      log("relayer: not started (no contracts deployed)");
+    if (earlyRelayer) {
+      const onChain = new Set(attesters.keys);
+      if (earlyKeys.length !== onChain.size || earlyKeys.some((k) => !onChain.has(k))) {
+        throw new Error("the deployed oracle's attester set differs from deploy/parameters/local.json");
+      }
+      await phase("relayer ready", () => earlyRelayer.ready());
     }
     timings.push({ phase: "total", ms: Date.now() - t0 });
     started = true;

@@ -3,6 +3,7 @@
  * the relayer. Defaults match hardhat.config.ts (ethereumLocal/bnbLocal/baseLocal); every value can be
  * changed by a flag of `npm start` or an environment variable (flags win).
  */
+import type { TopicShape } from "./hub";
 import type { RelayerConfigOptions } from "./relayer-config";
 
 export interface ChainOptions {
@@ -15,7 +16,7 @@ export interface ChainOptions {
 
 export interface NetworkOptions {
   chains: ChainOptions[];
-  hub: { port: number; blockTimeMs: number; topics: number };
+  hub: { port: number; blockTimeMs: number; topics: number; topicShape?: TopicShape };
   redisUrl: string;
   metricsPort: number;
   /** Directory for the manifest, generated configs and logs (relative to the repo root or absolute). */

@@ -2,6 +2,8 @@
  * Relayer instances of the local network, as child processes (relayer/cli.ts start), so that a stop is
  * a real signal to a real process (the e2e test SIGKILLs them) and RSS is the relayer's own.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { ethers } from "ethers";
 import { hardhatAccountByAddress } from "../lib/dev-keys";
 import { LogLine, LogWatcher } from "../lib/log-watch";
@@ -40,6 +42,21 @@ export async function localAttesterKeys(manifest: Manifest): Promise<{ keys: str
   }
 }
 
+/**
+ * The attester keys the local deploy parameters name (deploy/parameters/local.json), known before anything
+ * is deployed, so `npm start` can start its relayer early. Checked against the deployed oracle later.
+ */
+export function attesterKeysFromLocalParameters(repoRoot: string): string[] {
+  const file = path.join(repoRoot, "deploy", "parameters", "local.json");
+  const params = JSON.parse(fs.readFileSync(file, "utf8")) as { attesters: { signers: string[] } };
+  return params.attesters.signers.map((s) => {
+    const w = hardhatAccountByAddress(s);
+    if (!w)
+      throw new Error(`${file}: attester ${s} is not a Hardhat test account; the devnet needs their keys`);
+    return w.privateKey;
+  });
+}
+
 export interface RelayerHandle {
   instance: number;
   child: SupervisedChild;
@@ -58,12 +75,21 @@ export function startRelayerProcess(opts: {
   attesterKeys: string[];
   httpPort: number;
   extraEnv?: Record<string, string>;
+  /** Start through relayer-launcher.ts: load now, run once `configFile` exists (npm start). */
+  early?: boolean;
 }): RelayerHandle {
   const name = `relayer-${opts.instance}`;
   const child = opts.supervisor.start({
     name,
     command: process.execPath,
-    args: [tsNodeBin(), "--transpile-only", "relayer/cli.ts", "start", "-c", opts.configFile],
+    args: opts.early
+      ? [
+          "-r",
+          require.resolve("ts-node/register/transpile-only"),
+          "scripts/devnet/relayer-launcher.ts",
+          opts.configFile,
+        ]
+      : [tsNodeBin(), "--transpile-only", "relayer/cli.ts", "start", "-c", opts.configFile],
     cwd: opts.repoRoot,
     env: { ...relayerEnv(opts.instance, opts.attesterKeys, opts.httpPort), ...opts.extraEnv },
   });

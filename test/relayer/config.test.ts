@@ -190,3 +190,28 @@ describe("relayer config: keys", () => {
     );
   });
 });
+
+describe("relayer CLI: check-config", function () {
+  this.timeout(120_000);
+  it("exits 1 with one line per problem naming the field, and 0 for a valid file", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "relayer-cli-"));
+    const bad = base();
+    bad.chains[0].fees.strategy = "fast";
+    fs.writeFileSync(path.join(dir, "bad.yaml"), JSON.stringify(bad));
+    fs.writeFileSync(path.join(dir, "good.yaml"), JSON.stringify(base()));
+    const run = (file: string, ...extra: string[]) =>
+      spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "relayer/cli.ts", "check-config", "-c", file, ...extra], {
+        cwd: path.resolve(__dirname, "../.."),
+        env: { ...process.env, SUBMITTER: KEY },
+        encoding: "utf8",
+      });
+    const r1 = run(path.join(dir, "bad.yaml"));
+    expect(r1.status).to.equal(1);
+    expect(r1.stderr).to.match(/chains\[0\]\.fees\.strategy: fees\.strategy must be "eip1559" or "legacy"/);
+    const r2 = run(path.join(dir, "good.yaml"), "--keys");
+    expect(r2.status, r2.stderr).to.equal(0);
+    expect(r2.stdout).to.include(`chains[0].submitter env SUBMITTER -> ${new Wallet(KEY).address}`);
+    expect(r2.stdout + r2.stderr).to.not.include(KEY.slice(2));
+  });
+});

@@ -129,6 +129,12 @@ describe("relayer state in Redis", function () {
       expect(await pool.waitForThreshold(digest, members, 1, 150, 25)).to.equal(undefined);
       await pool.put(digest, wallets[0].address, signDigest(wallets[0].signingKey, digest));
       expect([...(await pool.valid(digest, members)).keys()]).to.deep.equal([wallets[0].address]);
+      // a signature made in-process (pool.sign) is known without recovery, and still checked for membership
+      const outsider = new SignaturePool(redis, prefix);
+      await outsider.sign(digest, wallets[3]);
+      expect([...(await outsider.valid(digest, members)).keys()]).to.deep.equal([wallets[0].address]);
+      await outsider.sign(digest, wallets[1]);
+      expect([...(await outsider.valid(digest, members)).keys()].sort()).to.deep.equal([wallets[0].address, wallets[1].address].sort());
     });
   });
 

@@ -3,11 +3,13 @@ import { ethers } from "hardhat";
 import type { BaseWallet } from "ethers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { rotationDigest, rotationMessage } from "../../../lib/eip712/attester-sets";
-import { combineSignatures, signDigest } from "../../../lib/eip712/signatures";
+import { combineSignatures, compareAddresses, signDigest } from "../../../lib/eip712/signatures";
 import { attesters, rawSignatures } from "../oracle/helpers";
 import type { OracleAttesterSetsHarness } from "../../../typechain-types";
 
 const DIGEST = ethers.id("a message");
+
+const byAddress = (a: BaseWallet, b: BaseWallet) => compareAddresses(a.address, b.address);
 
 async function deploy(signers: string[], threshold: number, setId = 1n): Promise<OracleAttesterSetsHarness> {
   return (await ethers.getContractFactory("OracleAttesterSetsHarness")).deploy(setId, signers, threshold);
@@ -285,6 +287,139 @@ describe("AttesterSets", () => {
         await rotationSignatures(sets, wallets.slice(0, 3), 1n, jump, next, 1),
       );
       expect(await sets.attesterSetId()).to.equal(jump);
+    });
+  });
+  describe("signer list contract", () => {
+    /** The n-th contract `sets` created (its nonce starts at 1, EIP-161): the n-th signer list. */
+    async function listAddress(sets: OracleAttesterSetsHarness, nth: number): Promise<string> {
+      return ethers.getCreateAddress({ from: await sets.getAddress(), nonce: nth });
+    }
+
+    /** A STOP byte, then the addresses packed (20 bytes each). */
+    function listCode(addresses: string[]): string {
+      return ethers.concat(["0x00", ...addresses]).toLowerCase();
+    }
+
+    it("deploys the sorted list as code behind a STOP, and a call to it does nothing", async () => {
+      const { sets, wallets } = await loadFixture(harness5of3);
+      const list = await listAddress(sets, 1);
+      expect(await ethers.provider.getCode(list)).to.equal(listCode(wallets.map((w) => w.address)));
+      const [caller] = await ethers.getSigners();
+      expect(await ethers.provider.call({ to: list, data: "0x12345678", from: caller.address })).to.equal(
+        "0x",
+      );
+    });
+
+    it("one slot holds list, id, size, threshold and the halt flag; the flag survives a rotation", async () => {
+      const { sets, wallets } = await loadFixture(harness5of3);
+      expect(await sets.currentSet()).to.deep.equal([await listAddress(sets, 1), 1n, 5n, 3n, false]);
+      await sets.setHalted(true);
+      expect(await sets.halted()).to.equal(true);
+      // Verification and rotation ignore the flag (a compromised set must be replaceable while halted).
+      expect(await sets.verify(DIGEST, rawSignatures(wallets.slice(0, 3), DIGEST))).to.equal(true);
+      const next = attesters(3, "next").map((w) => w.address);
+      await sets.rotateAttesterSet(
+        2n,
+        next,
+        2,
+        await rotationSignatures(sets, wallets.slice(0, 3), 1n, 2n, next, 2),
+      );
+      expect(await sets.currentSet()).to.deep.equal([await listAddress(sets, 2), 2n, 3n, 2n, true]);
+      await sets.setHalted(false);
+      expect(await sets.halted()).to.equal(false);
+    });
+
+    it("a rotation deploys a new list and leaves the old one unreferenced", async () => {
+      const { sets, wallets } = await loadFixture(harness5of3);
+      const next = attesters(4, "next").map((w) => w.address);
+      await sets.rotateAttesterSet(
+        2n,
+        next,
+        3,
+        await rotationSignatures(sets, wallets.slice(0, 3), 1n, 2n, next, 3),
+      );
+      expect(await ethers.provider.getCode(await listAddress(sets, 2))).to.equal(listCode(next));
+      expect(await ethers.provider.getCode(await listAddress(sets, 1))).to.equal(
+        listCode(wallets.map((w) => w.address)),
+      );
+      expect(await sets.attesterSet()).to.deep.equal([2n, next, 3n]);
+    });
+
+    it("after a rotation that keeps some members: kept ones verify, removed ones and strangers between members do not", async () => {
+      const { sets, wallets } = await loadFixture(harness5of3);
+      // Keep members 1 and 3, add two new ones: the new list interleaves kept and new addresses.
+      const added = attesters(2, "added");
+      const nextWallets = [wallets[1], wallets[3], ...added].sort((a, b) =>
+        compareAddresses(a.address, b.address),
+      );
+      const next = nextWallets.map((w) => w.address);
+      await sets.rotateAttesterSet(
+        2n,
+        next,
+        3,
+        await rotationSignatures(sets, wallets.slice(0, 3), 1n, 2n, next, 3),
+      );
+      expect(await sets.verify(DIGEST, rawSignatures(nextWallets.slice(1), DIGEST))).to.equal(true);
+      expect(await sets.verify(DIGEST, rawSignatures(nextWallets, DIGEST))).to.equal(true);
+      expect(
+        await sets.verify(DIGEST, rawSignatures([wallets[1], wallets[3], added[0]].sort(byAddress), DIGEST)),
+      ).to.equal(true);
+      // Removed members 0, 2 and 4, each in the place its address sorts to.
+      for (const removed of [wallets[0], wallets[2], wallets[4]]) {
+        await expect(
+          sets.verify(
+            DIGEST,
+            rawSignatures([wallets[1], wallets[3], added[0], removed].sort(byAddress), DIGEST),
+          ),
+        )
+          .to.be.revertedWithCustomError(sets, "UnknownSigner")
+          .withArgs(removed.address);
+      }
+    });
+
+    it("a set of 255 signers: any threshold subset verifies, a stranger anywhere is rejected", async () => {
+      // 258 sorted wallets; the lowest, one in the middle and the highest stay out as strangers.
+      const all = attesters(258, "large");
+      const strangers = [all[0], all[129], all[257]];
+      const wallets = all.filter((w) => !strangers.includes(w));
+      expect(wallets.length).to.equal(255);
+      const sets = await deploy(
+        wallets.map((w) => w.address),
+        128,
+      );
+      const [, listed] = await sets.attesterSet();
+      expect(listed).to.deep.equal(wallets.map((w) => w.address));
+      const signatures = wallets.map((w) => signDigest(w.privateKey, DIGEST));
+      expect(await sets.verify(DIGEST, ethers.concat(signatures))).to.equal(true);
+      expect(await sets.verify(DIGEST, ethers.concat(signatures.slice(0, 128)))).to.equal(true);
+      expect(await sets.verify(DIGEST, ethers.concat(signatures.slice(127)))).to.equal(true);
+      expect(await sets.verify(DIGEST, ethers.concat(signatures.filter((_, i) => i % 2 === 0)))).to.equal(
+        true,
+      );
+      await expect(sets.verify(DIGEST, ethers.concat(signatures.slice(0, 127))))
+        .to.be.revertedWithCustomError(sets, "TooFewSignatures")
+        .withArgs(127n, 128n);
+      for (const stranger of strangers) {
+        const signed = [...wallets.slice(0, 200), stranger].sort(byAddress);
+        await expect(sets.verify(DIGEST, rawSignatures(signed, DIGEST)))
+          .to.be.revertedWithCustomError(sets, "UnknownSigner")
+          .withArgs(stranger.address);
+      }
+    });
+
+    it("a rotation whose gas cannot pay for the new list reverts with a clear error", async () => {
+      const { sets, wallets } = await loadFixture(harness5of3);
+      const next = attesters(255, "large").map((w) => w.address);
+      const signatures = await rotationSignatures(sets, wallets.slice(0, 3), 1n, 2n, next, 128);
+      const needed = await sets.rotateAttesterSet.estimateGas(2n, next, 128, signatures);
+      // The list (5,101 bytes of code) costs about a million gas; the 1/64 that CREATE leaves behind pays
+      // for the revert.
+      await expect(sets.rotateAttesterSet(2n, next, 128, signatures, { gasLimit: needed - 300_000n }))
+        .to.be.revertedWithCustomError(sets, "InvalidAttesterSet")
+        .withArgs("signer list deployment ran out of gas");
+      expect(await sets.attesterSetId()).to.equal(1n);
+      await sets.rotateAttesterSet(2n, next, 128, signatures, { gasLimit: needed });
+      expect(await sets.attesterSetId()).to.equal(2n);
     });
   });
 });

@@ -177,6 +177,34 @@ describe("AlloraOracle", () => {
       expect((await f.oracle.latestInference(1n))[1]).to.equal(0n);
     });
 
+    it("judges signatures before report contents; a batch that fails either stores and emits nothing", async () => {
+      const f = await loadFixture(fixture5of3);
+      const good = [await report(1n, 1n, 1n), await report(2n, 2n, 1n)];
+      const bad = { ...(await report(3n, 0n, 1n)), value: INT160_MAX + 1n };
+      const batch = [...good, bad, await report(4n, 4n, 1n)];
+      const digest = await f.oracle.hashReportBatch(1n, batch);
+      const strangers = attesters(3, "stranger");
+      // Bad signatures and a malformed report: the signature error, as when verification ran first.
+      await expect(f.oracle.submit(batch, rawSignatures(strangers, digest))).to.be.revertedWithCustomError(
+        f.oracle,
+        "UnknownSigner",
+      );
+      await expect(f.oracle.submit(batch, rawSignatures(f.signers.slice(0, 2), digest)))
+        .to.be.revertedWithCustomError(f.oracle, "TooFewSignatures")
+        .withArgs(2n, 3n);
+      // Well-formed reports the set did not sign: the reports are written during the pass, then undone.
+      await expect(
+        f.oracle.submit(tuples(good), await sign(f, good, strangers)),
+      ).to.be.revertedWithCustomError(f.oracle, "UnknownSigner");
+      const otherDigest = await f.oracle.hashReportBatch(1n, [good[0]]);
+      await expect(
+        f.oracle.submit(tuples(good), rawSignatures(f.signers.slice(0, 3), otherDigest)),
+      ).to.be.revertedWithCustomError(f.oracle, "UnknownSigner");
+      for (const topicId of [1n, 2n, 4n]) {
+        expect(await f.oracle.latestInference(topicId)).to.deep.equal([0n, 0n, 0n]);
+      }
+    });
+
     it("accepts a timestamp up to MAX_FUTURE_DRIFT ahead and rejects one beyond", async () => {
       const f = await loadFixture(fixture5of3);
       const next = BigInt(await time.latest()) + 1n; // the submit's block time (automine, +1 s)
