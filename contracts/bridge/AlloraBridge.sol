@@ -24,13 +24,14 @@ import {HubAddress} from "./HubAddress.sol";
  * - Per-chain limits in both directions; an inbound transfer over the limit waits in a queue (Wormhole NTT);
  *   the token's per-bridge limits stay the outer fence. Guardians pause instantly; only the admin unpauses.
  *
- * @dev Gas: the hot paths touch one packed slot per remote chain (sequence, net flow, flags), one rate-limit
- * bucket, and on delivery one bitmap word. Pausing writes the flag into every remote chain's slot (a short,
- * bounded list) so that the hot paths read no extra slot for it.
+ * @dev Gas: each remote chain keeps three slots. Its configuration (both capacities, flags, outbound sequence)
+ * is read by every transfer; each direction's flow (rate-limit level, refill time, running total) is one slot.
+ * A delivery therefore reads the configuration and writes only its inbound flow and one bitmap word; a send
+ * writes the configuration (sequence) and its outbound flow. The net bridged in is the difference of the two
+ * running totals, so neither direction writes the other's slot. Pausing writes the flag into every remote
+ * chain's configuration (a short, bounded list) so that the hot paths read no extra slot for it.
  */
 contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
-    using RateLimit for RateLimit.Bucket;
-
     /// @notice May pause either direction (the admin may too).
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
@@ -47,15 +48,29 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     /// @dev Mask of a sequence's bit index within its word.
     uint256 private constant _BIT_MASK = 0xff;
 
-    /// @dev A remote chain's hot state, one slot.
-    struct RemoteChain {
-        uint64 outboundSequence;
-        int128 netBridgedIn;
-        bool outboundEnabled;
-        bool inboundEnabled;
-        bool outboundPaused;
-        bool inboundPaused;
-        bool registered;
+    /// @dev Flag bits of {RemoteConfig-flags}.
+    uint8 private constant _OUTBOUND_ENABLED = 1;
+    uint8 private constant _INBOUND_ENABLED = 2;
+    uint8 private constant _OUTBOUND_PAUSED = 4;
+    uint8 private constant _INBOUND_PAUSED = 8;
+    uint8 private constant _REGISTERED = 16;
+
+    /// @dev A remote chain's configuration and outbound sequence, one slot (248 bits). Capacities fit 96 bits
+    /// (79 billion ALLO per window, above any real supply); 2^48 sequences outlast any chain.
+    struct RemoteConfig {
+        uint96 outboundCapacity;
+        uint96 inboundCapacity;
+        uint48 outboundSequence;
+        uint8 flags;
+    }
+
+    /// @dev One direction's flow with a remote chain, one slot: what its rate limit holds at `updatedAt`
+    /// (at most the capacity, so 96 bits), and the running total moved (128 bits: 3.4e20 ALLO; an addition past
+    /// it reverts rather than wraps).
+    struct Flow {
+        uint96 available;
+        uint32 updatedAt;
+        uint128 total;
     }
 
     IERC7802 private immutable _token;
@@ -63,9 +78,9 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     uint64 private immutable _hubChain;
     uint256 private immutable _limitWindow;
 
-    mapping(uint64 chain => RemoteChain) private _remote;
-    mapping(uint64 chain => RateLimit.Bucket) private _outboundLimit;
-    mapping(uint64 chain => RateLimit.Bucket) private _inboundLimit;
+    mapping(uint64 chain => RemoteConfig) private _config;
+    mapping(uint64 chain => Flow) private _outbound;
+    mapping(uint64 chain => Flow) private _inbound;
     mapping(uint64 sourceChain => mapping(uint256 word => uint256 bits)) private _delivered;
     mapping(bytes32 transferId => QueuedTransfer) private _queued;
     uint64[] private _remoteChainList;
@@ -167,15 +182,15 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         if (sequence == 0) revert ZeroSequence();
         if (recipient == address(0)) revert ZeroRecipient();
         _checkAmount(amount);
-        RemoteChain memory remote = _remote[sourceChain];
-        if (!remote.inboundEnabled) revert SourceNotEnabled(sourceChain);
-        if (remote.inboundPaused) revert DirectionIsPaused(Direction.Inbound, sourceChain);
+        RemoteConfig memory config = _config[sourceChain];
+        if (config.flags & _INBOUND_ENABLED == 0) revert SourceNotEnabled(sourceChain);
+        if (config.flags & _INBOUND_PAUSED != 0) revert DirectionIsPaused(Direction.Inbound, sourceChain);
 
         // At-least-once relaying: a second delivery changes nothing and costs little.
         if (!_markDelivered(sourceChain, sequence, recipient, amount, signatures)) {
             return DeliveryStatus.AlreadyDelivered;
         }
-        return _settleInbound(sourceChain, sequence, recipient, amount, remote.netBridgedIn);
+        return _settleInbound(sourceChain, sequence, recipient, amount, config.inboundCapacity);
     }
 
     /// @inheritdoc IAlloraBridge
@@ -183,18 +198,17 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         QueuedTransfer memory queued = _queued[id];
         if (queued.amount == 0) revert NotQueued(id);
         uint64 sourceChain = queued.sourceChain;
-        RemoteChain storage remote = _remote[sourceChain];
-        if (remote.inboundPaused) revert DirectionIsPaused(Direction.Inbound, sourceChain);
-        RateLimit.Bucket storage bucket = _inboundLimit[sourceChain];
-        if (!bucket.tryConsume(queued.amount, _limitWindow)) {
+        RemoteConfig memory config = _config[sourceChain];
+        if (config.flags & _INBOUND_PAUSED != 0) revert DirectionIsPaused(Direction.Inbound, sourceChain);
+        Flow storage flow = _inbound[sourceChain];
+        if (!_tryConsume(flow, config.inboundCapacity, queued.amount)) {
             revert InboundLimitExceeded(
                 sourceChain,
                 queued.amount,
-                RateLimit.availableNow(bucket, _limitWindow)
+                _availableNow(flow, config.inboundCapacity)
             );
         }
         delete _queued[id];
-        remote.netBridgedIn += int128(int256(uint256(queued.amount)));
         _token.crosschainMint(queued.recipient, queued.amount);
         emit QueuedTransferReleased(id, queued.recipient, queued.amount);
     }
@@ -220,9 +234,11 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         bool outboundEnabled,
         bool inboundEnabled
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        RemoteChain storage remote = _register(chain);
-        remote.outboundEnabled = outboundEnabled;
-        remote.inboundEnabled = inboundEnabled;
+        RemoteConfig storage config = _register(chain);
+        uint8 flags = config.flags & ~(_OUTBOUND_ENABLED | _INBOUND_ENABLED);
+        if (outboundEnabled) flags |= _OUTBOUND_ENABLED;
+        if (inboundEnabled) flags |= _INBOUND_ENABLED;
+        config.flags = flags;
         emit RemoteChainEnabled(chain, outboundEnabled, inboundEnabled);
     }
 
@@ -232,9 +248,9 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         uint256 outboundCapacity,
         uint256 inboundCapacity
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _register(chain);
-        _outboundLimit[chain].setCapacity(outboundCapacity, _limitWindow);
-        _inboundLimit[chain].setCapacity(inboundCapacity, _limitWindow);
+        RemoteConfig storage config = _register(chain);
+        config.outboundCapacity = _setCapacity(_outbound[chain], config.outboundCapacity, outboundCapacity);
+        config.inboundCapacity = _setCapacity(_inbound[chain], config.inboundCapacity, inboundCapacity);
         emit RemoteChainLimitsSet(chain, outboundCapacity, inboundCapacity);
     }
 
@@ -271,15 +287,15 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
 
     /// @inheritdoc IAlloraBridge
     function remoteChain(uint64 chain) external view returns (RemoteChainView memory) {
-        RemoteChain memory remote = _remote[chain];
+        RemoteConfig memory config = _config[chain];
         return
             RemoteChainView({
-                outboundEnabled: remote.outboundEnabled,
-                inboundEnabled: remote.inboundEnabled,
-                outboundPaused: remote.outboundPaused,
-                inboundPaused: remote.inboundPaused,
-                lastOutboundSequence: remote.outboundSequence,
-                netBridgedIn: remote.netBridgedIn
+                outboundEnabled: config.flags & _OUTBOUND_ENABLED != 0,
+                inboundEnabled: config.flags & _INBOUND_ENABLED != 0,
+                outboundPaused: config.flags & _OUTBOUND_PAUSED != 0,
+                inboundPaused: config.flags & _INBOUND_PAUSED != 0,
+                lastOutboundSequence: config.outboundSequence,
+                netBridgedIn: _netBridgedIn(chain)
             });
     }
 
@@ -301,19 +317,18 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
             uint256 inboundAvailable
         )
     {
-        RateLimit.Bucket memory outbound = _outboundLimit[chain];
-        RateLimit.Bucket memory inbound = _inboundLimit[chain];
+        RemoteConfig memory config = _config[chain];
         return (
-            outbound.capacity,
-            RateLimit.availableNow(outbound, _limitWindow),
-            inbound.capacity,
-            RateLimit.availableNow(inbound, _limitWindow)
+            config.outboundCapacity,
+            _availableNow(_outbound[chain], config.outboundCapacity),
+            config.inboundCapacity,
+            _availableNow(_inbound[chain], config.inboundCapacity)
         );
     }
 
     /// @inheritdoc IAlloraBridge
     function netBridgedIn(uint64 chain) external view returns (int256) {
-        return _remote[chain].netBridgedIn;
+        return _netBridgedIn(chain);
     }
 
     /// @inheritdoc IAlloraBridge
@@ -378,10 +393,10 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         uint64 sequence,
         address recipient,
         uint256 amount,
-        int128 netBridgedIn_
+        uint256 inboundCapacity
     ) private returns (DeliveryStatus) {
         bytes32 id = transferId(sourceChain, _localChain, sequence);
-        if (!_inboundLimit[sourceChain].tryConsume(amount, _limitWindow)) {
+        if (!_tryConsume(_inbound[sourceChain], inboundCapacity, amount)) {
             _queued[id] = QueuedTransfer({
                 recipient: recipient,
                 amount: uint96(amount),
@@ -392,7 +407,6 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
             emit TransferQueued(id, sourceChain, sequence, recipient, amount);
             return DeliveryStatus.Queued;
         }
-        _remote[sourceChain].netBridgedIn = netBridgedIn_ + int128(int256(amount));
         _token.crosschainMint(recipient, amount);
         emit TransferDelivered(id, sourceChain, sequence, recipient, amount);
         return DeliveryStatus.Minted;
@@ -413,17 +427,19 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         uint256 amount
     ) private returns (bytes32 id, uint64 sequence) {
         _checkAmount(amount);
-        RemoteChain memory remote = _remote[destination];
-        if (!remote.outboundEnabled) revert DestinationNotEnabled(destination);
-        if (remote.outboundPaused) revert DirectionIsPaused(Direction.Outbound, destination);
-        RateLimit.Bucket storage bucket = _outboundLimit[destination];
-        if (!bucket.tryConsume(amount, _limitWindow)) {
-            revert OutboundLimitExceeded(destination, amount, RateLimit.availableNow(bucket, _limitWindow));
+        RemoteConfig storage config = _config[destination];
+        uint8 flags = config.flags;
+        if (flags & _OUTBOUND_ENABLED == 0) revert DestinationNotEnabled(destination);
+        if (flags & _OUTBOUND_PAUSED != 0) revert DirectionIsPaused(Direction.Outbound, destination);
+        uint256 capacity = config.outboundCapacity;
+        Flow storage flow = _outbound[destination];
+        if (!_tryConsume(flow, capacity, amount)) {
+            revert OutboundLimitExceeded(destination, amount, _availableNow(flow, capacity));
         }
-        sequence = remote.outboundSequence + 1;
-        remote.outboundSequence = sequence;
-        remote.netBridgedIn -= int128(int256(amount));
-        _remote[destination] = remote;
+        // Checked: past 2^48 - 1 sends to one chain this reverts instead of reusing a sequence.
+        uint48 next = config.outboundSequence + 1;
+        config.outboundSequence = next;
+        sequence = next;
         _token.crosschainBurn(msg.sender, amount);
         id = transferId(_localChain, destination, sequence);
         emit TransferSent(id, destination, sequence, _localChain, msg.sender, recipient, amount, msg.value);
@@ -463,16 +479,74 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     }
 
     /// @dev Registers `chain` on first use, with the current pause state.
-    function _register(uint64 chain) private returns (RemoteChain storage remote) {
+    function _register(uint64 chain) private returns (RemoteConfig storage config) {
         if (chain == 0 || chain == _localChain) revert InvalidRemoteChain(chain);
-        remote = _remote[chain];
-        if (!remote.registered) {
+        config = _config[chain];
+        if (config.flags & _REGISTERED == 0) {
             if (_remoteChainList.length >= MAX_REMOTE_CHAINS) revert TooManyRemoteChains(MAX_REMOTE_CHAINS);
             _remoteChainList.push(chain);
-            remote.registered = true;
-            remote.outboundPaused = _outboundPaused;
-            remote.inboundPaused = _inboundPaused;
+            uint8 flags = config.flags | _REGISTERED;
+            if (_outboundPaused) flags |= _OUTBOUND_PAUSED;
+            if (_inboundPaused) flags |= _INBOUND_PAUSED;
+            config.flags = flags;
         }
+    }
+
+    /// @dev Minted here from `chain` minus burned here towards it: each total is below 2^128, so the
+    /// difference always fits an int256.
+    function _netBridgedIn(uint64 chain) private view returns (int256) {
+        return int256(uint256(_inbound[chain].total)) - int256(uint256(_outbound[chain].total));
+    }
+
+    /// @dev What `flow`'s rate limit holds now, refilled linearly to `capacity` over {limitWindow}
+    /// (the arithmetic of {RateLimit-availableNow}, on a bucket whose capacity lives in the configuration).
+    function _availableNow(Flow storage flow, uint256 capacity) private view returns (uint256) {
+        Flow memory current = flow;
+        return
+            RateLimit.availableNow(
+                RateLimit.Bucket({
+                    capacity: uint112(capacity),
+                    available: current.available,
+                    updatedAt: current.updatedAt
+                }),
+                _limitWindow
+            );
+    }
+
+    /**
+     * @dev Takes `amount` out of `flow`'s rate limit and adds it to the flow's total, in one slot write; false
+     * (and nothing written) when the limit holds less than `amount` now.
+     */
+    function _tryConsume(Flow storage flow, uint256 capacity, uint256 amount) private returns (bool) {
+        uint256 available = _availableNow(flow, capacity);
+        if (amount > available) return false;
+        // `available - amount` is at most the capacity (96 bits); `amount` is at most 96 bits (checked on entry).
+        flow.available = uint96(available - amount);
+        flow.updatedAt = uint32(block.timestamp);
+        flow.total += uint128(amount);
+        return true;
+    }
+
+    /**
+     * @dev Moves `flow`'s available amount by the change in capacity (never below zero, as
+     * {RateLimit-setCapacity} does) and returns the new capacity for the configuration.
+     */
+    function _setCapacity(
+        Flow storage flow,
+        uint96 oldCapacity,
+        uint256 newCapacity
+    ) private returns (uint96) {
+        if (newCapacity > type(uint96).max) revert RateLimit.CapacityTooLarge(newCapacity);
+        uint256 available = _availableNow(flow, oldCapacity);
+        if (newCapacity >= oldCapacity) {
+            available += newCapacity - oldCapacity;
+        } else {
+            uint256 cut = oldCapacity - newCapacity;
+            available = available > cut ? available - cut : 0;
+        }
+        flow.available = uint96(available);
+        flow.updatedAt = uint32(block.timestamp);
+        return uint96(newCapacity);
     }
 
     /// @dev Writes the pause flag for `direction` globally and into every remote chain's slot.
@@ -481,10 +555,10 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         if (outbound) _outboundPaused = paused;
         else _inboundPaused = paused;
         uint256 count = _remoteChainList.length;
+        uint8 bit = outbound ? _OUTBOUND_PAUSED : _INBOUND_PAUSED;
         for (uint256 i = 0; i < count; ++i) {
-            RemoteChain storage remote = _remote[_remoteChainList[i]];
-            if (outbound) remote.outboundPaused = paused;
-            else remote.inboundPaused = paused;
+            RemoteConfig storage config = _config[_remoteChainList[i]];
+            config.flags = paused ? config.flags | bit : config.flags & ~bit;
         }
         emit DirectionPaused(direction, paused, msg.sender);
     }

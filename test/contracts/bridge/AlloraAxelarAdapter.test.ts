@@ -88,8 +88,8 @@ for (const kind of ["consensus", "amplifier"] as const) {
         base.adapter.execute(commandId, message.sourceChain, message.sourceAddress, call.payload),
       ).to.be.revertedWithCustomError(base.adapter, "NotApprovedByGateway");
       expect(await base.token.totalSupply()).to.equal(amount);
-    expect(await base.adapter.netBridgedIn(ETH.id)).to.equal(amount);
-    expect(await eth.adapter.netBridgedIn(BASE.id)).to.equal(-amount);
+      expect(await base.adapter.netBridgedIn(ETH.id)).to.equal(amount);
+      expect(await eth.adapter.netBridgedIn(BASE.id)).to.equal(-amount);
     });
 
     it("refuses a message approved by the gateway but sent from an unregistered source", async function () {

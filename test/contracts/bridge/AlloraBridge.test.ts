@@ -58,6 +58,18 @@ describe("AlloraBridge", function () {
       await expect(
         Bridge.deploy(tokenAddress, HUB, WINDOW, admin.address, admin.address, 0n, signers, 2),
       ).to.be.revertedWithCustomError(Bridge, "AttesterSetIdNotIncreasing");
+      // No guardian: only the admin can pause.
+      const unguarded = await Bridge.deploy(
+        tokenAddress,
+        HUB,
+        WINDOW,
+        admin.address,
+        ethers.ZeroAddress,
+        1n,
+        signers,
+        2,
+      );
+      expect(await unguarded.hasRole(await unguarded.GUARDIAN_ROLE(), ethers.ZeroAddress)).to.equal(false);
     });
   });
 
