@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     chainPorts: "29545,29546,29547",
     hubPort: "29657",
     metricsPort: "29464",
-    stateDir: ".devnet-bench",
+    stateDir: ".devnet/bench",
     topics: String(topics),
     blockTime: o.chainBlockTime,
     hubBlockTime: "1000",

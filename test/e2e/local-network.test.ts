@@ -82,7 +82,7 @@ describe("e2e: the local network", function () {
       chainPorts: "28545,28546,28547",
       hubPort: "28657",
       metricsPort: "28464",
-      stateDir: ".devnet-e2e",
+      stateDir: ".devnet/e2e",
       topics: String(TOPICS.length),
       blockTime: "1000",
       hubBlockTime: "1000",
