@@ -20,7 +20,6 @@ import {
   setBlockTime,
 } from "./deploy";
 import { fundUser } from "./faucet";
-import { deployOracleDirect } from "./oracle-fallback";
 import { startHub } from "./hub";
 import {
   attesterKeysFromLocalParameters,
@@ -152,14 +151,9 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
           )
         : await deploying;
       chains.forEach((c, i) => (c.contracts = contracts[i]));
-      if (chains.some((c) => !c.contracts.oracle)) {
-        log(
-          "contracts: deploy/modules/AlloraOracle.ts is not on this branch yet: deploying the oracle directly",
-        );
-        await Promise.all(
-          chains.map(async (c) => (c.contracts.oracle ??= await deployOracleDirect(REPO_ROOT, c))),
-        );
-      }
+      const missing = chains.filter((c) => !c.contracts.oracle).map((c) => c.name);
+      if (missing.length)
+        throw new Error(`no AlloraOracle deployed on ${missing.join(", ")}: see ${stateDir}/logs/deploy.log`);
     });
     await phase("user funded with ALLO", () => Promise.all(chains.map((c) => fundUser(c))));
     // Deployed with automine; from now on each chain makes blocks at its own pace.
