@@ -518,12 +518,26 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
      * (and nothing written) when the limit holds less than `amount` now.
      */
     function _tryConsume(Flow storage flow, uint256 capacity, uint256 amount) private returns (bool) {
-        uint256 available = _availableNow(flow, capacity);
+        Flow memory current = flow;
+        uint256 available = RateLimit.availableNow(
+            RateLimit.Bucket({
+                capacity: uint112(capacity),
+                available: current.available,
+                updatedAt: current.updatedAt
+            }),
+            _limitWindow
+        );
         if (amount > available) return false;
-        // `available - amount` is at most the capacity (96 bits); `amount` is at most 96 bits (checked on entry).
-        flow.available = uint96(available - amount);
-        flow.updatedAt = uint32(block.timestamp);
-        flow.total += uint128(amount);
+        // Checked: a total past 2^128 - 1 reverts. `amount` is at most 96 bits (checked on entry), and
+        // `available - amount` at most the capacity (96 bits).
+        uint128 total = current.total + uint128(amount);
+        // The whole slot in one write (three field writes cost two extra SLOAD/SSTORE pairs), in {Flow}'s
+        // layout: `available` in the low 96 bits, then `updatedAt` (32), then `total` (128).
+        uint256 word =
+            (uint256(total) << 128) | (uint256(uint32(block.timestamp)) << 96) | (available - amount);
+        assembly ("memory-safe") {
+            sstore(flow.slot, word)
+        }
         return true;
     }
 
