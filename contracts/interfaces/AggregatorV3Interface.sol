@@ -6,6 +6,7 @@ pragma solidity 0.8.30;
  * @notice The read interface of Chainlink price feeds, so protocols written against Chainlink can read
  * other feeds (here: Allora topics) without code changes.
  */
+// solhint-disable-next-line interface-starts-with-i
 interface AggregatorV3Interface {
     /// @notice Number of decimals of `answer`.
     function decimals() external view returns (uint8);
