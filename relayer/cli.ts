@@ -19,7 +19,10 @@ import pino from "pino";
 const semiSpaceMb = Number(process.env.RELAYER_SEMI_SPACE_MB ?? 4);
 if (semiSpaceMb > 0) v8.setFlagsFromString(`--max-semi-space-size=${semiSpaceMb}`);
 
-const DEFAULT_CONFIG = path.join(__dirname, "config", "local.yaml");
+// Compiled, this file runs from dist/relayer/; the YAML configs stay in the source tree.
+const SOURCE_DIR =
+  path.basename(path.dirname(__dirname)) === "dist" ? path.join(__dirname, "..", "..", "relayer") : __dirname;
+const DEFAULT_CONFIG = path.join(SOURCE_DIR, "config", "local.yaml");
 
 function configPath(opt?: string): string {
   return opt ?? process.env.RELAYER_CONFIG ?? DEFAULT_CONFIG;

@@ -10,6 +10,7 @@ import { jsonRpc, waitFor } from "../lib/json-rpc";
 import { Manifest, ManifestChain, writeManifest } from "../lib/manifest";
 import { assertPortsFree } from "../lib/ports";
 import { pingRedis, redisHelp } from "../lib/redis";
+import { ensureRelayerBuild } from "../lib/relayer-build";
 import { hardhatCli, hardhatRegister, SupervisedChild, Supervisor } from "../lib/supervisor";
 import { HubDevnet } from "../../devnet/hub/node";
 import {
@@ -119,9 +120,20 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       ? undefined
       : deployAllChains({ supervisor, repoRoot: REPO_ROOT, chains: opts.chains, deploymentsDir });
     deploying?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-    // npm start's relayer loads its code now and runs once its config exists (written after the deploy).
     const relayerConfigPath = path.join(stateDir, "relayer.yaml");
     fs.rmSync(relayerConfigPath, { force: true });
+    // The relayer runs as compiled JavaScript (dist/); (re)built now if its sources changed.
+    const relayerBuilt = phase("relayer built", () => ensureRelayerBuild(REPO_ROOT));
+    relayerBuilt.catch(() => undefined); // awaited below
+    const [chains, hub] = await Promise.all([
+      phase("chains ready", () => startChains(opts, supervisor)),
+      phase("hub ready", () =>
+        startHub(opts.hub.port, opts.hub.topics, opts.hub.blockTimeMs, opts.hub.topicShape),
+      ),
+    ]);
+    stopFns.push(() => hub.stop());
+    await relayerBuilt;
+    // npm start's relayer loads its code during the deploy and runs once its config exists (written after).
     const earlyKeys = opts.relayer ? attesterKeysFromLocalParameters(REPO_ROOT) : [];
     const earlyRelayer = opts.relayer
       ? startRelayerProcess({
@@ -134,13 +146,6 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
           early: true,
         })
       : undefined;
-    const [chains, hub] = await Promise.all([
-      phase("chains ready", () => startChains(opts, supervisor)),
-      phase("hub ready", () =>
-        startHub(opts.hub.port, opts.hub.topics, opts.hub.blockTimeMs, opts.hub.topicShape),
-      ),
-    ]);
-    stopFns.push(() => hub.stop());
 
     await phase("contracts deployed", async () => {
       const contracts = !deploying

@@ -2,9 +2,10 @@
  * `npm start`'s relayer, started early: this process loads the relayer's code (most of a relayer's
  * start-up on a small machine is compiling and loading its modules) while the chains start and the
  * contracts deploy, waits for the relayer config the devnet writes once the contracts exist, then runs
- * exactly `relayer/cli.ts start -c <config>`.
+ * exactly `relayer/cli.ts start -c <config>`. It runs compiled (tsconfig.build.json), next to the compiled
+ * relayer, so these relative requires load dist/relayer/*.js.
  *
- * Usage: node -r ts-node/register/transpile-only scripts/devnet/relayer-launcher.ts <config.yaml>
+ * Usage: node dist/scripts/devnet/relayer-launcher.js <config.yaml>  (after `npm run build:relayer`)
  */
 import fs from "node:fs";
 

@@ -1,6 +1,7 @@
 /**
  * Relayer instances of the local network, as child processes (relayer/cli.ts start), so that a stop is
- * a real signal to a real process (the e2e test SIGKILLs them) and RSS is the relayer's own.
+ * a real signal to a real process (the e2e test SIGKILLs them) and RSS is the relayer's own. They run the
+ * compiled JavaScript in dist/ (built first if missing or stale): no TypeScript compiler in their memory.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -8,7 +9,8 @@ import { ethers } from "ethers";
 import { hardhatAccountByAddress } from "../lib/dev-keys";
 import { LogLine, LogWatcher } from "../lib/log-watch";
 import { Manifest } from "../lib/manifest";
-import { SupervisedChild, Supervisor, tsNodeBin } from "../lib/supervisor";
+import { ensureRelayerBuildSync, RELAYER_CLI_JS, RELAYER_LAUNCHER_JS } from "../lib/relayer-build";
+import { SupervisedChild, Supervisor } from "../lib/supervisor";
 import { relayerEnv } from "./relayer-config";
 
 const ATTESTER_SET_ABI = [
@@ -75,21 +77,18 @@ export function startRelayerProcess(opts: {
   attesterKeys: string[];
   httpPort: number;
   extraEnv?: Record<string, string>;
-  /** Start through relayer-launcher.ts: load now, run once `configFile` exists (npm start). */
+  /** Start through relayer-launcher: load now, run once `configFile` exists (npm start). */
   early?: boolean;
 }): RelayerHandle {
   const name = `relayer-${opts.instance}`;
+  // startLocalNetwork builds beforehand without blocking; this is then only an mtime check.
+  ensureRelayerBuildSync(opts.repoRoot);
   const child = opts.supervisor.start({
     name,
     command: process.execPath,
     args: opts.early
-      ? [
-          "-r",
-          require.resolve("ts-node/register/transpile-only"),
-          "scripts/devnet/relayer-launcher.ts",
-          opts.configFile,
-        ]
-      : [tsNodeBin(), "--transpile-only", "relayer/cli.ts", "start", "-c", opts.configFile],
+      ? [RELAYER_LAUNCHER_JS, opts.configFile]
+      : [RELAYER_CLI_JS, "start", "-c", opts.configFile],
     cwd: opts.repoRoot,
     env: { ...relayerEnv(opts.instance, opts.attesterKeys, opts.httpPort), ...opts.extraEnv },
   });
