@@ -30,7 +30,7 @@ import {RateLimit} from "../utils/RateLimit.sol";
  * from the account that asked it to bridge; the burning limit bounds the damage if it does not.
  */
 contract AlloToken is ERC20Bridgeable, ERC20Permit, AccessControlDefaultAdminRules, Pausable, IAlloToken {
-    using RateLimit for RateLimit.Bucket;
+    using RateLimit for RateLimit.FlaggedBucket;
     using EnumerableSet for EnumerableSet.AddressSet;
 
     /// @notice The role that may pause bridging.
@@ -42,10 +42,16 @@ contract AlloToken is ERC20Bridgeable, ERC20Permit, AccessControlDefaultAdminRul
     /// @notice How long a default admin transfer waits between its start and its acceptance.
     uint48 public constant INITIAL_ADMIN_TRANSFER_DELAY = 2 days;
 
-    /// @dev A bridge's two buckets, one slot each.
+    /// @notice The highest minting or burning limit `setBridgeLimits` accepts (uint104: 2.0e13 ALLO).
+    uint256 public constant MAX_LIMIT = type(uint104).max;
+
+    /// @dev A bridge's two buckets, one slot each. Each bucket's `flag` is "bridging paused": the mint and
+    /// burn paths read the pause from the slot they load for the limit anyway, instead of a cold SLOAD of
+    /// Pausable's slot. Invariant: for a registered bridge both flags equal `paused()`; for any other address
+    /// both are false. `pauseBridging`, `unpauseBridging` and `setBridgeLimits` keep it.
     struct BridgeLimits {
-        RateLimit.Bucket minting;
-        RateLimit.Bucket burning;
+        RateLimit.FlaggedBucket minting;
+        RateLimit.FlaggedBucket burning;
     }
 
     mapping(address bridge => BridgeLimits) private _limits;
@@ -66,14 +72,9 @@ contract AlloToken is ERC20Bridgeable, ERC20Permit, AccessControlDefaultAdminRul
     /// @inheritdoc ERC20Bridgeable
     /// @dev Reverts with `NotBridge` for a caller that is not registered, `MintingLimitExceeded` above the
     /// bridge's current minting limit, and `EnforcedPause` while bridging is paused.
-    function crosschainMint(
-        address to,
-        uint256 value
-    ) public override(ERC20Bridgeable, IERC7802) whenNotPaused {
-        RateLimit.Bucket storage bucket = _limits[msg.sender].minting;
-        // A zero capacity is either a bridge whose minting is off or no bridge at all: tell them apart, so an
-        // unregistered caller never gets through (not even with a zero amount).
-        if (bucket.capacity == 0) _checkTokenBridge(msg.sender);
+    function crosschainMint(address to, uint256 value) public override(ERC20Bridgeable, IERC7802) {
+        RateLimit.FlaggedBucket storage bucket = _limits[msg.sender].minting;
+        _checkBucket(bucket);
         if (!bucket.tryConsume(value, LIMIT_WINDOW)) {
             revert MintingLimitExceeded(msg.sender, value, bucket.availableNow(LIMIT_WINDOW));
         }
@@ -84,12 +85,9 @@ contract AlloToken is ERC20Bridgeable, ERC20Permit, AccessControlDefaultAdminRul
     /// @inheritdoc ERC20Bridgeable
     /// @dev Reverts with `NotBridge` for a caller that is not registered, `BurningLimitExceeded` above the
     /// bridge's current burning limit, and `EnforcedPause` while bridging is paused.
-    function crosschainBurn(
-        address from,
-        uint256 value
-    ) public override(ERC20Bridgeable, IERC7802) whenNotPaused {
-        RateLimit.Bucket storage bucket = _limits[msg.sender].burning;
-        if (bucket.capacity == 0) _checkTokenBridge(msg.sender);
+    function crosschainBurn(address from, uint256 value) public override(ERC20Bridgeable, IERC7802) {
+        RateLimit.FlaggedBucket storage bucket = _limits[msg.sender].burning;
+        _checkBucket(bucket);
         if (!bucket.tryConsume(value, LIMIT_WINDOW)) {
             revert BurningLimitExceeded(msg.sender, value, bucket.availableNow(LIMIT_WINDOW));
         }
@@ -110,21 +108,27 @@ contract AlloToken is ERC20Bridgeable, ERC20Permit, AccessControlDefaultAdminRul
         limits.minting.setCapacity(mintingLimit, LIMIT_WINDOW);
         limits.burning.setCapacity(burningLimit, LIMIT_WINDOW);
         emit BridgeLimitsSet(bridge, mintingLimit, burningLimit);
-        if (mintingLimit != 0 || burningLimit != 0) {
+        bool registered = mintingLimit != 0 || burningLimit != 0;
+        if (registered) {
             if (_bridges.add(bridge)) emit BridgeRegistered(bridge);
         } else if (_bridges.remove(bridge)) {
             emit BridgeRemoved(bridge);
         }
+        // A bridge registered while bridging is paused starts paused; a removed one keeps no stale flag.
+        _setBridgePaused(limits, registered && paused());
     }
 
     /// @inheritdoc IAlloToken
+    /// @dev Writes the flag on every registered bridge (a short list, `bridges()`), then Pausable's own.
     function pauseBridging() external onlyRole(GUARDIAN_ROLE) {
         _pause();
+        _setAllBridgesPaused(true);
     }
 
     /// @inheritdoc IAlloToken
     function unpauseBridging() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
+        _setAllBridgesPaused(false);
     }
 
     // ---------------------------------------------------------------- views
@@ -171,6 +175,33 @@ contract AlloToken is ERC20Bridgeable, ERC20Permit, AccessControlDefaultAdminRul
         returns (bool supported)
     {
         return interfaceId == type(IAlloToken).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    /// @dev The checks `crosschainMint` / `crosschainBurn` make before spending: the pause (flag on the
+    /// bucket), then registration. A zero capacity is either a bridge whose flow is off or no bridge at all:
+    /// those callers also get Pausable's own check (rare path), so an unregistered caller sees exactly what it
+    /// saw before the flag existed (`EnforcedPause` while paused, else `NotBridge`) and never gets through,
+    /// not even with a zero amount.
+    function _checkBucket(RateLimit.FlaggedBucket storage bucket) private view {
+        if (bucket.flag) revert EnforcedPause();
+        if (bucket.capacity == 0) {
+            _requireNotPaused();
+            _checkTokenBridge(msg.sender);
+        }
+    }
+
+    /// @dev Sets the "bridging paused" flag on every registered bridge's two buckets.
+    function _setAllBridgesPaused(bool isPaused) private {
+        uint256 count = _bridges.length();
+        for (uint256 i = 0; i < count; ++i) {
+            _setBridgePaused(_limits[_bridges.at(i)], isPaused);
+        }
+    }
+
+    /// @dev Sets the "bridging paused" flag on one bridge's two buckets.
+    function _setBridgePaused(BridgeLimits storage limits, bool isPaused) private {
+        limits.minting.flag = isPaused;
+        limits.burning.flag = isPaused;
     }
 
     /// @dev Registered means at least one limit above zero (see `setBridgeLimits`).

@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ALLO, DAY, deployTokenFixture } from "./fixtures";
 import type { AlloToken } from "../../../typechain-types";
 
-const UINT112_MAX = 2n ** 112n - 1n;
+const UINT104_MAX = 2n ** 104n - 1n;
 
 /** ERC-165 id of an interface given as function signatures (XOR of selectors). */
 function interfaceId(signatures: string[]): string {
@@ -140,16 +140,43 @@ describe("AlloToken", function () {
       }
     });
 
-    it("reverts for a limit above uint112 (either limit)", async function () {
+    it("reverts for a limit above MAX_LIMIT = uint104 (either limit), whatever the other limit", async function () {
       const { token, alice } = await loadFixture(deployTokenFixture);
-      await expect(token.setBridgeLimits(alice.address, UINT112_MAX + 1n, 0n))
-        .to.be.revertedWithCustomError(token, "CapacityTooLarge")
-        .withArgs(UINT112_MAX + 1n);
-      await expect(token.setBridgeLimits(alice.address, 0n, UINT112_MAX + 1n))
-        .to.be.revertedWithCustomError(token, "CapacityTooLarge")
-        .withArgs(UINT112_MAX + 1n);
-      await token.setBridgeLimits(alice.address, UINT112_MAX, UINT112_MAX);
-      expect(await token.mintingCurrentLimitOf(alice.address)).to.equal(UINT112_MAX);
+      expect(await token.MAX_LIMIT()).to.equal(UINT104_MAX);
+      for (const tooLarge of [UINT104_MAX + 1n, 2n ** 112n - 1n, 2n ** 256n - 1n]) {
+        await expect(token.setBridgeLimits(alice.address, tooLarge, 0n))
+          .to.be.revertedWithCustomError(token, "CapacityTooLarge")
+          .withArgs(tooLarge);
+        await expect(token.setBridgeLimits(alice.address, 1n, tooLarge))
+          .to.be.revertedWithCustomError(token, "CapacityTooLarge")
+          .withArgs(tooLarge);
+      }
+      expect(await token.isBridge(alice.address)).to.equal(false);
+    });
+
+    it("limits at and near MAX_LIMIT work: mint, burn and refill up to the maximum", async function () {
+      const { token, alice, bob } = await loadFixture(deployTokenFixture);
+      await token.setBridgeLimits(alice.address, UINT104_MAX, UINT104_MAX - 1n);
+      expect(await token.mintingMaxLimitOf(alice.address)).to.equal(UINT104_MAX);
+      expect(await token.burningMaxLimitOf(alice.address)).to.equal(UINT104_MAX - 1n);
+      await token.connect(alice).crosschainMint(bob.address, UINT104_MAX);
+      expect(await token.balanceOf(bob.address)).to.equal(UINT104_MAX);
+      expect(await token.mintingCurrentLimitOf(alice.address)).to.equal(0n);
+      await expect(token.connect(alice).crosschainBurn(bob.address, UINT104_MAX))
+        .to.be.revertedWithCustomError(token, "BurningLimitExceeded")
+        .withArgs(alice.address, UINT104_MAX, UINT104_MAX - 1n);
+      await token.connect(alice).crosschainBurn(bob.address, UINT104_MAX - 1n);
+      expect(await token.balanceOf(bob.address)).to.equal(1n);
+      await time.increase(DAY);
+      expect(await token.mintingCurrentLimitOf(alice.address)).to.equal(UINT104_MAX);
+      expect(await token.burningCurrentLimitOf(alice.address)).to.equal(UINT104_MAX - 1n);
+      // Pausing and unpausing leaves the limits at the maximum untouched (the flag shares their slot).
+      await token.grantRole(await token.GUARDIAN_ROLE(), bob.address);
+      await token.connect(bob).pauseBridging();
+      await token.unpauseBridging();
+      expect(await token.mintingMaxLimitOf(alice.address)).to.equal(UINT104_MAX);
+      expect(await token.mintingCurrentLimitOf(alice.address)).to.equal(UINT104_MAX);
+      expect(await token.burningCurrentLimitOf(alice.address)).to.equal(UINT104_MAX - 1n);
     });
 
     it("raising a limit frees the difference at once; lowering takes it away", async function () {
@@ -160,7 +187,9 @@ describe("AlloToken", function () {
       // view and allow at most two seconds of it.
       const raised = await token.mintingCurrentLimitOf(bridge.address);
       const perSecond = (1_300n * ALLO) / DAY;
-      expect(raised).to.be.gte(500n * ALLO).and.lte(500n * ALLO + 2n * perSecond);
+      expect(raised)
+        .to.be.gte(500n * ALLO)
+        .and.lte(500n * ALLO + 2n * perSecond);
       await token.setBridgeLimits(bridge.address, 100n * ALLO, burningLimit);
       // 500 - 1,200 is below zero: nothing is available.
       expect(await token.mintingCurrentLimitOf(bridge.address)).to.be.lte(2n * ((100n * ALLO) / DAY));
@@ -235,7 +264,9 @@ describe("AlloToken", function () {
         .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver")
         .withArgs(ethers.ZeroAddress);
       // The failed call used none of the limit.
-      expect(await token.mintingCurrentLimitOf(bridge.address)).to.equal(await token.mintingMaxLimitOf(bridge.address));
+      expect(await token.mintingCurrentLimitOf(bridge.address)).to.equal(
+        await token.mintingMaxLimitOf(bridge.address),
+      );
     });
 
     it("reverts with EnforcedPause while bridging is paused", async function () {
@@ -341,7 +372,9 @@ describe("AlloToken", function () {
     it("guardian pauses at once; transfers, approvals and permits keep working", async function () {
       const { token, guardian, bridge, alice, bob } = await loadFixture(deployTokenFixture);
       await token.connect(bridge).crosschainMint(alice.address, 10n * ALLO);
-      await expect(token.connect(guardian).pauseBridging()).to.emit(token, "Paused").withArgs(guardian.address);
+      await expect(token.connect(guardian).pauseBridging())
+        .to.emit(token, "Paused")
+        .withArgs(guardian.address);
       expect(await token.paused()).to.equal(true);
       await expect(token.connect(alice).transfer(bob.address, ALLO)).to.changeTokenBalances(
         token,
@@ -378,7 +411,107 @@ describe("AlloToken", function () {
       const { token, guardian } = await loadFixture(deployTokenFixture);
       await expect(token.unpauseBridging()).to.be.revertedWithCustomError(token, "ExpectedPause");
       await token.connect(guardian).pauseBridging();
-      await expect(token.connect(guardian).pauseBridging()).to.be.revertedWithCustomError(token, "EnforcedPause");
+      await expect(token.connect(guardian).pauseBridging()).to.be.revertedWithCustomError(
+        token,
+        "EnforcedPause",
+      );
+    });
+
+    it("pausing stops every registered bridge, both directions; unpausing resumes them all", async function () {
+      const { token, guardian, bridge, alice, bob, stranger } = await loadFixture(deployTokenFixture);
+      await token.setBridgeLimits(alice.address, 100n * ALLO, 100n * ALLO);
+      await token.setBridgeLimits(stranger.address, 100n * ALLO, 0n);
+      await token.connect(bridge).crosschainMint(bob.address, 10n * ALLO);
+      await token.connect(guardian).pauseBridging();
+      for (const b of [bridge, alice, stranger]) {
+        await expect(token.connect(b).crosschainMint(bob.address, 1n)).to.be.revertedWithCustomError(
+          token,
+          "EnforcedPause",
+        );
+        await expect(token.connect(b).crosschainBurn(bob.address, 1n)).to.be.revertedWithCustomError(
+          token,
+          "EnforcedPause",
+        );
+      }
+      // Limits are untouched by the pause.
+      expect(await token.mintingMaxLimitOf(alice.address)).to.equal(100n * ALLO);
+      expect(await token.burningMaxLimitOf(bridge.address)).to.equal(500n * ALLO);
+      await token.unpauseBridging();
+      for (const b of [bridge, alice, stranger]) await token.connect(b).crosschainMint(bob.address, 1n);
+      await token.connect(bridge).crosschainBurn(bob.address, 1n);
+      await token.connect(alice).crosschainBurn(bob.address, 1n);
+      // The stranger's burning is off (limit zero): that is a limit, not a pause.
+      await expect(token.connect(stranger).crosschainBurn(bob.address, 1n))
+        .to.be.revertedWithCustomError(token, "BurningLimitExceeded")
+        .withArgs(stranger.address, 1n, 0n);
+      expect(await token.balanceOf(bob.address)).to.equal(10n * ALLO + 1n);
+    });
+
+    it("a bridge registered while paused is paused, and resumes with the others on unpause", async function () {
+      const { token, guardian, alice, bob } = await loadFixture(deployTokenFixture);
+      await token.connect(guardian).pauseBridging();
+      await expect(token.setBridgeLimits(alice.address, 100n * ALLO, 100n * ALLO)).to.emit(
+        token,
+        "BridgeRegistered",
+      );
+      await expect(token.connect(alice).crosschainMint(bob.address, 1n)).to.be.revertedWithCustomError(
+        token,
+        "EnforcedPause",
+      );
+      await expect(token.connect(alice).crosschainBurn(bob.address, 0n)).to.be.revertedWithCustomError(
+        token,
+        "EnforcedPause",
+      );
+      // Changing the limits of a bridge while paused keeps it paused.
+      await token.setBridgeLimits(alice.address, 50n * ALLO, 0n);
+      await expect(token.connect(alice).crosschainMint(bob.address, 1n)).to.be.revertedWithCustomError(
+        token,
+        "EnforcedPause",
+      );
+      await token.unpauseBridging();
+      await token.connect(alice).crosschainMint(bob.address, 1n);
+      expect(await token.balanceOf(bob.address)).to.equal(1n);
+    });
+
+    it("a bridge removed while paused and registered again after the unpause is not paused", async function () {
+      const { token, guardian, bridge, alice } = await loadFixture(deployTokenFixture);
+      await token.connect(guardian).pauseBridging();
+      await token.setBridgeLimits(bridge.address, 0n, 0n);
+      await token.unpauseBridging();
+      // Removed: not a bridge (not a stale pause).
+      await expect(token.connect(bridge).crosschainMint(alice.address, 1n))
+        .to.be.revertedWithCustomError(token, "NotBridge")
+        .withArgs(bridge.address);
+      await token.setBridgeLimits(bridge.address, ALLO, ALLO);
+      await token.connect(bridge).crosschainMint(alice.address, 1n);
+      await token.connect(bridge).crosschainBurn(alice.address, 1n);
+    });
+
+    it("while paused a non-bridge still gets EnforcedPause (as before); once unpaused, NotBridge", async function () {
+      const { token, guardian, stranger, alice } = await loadFixture(deployTokenFixture);
+      await token.connect(guardian).pauseBridging();
+      await expect(token.connect(stranger).crosschainMint(alice.address, 0n)).to.be.revertedWithCustomError(
+        token,
+        "EnforcedPause",
+      );
+      await expect(token.connect(stranger).crosschainBurn(alice.address, 0n)).to.be.revertedWithCustomError(
+        token,
+        "EnforcedPause",
+      );
+      await token.unpauseBridging();
+      await expect(token.connect(stranger).crosschainMint(alice.address, 0n))
+        .to.be.revertedWithCustomError(token, "NotBridge")
+        .withArgs(stranger.address);
+    });
+
+    it("pause and unpause with no bridge registered only flip paused()", async function () {
+      const [admin, guardian] = await ethers.getSigners();
+      const token = await ethers.deployContract("AlloToken", [admin.address]);
+      await token.grantRole(await token.GUARDIAN_ROLE(), guardian.address);
+      await expect(token.connect(guardian).pauseBridging()).to.emit(token, "Paused");
+      expect(await token.paused()).to.equal(true);
+      await expect(token.unpauseBridging()).to.emit(token, "Unpaused");
+      expect(await token.paused()).to.equal(false);
     });
 
     it("the admin may still change limits while paused", async function () {
@@ -407,13 +540,14 @@ describe("AlloToken", function () {
 
     it("the default admin moves in two steps after the delay", async function () {
       const { token, admin, alice } = await loadFixture(deployTokenFixture);
-      await expect(token.grantRole(await token.DEFAULT_ADMIN_ROLE(), alice.address)).to.be.revertedWithCustomError(
-        token,
-        "AccessControlEnforcedDefaultAdminRules",
-      );
+      await expect(
+        token.grantRole(await token.DEFAULT_ADMIN_ROLE(), alice.address),
+      ).to.be.revertedWithCustomError(token, "AccessControlEnforcedDefaultAdminRules");
       await token.beginDefaultAdminTransfer(alice.address);
-      await expect(token.connect(alice).acceptDefaultAdminTransfer())
-        .to.be.revertedWithCustomError(token, "AccessControlEnforcedDefaultAdminDelay");
+      await expect(token.connect(alice).acceptDefaultAdminTransfer()).to.be.revertedWithCustomError(
+        token,
+        "AccessControlEnforcedDefaultAdminDelay",
+      );
       await time.increase(2n * DAY + 1n);
       await token.connect(alice).acceptDefaultAdminTransfer();
       expect(await token.defaultAdmin()).to.equal(alice.address);
@@ -460,7 +594,9 @@ describe("AlloToken", function () {
       };
       const message = { owner: alice.address, spender: bob.address, value, nonce, deadline };
       const sig = ethers.Signature.from(await alice.signTypedData(domain, types, message));
-      await expect(token.connect(bob).permit(alice.address, bob.address, value, deadline, sig.v, sig.r, sig.s))
+      await expect(
+        token.connect(bob).permit(alice.address, bob.address, value, deadline, sig.v, sig.r, sig.s),
+      )
         .to.emit(token, "Approval")
         .withArgs(alice.address, bob.address, value);
       expect(await token.nonces(alice.address)).to.equal(nonce + 1n);
@@ -470,7 +606,10 @@ describe("AlloToken", function () {
       ).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
       // A signature for another chain id recovers to someone else.
       const otherChain = ethers.Signature.from(
-        await alice.signTypedData({ ...domain, chainId: chainId + 1n }, types, { ...message, nonce: nonce + 1n }),
+        await alice.signTypedData({ ...domain, chainId: chainId + 1n }, types, {
+          ...message,
+          nonce: nonce + 1n,
+        }),
       );
       await expect(
         token.permit(alice.address, bob.address, value, deadline, otherChain.v, otherChain.r, otherChain.s),

@@ -2,9 +2,17 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
-import type { TokenRateLimitHarness } from "../../../typechain-types";
+import type { FlaggedRateLimitHarness, TokenRateLimitHarness } from "../../../typechain-types";
 
 const UINT112_MAX = 2n ** 112n - 1n;
+const UINT104_MAX = 2n ** 104n - 1n;
+
+/** The two bucket layouts: RateLimit.Bucket (uint112) and RateLimit.FlaggedBucket (uint104 + owner flag). */
+const LAYOUTS = [
+  { contract: "TokenRateLimitHarness", name: "Bucket", max: UINT112_MAX, flagged: false },
+  { contract: "FlaggedRateLimitHarness", name: "FlaggedBucket", max: UINT104_MAX, flagged: true },
+] as const;
+type Harness = TokenRateLimitHarness | FlaggedRateLimitHarness;
 
 /** The bucket as the reference model sees it. */
 interface ModelBucket {
@@ -51,15 +59,17 @@ type Op =
   | { kind: "setCapacity"; dt: bigint; capacity: bigint }
   | { kind: "probe"; dt: bigint };
 
-/** Capacities: small, token-sized (18 decimals) and near the uint112 ceiling. */
-const capacityArb = fc.oneof(
-  fc.bigInt({ min: 0n, max: 1_000n }),
-  fc.bigInt({ min: 0n, max: 10n ** 27n }),
-  fc.bigInt({ min: UINT112_MAX - 10n ** 6n, max: UINT112_MAX }),
-);
+/** Capacities: small, token-sized (18 decimals) and near the layout's ceiling. */
+function capacityArb(max: bigint) {
+  return fc.oneof(
+    fc.bigInt({ min: 0n, max: 1_000n }),
+    fc.bigInt({ min: 0n, max: 10n ** 27n }),
+    fc.bigInt({ min: max - 10n ** 6n, max }),
+  );
+}
 
 /** Time steps: within a window, around its end and far beyond it (elapsed > window). */
-function opsArb(window: bigint) {
+function opsArb(window: bigint, max: bigint) {
   const dtArb = fc.oneof(
     fc.bigInt({ min: 1n, max: 10n }),
     fc.bigInt({ min: 1n, max: window > 0n ? window : 1n }),
@@ -75,110 +85,122 @@ function opsArb(window: bigint) {
       fraction: fc.double({ min: 0, max: 1, noNaN: true }),
       extra: fc.bigInt({ min: -2n, max: 2n }),
     }),
-    fc.record({ kind: fc.constant("setCapacity" as const), dt: dtArb, capacity: capacityArb }),
+    fc.record({ kind: fc.constant("setCapacity" as const), dt: dtArb, capacity: capacityArb(max) }),
     fc.record({ kind: fc.constant("probe" as const), dt: dtArb }),
   );
   return fc.array(op, { minLength: 1, maxLength: 8 });
 }
 
-async function readBucket(harness: TokenRateLimitHarness): Promise<ModelBucket> {
+async function readBucket(harness: Harness): Promise<ModelBucket> {
   const [capacity, available, updatedAt] = await harness.bucket();
   return { capacity, available, updatedAt };
 }
 
-describe("RateLimit (property: matches a BigInt reference model)", function () {
-  this.timeout(600_000);
+for (const layout of LAYOUTS) {
+  describe(`RateLimit.${layout.name} (property: matches a BigInt reference model)`, function () {
+    this.timeout(600_000);
 
-  /** Runs random operation sequences against the model, each starting at `start()` (or the chain's time). */
-  async function checkAgainstModel(window: bigint, numRuns: number, start?: bigint): Promise<void> {
-    const harness = (await ethers.deployContract("TokenRateLimitHarness", [
-      window,
-    ])) as unknown as TokenRateLimitHarness;
-    await fc.assert(
-      fc.asyncProperty(capacityArb, opsArb(window), async (initialCapacity, ops) => {
-        const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
-        try {
-          let now = start ?? BigInt(await time.latest()) + 1n;
-          await time.setNextBlockTimestamp(now);
-          await harness.setCapacity(initialCapacity);
-          let model: ModelBucket = {
-            capacity: initialCapacity,
-            available: initialCapacity,
-            updatedAt: BigInt.asUintN(32, now),
-          };
-          expect(await readBucket(harness)).to.deep.equal(model);
+    /** Runs random operation sequences against the model, each starting at `start()` (or the chain's time). */
+    async function checkAgainstModel(window: bigint, numRuns: number, start?: bigint): Promise<void> {
+      const harness = (await ethers.deployContract(layout.contract, [window])) as unknown as Harness;
+      await fc.assert(
+        fc.asyncProperty(
+          capacityArb(layout.max),
+          opsArb(window, layout.max),
+          fc.boolean(),
+          async (initialCapacity, ops, flag) => {
+            const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+            try {
+              // The owner's flag (FlaggedBucket only) is set first and must survive every library call.
+              if (layout.flagged) await (harness as FlaggedRateLimitHarness).setFlag(flag);
+              let now = start ?? BigInt(await time.latest()) + 1n;
+              await time.setNextBlockTimestamp(now);
+              await harness.setCapacity(initialCapacity);
+              let model: ModelBucket = {
+                capacity: initialCapacity,
+                available: initialCapacity,
+                updatedAt: BigInt.asUintN(32, now),
+              };
+              expect(await readBucket(harness)).to.deep.equal(model);
 
-          for (const op of ops) {
-            now += op.dt;
-            await time.setNextBlockTimestamp(now);
-            if (op.kind === "consume") {
-              const expectedAvailable = modelAvailable(model, now, window);
-              const scaled = (expectedAvailable * BigInt(Math.floor(op.fraction * 1e6))) / 1_000_000n;
-              const amount = scaled + op.extra < 0n ? 0n : scaled + op.extra;
-              const { ok, next } = modelConsume(model, amount, now, window);
-              await expect(harness.consume(amount))
-                .to.emit(harness, "Consumed")
-                .withArgs(amount, ok, expectedAvailable);
-              model = next;
-            } else if (op.kind === "setCapacity") {
-              await harness.setCapacity(op.capacity);
-              model = modelSetCapacity(model, op.capacity, now, window);
-            } else {
-              await expect(harness.probe())
-                .to.emit(harness, "Probed")
-                .withArgs(modelAvailable(model, now, window));
+              for (const op of ops) {
+                now += op.dt;
+                await time.setNextBlockTimestamp(now);
+                if (op.kind === "consume") {
+                  const expectedAvailable = modelAvailable(model, now, window);
+                  const scaled = (expectedAvailable * BigInt(Math.floor(op.fraction * 1e6))) / 1_000_000n;
+                  const amount = scaled + op.extra < 0n ? 0n : scaled + op.extra;
+                  const { ok, next } = modelConsume(model, amount, now, window);
+                  await expect(harness.consume(amount))
+                    .to.emit(harness, "Consumed")
+                    .withArgs(amount, ok, expectedAvailable);
+                  model = next;
+                } else if (op.kind === "setCapacity") {
+                  await harness.setCapacity(op.capacity);
+                  model = modelSetCapacity(model, op.capacity, now, window);
+                } else {
+                  await expect(harness.probe())
+                    .to.emit(harness, "Probed")
+                    .withArgs(modelAvailable(model, now, window));
+                }
+                const onChain = await readBucket(harness);
+                expect(onChain).to.deep.equal(model);
+                // Invariant, independent of the model: never more available than the capacity.
+                expect(onChain.available <= onChain.capacity).to.equal(true);
+                if (layout.flagged)
+                  expect((await (harness as FlaggedRateLimitHarness).bucket())[3]).to.equal(flag);
+              }
+            } finally {
+              await network.provider.send("evm_revert", [snapshot]);
             }
-            const onChain = await readBucket(harness);
-            expect(onChain).to.deep.equal(model);
-            // Invariant, independent of the model: never more available than the capacity.
-            expect(onChain.available <= onChain.capacity).to.equal(true);
-          }
-        } finally {
-          await network.provider.send("evm_revert", [snapshot]);
-        }
-      }),
-      { numRuns },
-    );
-  }
-
-  for (const window of [86_400n, 7n, 1n, 0n]) {
-    it(`window ${window}s: tryConsume, setCapacity up and down, availableNow at any elapsed time`, async function () {
-      await checkAgainstModel(window, window === 86_400n ? 40 : 15);
-    });
-  }
-
-  it("keeps limiting across the uint32 timestamp wrap (February 2106)", async function () {
-    const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
-    try {
-      // Sequences start half a day before 2^32 seconds and run across it.
-      await checkAgainstModel(86_400n, 25, 2n ** 32n - 43_200n);
-      // And directly: a bucket emptied just before the wrap is still empty just after it.
-      const harness = await ethers.deployContract("TokenRateLimitHarness", [86_400n]);
-      await time.setNextBlockTimestamp(2n ** 32n + 100n);
-      await harness.setCapacity(86_400n);
-      await time.setNextBlockTimestamp(2n ** 32n + 200n);
-      await harness.consume(86_400n);
-      await time.setNextBlockTimestamp(2n ** 32n + 210n);
-      await expect(harness.probe()).to.emit(harness, "Probed").withArgs(10n);
-    } finally {
-      await network.provider.send("evm_revert", [snapshot]);
+          },
+        ),
+        { numRuns },
+      );
     }
-    // The chain is back in the present for the tests that follow.
-    expect(BigInt(await time.latest()) < 2n ** 32n).to.equal(true);
-  });
 
-  it("rejects a capacity above uint112 and leaves the bucket unchanged", async function () {
-    const harness = await ethers.deployContract("TokenRateLimitHarness", [86_400n]);
-    await harness.setCapacity(5n);
-    await fc.assert(
-      fc.asyncProperty(fc.bigInt({ min: UINT112_MAX + 1n, max: 2n ** 256n - 1n }), async (capacity) => {
-        await expect(harness.setCapacity(capacity))
-          .to.be.revertedWithCustomError(harness, "CapacityTooLarge")
-          .withArgs(capacity);
-      }),
-      { numRuns: 10 },
-    );
-    const [capacity] = await harness.bucket();
-    expect(capacity).to.equal(5n);
+    for (const window of [86_400n, 7n, 1n, 0n]) {
+      it(`window ${window}s: tryConsume, setCapacity up and down, availableNow at any elapsed time`, async function () {
+        await checkAgainstModel(window, window === 86_400n ? 40 : 15);
+      });
+    }
+
+    it("keeps limiting across the uint32 timestamp wrap (February 2106)", async function () {
+      const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+      try {
+        // Sequences start half a day before 2^32 seconds and run across it.
+        await checkAgainstModel(86_400n, 25, 2n ** 32n - 43_200n);
+        // And directly: a bucket emptied just before the wrap is still empty just after it.
+        const harness = await ethers.deployContract(layout.contract, [86_400n]);
+        await time.setNextBlockTimestamp(2n ** 32n + 100n);
+        await harness.setCapacity(86_400n);
+        await time.setNextBlockTimestamp(2n ** 32n + 200n);
+        await harness.consume(86_400n);
+        await time.setNextBlockTimestamp(2n ** 32n + 210n);
+        await expect(harness.probe()).to.emit(harness, "Probed").withArgs(10n);
+      } finally {
+        await network.provider.send("evm_revert", [snapshot]);
+      }
+      // The chain is back in the present for the tests that follow.
+      expect(BigInt(await time.latest()) < 2n ** 32n).to.equal(true);
+    });
+
+    it(`rejects a capacity above its maximum (2^${layout.max.toString(2).length} - 1) and leaves the bucket unchanged`, async function () {
+      const harness = await ethers.deployContract(layout.contract, [86_400n]);
+      await harness.setCapacity(5n);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(fc.constant(layout.max + 1n), fc.bigInt({ min: layout.max + 1n, max: 2n ** 256n - 1n })),
+          async (capacity) => {
+            await expect(harness.setCapacity(capacity))
+              .to.be.revertedWithCustomError(harness, "CapacityTooLarge")
+              .withArgs(capacity);
+          },
+        ),
+        { numRuns: 10 },
+      );
+      const [capacity] = await harness.bucket();
+      expect(capacity).to.equal(5n);
+    });
   });
-});
+}
