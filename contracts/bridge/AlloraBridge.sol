@@ -499,18 +499,9 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     }
 
     /// @dev What `flow`'s rate limit holds now, refilled linearly to `capacity` over {limitWindow}
-    /// (the arithmetic of {RateLimit-availableNow}, on a bucket whose capacity lives in the configuration).
-    function _availableNow(Flow storage flow, uint256 capacity) private view returns (uint256) {
-        Flow memory current = flow;
-        return
-            RateLimit.availableNow(
-                RateLimit.Bucket({
-                    capacity: uint112(capacity),
-                    available: current.available,
-                    updatedAt: current.updatedAt
-                }),
-                _limitWindow
-            );
+    /// ({RateLimit-refilled}, on a bucket whose capacity lives in the configuration).
+    function _availableNow(Flow memory flow, uint256 capacity) private view returns (uint256) {
+        return RateLimit.refilled(capacity, flow.available, flow.updatedAt, _limitWindow);
     }
 
     /**
@@ -519,14 +510,7 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
      */
     function _tryConsume(Flow storage flow, uint256 capacity, uint256 amount) private returns (bool) {
         Flow memory current = flow;
-        uint256 available = RateLimit.availableNow(
-            RateLimit.Bucket({
-                capacity: uint112(capacity),
-                available: current.available,
-                updatedAt: current.updatedAt
-            }),
-            _limitWindow
-        );
+        uint256 available = _availableNow(current, capacity);
         if (amount > available) return false;
         // Checked: a total past 2^128 - 1 reverts. `amount` is at most 96 bits (checked on entry), and
         // `available - amount` at most the capacity (96 bits).
@@ -551,13 +535,7 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         uint256 newCapacity
     ) private returns (uint96) {
         if (newCapacity > type(uint96).max) revert RateLimit.CapacityTooLarge(newCapacity);
-        uint256 available = _availableNow(flow, oldCapacity);
-        if (newCapacity >= oldCapacity) {
-            available += newCapacity - oldCapacity;
-        } else {
-            uint256 cut = oldCapacity - newCapacity;
-            available = available > cut ? available - cut : 0;
-        }
+        uint256 available = RateLimit.resized(oldCapacity, _availableNow(flow, oldCapacity), newCapacity);
         flow.available = uint96(available);
         flow.updatedAt = uint32(block.timestamp);
         return uint96(newCapacity);

@@ -43,7 +43,7 @@ library RateLimit {
 
     /// @notice What the bucket holds now (never more than its capacity).
     function availableNow(Bucket memory bucket, uint256 window) internal view returns (uint256) {
-        return _availableNow(bucket.capacity, bucket.available, bucket.updatedAt, window);
+        return refilled(bucket.capacity, bucket.available, bucket.updatedAt, window);
     }
 
     /**
@@ -64,8 +64,8 @@ library RateLimit {
      */
     function setCapacity(Bucket storage bucket, uint256 newCapacity, uint256 window) internal {
         if (newCapacity > type(uint112).max) revert CapacityTooLarge(newCapacity);
-        uint256 available = _resized(bucket.capacity, availableNow(bucket, window), newCapacity);
-        // `_resized` returns at most `newCapacity`, which fits.
+        uint256 available = resized(bucket.capacity, availableNow(bucket, window), newCapacity);
+        // `resized` returns at most `newCapacity`, which fits.
         bucket.capacity = uint112(newCapacity);
         bucket.available = uint112(available);
         bucket.updatedAt = uint32(block.timestamp);
@@ -75,7 +75,7 @@ library RateLimit {
 
     /// @notice What the bucket holds now (never more than its capacity).
     function availableNow(FlaggedBucket memory bucket, uint256 window) internal view returns (uint256) {
-        return _availableNow(bucket.capacity, bucket.available, bucket.updatedAt, window);
+        return refilled(bucket.capacity, bucket.available, bucket.updatedAt, window);
     }
 
     /**
@@ -97,7 +97,7 @@ library RateLimit {
     /// @notice As `setCapacity` for `Bucket`, with a uint104 ceiling. Leaves `flag` as it is.
     function setCapacity(FlaggedBucket storage bucket, uint256 newCapacity, uint256 window) internal {
         if (newCapacity > type(uint104).max) revert CapacityTooLarge(newCapacity);
-        uint256 available = _resized(bucket.capacity, availableNow(bucket, window), newCapacity);
+        uint256 available = resized(bucket.capacity, availableNow(bucket, window), newCapacity);
         bucket.capacity = uint104(newCapacity);
         bucket.available = uint104(available);
         bucket.updatedAt = uint32(block.timestamp);
@@ -105,12 +105,17 @@ library RateLimit {
 
     // ---------------------------------------------------------------- shared math
 
-    function _availableNow(
+    /**
+     * @notice The refill arithmetic on raw fields, for callers that pack a bucket their own way (the bridge
+     * keeps the capacity in its chain configuration): what a bucket of `capacity` holding `available` at
+     * `updatedAt` holds now.
+     */
+    function refilled(
         uint256 capacity,
         uint256 available,
         uint32 updatedAt,
         uint256 window
-    ) private view returns (uint256) {
+    ) internal view returns (uint256) {
         uint256 elapsed;
         // `updatedAt` keeps the low 32 bits of the timestamp. Subtracting modulo 2^32 keeps `elapsed` right
         // after February 2106 (for gaps under 136 years); a plain subtraction would then read as "a full
@@ -123,14 +128,14 @@ library RateLimit {
         return refilled > capacity ? capacity : refilled;
     }
 
-    /// @dev What is available after a capacity change: moved by the change, floored at zero. No cap needed:
+    /// @notice What is available after a capacity change: moved by the change, floored at zero. No cap needed:
     /// `availableNow` was at most the old capacity and moved by the same change (or hit zero), so the result
     /// is at most `newCapacity`.
-    function _resized(
+    function resized(
         uint256 oldCapacity,
         uint256 availableNow_,
         uint256 newCapacity
-    ) private pure returns (uint256) {
+    ) internal pure returns (uint256) {
         if (newCapacity >= oldCapacity) return availableNow_ + (newCapacity - oldCapacity);
         uint256 cut = oldCapacity - newCapacity;
         return availableNow_ > cut ? availableNow_ - cut : 0;
