@@ -10,7 +10,7 @@ import {
   oracleDomain,
   reportBatchDigest,
   reportBatchMessage,
-  reportStruct,
+  packReports,
   type OracleReport,
 } from "../../lib/eip712/oracle";
 import { combineSignatures, compareAddresses, signDigest } from "../../lib/eip712/signatures";
@@ -52,7 +52,7 @@ const suite: GasSuite = async (hre) => {
         signers.slice(0, m).map((w) => signDigest(w.privateKey, digest)),
         { threshold: m },
       );
-      const receipt = await (await oracle.submit(reports.map(reportStruct), signatures)).wait();
+      const receipt = await (await oracle.submit(packReports(reports), signatures)).wait();
       if (!receipt) throw new Error("submit: no receipt");
       return receipt.gasUsed;
     }

@@ -61,25 +61,30 @@ interface IAlloraOracle {
     error FutureTimestamp(uint64 topicId, uint64 timestamp, uint256 blockTimestamp);
     /// @notice A batch is empty.
     error EmptyBatch();
-    /// @notice A report is not newer than the stored inference (pull mode, where skipping would hide it).
-    error ReportNotNewer(uint64 topicId, uint64 nonce, uint64 storedNonce);
+    /// @notice A packed batch's length is not a positive multiple of the packed report size.
+    error MalformedBatch(uint256 length, uint256 reportSize);
     /// @notice A request pays nothing.
     error ZeroPayment();
 
     /**
      * @notice Stores every report in the batch that is newer than the stored inference of its topic and
      * skips the others (event {ReportSkipped}). Anyone may call it: the signatures carry the authority.
-     * @param reports The reports, any topics, any order.
+     * @dev `reports` is packed, 40 bytes per report, any topics in any order, big-endian:
+     * `topicId` (uint64, 8 bytes) ‖ `timestamp` (uint48, 6) ‖ `nonce` (uint48, 6) ‖ `value` (int160, 20,
+     * two's complement). The last 32 bytes of a report are the word the oracle stores for its topic, and the
+     * format carries no padding: calldata is most of a relayer's cost per topic. `IAlloraOracleAdmin.packReport`
+     * and the project's TypeScript (lib/eip712/oracle.ts `packReports`) produce it.
+     * @param reports The packed reports; the length must be a positive multiple of 40 ({MalformedBatch}).
      * @param signatures The current attester set's signatures over the EIP-712 message
-     * `ReportBatch(uint64 attesterSetId,Report[] reports)` with
-     * `Report(uint64 topicId,int256 value,uint64 nonce,uint64 timestamp)` in the domain
+     * `ReportBatch(uint64 attesterSetId,bytes reports)` (the packed bytes above) in the domain
      * `{name: "AlloraOracle", version: "1", chainId, verifyingContract}`; 65-byte signatures concatenated in
      * ascending signer order.
      */
-    function submit(Report[] calldata reports, bytes calldata signatures) external;
+    function submit(bytes calldata reports, bytes calldata signatures) external;
 
     /**
-     * @notice Verifies a single signed report (a batch of one) and returns it, without storing it.
+     * @notice Verifies a single signed report (a batch of one: the attesters signed its 40-byte packed form,
+     * see {submit}) and returns it, without storing it.
      * @dev Reverts if the signatures are not valid for the current attester set.
      */
     function verifyReport(

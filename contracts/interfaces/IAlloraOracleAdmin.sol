@@ -31,11 +31,15 @@ interface IAlloraOracleAdmin {
     function requestCount() external view returns (uint256);
 
     /**
-     * @notice The EIP-712 digest attesters sign for `reports` under set `attesterSetId` on this oracle.
+     * @notice The EIP-712 digest attesters sign for the packed `reports` under set `attesterSetId` on this
+     * oracle (see {IAlloraOracle-submit} for the packing).
      * @dev For off-chain tooling and tests; `submit` computes the same digest with the current set id.
      */
-    function hashReportBatch(
-        uint64 attesterSetId,
-        IAlloraOracle.Report[] calldata reports
-    ) external view returns (bytes32);
+    function hashReportBatch(uint64 attesterSetId, bytes calldata reports) external view returns (bytes32);
+
+    /**
+     * @notice `report`'s 40-byte packed form for {IAlloraOracle-submit}, after the oracle's checks on it
+     * (value in int160, nonce in 1..2^48-1, timestamp not too far ahead); concatenate them into a batch.
+     */
+    function packReport(IAlloraOracle.Report calldata report) external view returns (bytes memory);
 }

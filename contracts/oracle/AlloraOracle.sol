@@ -21,17 +21,18 @@ import {IAlloraOracleAdmin} from "../interfaces/IAlloraOracleAdmin.sol";
  * also holds the pause flag; Pausable's own `_paused` slot is never used):
  * - topic `t` at slot `_INFERENCES_BASE + t` (an ERC-7201 namespace), one slot per topic:
  *   `value` (int160, low bits) ‖ `nonce` (uint48) ‖ `timestamp` (uint48, high bits).
- *   A steady-state update is one cold read and one rewrite of that slot.
+ *   A packed report carries exactly this word after its topic id, so a steady-state update is one cold
+ *   read and one rewrite of that slot with the report's own bytes.
  * - `_requestCount`: the number of {requestInference} calls so far (the next request id).
  *
  * Roles: `DEFAULT_ADMIN_ROLE` (the admin: grants roles, unpauses, withdraws fees) and `GUARDIAN_ROLE`
  * (pauses instantly). Attester-set rotation is not an admin power: only the current set's threshold can
  * rotate the set ({AttesterSets}).
  *
- * Report checks: a value outside int160, a zero nonce or one above uint48, or a timestamp more than
- * {MAX_FUTURE_DRIFT} ahead of this chain's clock reverts the whole call: those reports are malformed and
- * the relayer must drop them. A well-formed report that is not newer than the stored inference is
- * skipped with {ReportSkipped}, so one stale topic never blocks the others in a batch.
+ * Report checks: a zero nonce or a timestamp more than {MAX_FUTURE_DRIFT} ahead of this chain's clock (and,
+ * for the struct reports of pull mode, a value outside int160 or a nonce above uint48) reverts the whole
+ * call: those reports are malformed and the relayer must drop them. A well-formed report that is not newer
+ * than the stored inference is skipped with {ReportSkipped}, so one stale topic never blocks the others.
  */
 contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, IAlloraOracleAdmin {
     using SafeERC20 for IERC20;
@@ -46,19 +47,21 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
      */
     uint256 public constant MAX_FUTURE_DRIFT = 10 minutes;
 
-    /// @dev EIP-712 type of one report.
-    bytes32 private constant _REPORT_TYPEHASH = keccak256(
-        "Report(uint64 topicId,int256 value,uint64 nonce,uint64 timestamp)"
-    );
-
-    /// @dev EIP-712 type of the signed message; the referenced struct type is appended per EIP-712.
+    /**
+     * @dev EIP-712 type of the signed message. `reports` is the packed batch (see {IAlloraOracle-submit}):
+     * EIP-712 hashes a `bytes` member as the keccak256 of its content, so the whole batch is hashed once,
+     * straight from calldata, instead of once per report.
+     */
     bytes32 private constant _REPORT_BATCH_TYPEHASH = keccak256(
-        "ReportBatch(uint64 attesterSetId,Report[] reports)"
-        "Report(uint64 topicId,int256 value,uint64 nonce,uint64 timestamp)"
+        "ReportBatch(uint64 attesterSetId,bytes reports)"
     );
 
-    /// @dev ABI size of one `Report` in calldata (four static words).
-    uint256 private constant _REPORT_SIZE = 128;
+    /// @dev Bytes of one packed report: topicId (8) ‖ timestamp (6) ‖ nonce (6) ‖ value (20).
+    uint256 private constant _REPORT_SIZE = 40;
+    /// @dev Offset of the stored word (timestamp ‖ nonce ‖ value) inside a packed report.
+    uint256 private constant _WORD_OFFSET = 8;
+    /// @dev Shift that brings a packed report's leading topic id down from the top of a calldata word.
+    uint256 private constant _TOPIC_SHIFT = 192;
 
     /**
      * @dev Topic `t`'s {StoredInference} lives at slot `_INFERENCES_BASE + t`: an ERC-7201 namespace,
@@ -69,17 +72,12 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
      */
     uint256 private constant _INFERENCES_BASE =
         0x85bd95ce42e0c50922913477c711c2c333aca722f0615d05c3621bda527c4d00;
-    uint256 private constant _UINT64_MASK = 0xffffffffffffffff;
 
     /// @dev Packing of {StoredInference} in its slot, for the assembly hot path.
     uint256 private constant _UINT160_MASK = 0x00ffffffffffffffffffffffffffffffffffffffff;
     uint256 private constant _UINT48_MAX = 0xffffffffffff;
-    uint256 private constant _UINT48_MAX_MINUS_ONE = 0xfffffffffffe;
     uint256 private constant _NONCE_SHIFT = 160;
     uint256 private constant _TIMESTAMP_SHIFT = 208;
-
-    /// @dev {_storeAndHashBatch}'s index when every report is well-formed.
-    uint256 private constant _NO_MALFORMED_REPORT = type(uint256).max;
 
     /// @dev One topic's inference, packed in one slot.
     struct StoredInference {
@@ -120,10 +118,11 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     // ---------------------------------------------------------------- reports
 
     /// @inheritdoc IAlloraOracle
-    function submit(Report[] calldata reports, bytes calldata signatures) external {
+    function submit(bytes calldata reports, bytes calldata signatures) external {
         CurrentSet memory current = _currentSetWhenNotPaused();
-        if (reports.length == 0) revert EmptyBatch();
-        _storeAttested(current, reports, signatures);
+        _checkBatchLength(reports.length);
+        _verifyAttestation(current, _hashReportBatch(current.id, reports), signatures);
+        _storeBatch(reports);
     }
 
     /// @inheritdoc IAlloraOracle
@@ -132,8 +131,8 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         bytes calldata signatures
     ) external view returns (Inference memory) {
         CurrentSet memory current = _currentSet();
-        _verifyAttestation(current, _hashReportBatch(current.id, _asBatch(report)), signatures);
-        _checkReport(report);
+        bytes32 word = _checkAndPackReport(report);
+        _verifyAttestation(current, _hashSingleReport(current.id, report.topicId, word), signatures);
         return Inference({value: report.value, nonce: report.nonce, timestamp: report.timestamp});
     }
 
@@ -143,9 +142,21 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         bytes calldata signatures
     ) external returns (Inference memory) {
         CurrentSet memory current = _currentSetWhenNotPaused();
-        _storeAttested(current, _asBatch(report), signatures);
-        StoredInference memory stored = _inference(report.topicId);
-        return Inference({value: stored.value, nonce: stored.nonce, timestamp: stored.timestamp});
+        uint64 topicId = report.topicId;
+        bytes32 word = _checkAndPackReport(report);
+        _verifyAttestation(current, _hashSingleReport(current.id, topicId, word), signatures);
+        StoredInference storage stored = _inference(topicId);
+        uint48 storedNonce = stored.nonce;
+        if (report.nonce > storedNonce) {
+            assembly ("memory-safe") {
+                sstore(stored.slot, word)
+            }
+            emit InferenceUpdated(topicId, report.value, report.nonce, report.timestamp);
+        } else {
+            emit ReportSkipped(topicId, report.nonce, storedNonce);
+        }
+        StoredInference memory latest = stored;
+        return Inference({value: latest.value, nonce: latest.nonce, timestamp: latest.timestamp});
     }
 
     // ---------------------------------------------------------------- reads
@@ -173,11 +184,14 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     }
 
     /// @inheritdoc IAlloraOracleAdmin
-    function hashReportBatch(
-        uint64 attesterSetId_,
-        Report[] calldata reports
-    ) external view returns (bytes32) {
+    function hashReportBatch(uint64 attesterSetId_, bytes calldata reports) external view returns (bytes32) {
+        _checkBatchLength(reports.length);
         return _hashReportBatch(attesterSetId_, reports);
+    }
+
+    /// @inheritdoc IAlloraOracleAdmin
+    function packReport(Report calldata report) external view returns (bytes memory) {
+        return abi.encodePacked(report.topicId, _checkAndPackReport(report));
     }
 
     // ---------------------------------------------------------------- requests and fees
@@ -271,46 +285,33 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         if (current.halted) revert EnforcedPause();
     }
 
-    /// @dev `report` as a batch of one: a calldata struct is laid out like the only element of an array.
-    function _asBatch(Report calldata report) private pure returns (Report[] calldata batch) {
-        assembly ("memory-safe") {
-            batch.offset := report
-            batch.length := 1
-        }
+    /// @dev Reverts unless `length` is a positive multiple of {_REPORT_SIZE}.
+    function _checkBatchLength(uint256 length) private pure {
+        if (length == 0) revert EmptyBatch();
+        if (length % _REPORT_SIZE != 0) revert MalformedBatch(length, _REPORT_SIZE);
     }
 
     /**
-     * @dev The EIP-712 digest of `ReportBatch(attesterSetId, reports)`. Each report is hashed straight from
-     * calldata: its four words are exactly the EIP-712 encoding of `Report` when the fields are in range.
-     * Out-of-range words (dirty high bits) hash differently from what the attesters signed, so they fail
-     * verification. {_storeAndHashBatch} hashes the same way while it stores.
+     * @dev The EIP-712 digest of `ReportBatch(attesterSetId, reports)`: the packed batch is hashed straight
+     * from calldata, in one keccak256 however many reports it holds.
      */
-    function _hashReportBatch(uint64 setId, Report[] calldata reports) private view returns (bytes32) {
-        bytes32 reportTypehash = _REPORT_TYPEHASH;
+    function _hashReportBatch(uint64 setId, bytes calldata reports) private view returns (bytes32) {
         bytes32 reportsHash;
         assembly ("memory-safe") {
-            // Scratch beyond the free pointer: [typehash ‖ report] then the array of report hashes.
+            // Scratch beyond the free pointer: nothing else uses memory while it is hashed.
             let buffer := mload(0x40)
-            let fields := add(buffer, 0x20)
-            let hashes := add(buffer, 0xa0)
-            mstore(buffer, reportTypehash)
-            let out := hashes
-            let end := add(reports.offset, mul(reports.length, _REPORT_SIZE))
-            for {
-                let p := reports.offset
-            } lt(p, end) {
-                p := add(p, _REPORT_SIZE)
-            } {
-                calldatacopy(fields, p, _REPORT_SIZE)
-                mstore(out, keccak256(buffer, 0xa0))
-                out := add(out, 0x20)
-            }
-            reportsHash := keccak256(hashes, sub(out, hashes))
+            calldatacopy(buffer, reports.offset, reports.length)
+            reportsHash := keccak256(buffer, reports.length)
         }
         return _batchDigest(setId, reportsHash);
     }
 
-    /// @dev The EIP-712 digest of a `ReportBatch` given the hash of its encoded `Report[]`.
+    /// @dev The digest of a batch of one report, given its topic and its packed word (pull mode).
+    function _hashSingleReport(uint64 setId, uint64 topicId, bytes32 word) private view returns (bytes32) {
+        return _batchDigest(setId, keccak256(abi.encodePacked(topicId, word)));
+    }
+
+    /// @dev The EIP-712 digest of a `ReportBatch` given the hash of its packed reports.
     function _batchDigest(uint64 setId, bytes32 reportsHash) private view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(_REPORT_BATCH_TYPEHASH, setId, reportsHash)));
     }
@@ -322,116 +323,85 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         }
     }
 
-    /// @dev Reverts on a malformed report (see the contract notes).
-    function _checkReport(Report calldata report) private view {
+    /**
+     * @dev Checks a struct report against the oracle's rules and returns its packed word (timestamp ‖ nonce ‖
+     * value, the {StoredInference} layout), which is also the last 32 bytes of its packed form.
+     */
+    function _checkAndPackReport(Report calldata report) private view returns (bytes32) {
+        uint64 topicId = report.topicId;
         int256 value = report.value;
-        if (value > type(int160).max || value < type(int160).min)
-            revert ValueOutOfRange(report.topicId, value);
+        if (value > type(int160).max || value < type(int160).min) revert ValueOutOfRange(topicId, value);
         uint64 nonce = report.nonce;
-        if (nonce == 0 || nonce > type(uint48).max) revert InvalidNonce(report.topicId);
+        if (nonce == 0 || nonce > type(uint48).max) revert InvalidNonce(topicId);
+        // MAX_FUTURE_DRIFT past any real block time is far below 2^48, so this also bounds the timestamp.
         if (report.timestamp > block.timestamp + MAX_FUTURE_DRIFT) {
-            revert FutureTimestamp(report.topicId, report.timestamp, block.timestamp);
+            revert FutureTimestamp(topicId, report.timestamp, block.timestamp);
         }
+        return
+            bytes32(
+                (uint256(report.timestamp) << _TIMESTAMP_SHIFT) |
+                    (uint256(nonce) << _NONCE_SHIFT) |
+                    (uint256(value) & _UINT160_MASK)
+            );
     }
 
     /**
-     * @dev Stores `reports` (see {_storeAndHashBatch}), then verifies the current set's signatures over them.
-     * Storing first is safe: a failed verification reverts the whole call, writes and events included, and
-     * nothing in between calls out (ecrecover is a precompile, the signer list is read as code). It lets one
-     * pass over the batch both hash and store each report. The errors are those of verify-then-store:
-     * signatures are judged first, then a malformed report reverts with its own error.
+     * @dev Stores every report of an attested, length-checked batch that is newer than its topic's stored
+     * inference and skips the others. This is the per-topic hot path of a batch, so it runs in assembly: per
+     * report two calldata loads, one SLOAD, one SSTORE of the report's own packed word (already in the
+     * {StoredInference} layout) and one log. A malformed report (nonce zero, timestamp too far ahead; the
+     * value cannot be out of range in 20 bytes) reverts the whole call with its own error: the attesters
+     * should never have signed it, and the relayer drops it before signing.
      */
-    function _storeAttested(
-        CurrentSet memory current,
-        Report[] calldata reports,
-        bytes calldata signatures
-    ) private {
-        (bytes32 reportsHash, uint256 malformedIndex) = _storeAndHashBatch(reports);
-        _verifyAttestation(current, _batchDigest(current.id, reportsHash), signatures);
-        if (malformedIndex != _NO_MALFORMED_REPORT) _checkReport(reports[malformedIndex]);
-    }
-
-    /**
-     * @dev Hashes every report (for the batch digest, as {_hashReportBatch}) and stores each one that is
-     * newer than its topic's stored inference, skipping the others. This is the per-topic hot path of a
-     * batch (the relayer's target is a few thousand gas per topic above the unavoidable slot read, slot
-     * write and event), so it runs in assembly in one pass: one calldata copy per report, which is both the
-     * hash input and the event data, one SLOAD, one SSTORE of the packed word, one log. The caller verifies
-     * the signatures afterwards; the range checks below are the oracle's own rules. At the first malformed
-     * report storing stops (its index is returned for {_checkReport}) and the rest is only hashed.
-     */
-    function _storeAndHashBatch(
-        Report[] calldata reports
-    ) private returns (bytes32 reportsHash, uint256 malformedIndex) {
-        {
-            bytes32 reportTypehash = _REPORT_TYPEHASH;
-            assembly ("memory-safe") {
-                // Scratch beyond the free pointer: [typehash ‖ report] then the array of report hashes.
-                mstore(mload(0x40), reportTypehash)
-            }
-        }
+    function _storeBatch(bytes calldata reports) private {
         bytes32 updatedEvent = InferenceUpdated.selector;
         bytes32 skippedEvent = ReportSkipped.selector;
         uint256 latestAllowedTimestamp = block.timestamp + MAX_FUTURE_DRIFT;
-        malformedIndex = _NO_MALFORMED_REPORT;
+        bool isMalformed;
+        uint256 malformed; // the first malformed report's packed word and topic
+        uint256 malformedTopic;
         assembly ("memory-safe") {
-            // The report's words follow the typehash; the report hashes follow them.
-            let buffer := mload(0x40)
-            // The report's value, nonce and timestamp words: also the InferenceUpdated event data.
-            let eventData := add(buffer, 0x40)
-            let out := add(buffer, 0xa0)
-            let p := reports.offset
-            let end := add(p, mul(reports.length, _REPORT_SIZE))
-            for {} lt(p, end) {
+            // Event data (value, nonce, timestamp) in scratch beyond the free pointer.
+            let eventData := mload(0x40)
+            let end := add(reports.offset, reports.length)
+            for {
+                let p := reports.offset
+            } lt(p, end) {
                 p := add(p, _REPORT_SIZE)
             } {
-                calldatacopy(add(buffer, 0x20), p, _REPORT_SIZE)
-                mstore(out, keccak256(buffer, 0xa0))
-                out := add(out, 0x20)
-                let value := mload(eventData)
-                let nonce := mload(add(eventData, 0x20))
-                let timestamp_ := mload(add(eventData, 0x40))
-                // value must fit int160 (sign extension from bit 159 leaves it unchanged); nonce must be in
-                // 1..2^48-1 (nonce - 1, wrapping at zero, at most 2^48-2); timestamp at most the drift ahead.
-                if or(
-                    or(xor(signextend(19, value), value), gt(sub(nonce, 1), _UINT48_MAX_MINUS_ONE)),
-                    gt(timestamp_, latestAllowedTimestamp)
-                ) {
-                    malformedIndex := div(sub(p, reports.offset), _REPORT_SIZE)
-                    p := add(p, _REPORT_SIZE)
+                let topicId := shr(_TOPIC_SHIFT, calldataload(p))
+                let word := calldataload(add(p, _WORD_OFFSET))
+                let nonce := and(shr(_NONCE_SHIFT, word), _UINT48_MAX)
+                let timestamp_ := shr(_TIMESTAMP_SHIFT, word)
+                if or(iszero(nonce), gt(timestamp_, latestAllowedTimestamp)) {
+                    isMalformed := 1
+                    malformed := word
+                    malformedTopic := topicId
                     break
                 }
-                // The mask keeps the slot inside the namespace whatever the (not yet verified) word holds.
-                let topicId := and(calldataload(p), _UINT64_MASK)
                 let slot := add(_INFERENCES_BASE, topicId)
-                if iszero(gt(nonce, and(shr(_NONCE_SHIFT, sload(slot)), _UINT48_MAX))) {
-                    // Read again (warm) rather than keep it on the stack of every stored report.
-                    mstore(0x00, nonce)
-                    mstore(0x20, and(shr(_NONCE_SHIFT, sload(slot)), _UINT48_MAX))
-                    log2(0x00, 0x40, skippedEvent, topicId)
+                let storedNonce := and(shr(_NONCE_SHIFT, sload(slot)), _UINT48_MAX)
+                if iszero(gt(nonce, storedNonce)) {
+                    mstore(eventData, nonce)
+                    mstore(add(eventData, 0x20), storedNonce)
+                    log2(eventData, 0x40, skippedEvent, topicId)
                     continue
                 }
-                // StoredInference layout: value (low 160 bits) | nonce << 160 | timestamp << 208.
-                sstore(
-                    slot,
-                    or(
-                        and(value, _UINT160_MASK),
-                        or(shl(_NONCE_SHIFT, nonce), shl(_TIMESTAMP_SHIFT, timestamp_))
-                    )
-                )
+                sstore(slot, word)
+                mstore(eventData, signextend(19, word))
+                mstore(add(eventData, 0x20), nonce)
+                mstore(add(eventData, 0x40), timestamp_)
                 log2(eventData, 0x60, updatedEvent, topicId)
             }
-            // After a malformed report: hash the rest, store nothing.
-            for {} lt(p, end) {
-                p := add(p, _REPORT_SIZE)
-            } {
-                calldatacopy(add(buffer, 0x20), p, _REPORT_SIZE)
-                mstore(out, keccak256(buffer, 0xa0))
-                out := add(out, 0x20)
-            }
-            let hashes := add(buffer, 0xa0)
-            reportsHash := keccak256(hashes, sub(out, hashes))
         }
+        if (isMalformed) _revertMalformed(uint64(malformedTopic), malformed);
+    }
+
+    /// @dev The error for a malformed packed report found by {_storeBatch}.
+    function _revertMalformed(uint64 topicId, uint256 word) private view {
+        if ((word >> _NONCE_SHIFT) & _UINT48_MAX == 0) revert InvalidNonce(topicId);
+        uint64 timestamp_ = uint64(word >> _TIMESTAMP_SHIFT);
+        revert FutureTimestamp(topicId, timestamp_, block.timestamp);
     }
 
     /// @dev Takes the payment and announces the request.

@@ -5,6 +5,8 @@
 import {
   TypedDataEncoder,
   getAddress,
+  getBytes,
+  hexlify,
   type BigNumberish,
   type TypedDataDomain,
   type TypedDataField,
@@ -36,24 +38,86 @@ export interface OracleReportInput {
   timestamp: BigNumberish;
 }
 
-/** The EIP-712 types of the signed message (primary type `ReportBatch`). */
+/**
+ * The EIP-712 types of the signed message (primary type `ReportBatch`). `reports` is the packed batch
+ * ({packReports}), which EIP-712 hashes as keccak256 of its bytes.
+ */
 export const REPORT_BATCH_TYPES: Record<string, TypedDataField[]> = {
   ReportBatch: [
     { name: "attesterSetId", type: "uint64" },
-    { name: "reports", type: "Report[]" },
-  ],
-  Report: [
-    { name: "topicId", type: "uint64" },
-    { name: "value", type: "int256" },
-    { name: "nonce", type: "uint64" },
-    { name: "timestamp", type: "uint64" },
+    { name: "reports", type: "bytes" },
   ],
 };
 
-/** The EIP-712 message: one batch of reports under one attester set. */
+/** The EIP-712 message: one batch of packed reports under one attester set. */
 export interface ReportBatchMessage {
   attesterSetId: bigint;
-  reports: OracleReport[];
+  /** 0x-hex of the packed reports ({packReports}). */
+  reports: string;
+}
+
+/** Bytes of one packed report: topicId (8) ‖ timestamp (6) ‖ nonce (6) ‖ value (20, two's complement). */
+export const PACKED_REPORT_SIZE = 40;
+
+const TWO_160 = 1n << 160n;
+
+/** Writes `value` big-endian into `out[offset, offset + size)`; `value` must already fit. */
+function putUint(out: Uint8Array, offset: number, size: number, value: bigint): void {
+  let x = value;
+  for (let i = offset + size - 1; i >= offset; i--) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+}
+
+function readUint(bytes: Uint8Array, offset: number, size: number): bigint {
+  let x = 0n;
+  for (let i = offset; i < offset + size; i++) x = (x << 8n) | BigInt(bytes[i]);
+  return x;
+}
+
+/**
+ * The packed form `AlloraOracle.submit` takes: 40 bytes per report, big-endian,
+ * topicId (uint64) ‖ timestamp (uint48) ‖ nonce (uint48) ‖ value (int160, two's complement). The last 32
+ * bytes of a report are the word the oracle stores. Each report is checked first ({toOracleReport}).
+ */
+export function packReportsToBytes(reports: readonly OracleReportInput[]): Uint8Array {
+  const out = new Uint8Array(PACKED_REPORT_SIZE * reports.length);
+  reports.forEach((input, i) => {
+    const r = toOracleReport(input);
+    const at = i * PACKED_REPORT_SIZE;
+    putUint(out, at, 8, r.topicId);
+    putUint(out, at + 8, 6, r.timestamp);
+    putUint(out, at + 14, 6, r.nonce);
+    putUint(out, at + 20, 20, r.value < 0n ? TWO_160 + r.value : r.value);
+  });
+  return out;
+}
+
+/** {packReportsToBytes} as 0x-hex, the form contract calls and EIP-712 messages take. */
+export function packReports(reports: readonly OracleReportInput[]): string {
+  return hexlify(packReportsToBytes(reports));
+}
+
+/** The reports of a packed batch; throws on a length that is not a multiple of 40 bytes. */
+export function unpackReports(packed: string | Uint8Array): OracleReport[] {
+  const bytes = typeof packed === "string" ? getBytes(packed) : packed;
+  if (bytes.length % PACKED_REPORT_SIZE !== 0) {
+    throw new RangeError(
+      `a packed report batch is ${PACKED_REPORT_SIZE} bytes per report; got ${bytes.length} bytes`,
+    );
+  }
+  const reports: OracleReport[] = [];
+  for (let at = 0; at < bytes.length; at += PACKED_REPORT_SIZE) {
+    const raw = readUint(bytes, at + 20, 20);
+    reports.push({
+      topicId: readUint(bytes, at, 8),
+      timestamp: readUint(bytes, at + 8, 6),
+      nonce: readUint(bytes, at + 14, 6),
+      value: raw >= TWO_160 / 2n ? raw - TWO_160 : raw,
+    });
+  }
+  return reports;
 }
 
 /** The oracle's domain on `chainId` at `oracleAddress`. */
@@ -99,10 +163,10 @@ export function toOracleReport(input: OracleReportInput): OracleReport {
 /** The message for `reports` under attester set `attesterSetId`. */
 export function reportBatchMessage(
   attesterSetId: BigNumberish,
-  reports: OracleReportInput[],
+  reports: readonly OracleReportInput[],
 ): ReportBatchMessage {
   if (reports.length === 0) throw new RangeError("a report batch needs at least one report");
-  return { attesterSetId: BigInt(attesterSetId), reports: reports.map(toOracleReport) };
+  return { attesterSetId: BigInt(attesterSetId), reports: packReports(reports) };
 }
 
 /** The EIP-712 digest the attesters sign (equals the contract's `hashReportBatch`). */
@@ -141,8 +205,8 @@ export async function signReportBatch(
 }
 
 /**
- * A report as the struct argument of contract calls (`submit`, `verifyReport`, ...): a plain object with
- * the four fields, which TypeChain's `ReportStruct` accepts.
+ * A report as the struct argument of the pull-mode calls (`verifyReport`, `verifyAndStore`): a plain object
+ * with the four fields, which TypeChain's `ReportStruct` accepts. `submit` takes {packReports} instead.
  */
 export function reportStruct(report: OracleReportInput): OracleReport {
   return toOracleReport(report);

@@ -6,7 +6,7 @@ import { Contract, Interface, getAddress } from "ethers";
 import { FailoverRpc } from "./rpc";
 
 export const ORACLE_ABI = [
-  "function submit((uint64 topicId, int256 value, uint64 nonce, uint64 timestamp)[] reports, bytes signatures)",
+  "function submit(bytes reports, bytes signatures)",
   "function latestInference(uint64 topicId) view returns (int256 value, uint64 nonce, uint64 timestamp)",
   "function attesterSetId() view returns (uint64)",
   "function attesterSet() view returns (uint64 setId, address[] signers, uint8 threshold)",
@@ -19,6 +19,7 @@ export const ORACLE_ABI = [
   "error InvalidNonce(uint64 topicId)",
   "error FutureTimestamp(uint64 topicId, uint64 timestamp, uint256 blockTimestamp)",
   "error EmptyBatch()",
+  "error MalformedBatch(uint256 length, uint256 reportSize)",
   "error ZeroPayment()",
   "error InvalidSignaturesLength(uint256 length)",
   "error TooFewSignatures(uint256 given, uint256 threshold)",

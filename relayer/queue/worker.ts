@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { formatEther } from "ethers";
 import { Attesters, AttestTarget, toOracleReports } from "../attest/attester";
 import { SignaturePool } from "../attest/pool";
+import { packReports } from "../../lib/eip712/oracle";
 import { decodeInferenceUpdated, oracleInterface } from "../evm/oracle";
 import type { EvmWatcher } from "../evm/watcher";
 import { RelayerMetrics } from "../metrics/metrics";
@@ -77,7 +78,7 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       throw new Error(`chain ${chain.name}: fewer than ${set.threshold} valid signatures for job ${job.id} after ${deps.signatureWaitMs} ms (set ${set.id}); are enough attesters running?`);
     }
     const tSigned = Date.now();
-    const calldata = oracleInterface.encodeFunctionData("submit", [toOracleReports(data.reports), sigs.signatures]);
+    const calldata = oracleInterface.encodeFunctionData("submit", [packReports(toOracleReports(data.reports)), sigs.signatures]);
     let receipt;
     let timings;
     try {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { reportStruct } from "../../../lib/eip712/oracle";
+import { packReports } from "../../../lib/eip712/oracle";
 import { ONE, deployOracle, report, sign } from "./helpers";
 
 describe("AlloraFeedAdapter (Chainlink AggregatorV3Interface)", () => {
@@ -43,7 +43,7 @@ describe("AlloraFeedAdapter (Chainlink AggregatorV3Interface)", () => {
   it("serves the latest inference with round id = hub nonce", async () => {
     const f = await loadFixture(fixture);
     const r = await report(14n, -2500n * ONE, 777n);
-    await f.oracle.submit([reportStruct(r)], await sign(f, [r]));
+    await f.oracle.submit(packReports([r]), await sign(f, [r]));
     expect(await f.adapter.latestRoundData()).to.deep.equal([
       777n,
       -2500n * ONE,
@@ -63,9 +63,9 @@ describe("AlloraFeedAdapter (Chainlink AggregatorV3Interface)", () => {
   it("getRoundData reverts for rounds that are not the stored one", async () => {
     const f = await loadFixture(fixture);
     const first = await report(14n, 1n, 10n);
-    await f.oracle.submit([reportStruct(first)], await sign(f, [first]));
+    await f.oracle.submit(packReports([first]), await sign(f, [first]));
     const second = await report(14n, 2n, 20n);
-    await f.oracle.submit([reportStruct(second)], await sign(f, [second]));
+    await f.oracle.submit(packReports([second]), await sign(f, [second]));
     for (const round of [10n, 15n, 21n, 0n]) {
       await expect(f.adapter.getRoundData(round))
         .to.be.revertedWithCustomError(f.adapter, "RoundNotAvailable")
@@ -77,7 +77,7 @@ describe("AlloraFeedAdapter (Chainlink AggregatorV3Interface)", () => {
   it("reads only its own topic", async () => {
     const f = await loadFixture(fixture);
     const other = await report(15n, 5n, 1n);
-    await f.oracle.submit([reportStruct(other)], await sign(f, [other]));
+    await f.oracle.submit(packReports([other]), await sign(f, [other]));
     await expect(f.adapter.latestRoundData()).to.be.revertedWithCustomError(f.oracle, "NoInference");
   });
 });

@@ -5,6 +5,7 @@ import {
   INT160_MAX,
   INT160_MIN,
   UINT48_MAX,
+  packReports,
   reportStruct,
   type OracleReport,
 } from "../../../lib/eip712/oracle";
@@ -20,7 +21,18 @@ import {
   type OracleFixture,
 } from "./helpers";
 
-const tuples = (reports: OracleReport[]) => reports.map(reportStruct);
+const tuples = (reports: OracleReport[]) => packReports(reports);
+
+/**
+ * Packs reports without the TypeScript bounds checks (packReports refuses a zero nonce), so tests can hand
+ * the contract what a faulty or hostile attester set might sign.
+ */
+const rawPack = (reports: OracleReport[]) =>
+  ethers.concat(
+    reports.map((r) =>
+      ethers.solidityPacked(["uint64", "uint48", "uint48", "int160"], [r.topicId, r.timestamp, r.nonce, r.value]),
+    ),
+  );
 
 async function fixture5of3(): Promise<OracleFixture> {
   return deployOracle(5, 3);
@@ -90,7 +102,7 @@ describe("AlloraOracle", () => {
     it("packs value, nonce and timestamp into one slot at the ERC-7201 namespace base + topic id", async () => {
       const f = await loadFixture(fixture5of3);
       const r = { ...(await report(42n, -7n * ONE, 123456n)) };
-      await f.oracle.submit([r], await sign(f, [r]));
+      await f.oracle.submit(tuples([r]), await sign(f, [r]));
       const inner = BigInt(ethers.id("allora.oracle.inferences")) - 1n;
       const base =
         BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [inner]))) & ~0xffn;
@@ -138,53 +150,67 @@ describe("AlloraOracle", () => {
 
     it("reverts on an empty batch", async () => {
       const f = await loadFixture(fixture5of3);
-      await expect(f.oracle.submit([], "0x")).to.be.revertedWithCustomError(f.oracle, "EmptyBatch");
+      await expect(f.oracle.submit("0x", "0x")).to.be.revertedWithCustomError(f.oracle, "EmptyBatch");
     });
 
-    it("reverts on a value outside int160, even when signed", async () => {
+    it("reverts on a batch whose length is not a multiple of 40 bytes", async () => {
       const f = await loadFixture(fixture5of3);
-      for (const value of [INT160_MAX + 1n, INT160_MIN - 1n, 2n ** 255n - 1n, -(2n ** 255n)]) {
-        const r = { ...(await report(4n, 0n, 1n)), value };
-        // The TS helper refuses such a report, so sign the raw digest the contract computes.
-        const digest = await f.oracle.hashReportBatch(1n, [r]);
-        const signatures = rawSignatures(f.signers.slice(0, 3), digest);
-        await expect(f.oracle.submit([r], signatures))
-          .to.be.revertedWithCustomError(f.oracle, "ValueOutOfRange")
-          .withArgs(4n, value);
+      const good = tuples([await report(1n, 1n, 1n), await report(2n, 2n, 1n)]);
+      for (const reports of [ethers.dataSlice(good, 0, 39), ethers.concat([good, "0x00"]), "0x01"]) {
+        const length = BigInt(ethers.dataLength(reports));
+        await expect(f.oracle.submit(reports, "0x"))
+          .to.be.revertedWithCustomError(f.oracle, "MalformedBatch")
+          .withArgs(length, 40n);
+        await expect(f.oracle.hashReportBatch(1n, reports))
+          .to.be.revertedWithCustomError(f.oracle, "MalformedBatch")
+          .withArgs(length, 40n);
       }
+      await expect(f.oracle.hashReportBatch(1n, "0x")).to.be.revertedWithCustomError(f.oracle, "EmptyBatch");
     });
 
-    it("reverts on a zero nonce or one above uint48", async () => {
+    it("reads a packed value as int160: the 20 bytes are sign-extended, never out of range", async () => {
       const f = await loadFixture(fixture5of3);
-      for (const nonce of [0n, UINT48_MAX + 1n]) {
-        const r = { ...(await report(4n, 1n, 1n)), nonce };
-        const digest = await f.oracle.hashReportBatch(1n, [r]);
-        await expect(f.oracle.submit([r], rawSignatures(f.signers.slice(0, 3), digest)))
-          .to.be.revertedWithCustomError(f.oracle, "InvalidNonce")
-          .withArgs(4n);
+      const reports = [
+        { ...(await report(1n, -1n, 1n)) },
+        { ...(await report(2n, INT160_MIN, 1n)) },
+        { ...(await report(3n, INT160_MAX, 1n)) },
+      ];
+      const tx = f.oracle.submit(tuples(reports), await sign(f, reports));
+      for (const r of reports) {
+        await expect(tx).to.emit(f.oracle, "InferenceUpdated").withArgs(r.topicId, r.value, 1n, r.timestamp);
       }
+      expect((await f.oracle.latestInference(1n))[0]).to.equal(-1n);
+    });
+
+    it("reverts on a signed report with a zero nonce", async () => {
+      const f = await loadFixture(fixture5of3);
+      const packed = rawPack([{ ...(await report(4n, 1n, 1n)), nonce: 0n }]);
+      const digest = await f.oracle.hashReportBatch(1n, packed);
+      await expect(f.oracle.submit(packed, rawSignatures(f.signers.slice(0, 3), digest)))
+        .to.be.revertedWithCustomError(f.oracle, "InvalidNonce")
+        .withArgs(4n);
     });
 
     it("a malformed report anywhere in a batch reverts the batch with that report's error", async () => {
       const f = await loadFixture(fixture5of3);
       const good = [await report(1n, 1n, 1n), await report(2n, 2n, 1n)];
-      const bad = { ...(await report(3n, 0n, 1n)), value: INT160_MAX + 1n };
-      const batch = [...good, bad, await report(4n, 4n, 1n)];
-      const digest = await f.oracle.hashReportBatch(1n, batch);
-      await expect(f.oracle.submit(batch, rawSignatures(f.signers.slice(0, 3), digest)))
-        .to.be.revertedWithCustomError(f.oracle, "ValueOutOfRange")
-        .withArgs(3n, INT160_MAX + 1n);
+      const bad = { ...(await report(3n, 0n, 1n)), nonce: 0n };
+      const packed = rawPack([...good, bad, await report(4n, 4n, 1n)]);
+      const digest = await f.oracle.hashReportBatch(1n, packed);
+      await expect(f.oracle.submit(packed, rawSignatures(f.signers.slice(0, 3), digest)))
+        .to.be.revertedWithCustomError(f.oracle, "InvalidNonce")
+        .withArgs(3n);
       expect((await f.oracle.latestInference(1n))[1]).to.equal(0n);
     });
 
     it("judges signatures before report contents; a batch that fails either stores and emits nothing", async () => {
       const f = await loadFixture(fixture5of3);
       const good = [await report(1n, 1n, 1n), await report(2n, 2n, 1n)];
-      const bad = { ...(await report(3n, 0n, 1n)), value: INT160_MAX + 1n };
-      const batch = [...good, bad, await report(4n, 4n, 1n)];
+      const bad = { ...(await report(3n, 0n, 1n)), nonce: 0n };
+      const batch = rawPack([...good, bad, await report(4n, 4n, 1n)]);
       const digest = await f.oracle.hashReportBatch(1n, batch);
       const strangers = attesters(3, "stranger");
-      // Bad signatures and a malformed report: the signature error, as when verification ran first.
+      // Bad signatures and a malformed report: the signature error (verification runs first).
       await expect(f.oracle.submit(batch, rawSignatures(strangers, digest))).to.be.revertedWithCustomError(
         f.oracle,
         "UnknownSigner",
@@ -192,11 +218,11 @@ describe("AlloraOracle", () => {
       await expect(f.oracle.submit(batch, rawSignatures(f.signers.slice(0, 2), digest)))
         .to.be.revertedWithCustomError(f.oracle, "TooFewSignatures")
         .withArgs(2n, 3n);
-      // Well-formed reports the set did not sign: the reports are written during the pass, then undone.
+      // Well-formed reports the set did not sign.
       await expect(
         f.oracle.submit(tuples(good), await sign(f, good, strangers)),
       ).to.be.revertedWithCustomError(f.oracle, "UnknownSigner");
-      const otherDigest = await f.oracle.hashReportBatch(1n, [good[0]]);
+      const otherDigest = await f.oracle.hashReportBatch(1n, tuples([good[0]]));
       await expect(
         f.oracle.submit(tuples(good), rawSignatures(f.signers.slice(0, 3), otherDigest)),
       ).to.be.revertedWithCustomError(f.oracle, "UnknownSigner");
@@ -210,10 +236,10 @@ describe("AlloraOracle", () => {
       const next = BigInt(await time.latest()) + 1n; // the submit's block time (automine, +1 s)
       await time.setNextBlockTimestamp(next);
       const ok = { topicId: 1n, value: 1n, nonce: 1n, timestamp: next + 600n };
-      await f.oracle.submit([reportStruct(ok)], await sign(f, [ok]));
+      await f.oracle.submit(packReports([ok]), await sign(f, [ok]));
       const tooFar = { topicId: 1n, value: 1n, nonce: 2n, timestamp: next + 1n + 601n };
       await time.setNextBlockTimestamp(next + 1n);
-      await expect(f.oracle.submit([reportStruct(tooFar)], await sign(f, [tooFar])))
+      await expect(f.oracle.submit(packReports([tooFar]), await sign(f, [tooFar])))
         .to.be.revertedWithCustomError(f.oracle, "FutureTimestamp")
         .withArgs(1n, tooFar.timestamp, next + 1n);
     });
@@ -447,16 +473,38 @@ describe("AlloraOracle", () => {
       const r = await report(9n, 5n, 3n);
       const signatures = await sign(f, [r]);
       await f.oracle.verifyReport(reportStruct(r), signatures);
-      await f.oracle.submit([reportStruct(r)], signatures);
+      await f.oracle.submit(packReports([r]), signatures);
     });
 
     it("verifyAndStore rejects a malformed signed report", async () => {
       const f = await loadFixture(fixture5of3);
-      const r = { ...(await report(9n, 1n, 1n)), nonce: UINT48_MAX + 1n };
-      const digest = await f.oracle.hashReportBatch(1n, [r]);
-      await expect(f.oracle.verifyAndStore(r, rawSignatures(f.signers.slice(0, 3), digest)))
-        .to.be.revertedWithCustomError(f.oracle, "InvalidNonce")
-        .withArgs(9n);
+      // A struct report is checked before its signatures (it has no packed form to sign when out of range).
+      const sigs = rawSignatures(f.signers.slice(0, 3), ethers.id("anything"));
+      for (const nonce of [0n, UINT48_MAX + 1n]) {
+        const r = { ...(await report(9n, 1n, 1n)), nonce };
+        await expect(f.oracle.verifyAndStore(r, sigs)).to.be.revertedWithCustomError(f.oracle, "InvalidNonce").withArgs(9n);
+        await expect(f.oracle.verifyReport(r, sigs)).to.be.revertedWithCustomError(f.oracle, "InvalidNonce").withArgs(9n);
+        await expect(f.oracle.packReport(r)).to.be.revertedWithCustomError(f.oracle, "InvalidNonce").withArgs(9n);
+      }
+      for (const value of [INT160_MAX + 1n, INT160_MIN - 1n, 2n ** 255n - 1n, -(2n ** 255n)]) {
+        const r = { ...(await report(9n, 0n, 1n)), value };
+        for (const call of [f.oracle.verifyAndStore(r, sigs), f.oracle.verifyReport(r, sigs), f.oracle.packReport(r)]) {
+          await expect(call).to.be.revertedWithCustomError(f.oracle, "ValueOutOfRange").withArgs(9n, value);
+        }
+      }
+      const future = { ...(await report(9n, 1n, 1n)), timestamp: BigInt(await time.latest()) + 10_000n };
+      await expect(f.oracle.packReport(future)).to.be.revertedWithCustomError(f.oracle, "FutureTimestamp");
+    });
+
+    it("packReport gives the 40-byte form packReports builds", async () => {
+      const f = await loadFixture(fixture5of3);
+      const now = BigInt(await time.latest());
+      const reports: OracleReport[] = [
+        { topicId: 1n, value: -5n * ONE, nonce: 10n, timestamp: now },
+        { topicId: 2n ** 64n - 1n, value: INT160_MAX, nonce: UINT48_MAX, timestamp: 0n },
+        { topicId: 0n, value: INT160_MIN, nonce: 1n, timestamp: now },
+      ];
+      for (const r of reports) expect(await f.oracle.packReport(r)).to.equal(packReports([r]));
     });
 
     it("verifyAndStore stores a newer report and returns the stored one for an older report", async () => {
@@ -490,7 +538,7 @@ describe("AlloraOracle", () => {
         .to.be.revertedWithCustomError(f.oracle, "NoInference")
         .withArgs(1n);
       const r = await report(1n, 7n, 1n);
-      await f.oracle.submit([reportStruct(r)], await sign(f, [r]));
+      await f.oracle.submit(packReports([r]), await sign(f, [r]));
       await time.increaseTo(r.timestamp + 60n);
       expect(await f.oracle.latestInferenceNoOlderThan(1n, 60n)).to.deep.equal([7n, 1n, r.timestamp]);
       await expect(f.oracle.latestInferenceNoOlderThan(1n, 59n))
@@ -502,7 +550,7 @@ describe("AlloraOracle", () => {
       const f = await loadFixture(fixture5of3);
       const r = { ...(await report(1n, 7n, 1n)) };
       r.timestamp += 300n;
-      await f.oracle.submit([reportStruct(r)], await sign(f, [r]));
+      await f.oracle.submit(packReports([r]), await sign(f, [r]));
       expect(await f.oracle.latestInferenceNoOlderThan(1n, 0n)).to.deep.equal([7n, 1n, r.timestamp]);
     });
   });
@@ -573,11 +621,11 @@ describe("AlloraOracle", () => {
       const f = await loadFixture(fixture5of3);
       const [, guardian] = await ethers.getSigners();
       const r1 = await report(1n, 7n, 1n);
-      await f.oracle.submit([reportStruct(r1)], await sign(f, [r1]));
+      await f.oracle.submit(packReports([r1]), await sign(f, [r1]));
       await f.oracle.connect(guardian).pause();
       const r2 = await report(1n, 8n, 2n);
       const signatures = await sign(f, [r2]);
-      await expect(f.oracle.submit([reportStruct(r2)], signatures)).to.be.revertedWithCustomError(
+      await expect(f.oracle.submit(packReports([r2]), signatures)).to.be.revertedWithCustomError(
         f.oracle,
         "EnforcedPause",
       );

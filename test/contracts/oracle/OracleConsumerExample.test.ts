@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { reportStruct } from "../../../lib/eip712/oracle";
+import { packReports, reportStruct } from "../../../lib/eip712/oracle";
 import { ONE, deployOracle, report, sign } from "./helpers";
 
 describe("OracleConsumerExample (how a DeFi contract reads the oracle)", () => {
@@ -17,17 +17,17 @@ describe("OracleConsumerExample (how a DeFi contract reads the oracle)", () => {
     const f = await loadFixture(fixture);
     await expect(f.consumer.read(1n)).to.be.revertedWithCustomError(f.oracle, "NoInference");
     const r = await report(1n, 500n * ONE, 1n);
-    await f.oracle.submit([reportStruct(r)], await sign(f, [r]));
+    await f.oracle.submit(packReports([r]), await sign(f, [r]));
     expect(await f.consumer.read(1n)).to.deep.equal([500n * ONE, 1n]);
     await time.increase(301);
     await expect(f.consumer.read(1n)).to.be.revertedWithCustomError(f.oracle, "StaleInference");
     const big = await report(1n, 2000n * ONE, 2n);
-    await f.oracle.submit([reportStruct(big)], await sign(f, [big]));
+    await f.oracle.submit(packReports([big]), await sign(f, [big]));
     await expect(f.consumer.read(1n))
       .to.be.revertedWithCustomError(f.consumer, "ValueOutsideBounds")
       .withArgs(2000n * ONE);
     const low = await report(1n, -2000n * ONE, 3n);
-    await f.oracle.submit([reportStruct(low)], await sign(f, [low]));
+    await f.oracle.submit(packReports([low]), await sign(f, [low]));
     await expect(f.consumer.read(1n))
       .to.be.revertedWithCustomError(f.consumer, "ValueOutsideBounds")
       .withArgs(-2000n * ONE);

@@ -9,7 +9,7 @@ import {
   oracleDomain,
   reportBatchDigest,
   reportBatchMessage,
-  reportStruct,
+  packReports,
   signReportBatch,
   toOracleReport,
 } from "../../../lib/eip712/oracle";
@@ -44,11 +44,32 @@ describe("lib/eip712 (oracle signing helpers) against the contract", () => {
         fc.array(reportArb, { minLength: 1, maxLength: 6 }),
         async (setId, reports) => {
           const message = reportBatchMessage(setId, reports);
-          const onChain = await f.oracle.hashReportBatch(setId, message.reports.map(reportStruct));
+          const onChain = await f.oracle.hashReportBatch(setId, message.reports);
           expect(reportBatchDigest(domain, message)).to.equal(onChain);
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it("packReports and unpackReports round-trip, and the contract packs a struct report to the same bytes", async () => {
+    const f = await loadFixture(fixture);
+    const { unpackReports } = await import("../../../lib/eip712/oracle");
+    fc.assert(
+      fc.property(fc.array(reportArb, { minLength: 1, maxLength: 8 }), (reports) => {
+        const packed = packReports(reports);
+        expect(ethers.dataLength(packed)).to.equal(40 * reports.length);
+        expect(unpackReports(packed)).to.deep.equal(reports);
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => unpackReports("0x" + "00".repeat(41))).to.throw(/40 bytes per report; got 41 bytes/);
+    // The contract's own packing of each struct report is the same bytes.
+    await fc.assert(
+      fc.asyncProperty(reportArb.filter((r) => r.timestamp < 10n ** 9n), async (r) => {
+        expect(await f.oracle.packReport(r)).to.equal(packReports([r]));
+      }),
+      { numRuns: 25 },
     );
   });
 
@@ -76,7 +97,7 @@ describe("lib/eip712 (oracle signing helpers) against the contract", () => {
     );
     const signers = splitSignatures(combined).map((s) => recoverSignature(digest, s).signer);
     expect(signers).to.deep.equal([f.signers[0].address, f.signers[2].address, f.signers[4].address]);
-    await expect(f.oracle.submit(message.reports.map(reportStruct), combined))
+    await expect(f.oracle.submit(message.reports, combined))
       .to.emit(f.oracle, "InferenceUpdated")
       .withArgs(1n, -1500000000000000000n, 10n, now);
   });

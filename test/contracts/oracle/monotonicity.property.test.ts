@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { reportStruct, type OracleReport } from "../../../lib/eip712/oracle";
+import { packReports, type OracleReport } from "../../../lib/eip712/oracle";
 import { deployOracle, sign } from "./helpers";
 
 /**
@@ -37,7 +37,7 @@ describe("AlloraOracle monotonicity (property)", () => {
           const before = new Map<bigint, bigint>();
           for (const topic of [0n, 1n, 2n, 3n]) before.set(topic, (await f.oracle.latestInference(topic))[1]);
           const receipt = await (
-            await f.oracle.submit(reports.map(reportStruct), await sign(f, reports))
+            await f.oracle.submit(packReports(reports), await sign(f, reports))
           ).wait();
           let updated = 0;
           let skipped = 0;
