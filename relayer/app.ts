@@ -35,6 +35,7 @@ import { Sequencer } from "./submit/sequencer";
 import { RelayerMetrics } from "./metrics/metrics";
 import { evaluateHealth } from "./health/health";
 import { startHttp } from "./health/server";
+import { createDashboard, Dashboard } from "./health/dashboard";
 import { StatusRow, statusRow } from "./status";
 import { HubInference } from "./hub/events";
 
@@ -49,6 +50,8 @@ export interface RelayerHandle {
   readonly instance: string;
   /** base URL of /metrics, /healthz, /status */
   readonly httpUrl: string;
+  /** the queue dashboard's URL when http.dashboard.enabled, e.g. http://127.0.0.1:9464/queues */
+  readonly dashboardUrl: string | undefined;
   status(): Promise<StatusRow[]>;
   /** graceful stop: watchers first, then workers (active jobs get up to 10 s), then Redis */
   stop(): Promise<void>;
@@ -361,13 +364,27 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       );
       return evaluateHealth(items, Math.floor(Date.now() / 1000), startedAt, config.health.graceSeconds);
     };
-    const httpServer = await startHttp(config.http.host, config.http.port, { registry: metrics.registry, health, status });
+    // The dashboard shows the queues above (every queue this relayer creates) through their Redis
+    // connection and opens none of its own, so the HTTP server closing (the first cleanup) stops it.
+    let dashboard: Dashboard | undefined;
+    if (config.http.dashboard.enabled) {
+      dashboard = await createDashboard({
+        path: config.http.dashboard.path,
+        readOnly: config.http.dashboard.readOnly,
+        title: `Allora relayer ${config.instance}`,
+        queues: chains.map((c) => c.queue as unknown as Queue),
+      });
+      if (!dashboard.readOnly) log.warn({ path: dashboard.path, host: config.http.host }, "queue dashboard is WRITABLE: anyone who reaches this port can retry, remove or add jobs");
+    }
+    const httpServer = await startHttp(config.http.host, config.http.port, { registry: metrics.registry, health, status, dashboard });
     cleanups.push(() => httpServer.close());
+    const dashboardUrl = dashboard ? `${httpServer.url}${dashboard.path}` : undefined;
 
     log.info(
       {
         instance: config.instance,
         httpUrl: httpServer.url,
+        dashboardUrl,
         chains: chains.map((c) => c.name),
         topics: config.hub.topics,
         attesters: attesterWallets.map((w) => w.address),
@@ -381,6 +398,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     return {
       instance: config.instance,
       httpUrl: httpServer.url,
+      dashboardUrl,
       status,
       stop: () =>
         (stopped ??= (async () => {

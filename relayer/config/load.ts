@@ -63,6 +63,11 @@ const list = (s: string) =>
     .map((x) => x.trim())
     .filter((x) => x !== "");
 
+const boolText = (s: string): boolean | string => {
+  const v = s.trim().toLowerCase();
+  return v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : s;
+};
+
 /** The environment variable prefix of a chain's overrides: RELAYER_CHAIN_<NAME>_ (dashes become _). */
 export function chainEnvPrefix(chainName: string): string {
   return `RELAYER_CHAIN_${chainName.toUpperCase().replace(/-/g, "_")}_`;
@@ -71,8 +76,9 @@ export function chainEnvPrefix(chainName: string): string {
 /**
  * Environment overrides (applied over the file, before validation):
  * RELAYER_INSTANCE, RELAYER_REDIS_URL, RELAYER_REDIS_PREFIX, RELAYER_HUB_RPC_URLS (comma list),
- * RELAYER_HUB_CHAIN_ID, RELAYER_HUB_TOPICS (comma list), RELAYER_HTTP_PORT, RELAYER_LOG_LEVEL, and per chain
- * RELAYER_CHAIN_<NAME>_RPC_URLS, _ORACLE, _DEPLOYMENTS.
+ * RELAYER_HUB_CHAIN_ID, RELAYER_HUB_TOPICS (comma list), RELAYER_HTTP_PORT, RELAYER_HTTP_DASHBOARD (true|false),
+ * RELAYER_HTTP_DASHBOARD_PATH, RELAYER_LOG_LEVEL, and per chain RELAYER_CHAIN_<NAME>_RPC_URLS, _ORACLE, _DEPLOYMENTS.
+ * The dashboard's readOnly switch has no override on purpose: making it writable is an edit of the file.
  */
 export function applyEnvOverrides(raw: Record<string, unknown>, env: Env): Record<string, unknown> {
   const cfg = structuredClone(raw) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -85,6 +91,17 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: Env): Recor
   if (env.RELAYER_HUB_CHAIN_ID) set(section("hub"), "chainId", env.RELAYER_HUB_CHAIN_ID);
   if (env.RELAYER_HUB_TOPICS) set(section("hub"), "topics", list(env.RELAYER_HUB_TOPICS).map(Number));
   if (env.RELAYER_HTTP_PORT) set(section("http"), "port", Number(env.RELAYER_HTTP_PORT));
+  if (env.RELAYER_HTTP_DASHBOARD || env.RELAYER_HTTP_DASHBOARD_PATH) {
+    const http = section("http");
+    http.dashboard ??= {};
+    const dashboard = http.dashboard as Record<string, unknown>;
+    // A file whose dashboard is not a mapping is left as it is: validation reports that field.
+    if (dashboard !== null && typeof dashboard === "object" && !Array.isArray(dashboard)) {
+      // Anything but true/false is passed through as text, so validation names the field.
+      if (env.RELAYER_HTTP_DASHBOARD) dashboard.enabled = boolText(env.RELAYER_HTTP_DASHBOARD);
+      if (env.RELAYER_HTTP_DASHBOARD_PATH) dashboard.path = env.RELAYER_HTTP_DASHBOARD_PATH;
+    }
+  }
   if (env.RELAYER_LOG_LEVEL) set(section("log"), "level", env.RELAYER_LOG_LEVEL);
   if (Array.isArray(cfg.chains)) {
     for (const chain of cfg.chains) {

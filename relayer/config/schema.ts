@@ -115,6 +115,31 @@ export const hubSchema = z
   })
   .strict();
 
+/** The HTTP server's own paths; the dashboard may not take one of them. */
+export const HTTP_ENDPOINTS = ["/metrics", "/healthz", "/status"] as const;
+
+export const dashboardSchema = z
+  .object({
+    /** serve the BullMQ queue dashboard (bull-board) on the HTTP server */
+    enabled: z.boolean({ error: "must be true or false (or set RELAYER_HTTP_DASHBOARD=true|false)" }).default(false),
+    /** the URL path it is served under */
+    path: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, "must be a URL path such as /queues: a leading /, no trailing /, letters, digits and . _ ~ - between the slashes")
+      .refine((p) => !HTTP_ENDPOINTS.some((e) => p === e || p.startsWith(`${e}/`)), {
+        message: `must not be one of the server's own endpoints (${HTTP_ENDPOINTS.join(", ")}); e.g. /queues`,
+      })
+      .default("/queues"),
+    /**
+     * read-only: jobs and counts are visible, every action (retry, remove, pause, clean, add...) is refused.
+     * The dashboard has no authentication, so writable belongs only on a loopback interface (see README).
+     */
+    readOnly: z.boolean({ error: "must be true or false" }).default(true),
+  })
+  .strict();
+export type DashboardConfig = z.infer<typeof dashboardSchema>;
+const DASHBOARD_DEFAULTS: DashboardConfig = { enabled: false, path: "/queues", readOnly: true };
+
 const policyOverrideSchema = z
   .object({
     chain: z.string().optional(),
@@ -153,11 +178,12 @@ export const configSchema = z
     http: z
       .object({
         host: z.string().default("127.0.0.1"),
-        /** /metrics, /healthz, /status, /queues (bull-board when installed); 0 picks a free port */
+        /** /metrics, /healthz, /status and, when enabled, the queue dashboard; 0 picks a free port */
         port: nonNegativeInt.max(65535).default(9464),
+        dashboard: dashboardSchema.default(DASHBOARD_DEFAULTS),
       })
       .strict()
-      .default({ host: "127.0.0.1", port: 9464 }),
+      .default({ host: "127.0.0.1", port: 9464, dashboard: DASHBOARD_DEFAULTS }),
     health: z
       .object({
         /** /healthz turns unhealthy when a value is older than its heartbeat plus this */

@@ -1,16 +1,22 @@
 /**
- * The HTTP endpoints: /metrics (Prometheus), /healthz (200 or 503 with the stale pairs), /status (JSON).
+ * The HTTP endpoints: /metrics (Prometheus), /healthz (200 or 503 with the stale pairs), /status (JSON),
+ * and the queue dashboard under its own path when one is given (dashboard.ts).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { HealthReport } from "./health";
+import type { Dashboard } from "./dashboard";
 
 export interface HttpDeps {
   registry: Registry;
   health(): HealthReport;
   status(): Promise<unknown>;
+  dashboard?: Dashboard;
 }
+
+/** How long close() lets requests in flight finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 2_000;
 
 const json = (res: http.ServerResponse, code: number, body: unknown) => {
   res.writeHead(code, { "content-type": "application/json" });
@@ -29,10 +35,15 @@ export async function startHttp(host: string, port: number, deps: HttpDeps): Pro
         json(res, h.ok ? 200 : 503, h);
       } else if (path === "/status") {
         json(res, 200, await deps.status());
+      } else if (deps.dashboard?.owns(path)) {
+        await deps.dashboard.handle(req, res);
       } else {
-        json(res, 404, { error: "not found; try /metrics, /healthz or /status" });
+        json(res, 404, { error: `not found; try /metrics, /healthz, /status${deps.dashboard ? ` or ${deps.dashboard.path}` : ""}` });
       }
-    })().catch((e) => json(res, 500, { error: (e as Error).message }));
+    })().catch((e) => {
+      if (res.headersSent) res.destroy();
+      else json(res, 500, { error: (e as Error).message });
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -41,6 +52,16 @@ export async function startHttp(host: string, port: number, deps: HttpDeps): Pro
   const addr = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // close() stops accepting and drops idle keep-alive connections (a dashboard tab keeps some open);
+    // a request still running after the grace period has its connection cut, so a stop never hangs.
+    close: () =>
+      new Promise<void>((resolve) => {
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
   };
 }

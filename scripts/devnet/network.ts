@@ -28,7 +28,7 @@ import {
   RelayerHandle,
   startRelayerProcess,
 } from "./relayer";
-import { writeRelayerConfig } from "./relayer-config";
+import { DASHBOARD_PATH, writeRelayerConfig } from "./relayer-config";
 import { NetworkOptions } from "./options";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -174,6 +174,8 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       chains,
       redis: opts.redisUrl,
       metrics: `http://127.0.0.1:${opts.metricsPort}/metrics`,
+      dashboard:
+        opts.relayerConfig?.dashboard === false ? undefined : `http://127.0.0.1:${opts.metricsPort}${DASHBOARD_PATH}`,
       namespace: opts.namespace,
       startedAt: new Date(t0).toISOString(),
     };

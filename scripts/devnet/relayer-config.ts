@@ -14,7 +14,12 @@ export interface RelayerConfigOptions {
   heartbeatSeconds?: number;
   logLevel?: "info" | "debug" | "warn";
   maxBatchSize?: number;
+  /** Serve the read-only queue dashboard at /queues (default true; the benchmark turns it off). */
+  dashboard?: boolean;
 }
+
+/** Where the generated config serves the queue dashboard. */
+export const DASHBOARD_PATH = "/queues";
 
 /** Environment variable names the generated config reads keys from. */
 export const SUBMITTER_KEY_ENV = "RELAYER_SUBMITTER_KEY";
@@ -60,7 +65,11 @@ export function relayerConfigObject(
     },
     attesters: Array.from({ length: attesterCount }, (_, i) => ({ env: attesterKeyEnv(i) })),
     signatureWaitMs: 5000,
-    http: { host: "127.0.0.1", port: `\${RELAYER_HTTP_PORT:-${metricsPort}}` },
+    http: {
+      host: "127.0.0.1",
+      port: `\${RELAYER_HTTP_PORT:-${metricsPort}}`,
+      dashboard: { enabled: opts.dashboard ?? true, path: DASHBOARD_PATH, readOnly: true },
+    },
     health: { graceSeconds: 30 },
     log: { level: opts.logLevel ?? "info" },
     queue: {

@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   }
   console.log(`  redis     ${manifest.redis} (namespace ${manifest.namespace})`);
   console.log(`  metrics   ${manifest.metrics}`);
+  if (manifest.dashboard) console.log(`  queues    ${manifest.dashboard} (read-only dashboard)`);
   console.log(isTty ? "\nCtrl-C stops everything.\n" : "");
 
   const interval = Number(flags.interval);

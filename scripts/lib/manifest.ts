@@ -20,6 +20,8 @@ export interface Manifest {
   redis: string;
   /** The relayer's Prometheus endpoint, e.g. http://127.0.0.1:9464/metrics. */
   metrics: string;
+  /** The relayer's queue dashboard (bull-board, read-only), e.g. http://127.0.0.1:9464/queues; absent when off. */
+  dashboard?: string;
   /** Key prefix / queue namespace of this run in Redis. */
   namespace: string;
   startedAt: string;

@@ -118,6 +118,39 @@ describe("relayer config: validation", () => {
     expect(c.log.level).to.equal("debug");
   });
 
+  it("the queue dashboard: off and read-only unless configured; RELAYER_HTTP_DASHBOARD[_PATH] override it", () => {
+    const off = parseConfig(base(), {}, "t", os.tmpdir());
+    expect(off.http.dashboard).to.deep.equal({ enabled: false, path: "/queues", readOnly: true });
+    const raw = base();
+    raw.http = { port: 9000, dashboard: { enabled: true } };
+    expect(parseConfig(raw, {}, "t", os.tmpdir()).http.dashboard).to.deep.equal({ enabled: true, path: "/queues", readOnly: true });
+    const env = { RELAYER_HTTP_DASHBOARD: "true", RELAYER_HTTP_DASHBOARD_PATH: "/ops/bull" };
+    expect(parseConfig(base(), env, "t", os.tmpdir()).http.dashboard).to.deep.equal({ enabled: true, path: "/ops/bull", readOnly: true });
+    raw.http.dashboard = { enabled: true, readOnly: false };
+    expect(parseConfig(raw, { RELAYER_HTTP_DASHBOARD: "0" }, "t", os.tmpdir()).http.dashboard).to.deep.equal({ enabled: false, path: "/queues", readOnly: false });
+    // a placeholder that is exactly true/false becomes a boolean
+    raw.http.dashboard = { enabled: "${DASH:-false}" };
+    expect(parseConfig(raw, { DASH: "true" }, "t", os.tmpdir()).http.dashboard.enabled).to.equal(true);
+  });
+
+  it("names the dashboard field that is wrong", () => {
+    const raw = base();
+    raw.http = { dashboard: { enabled: "yes", path: "queues/", readOnly: "no", title: "x" } };
+    const got = issues(raw);
+    const has = (re: RegExp) => expect(got.some((l) => re.test(l)), `${re} in\n${got.join("\n")}`).to.equal(true);
+    has(/^http\.dashboard\.enabled: must be true or false/);
+    has(/^http\.dashboard\.path: must be a URL path such as \/queues/);
+    has(/^http\.dashboard\.readOnly: must be true or false/);
+    has(/^http\.dashboard: unknown field\(s\) title/);
+    raw.http = { dashboard: { enabled: true, path: "/metrics" } };
+    expect(issues(raw)).to.deep.equal(["http.dashboard.path: must not be one of the server's own endpoints (/metrics, /healthz, /status); e.g. /queues"]);
+    raw.http = { dashboard: { path: "/status/queues" } };
+    expect(issues(raw)[0]).to.match(/^http\.dashboard\.path: must not be one of the server's own endpoints/);
+    expect(issues(base(), { RELAYER_HTTP_DASHBOARD: "on" })).to.deep.equal(["http.dashboard.enabled: must be true or false (or set RELAYER_HTTP_DASHBOARD=true|false)"]);
+    raw.http = { dashboard: true };
+    expect(issues(raw, { RELAYER_HTTP_DASHBOARD: "true" })[0]).to.match(/^http\.dashboard: /);
+  });
+
   it("reads the oracle from a deployments file and checks its chain id", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "relayer-cfg-"));
     fs.writeFileSync(path.join(dir, "eth.json"), JSON.stringify({ network: "x", chainId: 31337, contracts: { AlloraOracle: { address: ORACLE, blockNumber: 3 } } }));
@@ -152,13 +185,19 @@ describe("relayer config: validation", () => {
     }
     const local = loadConfig("relayer/config/local.yaml", { RELAYER_DEPLOYMENTS_DIR: dep });
     expect(local.chains.map((c) => c.name)).to.deep.equal(["ethereum", "bnb", "base"]);
+    expect(local.http.dashboard).to.deep.equal({ enabled: true, path: "/queues", readOnly: true });
     const env: Record<string, string> = { REDIS_URL: "redis://r:6379", ATTESTER_KEYSTORE: "/k/a.json" };
     for (const v of ["ETHEREUM", "BSC", "BASE", "SEPOLIA", "BSC_TESTNET", "BASE_SEPOLIA"]) env[`${v}_RPC_URL`] = "https://rpc.example";
     for (const v of ["ETHEREUM", "BSC", "BASE"]) env[`${v}_SUBMITTER_KEYSTORE`] = "/k/s.json";
     env.SUBMITTER_KEYSTORE = "/k/s.json";
     for (const n of ["ethereum", "bnb", "base", "sepolia", "bsc-testnet", "base-sepolia"]) env[`RELAYER_CHAIN_${n.toUpperCase().replace(/-/g, "_")}_ORACLE`] = ORACLE;
-    expect(loadConfig("relayer/config/mainnet.yaml", env).hub.chainId).to.equal("allora-mainnet-1");
-    expect(loadConfig("relayer/config/testnet.yaml", env).hub.chainId).to.equal("allora-testnet-1");
+    for (const [file, chainId] of [["mainnet", "allora-mainnet-1"], ["testnet", "allora-testnet-1"]]) {
+      const c = loadConfig(`relayer/config/${file}.yaml`, env);
+      expect(c.hub.chainId).to.equal(chainId);
+      // their port is exposed (host 0.0.0.0): no dashboard unless asked for, and then read-only
+      expect(c.http.dashboard, file).to.deep.equal({ enabled: false, path: "/queues", readOnly: true });
+      expect(loadConfig(`relayer/config/${file}.yaml`, { ...env, RELAYER_HTTP_DASHBOARD: "true" }).http.dashboard, file).to.deep.equal({ enabled: true, path: "/queues", readOnly: true });
+    }
   });
 });
 

@@ -211,10 +211,10 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
     await waitFor("restarted relayer ready", async () => b.lines.find((l) => l.msg === "relayer ready"), 120_000);
     expect(b.lines.some((l) => l.msg === "hub: resuming from checkpoint")).to.equal(true);
 
-    // 3. a second instance (other submitter key) on the same Redis
-    const c = startRelayerProc(configFile, relayerEnv(2));
+    // 3. a second instance (other submitter key) on the same Redis; this one serves the queue dashboard
+    const c = startRelayerProc(configFile, { ...relayerEnv(2), RELAYER_HTTP_DASHBOARD: "true" });
     procs.push(c);
-    await waitFor("second relayer ready", async () => c.lines.find((l) => l.msg === "relayer ready"), 120_000);
+    const cReady = await waitFor("second relayer ready", async () => c.lines.find((l) => l.msg === "relayer ready"), 120_000);
     const target = hub.height() + 8;
     await hub.waitForHeight(target, 60_000);
     await waitFor(
@@ -240,6 +240,17 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
       90_000,
     );
     expect(c.lines.some((l) => l.msg === "submitter lease acquired")).to.equal(true);
+    // the dashboard shows the relayer's queue with the jobs the instances worked, read-only; a SIGTERM
+    // stops the relayer cleanly while the dashboard's keep-alive connection is still open
+    expect(a.lines.find((l) => l.msg === "relayer ready")!.dashboardUrl).to.equal(undefined);
+    const dashboardUrl = String(cReady.dashboardUrl);
+    expect(dashboardUrl).to.equal(`${String(cReady.httpUrl)}/queues`);
+    expect((await fetch(dashboardUrl)).headers.get("content-type")).to.match(/^text\/html/);
+    const board = (await (await fetch(`${dashboardUrl}/api/queues`)).json()) as { queues: Array<{ name: string; counts: Record<string, number>; readOnlyMode: boolean }> };
+    expect(board.queues.map((q) => q.name)).to.deep.equal(["post-ethereum"]);
+    expect(board.queues[0].readOnlyMode).to.equal(true);
+    expect(board.queues[0].counts.completed).to.be.greaterThan(10);
+    expect((await fetch(`${dashboardUrl}/api/queues/post-ethereum/pause`, { method: "PUT" })).status).to.equal(405);
     c.child.kill("SIGTERM");
     expect(await c.exited).to.equal(0);
 
