@@ -55,14 +55,13 @@ interface IAlloraBridge {
         uint32 queuedAt;
     }
 
-    /// @notice A transfer left this chain: `amount` was burned from `sender`.
+    /// @notice A transfer left this chain ({localChain}): `amount` was burned from `sender`.
     /// @param recipient For the hub, the bech32 address as ASCII bytes; for an EVM chain, the 20-byte address.
     /// @param fee Native currency paid with the transfer, for the relayers.
     event TransferSent(
         bytes32 indexed transferId,
         uint64 indexed destinationChain,
         uint64 indexed sequence,
-        uint64 sourceChain,
         address sender,
         bytes recipient,
         uint256 amount,
@@ -104,7 +103,7 @@ interface IAlloraBridge {
 
     /// @notice The amount is zero.
     error ZeroAmount();
-    /// @notice The amount exceeds the 96-bit range the bridge accounts in.
+    /// @notice The amount exceeds the 88-bit range the bridge accounts in (the largest capacity, 2^88 - 1).
     error AmountTooLarge(uint256 amount);
     /// @notice The EVM recipient is the zero address.
     error ZeroRecipient();

@@ -19,8 +19,8 @@ const HARNESS = ["BridgeSimulatedEthereum", "BridgeSimulatedBnb", "BridgeSimulat
 const WINDOW = 3_600n;
 const INBOUND_CAP = 1_000n;
 const OUTBOUND_CAP = 10n ** 30n;
-/** The bridge keeps capacities in 96 bits; its largest one stands for "no outbound limit" here. */
-const BRIDGE_OUTBOUND_CAP = 2n ** 96n - 1n;
+/** The bridge keeps capacities in 88 bits; its largest one stands for "no outbound limit" here. */
+const BRIDGE_OUTBOUND_CAP = 2n ** 88n - 1n;
 const USERS = 3;
 
 interface Chain {
