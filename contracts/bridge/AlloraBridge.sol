@@ -65,8 +65,8 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     }
 
     /**
-     * @dev One direction's flow with a remote chain, one slot (256 bits), the only slot a transfer writes for
-     * its chain:
+     * @dev One direction's flow with a remote chain, one slot (256 bits): the only slot of the chain's that a
+     * transfer writes (a delivery also sets one replay-bitmap word), read and written as one word:
      * - `available`: what the rate limit holds at `updatedAt`, at most the capacity, so capacities are capped
      *   at 2^88 - 1 base units (309 million ALLO per window);
      * - `updatedAt`: the low 32 bits of the timestamp of that write ({RateLimit-refilled} subtracts modulo 2^32);
@@ -76,9 +76,9 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
      *   ({_netBridgedIn}), and a difference taken modulo 2^96 and read as an int96 is exact while the true
      *   net of a chain stays within +-(2^95 - 1) base units (39.6 billion ALLO, 40 times ALLO's supply). A
      *   chain's net is not bounded by the supply (a route hub -> here -> another EVM chain -> hub, repeated,
-     *   moves the nets of the hub and of that chain in opposite directions), but moving it by 2^95 takes
-     *   128 full windows at the largest capacity in the same direction, and sum of all nets stays exact modulo
-     *   2^96 whatever the volume.
+     *   moves the nets of the hub and of that chain in opposite directions), but moving it by 2^95 takes 128
+     *   full windows at the largest capacity in the same direction, and the sum of all nets stays exact
+     *   modulo 2^96 whatever the volume.
      */
     struct Flow {
         uint88 available;

@@ -36,7 +36,7 @@ interface IAlloraBridge {
     /// @param outboundPaused The guardian paused transfers to the chain (set for every chain by {pause}).
     /// @param inboundPaused The guardian paused transfers from the chain.
     /// @param lastOutboundSequence The sequence of the last transfer sent to the chain (0: none yet).
-    /// @param netBridgedIn Minted here from the chain minus burned here towards it.
+    /// @param netBridgedIn Minted here from the chain minus burned here towards it (see {netBridgedIn}).
     struct RemoteChainView {
         bool outboundEnabled;
         bool inboundEnabled;
@@ -246,7 +246,8 @@ interface IAlloraBridge {
             uint256 inboundAvailable
         );
 
-    /// @notice Minted here from `chain` minus burned here towards it (the supply monitor's view).
+    /// @notice Minted here from `chain` minus burned here towards it (the supply monitor's view). Exact while it
+    /// stays within +-(2^95 - 1) base units (39.6 billion ALLO): the bridge keeps each total modulo 2^96.
     function netBridgedIn(uint64 chain) external view returns (int256);
 
     /// @notice Whether the transfer (`sourceChain`, `sequence`) to this chain was delivered or queued.
