@@ -21,6 +21,8 @@ import { commandIdOf, contractCallOf, deployLocalAxelar } from "../../test/contr
 
 const ONE = 10n ** 18n;
 const CAP = 10n ** 9n * ONE;
+/** The bridge's per-chain capacities fit 88 bits (309 million ALLO per window). */
+const CHAIN_CAP = 10n ** 8n * ONE;
 const HUB = HUB_CHAINS["allora-devnet"].bridgeChainId;
 const REMOTE_EVM = 8453n;
 
@@ -45,7 +47,7 @@ const suite: GasSuite = async (hre: HardhatRuntimeEnvironment) => {
   await token.setBridgeLimits(bridgeAddress, CAP, CAP);
   for (const chain of [HUB, REMOTE_EVM]) {
     await bridge.setRemoteChainEnabled(chain, true, true);
-    await bridge.setRemoteChainLimits(chain, CAP, CAP);
+    await bridge.setRemoteChainLimits(chain, CHAIN_CAP, CHAIN_CAP);
   }
   await token.setBridgeLimits(admin.address, CAP, CAP); // the admin mints the holders' starting balances
   await token.crosschainMint(holder.address, 1_000_000n * ONE);

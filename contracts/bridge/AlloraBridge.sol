@@ -24,12 +24,13 @@ import {HubAddress} from "./HubAddress.sol";
  * - Per-chain limits in both directions; an inbound transfer over the limit waits in a queue (Wormhole NTT);
  *   the token's per-bridge limits stay the outer fence. Guardians pause instantly; only the admin unpauses.
  *
- * @dev Gas: each remote chain keeps three slots. Its configuration (both capacities, flags, outbound sequence)
- * is read by every transfer; each direction's flow (rate-limit level, refill time, running total) is one slot.
- * A delivery therefore reads the configuration and writes only its inbound flow and one bitmap word; a send
- * writes the configuration (sequence) and its outbound flow. The net bridged in is the difference of the two
- * running totals, so neither direction writes the other's slot. Pausing writes the flag into every remote
- * chain's configuration (a short, bounded list) so that the hot paths read no extra slot for it.
+ * @dev Gas: each remote chain keeps three slots. Its configuration (both capacities, flags) is read by every
+ * transfer and written only by the admin and by pauses; each direction's flow (rate-limit level, refill time,
+ * running total, and outbound the last sequence) is one slot. A delivery therefore reads the configuration and
+ * writes only its inbound flow and one bitmap word; a send writes only its outbound flow. The net bridged in
+ * is the difference of the two running totals, so neither direction writes the other's slot. Pausing writes
+ * the flag into every remote chain's configuration (a short, bounded list) so that the hot paths read no
+ * extra slot for it.
  */
 contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     /// @notice May pause either direction (the admin may too).
@@ -55,22 +56,35 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     uint8 private constant _INBOUND_PAUSED = 8;
     uint8 private constant _REGISTERED = 16;
 
-    /// @dev A remote chain's configuration and outbound sequence, one slot (248 bits). Capacities fit 96 bits
-    /// (79 billion ALLO per window, above any real supply); 2^48 sequences outlast any chain.
+    /// @dev A remote chain's configuration, one slot (184 bits), written only by the admin and by pauses.
+    /// Capacities fit 88 bits (see {Flow}).
     struct RemoteConfig {
-        uint96 outboundCapacity;
-        uint96 inboundCapacity;
-        uint48 outboundSequence;
+        uint88 outboundCapacity;
+        uint88 inboundCapacity;
         uint8 flags;
     }
 
-    /// @dev One direction's flow with a remote chain, one slot: what its rate limit holds at `updatedAt`
-    /// (at most the capacity, so 96 bits), and the running total moved (128 bits: 3.4e20 ALLO; an addition past
-    /// it reverts rather than wraps).
+    /**
+     * @dev One direction's flow with a remote chain, one slot (256 bits): the only slot of the chain's that a
+     * transfer writes (a delivery also sets one replay-bitmap word), read and written as one word:
+     * - `available`: what the rate limit holds at `updatedAt`, at most the capacity, so capacities are capped
+     *   at 2^88 - 1 base units (309 million ALLO per window);
+     * - `updatedAt`: the low 32 bits of the timestamp of that write ({RateLimit-refilled} subtracts modulo 2^32);
+     * - `sequence`: outbound only (always zero inbound), the last sequence sent to the chain. 2^40 - 1 sends
+     *   per destination (1.1e12); the next one reverts rather than reuse a sequence;
+     * - `total`: the running total moved that way, modulo 2^96. Only differences of totals are read
+     *   ({_netBridgedIn}), and a difference taken modulo 2^96 and read as an int96 is exact while the true
+     *   net of a chain stays within +-(2^95 - 1) base units (39.6 billion ALLO, 40 times ALLO's supply). A
+     *   chain's net is not bounded by the supply (a route hub -> here -> another EVM chain -> hub, repeated,
+     *   moves the nets of the hub and of that chain in opposite directions), but moving it by 2^95 takes 128
+     *   full windows at the largest capacity in the same direction, and the sum of all nets stays exact
+     *   modulo 2^96 whatever the volume.
+     */
     struct Flow {
-        uint96 available;
+        uint88 available;
         uint32 updatedAt;
-        uint128 total;
+        uint40 sequence;
+        uint96 total;
     }
 
     IERC7802 private immutable _token;
@@ -126,8 +140,7 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         string calldata recipient,
         uint256 amount
     ) external payable returns (bytes32 transferId_, uint64 sequence) {
-        HubAddress.validate(recipient);
-        return _send(_hubChain, bytes(recipient), amount);
+        return _sendToHub(recipient, amount);
     }
 
     /// @inheritdoc IAlloraBridge
@@ -139,9 +152,8 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         bytes32 r,
         bytes32 s
     ) external payable returns (bytes32 transferId_, uint64 sequence) {
-        HubAddress.validate(recipient);
         _permit(amount, deadline, v, r, s);
-        return _send(_hubChain, bytes(recipient), amount);
+        return _sendToHub(recipient, amount);
     }
 
     /// @inheritdoc IAlloraBridge
@@ -150,8 +162,7 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         address recipient,
         uint256 amount
     ) external payable returns (bytes32 transferId_, uint64 sequence) {
-        _checkEvmDestination(destinationChain, recipient);
-        return _send(destinationChain, abi.encodePacked(recipient), amount);
+        return _sendToChain(destinationChain, recipient, amount);
     }
 
     /// @inheritdoc IAlloraBridge
@@ -164,9 +175,8 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         bytes32 r,
         bytes32 s
     ) external payable returns (bytes32 transferId_, uint64 sequence) {
-        _checkEvmDestination(destinationChain, recipient);
         _permit(amount, deadline, v, r, s);
-        return _send(destinationChain, abi.encodePacked(recipient), amount);
+        return _sendToChain(destinationChain, recipient, amount);
     }
 
     // ---------------------------------------------------------------- inbound
@@ -201,7 +211,8 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         RemoteConfig memory config = _config[sourceChain];
         if (config.flags & _INBOUND_PAUSED != 0) revert DirectionIsPaused(Direction.Inbound, sourceChain);
         Flow storage flow = _inbound[sourceChain];
-        if (!_tryConsume(flow, config.inboundCapacity, queued.amount)) {
+        (bool ok, ) = _tryConsume(flow, config.inboundCapacity, queued.amount, 0);
+        if (!ok) {
             revert InboundLimitExceeded(
                 sourceChain,
                 queued.amount,
@@ -294,7 +305,7 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
                 inboundEnabled: config.flags & _INBOUND_ENABLED != 0,
                 outboundPaused: config.flags & _OUTBOUND_PAUSED != 0,
                 inboundPaused: config.flags & _INBOUND_PAUSED != 0,
-                lastOutboundSequence: config.outboundSequence,
+                lastOutboundSequence: _outbound[chain].sequence,
                 netBridgedIn: _netBridgedIn(chain)
             });
     }
@@ -396,7 +407,8 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         uint256 inboundCapacity
     ) private returns (DeliveryStatus) {
         bytes32 id = transferId(sourceChain, _localChain, sequence);
-        if (!_tryConsume(_inbound[sourceChain], inboundCapacity, amount)) {
+        (bool ok, ) = _tryConsume(_inbound[sourceChain], inboundCapacity, amount, 0);
+        if (!ok) {
             _queued[id] = QueuedTransfer({
                 recipient: recipient,
                 amount: uint96(amount),
@@ -420,29 +432,52 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         return uint64(block.chainid);
     }
 
-    /// @dev Burns the caller's `amount` towards `destination` and announces it to the relayers.
-    function _send(
-        uint64 destination,
-        bytes memory recipient,
+    /// @dev Checks the hub account, burns, and announces the transfer with the recipient as sent (calldata).
+    function _sendToHub(
+        string calldata recipient,
         uint256 amount
     ) private returns (bytes32 id, uint64 sequence) {
+        HubAddress.validate(recipient);
+        (id, sequence) = _send(_hubChain, amount);
+        emit TransferSent(id, _hubChain, sequence, msg.sender, bytes(recipient), amount, msg.value);
+    }
+
+    /// @dev Checks the EVM destination, burns, and announces the transfer with the 20-byte recipient.
+    function _sendToChain(
+        uint64 destination,
+        address recipient,
+        uint256 amount
+    ) private returns (bytes32 id, uint64 sequence) {
+        _checkEvmDestination(destination, recipient);
+        (id, sequence) = _send(destination, amount);
+        emit TransferSent(
+            id,
+            destination,
+            sequence,
+            msg.sender,
+            abi.encodePacked(recipient),
+            amount,
+            msg.value
+        );
+    }
+
+    /**
+     * @dev Burns the caller's `amount` towards `destination` under its outbound limit and gives the transfer
+     * the destination's next sequence. The configuration is only read: the sequence lives in the outbound
+     * flow, which the limit rewrites anyway.
+     */
+    function _send(uint64 destination, uint256 amount) private returns (bytes32 id, uint64 sequence) {
         _checkAmount(amount);
-        RemoteConfig storage config = _config[destination];
-        uint8 flags = config.flags;
-        if (flags & _OUTBOUND_ENABLED == 0) revert DestinationNotEnabled(destination);
-        if (flags & _OUTBOUND_PAUSED != 0) revert DirectionIsPaused(Direction.Outbound, destination);
-        uint256 capacity = config.outboundCapacity;
+        RemoteConfig memory config = _config[destination];
+        if (config.flags & _OUTBOUND_ENABLED == 0) revert DestinationNotEnabled(destination);
+        if (config.flags & _OUTBOUND_PAUSED != 0) revert DirectionIsPaused(Direction.Outbound, destination);
         Flow storage flow = _outbound[destination];
-        if (!_tryConsume(flow, capacity, amount)) {
-            revert OutboundLimitExceeded(destination, amount, _availableNow(flow, capacity));
-        }
-        // Checked: past 2^48 - 1 sends to one chain this reverts instead of reusing a sequence.
-        uint48 next = config.outboundSequence + 1;
-        config.outboundSequence = next;
-        sequence = next;
+        bool ok;
+        (ok, sequence) = _tryConsume(flow, config.outboundCapacity, amount, 1);
+        if (!ok)
+            revert OutboundLimitExceeded(destination, amount, _availableNow(flow, config.outboundCapacity));
         _token.crosschainBurn(msg.sender, amount);
         id = transferId(_localChain, destination, sequence);
-        emit TransferSent(id, destination, sequence, _localChain, msg.sender, recipient, amount, msg.value);
     }
 
     /// @dev An EVM destination: not the hub, not this chain, and a non-zero recipient.
@@ -451,10 +486,11 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         if (recipient == address(0)) revert ZeroRecipient();
     }
 
-    /// @dev Amounts are accounted in 96 bits (79 billion ALLO), above any real supply.
+    /// @dev Amounts are accounted in 88 bits, like capacities (309 million ALLO): any amount accepted fits a
+    /// capacity the admin can set, so a queued transfer can always be released.
     function _checkAmount(uint256 amount) private pure {
         if (amount == 0) revert ZeroAmount();
-        if (amount > type(uint96).max) revert AmountTooLarge(amount);
+        if (amount > type(uint88).max) revert AmountTooLarge(amount);
     }
 
     /// @dev Applies an ERC-2612 permit; a failed one (already used by a front-runner) is ignored.
@@ -492,10 +528,12 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         }
     }
 
-    /// @dev Minted here from `chain` minus burned here towards it: each total is below 2^128, so the
-    /// difference always fits an int256.
+    /// @dev Minted here from `chain` minus burned here towards it: the difference of the two totals modulo 2^96,
+    /// read as an int96 (exact while the net stays within +-(2^95 - 1), see {Flow}).
     function _netBridgedIn(uint64 chain) private view returns (int256) {
-        return int256(uint256(_inbound[chain].total)) - int256(uint256(_outbound[chain].total));
+        unchecked {
+            return int96(_inbound[chain].total - _outbound[chain].total);
+        }
     }
 
     /// @dev What `flow`'s rate limit holds now, refilled linearly to `capacity` over {limitWindow}
@@ -505,24 +543,39 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     }
 
     /**
-     * @dev Takes `amount` out of `flow`'s rate limit and adds it to the flow's total, in one slot write; false
-     * (and nothing written) when the limit holds less than `amount` now.
+     * @dev Takes `amount` out of `flow`'s rate limit, adds it to the flow's total and advances its sequence by
+     * `sequenceStep` (1 outbound, 0 inbound), in one slot read and one slot write; false (and nothing written)
+     * when the limit holds less than `amount` now. Returns the flow's sequence after the step.
      */
-    function _tryConsume(Flow storage flow, uint256 capacity, uint256 amount) private returns (bool) {
-        Flow memory current = flow;
-        uint256 available = _availableNow(current, capacity);
-        if (amount > available) return false;
-        // Checked: a total past 2^128 - 1 reverts. `amount` is at most 96 bits (checked on entry), and
-        // `available - amount` at most the capacity (96 bits).
-        uint128 total = current.total + uint128(amount);
-        // The whole slot in one write (three field writes cost two extra SLOAD/SSTORE pairs), in {Flow}'s
-        // layout: `available` in the low 96 bits, then `updatedAt` (32), then `total` (128).
-        uint256 word =
-            (uint256(total) << 128) | (uint256(uint32(block.timestamp)) << 96) | (available - amount);
+    function _tryConsume(
+        Flow storage flow,
+        uint256 capacity,
+        uint256 amount,
+        uint40 sequenceStep
+    ) private returns (bool, uint64) {
+        // The slot as one word, in {Flow}'s layout: `available` in the low 88 bits, then `updatedAt` (32),
+        // `sequence` (40) and `total` (96).
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(flow.slot)
+        }
+        uint256 available = RateLimit.refilled(capacity, uint88(word), uint32(word >> 88), _limitWindow);
+        if (amount > available) return (false, 0);
+        // Checked: past 2^40 - 1 sends to one chain this reverts instead of reusing a sequence.
+        uint40 sequence = uint40(word >> 120) + sequenceStep;
+        unchecked {
+            // `total + amount` modulo 2^96 on purpose (the shift drops what carries past bit 255): only
+            // differences of totals are read (see {Flow}). `available - amount` is at most the capacity (88 bits).
+            word =
+                (((word >> 160) + amount) << 160) |
+                (uint256(sequence) << 120) |
+                (uint256(uint32(block.timestamp)) << 88) |
+                (available - amount);
+        }
         assembly ("memory-safe") {
             sstore(flow.slot, word)
         }
-        return true;
+        return (true, sequence);
     }
 
     /**
@@ -531,14 +584,14 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
      */
     function _setCapacity(
         Flow storage flow,
-        uint96 oldCapacity,
+        uint88 oldCapacity,
         uint256 newCapacity
-    ) private returns (uint96) {
-        if (newCapacity > type(uint96).max) revert RateLimit.CapacityTooLarge(newCapacity);
+    ) private returns (uint88) {
+        if (newCapacity > type(uint88).max) revert RateLimit.CapacityTooLarge(newCapacity);
         uint256 available = RateLimit.resized(oldCapacity, _availableNow(flow, oldCapacity), newCapacity);
-        flow.available = uint96(available);
+        flow.available = uint88(available);
         flow.updatedAt = uint32(block.timestamp);
-        return uint96(newCapacity);
+        return uint88(newCapacity);
     }
 
     /// @dev Writes the pause flag for `direction` globally and into every remote chain's slot.

@@ -36,7 +36,7 @@ interface IAlloraBridge {
     /// @param outboundPaused The guardian paused transfers to the chain (set for every chain by {pause}).
     /// @param inboundPaused The guardian paused transfers from the chain.
     /// @param lastOutboundSequence The sequence of the last transfer sent to the chain (0: none yet).
-    /// @param netBridgedIn Minted here from the chain minus burned here towards it.
+    /// @param netBridgedIn Minted here from the chain minus burned here towards it (see {netBridgedIn}).
     struct RemoteChainView {
         bool outboundEnabled;
         bool inboundEnabled;
@@ -55,14 +55,13 @@ interface IAlloraBridge {
         uint32 queuedAt;
     }
 
-    /// @notice A transfer left this chain: `amount` was burned from `sender`.
+    /// @notice A transfer left this chain ({localChain}): `amount` was burned from `sender`.
     /// @param recipient For the hub, the bech32 address as ASCII bytes; for an EVM chain, the 20-byte address.
     /// @param fee Native currency paid with the transfer, for the relayers.
     event TransferSent(
         bytes32 indexed transferId,
         uint64 indexed destinationChain,
         uint64 indexed sequence,
-        uint64 sourceChain,
         address sender,
         bytes recipient,
         uint256 amount,
@@ -104,7 +103,7 @@ interface IAlloraBridge {
 
     /// @notice The amount is zero.
     error ZeroAmount();
-    /// @notice The amount exceeds the 96-bit range the bridge accounts in.
+    /// @notice The amount exceeds the 88-bit range the bridge accounts in (the largest capacity, 2^88 - 1).
     error AmountTooLarge(uint256 amount);
     /// @notice The EVM recipient is the zero address.
     error ZeroRecipient();
@@ -247,7 +246,8 @@ interface IAlloraBridge {
             uint256 inboundAvailable
         );
 
-    /// @notice Minted here from `chain` minus burned here towards it (the supply monitor's view).
+    /// @notice Minted here from `chain` minus burned here towards it (the supply monitor's view). Exact while it
+    /// stays within +-(2^95 - 1) base units (39.6 billion ALLO): the bridge keeps each total modulo 2^96.
     function netBridgedIn(uint64 chain) external view returns (int256);
 
     /// @notice Whether the transfer (`sourceChain`, `sequence`) to this chain was delivered or queued.

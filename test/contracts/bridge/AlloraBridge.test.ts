@@ -82,7 +82,7 @@ describe("AlloraBridge", function () {
       const id1 = transferId(LOCAL, HUB, 1n);
       await expect(bridge.connect(alice).sendToHub(recipient, amount, { value: fee }))
         .to.emit(bridge, "TransferSent")
-        .withArgs(id1, HUB, 1n, LOCAL, alice.address, ethers.toUtf8Bytes(recipient), amount, fee)
+        .withArgs(id1, HUB, 1n, alice.address, ethers.toUtf8Bytes(recipient), amount, fee)
         .and.to.emit(token, "CrosschainBurn")
         .withArgs(alice.address, amount, await bridge.getAddress());
       await expect(bridge.connect(alice).sendToHub(recipient, amount))
@@ -91,7 +91,6 @@ describe("AlloraBridge", function () {
           transferId(LOCAL, HUB, 2n),
           HUB,
           2n,
-          LOCAL,
           alice.address,
           ethers.toUtf8Bytes(recipient),
           amount,
@@ -104,7 +103,6 @@ describe("AlloraBridge", function () {
           transferId(LOCAL, BNB, 1n),
           BNB,
           1n,
-          LOCAL,
           alice.address,
           alice.address.toLowerCase(),
           amount,
@@ -154,10 +152,14 @@ describe("AlloraBridge", function () {
         bridge,
         "ZeroAmount",
       );
-      const tooMuch = 2n ** 96n;
+      // Amounts are accounted in 88 bits, like capacities.
+      const tooMuch = 2n ** 88n;
       await expect(bridge.connect(alice).sendToHub(r, tooMuch))
         .to.be.revertedWithCustomError(bridge, "AmountTooLarge")
         .withArgs(tooMuch);
+      await expect(bridge.connect(alice).sendToChain(BNB, alice.address, tooMuch - 1n))
+        .to.be.revertedWithCustomError(bridge, "OutboundLimitExceeded")
+        .withArgs(BNB, tooMuch - 1n, (available: bigint) => available <= OUT_CAP);
       await bridge.connect(admin).setRemoteChainEnabled(HUB, false, true);
       await expect(bridge.connect(alice).sendToHub(r, ONE))
         .to.be.revertedWithCustomError(bridge, "DestinationNotEnabled")
@@ -464,10 +466,9 @@ describe("AlloraBridge", function () {
         "ZeroRecipient",
       );
       await expect(bridge.deliver(HUB, 1n, r, 0n, sigs)).to.be.revertedWithCustomError(bridge, "ZeroAmount");
-      await expect(bridge.deliver(HUB, 1n, r, 2n ** 96n, sigs)).to.be.revertedWithCustomError(
-        bridge,
-        "AmountTooLarge",
-      );
+      await expect(bridge.deliver(HUB, 1n, r, 2n ** 88n, sigs))
+        .to.be.revertedWithCustomError(bridge, "AmountTooLarge")
+        .withArgs(2n ** 88n);
       await expect(bridge.deliver(12345n, 1n, r, ONE, sigs))
         .to.be.revertedWithCustomError(bridge, "SourceNotEnabled")
         .withArgs(12345n);
