@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ethers } from "ethers";
 import { z } from "zod";
+import { EVM_CHAINS } from "../lib/chains";
 
 /** Networks whose nodes restart from genesis: deployments are not committed and stale records are redone. */
 export const LOCAL_NETWORKS = ["hardhat", "localhost", "ethereumLocal", "bnbLocal", "baseLocal"] as const;
@@ -19,6 +20,9 @@ export const PARAMETERS_DIR = path.join(__dirname, "parameters");
 
 /** The default CREATE2 salt of the token: keccak256("allora.AlloToken.v1"), same address on every chain. */
 export const DEFAULT_TOKEN_SALT = ethers.id("allora.AlloToken.v1");
+
+/** The default CREATE2 salt of the Axelar adapter: keccak256("allora.AlloraAxelarAdapter.v1"). */
+export const DEFAULT_AXELAR_ADAPTER_SALT = ethers.id("allora.AlloraAxelarAdapter.v1");
 
 /** An address, or "deployer" for the account that runs the deployment. */
 const accountRef = z
@@ -37,6 +41,74 @@ const amount = z.string().transform((v, ctx) => {
   ctx.addIssue({ code: "custom", message: `"${v}" is not an amount: write base units ("5000000000000000000") or "5 ALLO"` });
   return z.NEVER;
 });
+
+/** A required string field whose absence is reported with `fix` (zod's default only says "expected string"). */
+function requiredString(fix: string) {
+  return z.string({ error: (issue) => (issue.input === undefined ? `required: ${fix}` : `expected a string: ${fix}`) });
+}
+
+/** One of Axelar's contracts on this chain: its address, or "local" (local networks: the stack deploys one). */
+function axelarContract(what: string) {
+  const fix = `${what} on this chain (Axelar's published address, see README "Deploy: Axelar"), or "local" on a local network`;
+  return requiredString(fix).refine((v) => v === "local" || ethers.isAddress(v), { message: `expected ${fix}` });
+}
+
+/**
+ * The Axelar GMP adapter (contracts/bridge/AlloraAxelarAdapter.sol). Absent: the adapter is not deployed.
+ * Its constructor takes gateway, gas service, token, admin and guardian, so with the same values and salt it
+ * lands at the same CREATE2 address on every chain; Axelar's gateways differ between chains, so in practice
+ * the address differs and each chain's remotes are listed in `remotes` (or read from the other chains'
+ * deployment records).
+ */
+const axelarSection = z
+  .strictObject({
+    gateway: axelarContract("the address of Axelar's AxelarGateway"),
+    gasService: axelarContract("the address of Axelar's AxelarGasService"),
+    admin: requiredString('the adapter\'s admin (registers remotes, unpauses): an 0x address or "deployer"').pipe(accountRef),
+    guardian: requiredString('the adapter\'s guardian (pauses): an 0x address or "deployer"').pipe(accountRef),
+    /** The adapter's limits on the token (the token's per-bridge fence), like token.bridges entries. */
+    mintingLimit: requiredString('the adapter\'s minting limit on the token per day ("100000 ALLO" or base units)').pipe(amount),
+    burningLimit: requiredString('the adapter\'s burning limit on the token per day ("100000 ALLO" or base units)').pipe(amount),
+    /** CREATE2 salt (32 bytes). */
+    salt: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x + 64 hex digits")
+      .default(DEFAULT_AXELAR_ADAPTER_SALT),
+    /**
+     * The other chains' adapters, by our chain name (lib/chains.ts): an 0x address, "record" (read from that
+     * chain's deployments/<network>.json) or "none" (make sure none is registered). Default: every other EVM
+     * peer of the chain's hub network, "record".
+     */
+    remotes: z
+      .record(
+        z.string().refine((k) => k in EVM_CHAINS),
+        z.string().refine((v) => v === "record" || v === "none" || ethers.isAddress(v), {
+          message: 'expected an 0x address, "record" (read that chain\'s deployments/<network>.json) or "none"',
+        }),
+        {
+          error: (issue) =>
+            issue.code === "invalid_key"
+              ? `unknown chain ${JSON.stringify(issue.input)}: use a chain name of lib/chains.ts (${Object.keys(EVM_CHAINS).join(", ")})`
+              : undefined,
+        },
+      )
+      .optional(),
+  }, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown field(s) ${issue.keys.join(", ")}: the section takes gateway, gasService, admin, guardian, ` +
+          `mintingLimit, burningLimit, salt and remotes`
+        : undefined,
+  })
+  .superRefine((a, ctx) => {
+    if ((a.gateway === "local") !== (a.gasService === "local")) {
+      ctx.addIssue({
+        code: "custom",
+        path: [a.gateway === "local" ? "gasService" : "gateway"],
+        message: '"local" deploys the local gateway and gas service together: write "local" for both or for neither',
+      });
+    }
+  });
 
 const bridgeLimits = z.object({
   /** An address, or the name of a contract this deployment creates (e.g. "AlloraBridge"). */
@@ -68,8 +140,21 @@ export const deployParametersSchema = z.object({
   /** Admin and guardian of the oracle and the bridge (each module reads what it needs). */
   oracle: z.object({ admin: accountRef, guardian: accountRef }).passthrough().optional(),
   bridge: z.object({ admin: accountRef, guardian: accountRef }).passthrough().optional(),
+  /** The Axelar GMP adapter; absent: not deployed. */
+  axelar: axelarSection.optional(),
   /** Block confirmations Ignition waits for (real networks); local networks always use 1. */
   confirmations: z.number().int().positive().optional(),
+}).superRefine((p, ctx) => {
+  // The adapter's token limits live in its own section, so that removing the section removes them too.
+  p.token.bridges.forEach((b, i) => {
+    if (b.bridge === "AlloraAxelarAdapter") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["token", "bridges", i, "bridge"],
+        message: "the Axelar adapter's limits are axelar.mintingLimit and axelar.burningLimit: remove this entry",
+      });
+    }
+  });
 });
 
 export type DeployParameters = z.infer<typeof deployParametersSchema>;

@@ -1,22 +1,36 @@
 /**
  * deployStack: the whole EVM side on one chain, idempotently. The token first, at its CREATE2 address
  * (same on every chain), then the oracle and the bridge modules when they exist in deploy/modules/, then
- * the token's roles and bridge limits, then deployments/<network>.json.
+ * the token's roles and bridge limits, then deployments/<network>.json. With an `axelar` section, also the
+ * Axelar GMP adapter (CREATE2, like the token; on local networks `"gateway": "local"` first deploys Axelar's
+ * own gateway and gas service, see deploy/local-axelar.ts), its limits on the token and its remote adapters
+ * (deploy/axelar.ts).
  *
  * Idempotence: the token is skipped when its predicted address already has code (CREATE2 makes that
  * code exactly ours); the other modules rely on Ignition's journal (ignition/deployments/<network>-<Module>),
  * and on the in-process `hardhat` network (no journal) on the record; wiring compares on-chain state with
  * the parameters and sends only what differs. Local chains restart from genesis: a journal or record whose
- * contract has no code is stale and is dropped, then the contract is redeployed.
+ * contract has no code is stale and is dropped, then the contract is redeployed. The in-process network is
+ * recognised by the runtime's network (`hre.network.name`), whatever name `opts.network` gives the files:
+ * Ignition keeps no journal there, and the stack never touches the journals of a real node of that name.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { ethers } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
-import { EVM_CHAINS, evmChainById } from "../lib/chains";
+import { EVM_CHAINS, evmChainById, type EvmChainName } from "../lib/chains";
 import AlloTokenModule from "./modules/AlloToken";
+import AlloraAxelarAdapterModule from "./modules/AlloraAxelarAdapter";
+import {
+  adapterConstructorArgs,
+  checkAxelarParameters,
+  resolveRemotes,
+  wireAdapterRemotes,
+  type AdminCall,
+} from "./axelar";
 import { ensureCreateX, predictCreate2Address, type RpcProvider } from "./createx";
+import { ensureLocalAxelar } from "./local-axelar";
 import { type DeployParameters, isLocalNetwork, resolveAccount } from "./parameters";
 import { type ContractRecord, type DeploymentRecord, findCreationBlock, readRecord, writeRecord } from "./record";
 
@@ -28,18 +42,19 @@ export interface DeployStackOptions {
   /** Progress lines. */
   log?: (line: string) => void;
   /**
-   * Which of the modules after the token to deploy (default: every one whose file exists). The bridge
-   * module sets its limits on the token itself, so it needs the deployer to be the token admin.
+   * Which of the contracts after the token to deploy: "AlloraOracle", "AlloraBridge", "AlloraAxelarAdapter"
+   * (default: the oracle and the bridge when their module files exist, the adapter when the parameters have an
+   * `axelar` section). The bridge module sets its limits on the token itself, so it needs the deployer to be
+   * the token admin.
    */
   modules?: readonly string[];
 }
 
-/** A call the token's admin must still make (when the deployer is not the admin). */
-export interface PendingAdminCall {
-  to: string;
-  data: string;
-  description: string;
-}
+/**
+ * A call an admin must still make because the deployer does not hold the role: the token's admin (roles,
+ * bridge limits) or the Axelar adapter's admin (remotes); the description says which.
+ */
+export type PendingAdminCall = AdminCall;
 
 export interface StackResult {
   record: DeploymentRecord;
@@ -48,8 +63,13 @@ export interface StackResult {
   deployed: string[];
   /** Wiring transactions this run sent. */
   sent: string[];
-  /** Wiring the deployer could not do because it is not the token's admin. */
+  /** Wiring the deployer could not do because it is not the token's (or the adapter's) admin. */
   pendingAdminCalls: PendingAdminCall[];
+  /**
+   * Peers whose Axelar adapter this run could not register yet (`"record"` and no adapter in their
+   * deployments/<network>.json): deploy there, then run again here.
+   */
+  missingRemotes: string[];
 }
 
 /** The modules that follow the token, in order; each is optional until its file exists. */
@@ -64,6 +84,8 @@ export async function deployStack(
   const network = opts.network ?? hre.network.name;
   const log = opts.log ?? (() => {});
   const local = isLocalNetwork(network);
+  // Ignition keeps journals for every network but the in-process one; journal paths use `network`.
+  const journals = hre.network.name !== "hardhat";
   const provider = hre.ethers.provider as unknown as RpcProvider;
   const chainId = Number((await provider.getNetwork()).chainId);
   const signers = await hre.ethers.getSigners();
@@ -75,38 +97,36 @@ export async function deployStack(
   const contracts: Record<string, ContractRecord> = {};
   const deployed: string[] = [];
   const ignitionConfig = { requiredConfirmations: local ? 1 : (params.confirmations ?? 5) };
+  const ctx: DeployContext = { hre, provider, network, chainId, local, journals, ignitionConfig, previous, deployed, log };
+
+  // The Axelar adapter's parameters are checked against the chain before anything is sent.
+  const axelar = selectedAxelar(params, opts, log);
+  const chainName = axelar ? evmChainName(network, chainId) : undefined;
+  if (axelar && chainName) {
+    checkAxelarParameters(network, chainName, axelar);
+    for (const field of ["gateway", "gasService"] as const) {
+      const address = axelar[field];
+      if (address !== "local" && (await provider.getCode(address)) === "0x") {
+        throw new Error(
+          `axelar.${field}: no contract at ${address} on chain ${chainId}: write Axelar's ` +
+            `${field === "gateway" ? "AxelarGateway" : "AxelarGasService"} address of this chain`,
+        );
+      }
+    }
+  }
 
   // ---- the token, at its CREATE2 address
   const initialAdmin = resolveAccount(params.token.admin, deployer.address);
   const tokenFactory = await hre.ethers.getContractFactory("AlloToken");
   const initCode = (await tokenFactory.getDeployTransaction(initialAdmin)).data;
   const tokenAddress = predictCreate2Address(params.token.salt, initCode, deployer.address, BigInt(chainId));
-  if ((await provider.getCode(tokenAddress)) !== "0x") {
-    log(`AlloToken: already at ${tokenAddress}`);
-    contracts.AlloToken = {
-      address: tokenAddress,
-      blockNumber: await knownOrFoundBlock(provider, previous?.contracts.AlloToken, tokenAddress),
-    };
-  } else {
-    if (local) dropJournal(hre, network, chainId, "AlloToken");
-    const installed = await ensureCreateX(provider, local);
-    if (installed === "installed") log(`CreateX: installed at its canonical address on local chain ${chainId}`);
-    const before = await provider.getBlockNumber();
-    const { token } = await hre.ignition.deploy(AlloTokenModule, {
-      parameters: { AlloToken: { initialAdmin } },
-      strategy: "create2",
-      strategyConfig: { salt: params.token.salt },
-      deploymentId: deploymentId(network, chainId, "AlloToken"),
-      config: ignitionConfig,
-    });
-    const address = await token.getAddress();
-    if (address !== tokenAddress) {
-      throw new Error(`AlloToken landed at ${address}, not at the predicted ${tokenAddress}: check the CreateX salt rules`);
-    }
-    contracts.AlloToken = { address, blockNumber: await findCreationBlock(provider, address, before, await provider.getBlockNumber()) };
-    deployed.push("AlloToken");
-    log(`AlloToken: deployed at ${address} (block ${contracts.AlloToken.blockNumber})`);
-  }
+  contracts.AlloToken = await deployCreate2(ctx, {
+    name: "AlloToken",
+    module: AlloTokenModule,
+    parameters: { initialAdmin },
+    salt: params.token.salt,
+    predicted: tokenAddress,
+  });
 
   // ---- the oracle and the bridge, when their modules exist
   for (const name of FOLLOWING_MODULES) {
@@ -124,37 +144,14 @@ export async function deployStack(
     const recorded = results.map((f) => previous?.contracts[f.contractName]);
     const allLive = recorded.every((r) => r !== undefined) && (await allHaveCode(provider, recorded as ContractRecord[]));
     // The in-process network keeps no journal: the record stands in, for the same token only.
-    if (network === "hardhat" && allLive && previous?.contracts.AlloToken?.address === tokenAddress) {
+    if (!journals && allLive && previous?.contracts.AlloToken?.address === tokenAddress) {
       results.forEach((f, i) => (contracts[f.contractName] = recorded[i] as ContractRecord));
       log(`${name}: already deployed (record)`);
       continue;
     }
-    if (local) await dropStaleJournal(hre, provider, network, chainId, name);
+    if (local && journals) await dropStaleJournal(hre, provider, network, chainId, name);
     const before = await provider.getBlockNumber();
-    const deployModule = async () =>
-      (await hre.ignition.deploy(module, {
-        parameters: { [name]: parameters },
-        deploymentId: deploymentId(network, chainId, name),
-        config: ignitionConfig,
-      })) as Record<string, ethers.BaseContract>;
-    let out: Record<string, ethers.BaseContract>;
-    try {
-      out = await deployModule();
-    } catch (err) {
-      const message = (err as Error).message;
-      if (!/reconciliation errors/.test(message)) throw err;
-      if (!local) {
-        throw new Error(
-          `${name}: the contract or its parameters changed since ignition/deployments/` +
-            `${deploymentId(network, chainId, name)} was recorded:\n${message}\nTo deploy a new version, ` +
-            `move that folder aside deliberately (the old contract stays on chain) and run again.`,
-        );
-      }
-      // A local chain is disposable: a changed contract or parameter means a fresh deployment of the module.
-      log(`${name}: the module changed since its local journal, redeploying`);
-      dropJournal(hre, network, chainId, name);
-      out = await deployModule();
-    }
+    const out = await ignitionDeploy(ctx, name, module, { parameters: { [name]: parameters } });
     const after = await provider.getBlockNumber();
     for (const [key, contract] of Object.entries(out)) {
       const contractName = (module.results as Record<string, { contractName: string }>)[key].contractName;
@@ -172,22 +169,197 @@ export async function deployStack(
     }
   }
 
-  // ---- wiring: guardians and bridge limits of the token
-  const { sent, pending } = await wireToken(hre, params, tokenAddress, deployer, contracts, log);
+  // ---- the Axelar adapter (and, on a local network with "gateway": "local", Axelar's own contracts)
+  if (axelar) {
+    let axelarContracts = { gateway: axelar.gateway, gasService: axelar.gasService };
+    if (axelar.gateway === "local") {
+      const before = await provider.getBlockNumber();
+      const installed = await ensureLocalAxelar(provider);
+      axelarContracts = installed;
+      const after = await provider.getBlockNumber();
+      for (const [name, address] of [
+        ["AxelarGateway", installed.gateway],
+        ["AxelarGasService", installed.gasService],
+      ] as const) {
+        contracts[name] = {
+          address,
+          blockNumber: installed.installed
+            ? await findCreationBlock(provider, address, before, after)
+            : await knownOrFoundBlock(provider, previous?.contracts[name], address),
+        };
+        if (installed.installed) deployed.push(name);
+      }
+      log(
+        `local Axelar (DEVNET signer set; live Axelar is not reachable here): gateway ${installed.gateway}, ` +
+          `gas service ${installed.gasService}${installed.installed ? " deployed" : " already there"}`,
+      );
+    }
+    const args = adapterConstructorArgs(axelar, axelarContracts, tokenAddress, deployer.address);
+    const adapterFactory = await hre.ethers.getContractFactory("AlloraAxelarAdapter");
+    const adapterInitCode = (await adapterFactory.getDeployTransaction(...args)).data;
+    const [gateway, gasService, token, admin, guardian] = args;
+    contracts.AlloraAxelarAdapter = await deployCreate2(ctx, {
+      name: "AlloraAxelarAdapter",
+      module: AlloraAxelarAdapterModule,
+      parameters: { gateway, gasService, token, admin, guardian },
+      salt: axelar.salt,
+      predicted: predictCreate2Address(axelar.salt, adapterInitCode, deployer.address, BigInt(chainId)),
+    });
+  }
+
+  // ---- wiring: guardians and bridge limits of the token (the adapter's limits come from its section)
+  const tokenBridges = axelar
+    ? [
+        ...params.token.bridges,
+        { bridge: "AlloraAxelarAdapter", mintingLimit: axelar.mintingLimit, burningLimit: axelar.burningLimit },
+      ]
+    : params.token.bridges;
+  const { sent, pending } = await wireToken(hre, params, tokenBridges, tokenAddress, deployer, contracts, opts.modules, log);
+
+  // ---- wiring: the adapter's remote adapters
+  let missingRemotes: string[] = [];
+  if (axelar && chainName) {
+    const { remotes, missing } = resolveRemotes(chainName, axelar, opts.deploymentsDir);
+    const adapter = await hre.ethers.getContractAt("AlloraAxelarAdapter", contracts.AlloraAxelarAdapter.address, deployer);
+    const wired = await wireAdapterRemotes(adapter as unknown as ethers.Contract, deployer, remotes, log);
+    sent.push(...wired.sent);
+    pending.push(...wired.pending);
+    missingRemotes = missing;
+    for (const peer of missing) {
+      log(
+        `AlloraAxelarAdapter: the adapter of ${peer} is not known yet (no address in axelar.remotes.${peer}, none in ` +
+          `its deployment record): deploy on ${peer}, then run this again here`,
+      );
+    }
+  }
 
   const record: DeploymentRecord = { network, chainId, contracts };
   const file = writeRecord(record, opts.deploymentsDir);
   log(`wrote ${path.relative(process.cwd(), file)}`);
-  return { record, file, deployed, sent, pendingAdminCalls: pending };
+  return { record, file, deployed, sent, pendingAdminCalls: pending, missingRemotes };
+}
+
+/** What the deploy steps share. */
+interface DeployContext {
+  hre: HardhatRuntimeEnvironment;
+  provider: RpcProvider;
+  network: string;
+  chainId: number;
+  local: boolean;
+  /** Whether Ignition keeps journals here (every network but the in-process one). */
+  journals: boolean;
+  ignitionConfig: { requiredConfirmations: number };
+  previous: DeploymentRecord | undefined;
+  deployed: string[];
+  log: (line: string) => void;
+}
+
+/** The `axelar` section when the adapter is to be deployed: present, and selected by `opts.modules`. */
+function selectedAxelar(
+  params: DeployParameters,
+  opts: DeployStackOptions,
+  log: (line: string) => void,
+): DeployParameters["axelar"] {
+  if (!params.axelar) {
+    log("AlloraAxelarAdapter: the parameters have no axelar section, not deployed");
+    return undefined;
+  }
+  if (opts.modules && !opts.modules.includes("AlloraAxelarAdapter")) {
+    log("AlloraAxelarAdapter: not selected, skipped");
+    return undefined;
+  }
+  return params.axelar;
+}
+
+/**
+ * A contract at its CREATE2 address through CreateX: skipped when `predicted` already has code (CREATE2
+ * makes that code exactly this contract with these arguments), else deployed with Ignition's create2
+ * strategy and checked to have landed at `predicted`.
+ */
+async function deployCreate2(
+  ctx: DeployContext,
+  c: {
+    name: string;
+    module: IgnitionModule;
+    parameters: Record<string, ModuleParameterValue>;
+    salt: string;
+    predicted: string;
+  },
+): Promise<ContractRecord> {
+  const { provider, log } = ctx;
+  if ((await provider.getCode(c.predicted)) !== "0x") {
+    log(`${c.name}: already at ${c.predicted}`);
+    return { address: c.predicted, blockNumber: await knownOrFoundBlock(provider, ctx.previous?.contracts[c.name], c.predicted) };
+  }
+  if (ctx.local && ctx.journals) dropJournal(ctx.hre, ctx.network, ctx.chainId, c.name);
+  const installed = await ensureCreateX(provider, ctx.local);
+  if (installed === "installed") log(`CreateX: installed at its canonical address on local chain ${ctx.chainId}`);
+  const before = await provider.getBlockNumber();
+  const out = await ignitionDeploy(ctx, c.name, c.module, {
+    parameters: { [c.name]: c.parameters },
+    strategy: "create2",
+    strategyConfig: { salt: c.salt },
+  });
+  const address = await Object.values(out)[0].getAddress();
+  if (address !== c.predicted) {
+    throw new Error(`${c.name} landed at ${address}, not at the predicted ${c.predicted}: check the CreateX salt rules`);
+  }
+  const blockNumber = await findCreationBlock(provider, address, before, await provider.getBlockNumber());
+  ctx.deployed.push(c.name);
+  log(`${c.name}: deployed at ${address} (block ${blockNumber})`);
+  return { address, blockNumber };
+}
+
+/**
+ * hre.ignition.deploy under this network's journal. A journal that no longer matches the module (changed
+ * contract or parameters) is an error on a real network (the old contract stays on chain; moving the journal
+ * aside is the operator's decision) and is dropped on a local one (disposable), then the module is redeployed.
+ */
+async function ignitionDeploy(
+  ctx: DeployContext,
+  name: string,
+  module: IgnitionModule,
+  options: {
+    parameters: Record<string, Record<string, ModuleParameterValue>>;
+    strategy?: "create2";
+    strategyConfig?: { salt: string };
+  },
+): Promise<Record<string, ethers.BaseContract>> {
+  const { hre, network, chainId } = ctx;
+  const deploy = async () =>
+    (await hre.ignition.deploy(module, {
+      ...options,
+      deploymentId: deploymentId(network, chainId, name),
+      config: ctx.ignitionConfig,
+    })) as Record<string, ethers.BaseContract>;
+  try {
+    return await deploy();
+  } catch (err) {
+    const message = (err as Error).message;
+    if (!/reconciliation errors/.test(message) || !ctx.journals) throw err;
+    if (!ctx.local) {
+      throw new Error(
+        `${name}: the contract or its parameters changed since ignition/deployments/` +
+          `${deploymentId(network, chainId, name)} was recorded:\n${message}\nTo deploy a new version, ` +
+          `move that folder aside deliberately (the old contract stays on chain) and run again.`,
+      );
+    }
+    // A local chain is disposable: a changed contract or parameter means a fresh deployment of the module.
+    ctx.log(`${name}: the module changed since its local journal, redeploying`);
+    dropJournal(hre, network, chainId, name);
+    return deploy();
+  }
 }
 
 /** Grants missing guardian roles and sets bridge limits that differ from the parameters. */
 async function wireToken(
   hre: HardhatRuntimeEnvironment,
   params: DeployParameters,
+  bridges: DeployParameters["token"]["bridges"],
   tokenAddress: string,
   deployer: ethers.Signer & { address: string },
   contracts: Record<string, ContractRecord>,
+  modules: readonly string[] | undefined,
   log: (line: string) => void,
 ): Promise<{ sent: string[]; pending: PendingAdminCall[] }> {
   const token = await hre.ethers.getContractAt("AlloToken", tokenAddress, deployer);
@@ -213,10 +385,14 @@ async function wireToken(
     if (await token.hasRole(guardianRole, guardian)) continue;
     await apply(`AlloToken: grant GUARDIAN_ROLE to ${guardian}`, token.interface.encodeFunctionData("grantRole", [guardianRole, guardian]));
   }
-  for (const entry of params.token.bridges) {
+  for (const entry of bridges) {
     const bridge = ethers.isAddress(entry.bridge) ? ethers.getAddress(entry.bridge) : contracts[entry.bridge]?.address;
     if (!bridge && (FOLLOWING_MODULES as readonly string[]).includes(entry.bridge) && !moduleExists(entry.bridge)) {
       log(`AlloToken: limits for ${entry.bridge} not set: deploy/modules/${entry.bridge}.ts does not exist yet`);
+      continue;
+    }
+    if (!bridge && (FOLLOWING_MODULES as readonly string[]).includes(entry.bridge) && modules && !modules.includes(entry.bridge)) {
+      log(`AlloToken: limits for ${entry.bridge} not set: ${entry.bridge} is not selected in this run`);
       continue;
     }
     if (!bridge) {
@@ -316,10 +492,10 @@ function loadModule(
 }
 
 /** lib/chains.ts's name of the chain behind a Hardhat network name. */
-function evmChainName(network: string, chainId: number): string {
-  const renamed: Record<string, string> = { bsc: "bnb", bscTestnet: "bnbTestnet" };
+function evmChainName(network: string, chainId: number): EvmChainName {
+  const renamed: Record<string, EvmChainName> = { bsc: "bnb", bscTestnet: "bnbTestnet" };
   if (renamed[network]) return renamed[network];
-  if (network in EVM_CHAINS) return network;
+  if (network in EVM_CHAINS) return network as EvmChainName;
   return evmChainById(chainId).name;
 }
 

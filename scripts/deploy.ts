@@ -5,8 +5,9 @@
  * same parameters deploys nothing and rewrites the same file.
  *
  * DEPLOYMENTS_DIR (optional) writes the record elsewhere than deployments/ (the devnet's e2e test does).
- * DEPLOY_MODULES (optional, comma-separated, e.g. "AlloraOracle") limits the modules deployed after the
- * token; "none" deploys the token alone.
+ * DEPLOY_MODULES (optional, comma-separated, e.g. "AlloraOracle") limits the contracts deployed after the
+ * token (AlloraOracle, AlloraBridge, AlloraAxelarAdapter); "none" deploys the token alone. The Axelar adapter
+ * is deployed when the parameters have an `axelar` section.
  */
 import hre from "hardhat";
 import { loadParameters } from "../deploy/parameters";
@@ -27,12 +28,18 @@ async function main(): Promise<void> {
   });
   console.log(result.deployed.length === 0 ? "nothing to deploy" : `deployed ${result.deployed.join(", ")}`);
   for (const [name, c] of Object.entries(result.record.contracts)) {
-    console.log(`  ${name.padEnd(14)} ${c.address}  (block ${c.blockNumber})`);
+    console.log(`  ${name.padEnd(19)} ${c.address}  (block ${c.blockNumber})`);
   }
   if (result.pendingAdminCalls.length > 0) {
-    console.log(`\nThe deployer is not the token admin; the admin must still send:`);
+    console.log(`\nThe deployer is not the admin of these contracts; the admin of the contract each line names must still send:`);
     for (const call of result.pendingAdminCalls)
       console.log(`  ${call.description}\n    to ${call.to}\n    data ${call.data}`);
+  }
+  if (result.missingRemotes.length > 0) {
+    console.log(
+      `\nAlloraAxelarAdapter: not yet registered as remotes: ${result.missingRemotes.join(", ")} (no address in ` +
+        `axelar.remotes, no deployment record yet). Deploy there, then run this again on ${network}.`,
+    );
   }
   console.log(`wrote ${result.file}`);
 }
