@@ -21,16 +21,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
 import { EVM_CHAINS, evmChainById, type EvmChainName } from "../lib/chains";
 import AlloTokenModule from "./modules/AlloToken";
-import AlloraAxelarAdapterModule from "./modules/AlloraAxelarAdapter";
-import {
-  adapterConstructorArgs,
-  checkAxelarParameters,
-  resolveRemotes,
-  wireAdapterRemotes,
-  type AdminCall,
-} from "./axelar";
+import type { AdminCall } from "./axelar";
 import { ensureCreateX, predictCreate2Address, type RpcProvider } from "./createx";
-import { ensureLocalAxelar } from "./local-axelar";
 import { type DeployParameters, isLocalNetwork, resolveAccount } from "./parameters";
 import { type ContractRecord, type DeploymentRecord, findCreationBlock, readRecord, writeRecord } from "./record";
 
@@ -102,8 +94,9 @@ export async function deployStack(
   // The Axelar adapter's parameters are checked against the chain before anything is sent.
   const axelar = selectedAxelar(params, opts, log);
   const chainName = axelar ? evmChainName(network, chainId) : undefined;
-  if (axelar && chainName) {
-    checkAxelarParameters(network, chainName, axelar);
+  const ax = axelar ? axelarCode() : undefined;
+  if (axelar && chainName && ax) {
+    ax.checkAxelarParameters(network, chainName, axelar);
     for (const field of ["gateway", "gasService"] as const) {
       const address = axelar[field];
       if (address !== "local" && (await provider.getCode(address)) === "0x") {
@@ -170,11 +163,11 @@ export async function deployStack(
   }
 
   // ---- the Axelar adapter (and, on a local network with "gateway": "local", Axelar's own contracts)
-  if (axelar) {
+  if (axelar && ax) {
     let axelarContracts = { gateway: axelar.gateway, gasService: axelar.gasService };
     if (axelar.gateway === "local") {
       const before = await provider.getBlockNumber();
-      const installed = await ensureLocalAxelar(provider);
+      const installed = await ax.ensureLocalAxelar(provider);
       axelarContracts = installed;
       const after = await provider.getBlockNumber();
       for (const [name, address] of [
@@ -194,13 +187,13 @@ export async function deployStack(
           `gas service ${installed.gasService}${installed.installed ? " deployed" : " already there"}`,
       );
     }
-    const args = adapterConstructorArgs(axelar, axelarContracts, tokenAddress, deployer.address);
+    const args = ax.adapterConstructorArgs(axelar, axelarContracts, tokenAddress, deployer.address);
     const adapterFactory = await hre.ethers.getContractFactory("AlloraAxelarAdapter");
     const adapterInitCode = (await adapterFactory.getDeployTransaction(...args)).data;
     const [gateway, gasService, token, admin, guardian] = args;
     contracts.AlloraAxelarAdapter = await deployCreate2(ctx, {
       name: "AlloraAxelarAdapter",
-      module: AlloraAxelarAdapterModule,
+      module: ax.AlloraAxelarAdapterModule,
       parameters: { gateway, gasService, token, admin, guardian },
       salt: axelar.salt,
       predicted: predictCreate2Address(axelar.salt, adapterInitCode, deployer.address, BigInt(chainId)),
@@ -218,10 +211,10 @@ export async function deployStack(
 
   // ---- wiring: the adapter's remote adapters
   let missingRemotes: string[] = [];
-  if (axelar && chainName) {
-    const { remotes, missing } = resolveRemotes(chainName, axelar, opts.deploymentsDir);
+  if (axelar && chainName && ax) {
+    const { remotes, missing } = ax.resolveRemotes(chainName, axelar, opts.deploymentsDir);
     const adapter = await hre.ethers.getContractAt("AlloraAxelarAdapter", contracts.AlloraAxelarAdapter.address, deployer);
-    const wired = await wireAdapterRemotes(adapter as unknown as ethers.Contract, deployer, remotes, log);
+    const wired = await ax.wireAdapterRemotes(adapter as unknown as ethers.Contract, deployer, remotes, log);
     sent.push(...wired.sent);
     pending.push(...wired.pending);
     missingRemotes = missing;
@@ -237,6 +230,22 @@ export async function deployStack(
   const file = writeRecord(record, opts.deploymentsDir);
   log(`wrote ${path.relative(process.cwd(), file)}`);
   return { record, file, deployed, sent, pendingAdminCalls: pending, missingRemotes };
+}
+
+/**
+ * The adapter's deploy code (deploy/axelar.ts, deploy/local-axelar.ts and its module), loaded only when an
+ * adapter is deployed: compiling those files under ts-node costs ~0.3 s on this machine, which a deployment
+ * without the adapter (`npm start` by default) should not pay.
+ */
+function axelarCode() {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return {
+    ...(require("./axelar") as typeof import("./axelar")),
+    ...(require("./local-axelar") as typeof import("./local-axelar")),
+    AlloraAxelarAdapterModule: (require("./modules/AlloraAxelarAdapter") as typeof import("./modules/AlloraAxelarAdapter"))
+      .default,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 /** What the deploy steps share. */

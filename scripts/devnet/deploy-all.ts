@@ -8,7 +8,9 @@
  * environment per network, all built from the already loaded Hardhat context.
  *
  * It may start before the chains answer: it loads (and compiles if needed) while they start, then waits.
- * DEVNET_CHAINS: comma list of chain names (ethereum,bnb,base); DEPLOYMENTS_DIR: where the records go.
+ * DEVNET_CHAINS: comma list of chain names (ethereum,bnb,base); DEPLOYMENTS_DIR: where the records go;
+ * DEVNET_AXELAR=1 (`npm start -- --axelar`): also the local Axelar contracts and the Axelar adapter, then a
+ * second pass on the chains deployed before their peers, to register the adapters deployed after them.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -17,7 +19,7 @@ import { HardhatContext } from "hardhat/internal/context";
 import { Environment } from "hardhat/internal/core/runtime-environment";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { type DeployParameters, loadParameters } from "../../deploy/parameters";
-import { deployStack } from "../../deploy/stack";
+import { deployStack, type StackResult } from "../../deploy/stack";
 
 function environmentFor(network: string): HardhatRuntimeEnvironment {
   if (network === hre.network.name) return hre;
@@ -100,20 +102,35 @@ async function main(): Promise<void> {
   await hre.run("compile", { quiet: true });
   const chains = (process.env.DEVNET_CHAINS ?? "ethereum,bnb,base").split(",").map((s) => s.trim());
   const deploymentsDir = process.env.DEPLOYMENTS_DIR || undefined;
+  const axelar = process.env.DEVNET_AXELAR === "1";
+  // The Axelar adapter (and the local Axelar contracts it needs) costs deployment time: only on request.
+  const modules = axelar ? undefined : ["AlloraOracle", "AlloraBridge"];
+  const deployOn = async (chain: string, pass: number): Promise<StackResult> => {
+    const network = `${chain}Local`;
+    const env = environmentFor(network);
+    await waitForNode(env);
+    const { file, params } = loadParameters(network);
+    const log = (line: string): void => console.log(`[${chain}] ${line}`);
+    log(pass === 1 ? `deploying with ${file}` : `second pass: registering the Axelar adapters deployed after this chain`);
+    if (pass === 1 && !axelar) log("AlloraAxelarAdapter: not deployed locally unless asked (npm start -- --axelar)");
+    withDevnetBridgeLimits(params, log);
+    useBridgeModuleFor(network);
+    const result = await deployStack(env, params, { network, deploymentsDir, log, modules });
+    log(`wrote ${result.file}`);
+    return result;
+  };
+  /** The peers among this run's chains whose adapters `result` could not register. */
+  const unknownPeers = (result: StackResult): string[] =>
+    result.missingRemotes.filter((peer) => chains.some((c) => `${c}Local` === peer));
   // One chain after the other: the bridge module workaround swaps a cached module per chain.
+  const waiting: string[] = [];
   for (const chain of chains) {
-    await (async () => {
-      const network = `${chain}Local`;
-      const env = environmentFor(network);
-      await waitForNode(env);
-      const { file, params } = loadParameters(network);
-      const log = (line: string): void => console.log(`[${chain}] ${line}`);
-      log(`deploying with ${file}`);
-      withDevnetBridgeLimits(params, log);
-      useBridgeModuleFor(network);
-      const result = await deployStack(env, params, { network, deploymentsDir, log });
-      log(`wrote ${result.file}`);
-    })();
+    if (unknownPeers(await deployOn(chain, 1)).length > 0) waiting.push(chain);
+  }
+  // A chain deployed before its peers could not register their adapters yet; now their records exist.
+  for (const chain of waiting) {
+    const unknown = unknownPeers(await deployOn(chain, 2));
+    if (unknown.length) throw new Error(`[${chain}] Axelar adapters still unknown after the second pass: ${unknown.join(", ")}`);
   }
 }
 

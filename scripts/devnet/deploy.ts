@@ -26,7 +26,15 @@ const MANIFEST_KEYS: Record<string, string> = {
   AlloToken: "token",
   AlloraOracle: "oracle",
   AlloraBridge: "bridge",
+  AlloraAxelarAdapter: "axelarAdapter",
+  AxelarGateway: "axelarGateway",
+  AxelarGasService: "axelarGasService",
 };
+
+/** DEPLOY_MODULES for scripts/deploy.ts: the Axelar adapter only with --axelar. */
+export function devnetModules(axelar: boolean): string {
+  return axelar ? "AlloraOracle,AlloraBridge,AlloraAxelarAdapter" : "AlloraOracle,AlloraBridge";
+}
 
 export function hardhatNetworkName(chain: string): string {
   return `${chain}Local`;
@@ -50,14 +58,21 @@ export async function deployChain(opts: {
   chain: ChainOptions;
   allChains: ChainOptions[];
   deploymentsDir: string;
+  axelar?: boolean;
+  /** Names the child (and its log) apart from an earlier run on the same chain. */
+  pass?: number;
 }): Promise<Record<string, string>> {
   const network = hardhatNetworkName(opts.chain.name);
   const child = opts.supervisor.start({
-    name: `deploy-${opts.chain.name}`,
+    name: `deploy-${opts.chain.name}${opts.pass && opts.pass > 1 ? `-${opts.pass}` : ""}`,
     command: process.execPath,
     args: [hardhatCli(), "--config", DEVNET_HARDHAT_CONFIG, "run", "scripts/deploy.ts", "--network", network],
     cwd: opts.repoRoot,
-    env: { ...devnetHardhatEnv(opts.allChains), DEPLOYMENTS_DIR: opts.deploymentsDir },
+    env: {
+      ...devnetHardhatEnv(opts.allChains),
+      DEPLOYMENTS_DIR: opts.deploymentsDir,
+      DEPLOY_MODULES: devnetModules(opts.axelar ?? false),
+    },
   });
   await child.exited;
   if (child.exitReason() !== "exited with code 0") {
@@ -77,6 +92,7 @@ export async function deployAllChains(opts: {
   repoRoot: string;
   chains: ChainOptions[];
   deploymentsDir: string;
+  axelar?: boolean;
 }): Promise<Record<string, string>[]> {
   const child = opts.supervisor.start({
     name: "deploy",
@@ -90,6 +106,7 @@ export async function deployAllChains(opts: {
       HARDHAT_NETWORK: hardhatNetworkName(opts.chains[0].name),
       DEPLOYMENTS_DIR: opts.deploymentsDir,
       DEVNET_CHAINS: opts.chains.map((c) => c.name).join(","),
+      DEVNET_AXELAR: opts.axelar ? "1" : "0",
     },
   });
   await child.exited;

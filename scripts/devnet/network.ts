@@ -118,7 +118,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     fs.rmSync(deploymentsDir, { recursive: true, force: true });
     const deploying = opts.separateChainProcesses
       ? undefined
-      : deployAllChains({ supervisor, repoRoot: REPO_ROOT, chains: opts.chains, deploymentsDir });
+      : deployAllChains({ supervisor, repoRoot: REPO_ROOT, chains: opts.chains, deploymentsDir, axelar: opts.axelar });
     deploying?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     const relayerConfigPath = path.join(stateDir, "relayer.yaml");
     fs.rmSync(relayerConfigPath, { force: true });
@@ -148,12 +148,23 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       : undefined;
 
     await phase("contracts deployed", async () => {
+      const deployEach = (pass: number) =>
+        Promise.all(
+          opts.chains.map((chain) =>
+            deployChain({
+              supervisor,
+              repoRoot: REPO_ROOT,
+              chain,
+              allChains: opts.chains,
+              deploymentsDir,
+              axelar: opts.axelar,
+              pass,
+            }),
+          ),
+        );
+      // In parallel, no chain sees the others' Axelar adapters: a second (idempotent) run registers them.
       const contracts = !deploying
-        ? await Promise.all(
-            opts.chains.map((chain) =>
-              deployChain({ supervisor, repoRoot: REPO_ROOT, chain, allChains: opts.chains, deploymentsDir }),
-            ),
-          )
+        ? await deployEach(1).then((first) => (opts.axelar ? deployEach(2) : first))
         : await deploying;
       chains.forEach((c, i) => (c.contracts = contracts[i]));
       const missing = chains.filter((c) => !c.contracts.oracle).map((c) => c.name);

@@ -27,6 +27,11 @@ export interface NetworkOptions {
   relayer: boolean;
   /** One `hardhat node` process (and one deploy process) per chain instead of one for all chains. */
   separateChainProcesses?: boolean;
+  /**
+   * Also deploy Axelar's gateway and gas service (from npm, with a DEVNET signer set) and the Axelar adapter
+   * on every chain, wired to each other. Off by default: it adds deployment time to `npm start`.
+   */
+  axelar?: boolean;
   /** Overrides of the generated relayer config (policy, log level). */
   relayerConfig?: RelayerConfigOptions;
 }
@@ -90,6 +95,7 @@ export interface CliFlags {
   stateDir?: string;
   relayer?: boolean;
   separateChainProcesses?: boolean;
+  axelar?: boolean;
 }
 
 function flagInt(name: string, raw: string | undefined): number | undefined {
@@ -136,5 +142,6 @@ export function resolveOptions(flags: CliFlags = {}): NetworkOptions {
     relayer: flags.relayer ?? true,
     separateChainProcesses:
       flags.separateChainProcesses ?? process.env.DEVNET_SEPARATE_CHAIN_PROCESSES === "1",
+    axelar: flags.axelar ?? process.env.DEVNET_AXELAR === "1",
   };
 }

@@ -24,6 +24,10 @@ const program = new Command()
     "--separate-chain-processes",
     "one `hardhat node` (and deploy) process per chain instead of one for all",
   )
+  .option(
+    "--axelar",
+    "also deploy Axelar's gateway and gas service (npm packages, DEVNET signer set) and the Axelar adapter on every chain (env DEVNET_AXELAR=1)",
+  )
   .option("--once", "exit once every topic is on every chain (exit 1 if not within 60 s), for scripts and CI")
   .option("--interval <ms>", "status refresh interval", "1000");
 
