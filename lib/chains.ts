@@ -59,18 +59,21 @@ export type EvmChainName =
 export type HubChainName = "allora-mainnet" | "allora-testnet" | "allora-devnet";
 
 /**
- * EVM chains. Axelar names: mainnet `ethereum`, `binance`, `base`; testnet `ethereum-sepolia`,
- * `binance` (BNB testnet is `binance` on Axelar's testnet too), `base-sepolia`. The local chains reuse the
- * mainnet names so that tests exercise the production mapping.
+ * EVM chains. Axelar names (the chain's `axelarId` in Axelar's registry, axelarnetwork/axelar-contract-deployments
+ * axelar-chains-config/info/{mainnet,testnet}.json): mainnet `Ethereum` (capitalised: one of Axelar's first
+ * chains, like `Avalanche` and `Polygon`), `binance`, `base`; testnet `ethereum-sepolia`, `binance` (BNB testnet
+ * is `binance` on Axelar's testnet too), `base-sepolia`. The exact spelling matters: the destination gateway
+ * hands the adapter the source chain's `axelarId` as `sourceChain`, and the adapter matches it byte for byte.
+ * The local chains reuse the mainnet names so that tests exercise the production mapping.
  */
 export const EVM_CHAINS: Readonly<Record<EvmChainName, EvmChain>> = {
-  ethereum: { name: "ethereum", chainId: 1, axelarName: "ethereum", production: true },
+  ethereum: { name: "ethereum", chainId: 1, axelarName: "Ethereum", production: true },
   bnb: { name: "bnb", chainId: 56, axelarName: "binance", production: true },
   base: { name: "base", chainId: 8453, axelarName: "base", production: true },
   sepolia: { name: "sepolia", chainId: 11155111, axelarName: "ethereum-sepolia", production: false },
   bnbTestnet: { name: "bnbTestnet", chainId: 97, axelarName: "binance", production: false },
   baseSepolia: { name: "baseSepolia", chainId: 84532, axelarName: "base-sepolia", production: false },
-  ethereumLocal: { name: "ethereumLocal", chainId: 31337, axelarName: "ethereum", production: false },
+  ethereumLocal: { name: "ethereumLocal", chainId: 31337, axelarName: "Ethereum", production: false },
   bnbLocal: { name: "bnbLocal", chainId: 31338, axelarName: "binance", production: false },
   baseLocal: { name: "baseLocal", chainId: 31339, axelarName: "base", production: false },
 };

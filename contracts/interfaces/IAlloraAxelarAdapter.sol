@@ -13,7 +13,7 @@ pragma solidity 0.8.30;
  */
 interface IAlloraAxelarAdapter {
     /// @notice A remote adapter, as registered by the admin.
-    /// @param axelarChain Axelar's name of the chain (`ethereum`, `binance`, `base`, ...).
+    /// @param axelarChain Axelar's name of the chain, spelled as Axelar does (`Ethereum`, `binance`, `base`, ...).
     /// @param adapter The adapter's address there (zero: not registered).
     struct Remote {
         string axelarChain;

@@ -100,9 +100,11 @@ for (const kind of ["consensus", "amplifier"] as const) {
       );
       const contractAddress = await base.adapter.getAddress();
       const cases = [
-        { sourceChain: "ethereum", sourceAddress: alice.address }, // right chain, wrong contract
+        { sourceChain: ETH.axelar, sourceAddress: alice.address }, // right chain, wrong contract
         { sourceChain: "binance", sourceAddress: await eth.adapter.getAddress() }, // right contract, unregistered chain
-        { sourceChain: "ethereum", sourceAddress: "0x1234" }, // not an address at all
+        { sourceChain: ETH.axelar, sourceAddress: "0x1234" }, // not an address at all
+        // Chain names are matched exactly: Axelar delivers Ethereum's as "Ethereum", and nothing else is it.
+        { sourceChain: ETH.axelar.toLowerCase(), sourceAddress: await eth.adapter.getAddress() },
       ];
       for (const [i, c] of cases.entries()) {
         const message = {
@@ -120,7 +122,7 @@ for (const kind of ["consensus", "amplifier"] as const) {
       // A lower-case rendering of the registered adapter is the same address and is trusted.
       const lower = (await eth.adapter.getAddress()).toLowerCase();
       const message = {
-        sourceChain: "ethereum",
+        sourceChain: ETH.axelar,
         sourceAddress: lower,
         messageId: "lower",
         contractAddress,
@@ -128,7 +130,7 @@ for (const kind of ["consensus", "amplifier"] as const) {
       };
       await base.axelar.approve([message]);
       const commandId = commandIdOf(message);
-      await expect(base.adapter.execute(commandId, "ethereum", lower, payload)).to.emit(
+      await expect(base.adapter.execute(commandId, ETH.axelar, lower, payload)).to.emit(
         base.adapter,
         "AxelarTransferReceived",
       );
@@ -149,7 +151,7 @@ for (const kind of ["consensus", "amplifier"] as const) {
       ];
       for (const [i, [payload, error]] of cases.entries()) {
         const message = {
-          sourceChain: "ethereum",
+          sourceChain: ETH.axelar,
           sourceAddress: source,
           messageId: `m${i}`,
           contractAddress,
@@ -158,7 +160,7 @@ for (const kind of ["consensus", "amplifier"] as const) {
         await base.axelar.approve([message]);
         const commandId = commandIdOf(message);
         await expect(
-          base.adapter.execute(commandId, "ethereum", source, payload),
+          base.adapter.execute(commandId, ETH.axelar, source, payload),
         ).to.be.revertedWithCustomError(base.adapter, error);
       }
     });
@@ -187,7 +189,7 @@ for (const kind of ["consensus", "amplifier"] as const) {
     it("pauses both directions (guardian), unpauses (admin only)", async function () {
       const { alice, bob, guardian, admin, eth, base } = await loadFixture(twoChains);
       const tx = await eth.adapter.connect(alice).send(BASE.id, bob.address, ONE, { value: 1n });
-      const call = contractCallOf((await tx.wait())!, eth.axelar.gateway, "ethereum");
+      const call = contractCallOf((await tx.wait())!, eth.axelar.gateway, ETH.axelar);
       const message = { ...call.message, contractAddress: await base.adapter.getAddress() };
       await base.axelar.approve([message]);
       const commandId = commandIdOf(message);

@@ -26,7 +26,7 @@ describe("lib/chains (the chain registry)", function () {
       EVM_CHAINS.ethereum.axelarName,
       EVM_CHAINS.bnb.axelarName,
       EVM_CHAINS.base.axelarName,
-    ]).to.deep.equal(["ethereum", "binance", "base"]);
+    ]).to.deep.equal(["Ethereum", "binance", "base"]); // Axelar's axelarIds, case included
     expect([EVM_CHAINS.ethereum.chainId, EVM_CHAINS.bnb.chainId, EVM_CHAINS.base.chainId]).to.deep.equal([
       1, 56, 8453,
     ]);
