@@ -42,7 +42,11 @@ export function writeRecord(record: DeploymentRecord, dir = DEPLOYMENTS_DIR): st
       .map((name) => [name, { address: record.contracts[name].address, blockNumber: record.contracts[name].blockNumber }]),
   );
   const body = { network: record.network, chainId: record.chainId, contracts };
-  fs.writeFileSync(file, JSON.stringify(body, null, 2) + "\n");
+  // Written aside and renamed into place: other chains' deployments read this file (the Axelar adapter's
+  // remotes), possibly at the same time (`npm start -- --separate-chain-processes --axelar`).
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(body, null, 2) + "\n");
+  fs.renameSync(temporary, file);
   return file;
 }
 

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../relayer/config/load";
+import { devnetModules } from "../../scripts/devnet/deploy";
 import { parseBlockTimes, parsePorts, resolveOptions } from "../../scripts/devnet/options";
 import { relayerEnv, writeRelayerConfig } from "../../scripts/devnet/relayer-config";
 import { hardhatAccount } from "../../scripts/lib/dev-keys";
@@ -82,6 +83,22 @@ describe("devnet configuration", function () {
       ["bnb", 2, 3000],
       ["base", 3, 1000],
     ]);
+  });
+
+  it("deploys the Axelar adapter only with --axelar (or DEVNET_AXELAR=1)", function () {
+    const saved = process.env.DEVNET_AXELAR;
+    try {
+      delete process.env.DEVNET_AXELAR;
+      expect(resolveOptions({}).axelar).to.equal(false);
+      expect(resolveOptions({ axelar: true }).axelar).to.equal(true);
+      process.env.DEVNET_AXELAR = "1";
+      expect(resolveOptions({}).axelar).to.equal(true);
+    } finally {
+      if (saved === undefined) delete process.env.DEVNET_AXELAR;
+      else process.env.DEVNET_AXELAR = saved;
+    }
+    expect(devnetModules(false).split(",")).to.deep.equal(["AlloraOracle", "AlloraBridge"]);
+    expect(devnetModules(true).split(",")).to.include("AlloraAxelarAdapter");
   });
 
   it("tells how to start Redis when it does not answer", async function () {
