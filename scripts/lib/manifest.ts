@@ -10,7 +10,7 @@ export interface ManifestChain {
   rpc: string;
   chainId: number;
   blockTimeMs: number;
-  /** Contract name (lower camel case: token, oracle, bridge) to address. */
+  /** Contract name (lower camel case: token, oracle, bridge; with --axelar axelarAdapter, axelarGateway, axelarGasService) to address. */
   contracts: Record<string, string>;
 }
 
