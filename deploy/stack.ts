@@ -64,6 +64,9 @@ export interface StackResult {
   missingRemotes: string[];
 }
 
+/** How often Ignition looks for a new block on a local (automining) chain, in ms. */
+const LOCAL_BLOCK_POLLING_MS = 50;
+
 /** The modules that follow the token, in order; each is optional until its file exists. */
 const FOLLOWING_MODULES = ["AlloraOracle", "AlloraBridge"] as const;
 type FollowingModule = (typeof FOLLOWING_MODULES)[number];
@@ -88,7 +91,11 @@ export async function deployStack(
   const previous = readRecord(network, chainId, opts.deploymentsDir);
   const contracts: Record<string, ContractRecord> = {};
   const deployed: string[] = [];
-  const ignitionConfig = { requiredConfirmations: local ? 1 : (params.confirmations ?? 5) };
+  // Ignition sleeps `blockPollingInterval` (default 1 s) before every check for the next block, so each
+  // batch of a module costs at least that. Local chains automine during deployment: poll every 50 ms there.
+  const ignitionConfig = local
+    ? { requiredConfirmations: 1, blockPollingInterval: LOCAL_BLOCK_POLLING_MS }
+    : { requiredConfirmations: params.confirmations ?? 5 };
   const ctx: DeployContext = { hre, provider, network, chainId, local, journals, ignitionConfig, previous, deployed, log };
 
   // The Axelar adapter's parameters are checked against the chain before anything is sent.
@@ -257,7 +264,7 @@ interface DeployContext {
   local: boolean;
   /** Whether Ignition keeps journals here (every network but the in-process one). */
   journals: boolean;
-  ignitionConfig: { requiredConfirmations: number };
+  ignitionConfig: { requiredConfirmations: number; blockPollingInterval?: number };
   previous: DeploymentRecord | undefined;
   deployed: string[];
   log: (line: string) => void;

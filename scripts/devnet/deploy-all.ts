@@ -12,13 +12,11 @@
  * DEVNET_AXELAR=1 (`npm start -- --axelar`): also the local Axelar contracts and the Axelar adapter, then a
  * second pass on the chains deployed before their peers, to register the adapters deployed after them.
  */
-import fs from "node:fs";
-import path from "node:path";
 import hre from "hardhat";
 import { HardhatContext } from "hardhat/internal/context";
 import { Environment } from "hardhat/internal/core/runtime-environment";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { type DeployParameters, loadParameters } from "../../deploy/parameters";
+import { loadParameters } from "../../deploy/parameters";
 import { deployStack, type StackResult } from "../../deploy/stack";
 
 function environmentFor(network: string): HardhatRuntimeEnvironment {
@@ -35,33 +33,6 @@ function environmentFor(network: string): HardhatRuntimeEnvironment {
   ) as unknown as HardhatRuntimeEnvironment;
 }
 
-/** The bridge module's limit parameters (base units per window); see deploy/modules/AlloraBridge.ts. */
-const BRIDGE_LIMIT_PARAMETERS = [
-  "hubLimitOut",
-  "hubLimitIn",
-  "evmLimitOut",
-  "evmLimitIn",
-  "tokenMintLimit",
-  "tokenBurnLimit",
-] as const;
-const DEVNET_BRIDGE_LIMIT = (1_000_000n * 10n ** 18n).toString(); // 1,000,000 ALLO
-
-/**
- * WORKAROUND: deploy/parameters/local.json has a `bridge` section without the bridge module's limit
- * parameters, so Ignition refuses the AlloraBridge module (IGN725). Until the file has them, the devnet
- * fills the missing ones with 1,000,000 ALLO per window and says so in the deploy log.
- */
-function withDevnetBridgeLimits(params: DeployParameters, log: (line: string) => void): void {
-  if (!params.bridge) return;
-  const bridge = params.bridge as Record<string, unknown>;
-  const missing = BRIDGE_LIMIT_PARAMETERS.filter((k) => bridge[k] === undefined);
-  if (missing.length === 0) return;
-  log(
-    `bridge parameters ${missing.join(", ")} missing from the parameters file: devnet default 1,000,000 ALLO`,
-  );
-  for (const k of missing) bridge[k] = DEVNET_BRIDGE_LIMIT;
-}
-
 /** Waits until the network's node answers (the devnet starts this process while the chains start). */
 async function waitForNode(env: HardhatRuntimeEnvironment, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -75,26 +46,6 @@ async function waitForNode(env: HardhatRuntimeEnvironment, timeoutMs = 120_000):
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-}
-
-const BRIDGE_MODULE_FILE = path.resolve(__dirname, "..", "..", "deploy", "modules", "AlloraBridge.ts");
-
-/**
- * WORKAROUND: deploy/modules/AlloraBridge.ts exports one module, built for ethereumLocal; on bnbLocal and
- * baseLocal it enables the chain itself as a remote and reverts (InvalidRemoteChain). The file also exports
- * buildAlloraBridgeModule(chain, hub): the devnet points the module that deployStack loads at the chain
- * being deployed (through Node's module cache), so each chain gets its own bridge wiring.
- */
-function useBridgeModuleFor(network: string): void {
-  if (!fs.existsSync(BRIDGE_MODULE_FILE)) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(BRIDGE_MODULE_FILE) as {
-    default: unknown;
-    buildAlloraBridgeModule?: (chain: string, hub: string) => unknown;
-  };
-  if (!mod.buildAlloraBridgeModule) return;
-  const cached = require.cache[require.resolve(BRIDGE_MODULE_FILE)];
-  if (cached) cached.exports = { ...mod, default: mod.buildAlloraBridgeModule(network, "allora-devnet") };
 }
 
 async function main(): Promise<void> {
@@ -113,8 +64,6 @@ async function main(): Promise<void> {
     const log = (line: string): void => console.log(`[${chain}] ${line}`);
     log(pass === 1 ? `deploying with ${file}` : `second pass: registering the Axelar adapters deployed after this chain`);
     if (pass === 1 && !axelar) log("AlloraAxelarAdapter: not deployed locally unless asked (npm start -- --axelar)");
-    withDevnetBridgeLimits(params, log);
-    useBridgeModuleFor(network);
     const result = await deployStack(env, params, { network, deploymentsDir, log, modules });
     log(`wrote ${result.file}`);
     return result;
@@ -122,12 +71,12 @@ async function main(): Promise<void> {
   /** The peers among this run's chains whose adapters `result` could not register. */
   const unknownPeers = (result: StackResult): string[] =>
     result.missingRemotes.filter((peer) => chains.some((c) => `${c}Local` === peer));
-  // One chain after the other: the bridge module workaround swaps a cached module per chain.
-  const waiting: string[] = [];
-  for (const chain of chains) {
-    if (unknownPeers(await deployOn(chain, 1)).length > 0) waiting.push(chain);
-  }
-  // A chain deployed before its peers could not register their adapters yet; now their records exist.
+  // Every chain at once: each has its own runtime environment, Ignition journal and record file, and most of
+  // a deployment is waiting for the chain (the three chains answer from one process, so running them side by
+  // side takes about half the time of one after the other).
+  const firstPass = await Promise.all(chains.map((chain) => deployOn(chain, 1)));
+  // With --axelar, a chain whose peers had no record yet when it wired its adapter registers them now.
+  const waiting = chains.filter((_, i) => unknownPeers(firstPass[i]).length > 0);
   for (const chain of waiting) {
     const unknown = unknownPeers(await deployOn(chain, 2));
     if (unknown.length) throw new Error(`[${chain}] Axelar adapters still unknown after the second pass: ${unknown.join(", ")}`);
