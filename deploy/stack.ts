@@ -18,7 +18,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { ethers } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import * as ignitionCore from "@nomicfoundation/ignition-core";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
+import { HardhatArtifactResolver, errorDeploymentResultToExceptionMessage } from "@nomicfoundation/hardhat-ignition/helpers";
 import { EVM_CHAINS, evmChainById, type EvmChainName } from "../lib/chains";
 import AlloTokenModule from "./modules/AlloToken";
 import type { AdminCall } from "./axelar";
@@ -40,6 +42,12 @@ export interface DeployStackOptions {
    * the token admin.
    */
   modules?: readonly string[];
+  /**
+   * The chain restarts from genesis on every run (the devnet's chains): keep no Ignition journal there, as on
+   * the in-process network; the deployment record stands in. Ignition's journal copies the whole compiler
+   * output (build-info, ~12 MB) into every module's folder, which is most of a local deployment's time.
+   */
+  ephemeralChain?: boolean;
 }
 
 /**
@@ -79,8 +87,9 @@ export async function deployStack(
   const network = opts.network ?? hre.network.name;
   const log = opts.log ?? (() => {});
   const local = isLocalNetwork(network);
-  // Ignition keeps journals for every network but the in-process one; journal paths use `network`.
-  const journals = hre.network.name !== "hardhat";
+  // Ignition keeps journals for every network but the in-process one and chains that restart from genesis;
+  // journal paths use `network`.
+  const journals = hre.network.name !== "hardhat" && !opts.ephemeralChain;
   const provider = hre.ethers.provider as unknown as RpcProvider;
   const chainId = Number((await provider.getNetwork()).chainId);
   const signers = await hre.ethers.getSigners();
@@ -343,11 +352,13 @@ async function ignitionDeploy(
 ): Promise<Record<string, ethers.BaseContract>> {
   const { hre, network, chainId } = ctx;
   const deploy = async () =>
-    (await hre.ignition.deploy(module, {
-      ...options,
-      deploymentId: deploymentId(network, chainId, name),
-      config: ctx.ignitionConfig,
-    })) as Record<string, ethers.BaseContract>;
+    ctx.journals
+      ? ((await hre.ignition.deploy(module, {
+          ...options,
+          deploymentId: deploymentId(network, chainId, name),
+          config: ctx.ignitionConfig,
+        })) as Record<string, ethers.BaseContract>)
+      : deployWithoutJournal(ctx, module, options);
   try {
     return await deploy();
   } catch (err) {
@@ -513,6 +524,42 @@ function evmChainName(network: string, chainId: number): EvmChainName {
   if (renamed[network]) return renamed[network];
   if (network in EVM_CHAINS) return network as EvmChainName;
   return evmChainById(chainId).name;
+}
+
+/**
+ * Ignition's `deploy` with no deployment folder (what hre.ignition.deploy does on the in-process network),
+ * on any network: the module runs the same, nothing is written to disk. For chains with no history to keep.
+ */
+async function deployWithoutJournal(
+  ctx: DeployContext,
+  module: IgnitionModule,
+  options: {
+    parameters: Record<string, Record<string, ModuleParameterValue>>;
+    strategy?: "create2";
+    strategyConfig?: { salt: string };
+  },
+): Promise<Record<string, ethers.BaseContract>> {
+  const { hre } = ctx;
+  const accounts = (await hre.network.provider.request({ method: "eth_accounts" })) as string[];
+  const result = await ignitionCore.deploy({
+    config: ctx.ignitionConfig,
+    artifactResolver: new HardhatArtifactResolver(hre),
+    provider: hre.network.provider,
+    ignitionModule: module,
+    deploymentParameters: options.parameters as ignitionCore.DeploymentParameters,
+    accounts,
+    strategy: options.strategy,
+    strategyConfig: options.strategyConfig,
+  });
+  if (result.type !== ignitionCore.DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
+    throw new Error(`${module.id}: ${errorDeploymentResultToExceptionMessage(result)}`);
+  }
+  const contracts: Record<string, ethers.BaseContract> = {};
+  for (const [key, future] of Object.entries(module.results) as [string, { id: string; contractName: string }][]) {
+    const deployed = result.contracts[future.id];
+    contracts[key] = (await hre.ethers.getContractAt(deployed.contractName, deployed.address)) as unknown as ethers.BaseContract;
+  }
+  return contracts;
 }
 
 /**

@@ -64,7 +64,8 @@ async function main(): Promise<void> {
     const log = (line: string): void => console.log(`[${chain}] ${line}`);
     log(pass === 1 ? `deploying with ${file}` : `second pass: registering the Axelar adapters deployed after this chain`);
     if (pass === 1 && !axelar) log("AlloraAxelarAdapter: not deployed locally unless asked (npm start -- --axelar)");
-    const result = await deployStack(env, params, { network, deploymentsDir, log, modules });
+    // The devnet's chains start from genesis every time: no Ignition journal to keep.
+    const result = await deployStack(env, params, { network, deploymentsDir, log, modules, ephemeralChain: true });
     log(`wrote ${result.file}`);
     return result;
   };
