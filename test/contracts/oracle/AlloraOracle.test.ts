@@ -488,8 +488,10 @@ describe("AlloraOracle", () => {
       }
       for (const value of [INT160_MAX + 1n, INT160_MIN - 1n, 2n ** 255n - 1n, -(2n ** 255n)]) {
         const r = { ...(await report(9n, 0n, 1n)), value };
-        for (const call of [f.oracle.verifyAndStore(r, sigs), f.oracle.verifyReport(r, sigs), f.oracle.packReport(r)]) {
-          await expect(call).to.be.revertedWithCustomError(f.oracle, "ValueOutOfRange").withArgs(9n, value);
+        // Each call is made only when awaited: a rejected promise left waiting would be an unhandled rejection.
+        const calls = [() => f.oracle.verifyAndStore(r, sigs), () => f.oracle.verifyReport(r, sigs), () => f.oracle.packReport(r)];
+        for (const call of calls) {
+          await expect(call()).to.be.revertedWithCustomError(f.oracle, "ValueOutOfRange").withArgs(9n, value);
         }
       }
       const future = { ...(await report(9n, 1n, 1n)), timestamp: BigInt(await time.latest()) + 10_000n };
