@@ -344,11 +344,7 @@ async function ignitionDeploy(
   ctx: DeployContext,
   name: string,
   module: IgnitionModule,
-  options: {
-    parameters: Record<string, Record<string, ModuleParameterValue>>;
-    strategy?: "create2";
-    strategyConfig?: { salt: string };
-  },
+  options: IgnitionDeployOptions,
 ): Promise<Record<string, ethers.BaseContract>> {
   const { hre, network, chainId } = ctx;
   const deploy = async () =>
@@ -483,6 +479,13 @@ function moduleParameters(
 
 type ModuleParameterValue = string | number | boolean | bigint | string[];
 
+/** What the stack passes to Ignition for one module. */
+interface IgnitionDeployOptions {
+  parameters: Record<string, Record<string, ModuleParameterValue>>;
+  strategy?: "create2";
+  strategyConfig?: { salt: string };
+}
+
 /** "250000 ALLO" -> base units; anything else unchanged. */
 function amountOrString(value: string): string | bigint {
   const tokens = /^\s*(\d+(?:\.\d+)?)\s*ALLO\s*$/.exec(value);
@@ -533,11 +536,7 @@ function evmChainName(network: string, chainId: number): EvmChainName {
 async function deployWithoutJournal(
   ctx: DeployContext,
   module: IgnitionModule,
-  options: {
-    parameters: Record<string, Record<string, ModuleParameterValue>>;
-    strategy?: "create2";
-    strategyConfig?: { salt: string };
-  },
+  options: IgnitionDeployOptions,
 ): Promise<Record<string, ethers.BaseContract>> {
   const { hre } = ctx;
   const accounts = (await hre.network.provider.request({ method: "eth_accounts" })) as string[];

@@ -13,24 +13,13 @@
  * second pass on the chains deployed before their peers, to register the adapters deployed after them.
  */
 import hre from "hardhat";
-import { HardhatContext } from "hardhat/internal/context";
-import { Environment } from "hardhat/internal/core/runtime-environment";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { loadParameters } from "../../deploy/parameters";
+import { runtimeEnvironmentFor } from "../lib/hardhat-env";
 import { deployStack, type StackResult } from "../../deploy/stack";
 
 function environmentFor(network: string): HardhatRuntimeEnvironment {
-  if (network === hre.network.name) return hre;
-  const ctx = HardhatContext.getHardhatContext();
-  return new Environment(
-    hre.config,
-    { ...hre.hardhatArguments, network },
-    ctx.tasksDSL.getTaskDefinitions(),
-    ctx.tasksDSL.getScopesDefinitions(),
-    ctx.environmentExtenders,
-    hre.userConfig,
-    ctx.providerExtenders,
-  ) as unknown as HardhatRuntimeEnvironment;
+  return network === hre.network.name ? hre : runtimeEnvironmentFor(hre, network);
 }
 
 /** Waits until the network's node answers (the devnet starts this process while the chains start). */

@@ -9,8 +9,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { reset } from "@nomicfoundation/hardhat-network-helpers";
-import { HardhatContext } from "hardhat/internal/context";
-import { Environment } from "hardhat/internal/core/runtime-environment";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { AbiCoder, Contract, ethers } from "ethers";
 import fs from "node:fs";
@@ -27,6 +25,8 @@ import {
 } from "../../../deploy/local-axelar";
 import { loadParameters, parseParameters, PARAMETERS_DIR, type DeployParameters } from "../../../deploy/parameters";
 import { deployStack, type StackResult } from "../../../deploy/stack";
+import { runtimeEnvironmentFor } from "../../../scripts/lib/hardhat-env";
+import { rejection } from "../rejection";
 
 const ONE = 10n ** 18n;
 const A = EVM_CHAINS.ethereumLocal; // the test network, chain id 31337
@@ -34,20 +34,10 @@ const B = EVM_CHAINS.bnbLocal; // a second in-process network, chain id 31338
 
 /** Another in-process Hardhat network (its own chain, fresh state) with chain id `chainId`. */
 function inProcessChain(chainId: number): HardhatRuntimeEnvironment {
-  const ctx = HardhatContext.getHardhatContext();
-  const config = {
+  return runtimeEnvironmentFor(hre, "hardhat", {
     ...hre.config,
     networks: { ...hre.config.networks, hardhat: { ...hre.config.networks.hardhat, chainId } },
-  };
-  return new Environment(
-    config,
-    { ...hre.hardhatArguments, network: "hardhat" },
-    ctx.tasksDSL.getTaskDefinitions(),
-    ctx.tasksDSL.getScopesDefinitions(),
-    ctx.environmentExtenders,
-    hre.userConfig,
-    ctx.providerExtenders,
-  ) as unknown as HardhatRuntimeEnvironment;
+  });
 }
 
 /** deploy/parameters/local.json with `axelar` overridden (`undefined` removes the section). */
@@ -58,15 +48,6 @@ function params(axelar?: Partial<NonNullable<DeployParameters["axelar"]>> | null
     token: { ...local.token, ...token },
     axelar: axelar === null ? undefined : { ...local.axelar!, ...axelar },
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error("expected a rejection, but the promise resolved");
 }
 
 async function adapterOn(env: HardhatRuntimeEnvironment, result: StackResult) {

@@ -7,21 +7,12 @@ import path from "node:path";
 import { CREATEX_ADDRESS, ensureCreateX, guardedSalt, predictCreate2Address, type RpcProvider } from "../../../deploy/createx";
 import { DEFAULT_TOKEN_SALT, loadParameters, parseParameters, type DeployParameters } from "../../../deploy/parameters";
 import { deployStack } from "../../../deploy/stack";
+import { rejection } from "../rejection";
 
 const CREATEX_ABI = [
   "function deployCreate2(bytes32 salt, bytes initCode) payable returns (address)",
   "error InvalidSalt(address emitter)",
 ];
-
-/** The message `promise` rejects with; fails the test if it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error("expected a rejection, but the promise resolved");
-}
 
 function localParams(overrides: Partial<DeployParameters["token"]> = {}): DeployParameters {
   const { params } = loadParameters("hardhat");
