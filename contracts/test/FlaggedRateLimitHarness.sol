@@ -5,9 +5,9 @@ import {RateLimit} from "../utils/RateLimit.sol";
 
 /**
  * @title FlaggedRateLimitHarness
- * @notice Test-only: one RateLimit.FlaggedBucket behind external functions (the same interface as
- * TokenRateLimitHarness, plus `setFlag`), so the property test can check the narrower bucket against the
- * same reference model and that the library never touches the owner's flag.
+ * @notice Test-only: one RateLimit.FlaggedBucket behind external functions, so the property test can drive the
+ * library transaction by transaction at chosen timestamps, compare it with a reference model, and check that
+ * the library never touches the owner's flag.
  */
 contract FlaggedRateLimitHarness {
     using RateLimit for RateLimit.FlaggedBucket;

@@ -5,26 +5,15 @@ pragma solidity 0.8.30;
  * @title RateLimit
  * @notice A bucket that holds up to `capacity` units and refills linearly to full over `window` seconds
  * (the xERC20 / ERC-7281 and Wormhole NTT model). Spending takes units out; time puts them back.
- * @dev One storage slot per bucket. Two layouts share the same math:
- * - `Bucket`: amounts capped at uint112 (5.2e33 base units: 5.2e15 tokens of 18 decimals).
- * - `FlaggedBucket`: amounts capped at uint104 (2.0e31 base units: 2.0e13 tokens of 18 decimals) to leave
- *   room for one flag its owner may read and write (the library never does), so a check the owner needs on
- *   every spend rides on the slot the spend loads anyway.
+ * @dev One storage slot per bucket (`FlaggedBucket`): amounts capped at uint104 (2.0e31 base units: 2.0e13
+ * tokens of 18 decimals) to leave room for one flag its owner may read and write (the library never does), so
+ * a check the owner needs on every spend (the token's pause) rides on the slot the spend loads anyway.
+ * Callers that pack a bucket their own way use the shared math ({refilled}, {resized}) directly (the bridge).
  * Larger capacities are rejected. Refill rounds down, so a bucket never holds more than the exact linear
  * refill would give.
  */
 library RateLimit {
-    /// @notice A bucket's state.
-    /// @param capacity The most the bucket holds (the limit). Zero disables the flow it guards.
-    /// @param available What the bucket held at `updatedAt`.
-    /// @param updatedAt When `available` was last written.
-    struct Bucket {
-        uint112 capacity;
-        uint112 available;
-        uint32 updatedAt;
-    }
-
-    /// @notice A narrower bucket with one flag for its owner (same math as `Bucket`).
+    /// @notice A bucket's state, with one flag for its owner.
     /// @param capacity The most the bucket holds (the limit). Zero disables the flow it guards.
     /// @param available What the bucket held at `updatedAt`.
     /// @param updatedAt When `available` was last written.
@@ -36,40 +25,8 @@ library RateLimit {
         bool flag;
     }
 
-    /// @notice A capacity above the bucket's range (uint112 for `Bucket`, uint104 for `FlaggedBucket`).
+    /// @notice A capacity above the bucket's range (uint104).
     error CapacityTooLarge(uint256 capacity);
-
-    // ---------------------------------------------------------------- Bucket
-
-    /// @notice What the bucket holds now (never more than its capacity).
-    function availableNow(Bucket memory bucket, uint256 window) internal view returns (uint256) {
-        return refilled(bucket.capacity, bucket.available, bucket.updatedAt, window);
-    }
-
-    /**
-     * @notice Takes `amount` out of the bucket if it holds that much now.
-     * @return ok False (and nothing written) when the bucket holds less than `amount`.
-     */
-    function tryConsume(Bucket storage bucket, uint256 amount, uint256 window) internal returns (bool ok) {
-        uint256 available = availableNow(bucket, window);
-        if (amount > available) return false;
-        bucket.available = uint112(available - amount);
-        bucket.updatedAt = uint32(block.timestamp);
-        return true;
-    }
-
-    /**
-     * @notice Sets a new capacity. What is available now moves by the change in capacity (never below
-     * zero), so raising a limit frees the difference at once and lowering it takes the difference away.
-     */
-    function setCapacity(Bucket storage bucket, uint256 newCapacity, uint256 window) internal {
-        if (newCapacity > type(uint112).max) revert CapacityTooLarge(newCapacity);
-        uint256 available = resized(bucket.capacity, availableNow(bucket, window), newCapacity);
-        // `resized` returns at most `newCapacity`, which fits.
-        bucket.capacity = uint112(newCapacity);
-        bucket.available = uint112(available);
-        bucket.updatedAt = uint32(block.timestamp);
-    }
 
     // ---------------------------------------------------------------- FlaggedBucket
 
@@ -94,7 +51,11 @@ library RateLimit {
         return true;
     }
 
-    /// @notice As `setCapacity` for `Bucket`, with a uint104 ceiling. Leaves `flag` as it is.
+    /**
+     * @notice Sets a new capacity. What is available now moves by the change in capacity (never below
+     * zero), so raising a limit frees the difference at once and lowering it takes the difference away.
+     * Leaves `flag` as it is.
+     */
     function setCapacity(FlaggedBucket storage bucket, uint256 newCapacity, uint256 window) internal {
         if (newCapacity > type(uint104).max) revert CapacityTooLarge(newCapacity);
         uint256 available = resized(bucket.capacity, availableNow(bucket, window), newCapacity);
@@ -124,8 +85,8 @@ library RateLimit {
             elapsed = uint32(uint32(block.timestamp) - updatedAt);
         }
         if (window == 0 || elapsed >= window) return capacity;
-        uint256 refilled = available + (capacity * elapsed) / window;
-        return refilled > capacity ? capacity : refilled;
+        uint256 total = available + (capacity * elapsed) / window;
+        return total > capacity ? capacity : total;
     }
 
     /// @notice What is available after a capacity change: moved by the change, floored at zero. No cap needed:

@@ -38,7 +38,7 @@ describe("deploy: CREATE2 through CreateX, deployStack", function () {
       expect(await ensureCreateX(provider(), true)).to.equal("installed");
       expect(await ensureCreateX(provider(), true)).to.equal("present");
       const createx = new ethers.Contract(CREATEX_ADDRESS, CREATEX_ABI, deployer);
-      const initCode = (await (await ethers.getContractFactory("TokenRateLimitHarness")).getDeployTransaction(60n)).data;
+      const initCode = (await (await ethers.getContractFactory("FlaggedRateLimitHarness")).getDeployTransaction(60n)).data;
       const chainId = (await ethers.provider.getNetwork()).chainId;
       const tail = "aa".repeat(11);
       const salts = {

@@ -2,17 +2,11 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
-import type { FlaggedRateLimitHarness, TokenRateLimitHarness } from "../../../typechain-types";
+import type { FlaggedRateLimitHarness } from "../../../typechain-types";
 
-const UINT112_MAX = 2n ** 112n - 1n;
-const UINT104_MAX = 2n ** 104n - 1n;
-
-/** The two bucket layouts: RateLimit.Bucket (uint112) and RateLimit.FlaggedBucket (uint104 + owner flag). */
-const LAYOUTS = [
-  { contract: "TokenRateLimitHarness", name: "Bucket", max: UINT112_MAX, flagged: false },
-  { contract: "FlaggedRateLimitHarness", name: "FlaggedBucket", max: UINT104_MAX, flagged: true },
-] as const;
-type Harness = TokenRateLimitHarness | FlaggedRateLimitHarness;
+/** RateLimit.FlaggedBucket: amounts up to uint104, plus a flag that belongs to the owner. */
+const layout = { contract: "FlaggedRateLimitHarness", name: "FlaggedBucket", max: 2n ** 104n - 1n } as const;
+type Harness = FlaggedRateLimitHarness;
 
 /** The bucket as the reference model sees it. */
 interface ModelBucket {
@@ -96,111 +90,108 @@ async function readBucket(harness: Harness): Promise<ModelBucket> {
   return { capacity, available, updatedAt };
 }
 
-for (const layout of LAYOUTS) {
-  describe(`RateLimit.${layout.name} (property: matches a BigInt reference model)`, function () {
-    this.timeout(600_000);
+describe(`RateLimit.${layout.name} (property: matches a BigInt reference model)`, function () {
+  this.timeout(600_000);
 
-    /** Runs random operation sequences against the model, each starting at `start()` (or the chain's time). */
-    async function checkAgainstModel(window: bigint, numRuns: number, start?: bigint): Promise<void> {
-      const harness = (await ethers.deployContract(layout.contract, [window])) as unknown as Harness;
-      await fc.assert(
-        fc.asyncProperty(
-          capacityArb(layout.max),
-          opsArb(window, layout.max),
-          fc.boolean(),
-          async (initialCapacity, ops, flag) => {
-            const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
-            try {
-              // The owner's flag (FlaggedBucket only) is set first and must survive every library call.
-              if (layout.flagged) await (harness as FlaggedRateLimitHarness).setFlag(flag);
-              let now = start ?? BigInt(await time.latest()) + 1n;
+  /** Runs random operation sequences against the model, each starting at `start()` (or the chain's time). */
+  async function checkAgainstModel(window: bigint, numRuns: number, start?: bigint): Promise<void> {
+    const harness = (await ethers.deployContract(layout.contract, [window])) as unknown as Harness;
+    await fc.assert(
+      fc.asyncProperty(
+        capacityArb(layout.max),
+        opsArb(window, layout.max),
+        fc.boolean(),
+        async (initialCapacity, ops, flag) => {
+          const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+          try {
+            // The owner's flag is set first and must survive every library call.
+            await harness.setFlag(flag);
+            let now = start ?? BigInt(await time.latest()) + 1n;
+            await time.setNextBlockTimestamp(now);
+            await harness.setCapacity(initialCapacity);
+            let model: ModelBucket = {
+              capacity: initialCapacity,
+              available: initialCapacity,
+              updatedAt: BigInt.asUintN(32, now),
+            };
+            expect(await readBucket(harness)).to.deep.equal(model);
+
+            for (const op of ops) {
+              now += op.dt;
               await time.setNextBlockTimestamp(now);
-              await harness.setCapacity(initialCapacity);
-              let model: ModelBucket = {
-                capacity: initialCapacity,
-                available: initialCapacity,
-                updatedAt: BigInt.asUintN(32, now),
-              };
-              expect(await readBucket(harness)).to.deep.equal(model);
-
-              for (const op of ops) {
-                now += op.dt;
-                await time.setNextBlockTimestamp(now);
-                if (op.kind === "consume") {
-                  const expectedAvailable = modelAvailable(model, now, window);
-                  const scaled = (expectedAvailable * BigInt(Math.floor(op.fraction * 1e6))) / 1_000_000n;
-                  const amount = scaled + op.extra < 0n ? 0n : scaled + op.extra;
-                  const { ok, next } = modelConsume(model, amount, now, window);
-                  await expect(harness.consume(amount))
-                    .to.emit(harness, "Consumed")
-                    .withArgs(amount, ok, expectedAvailable);
-                  model = next;
-                } else if (op.kind === "setCapacity") {
-                  await harness.setCapacity(op.capacity);
-                  model = modelSetCapacity(model, op.capacity, now, window);
-                } else {
-                  await expect(harness.probe())
-                    .to.emit(harness, "Probed")
-                    .withArgs(modelAvailable(model, now, window));
-                }
-                const onChain = await readBucket(harness);
-                expect(onChain).to.deep.equal(model);
-                // Invariant, independent of the model: never more available than the capacity.
-                expect(onChain.available <= onChain.capacity).to.equal(true);
-                if (layout.flagged)
-                  expect((await (harness as FlaggedRateLimitHarness).bucket())[3]).to.equal(flag);
+              if (op.kind === "consume") {
+                const expectedAvailable = modelAvailable(model, now, window);
+                const scaled = (expectedAvailable * BigInt(Math.floor(op.fraction * 1e6))) / 1_000_000n;
+                const amount = scaled + op.extra < 0n ? 0n : scaled + op.extra;
+                const { ok, next } = modelConsume(model, amount, now, window);
+                await expect(harness.consume(amount))
+                  .to.emit(harness, "Consumed")
+                  .withArgs(amount, ok, expectedAvailable);
+                model = next;
+              } else if (op.kind === "setCapacity") {
+                await harness.setCapacity(op.capacity);
+                model = modelSetCapacity(model, op.capacity, now, window);
+              } else {
+                await expect(harness.probe())
+                  .to.emit(harness, "Probed")
+                  .withArgs(modelAvailable(model, now, window));
               }
-            } finally {
-              await network.provider.send("evm_revert", [snapshot]);
+              const onChain = await readBucket(harness);
+              expect(onChain).to.deep.equal(model);
+              // Invariant, independent of the model: never more available than the capacity.
+              expect(onChain.available <= onChain.capacity).to.equal(true);
+              expect((await harness.bucket())[3]).to.equal(flag);
             }
-          },
-        ),
-        { numRuns },
-      );
-    }
+          } finally {
+            await network.provider.send("evm_revert", [snapshot]);
+          }
+        },
+      ),
+      { numRuns },
+    );
+  }
 
-    for (const window of [86_400n, 7n, 1n, 0n]) {
-      it(`window ${window}s: tryConsume, setCapacity up and down, availableNow at any elapsed time`, async function () {
-        await checkAgainstModel(window, window === 86_400n ? 40 : 15);
-      });
-    }
-
-    it("keeps limiting across the uint32 timestamp wrap (February 2106)", async function () {
-      const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
-      try {
-        // Sequences start half a day before 2^32 seconds and run across it.
-        await checkAgainstModel(86_400n, 25, 2n ** 32n - 43_200n);
-        // And directly: a bucket emptied just before the wrap is still empty just after it.
-        const harness = await ethers.deployContract(layout.contract, [86_400n]);
-        await time.setNextBlockTimestamp(2n ** 32n + 100n);
-        await harness.setCapacity(86_400n);
-        await time.setNextBlockTimestamp(2n ** 32n + 200n);
-        await harness.consume(86_400n);
-        await time.setNextBlockTimestamp(2n ** 32n + 210n);
-        await expect(harness.probe()).to.emit(harness, "Probed").withArgs(10n);
-      } finally {
-        await network.provider.send("evm_revert", [snapshot]);
-      }
-      // The chain is back in the present for the tests that follow.
-      expect(BigInt(await time.latest()) < 2n ** 32n).to.equal(true);
+  for (const window of [86_400n, 7n, 1n, 0n]) {
+    it(`window ${window}s: tryConsume, setCapacity up and down, availableNow at any elapsed time`, async function () {
+      await checkAgainstModel(window, window === 86_400n ? 40 : 15);
     });
+  }
 
-    it(`rejects a capacity above its maximum (2^${layout.max.toString(2).length} - 1) and leaves the bucket unchanged`, async function () {
+  it("keeps limiting across the uint32 timestamp wrap (February 2106)", async function () {
+    const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+    try {
+      // Sequences start half a day before 2^32 seconds and run across it.
+      await checkAgainstModel(86_400n, 25, 2n ** 32n - 43_200n);
+      // And directly: a bucket emptied just before the wrap is still empty just after it.
       const harness = await ethers.deployContract(layout.contract, [86_400n]);
-      await harness.setCapacity(5n);
-      await fc.assert(
-        fc.asyncProperty(
-          fc.oneof(fc.constant(layout.max + 1n), fc.bigInt({ min: layout.max + 1n, max: 2n ** 256n - 1n })),
-          async (capacity) => {
-            await expect(harness.setCapacity(capacity))
-              .to.be.revertedWithCustomError(harness, "CapacityTooLarge")
-              .withArgs(capacity);
-          },
-        ),
-        { numRuns: 10 },
-      );
-      const [capacity] = await harness.bucket();
-      expect(capacity).to.equal(5n);
-    });
+      await time.setNextBlockTimestamp(2n ** 32n + 100n);
+      await harness.setCapacity(86_400n);
+      await time.setNextBlockTimestamp(2n ** 32n + 200n);
+      await harness.consume(86_400n);
+      await time.setNextBlockTimestamp(2n ** 32n + 210n);
+      await expect(harness.probe()).to.emit(harness, "Probed").withArgs(10n);
+    } finally {
+      await network.provider.send("evm_revert", [snapshot]);
+    }
+    // The chain is back in the present for the tests that follow.
+    expect(BigInt(await time.latest()) < 2n ** 32n).to.equal(true);
   });
-}
+
+  it(`rejects a capacity above its maximum (2^${layout.max.toString(2).length} - 1) and leaves the bucket unchanged`, async function () {
+    const harness = await ethers.deployContract(layout.contract, [86_400n]);
+    await harness.setCapacity(5n);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.constant(layout.max + 1n), fc.bigInt({ min: layout.max + 1n, max: 2n ** 256n - 1n })),
+        async (capacity) => {
+          await expect(harness.setCapacity(capacity))
+            .to.be.revertedWithCustomError(harness, "CapacityTooLarge")
+            .withArgs(capacity);
+        },
+      ),
+      { numRuns: 10 },
+    );
+    const [capacity] = await harness.bucket();
+    expect(capacity).to.equal(5n);
+  });
+});
