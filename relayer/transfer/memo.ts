@@ -1,0 +1,144 @@
+/**
+ * The hub -> EVM deposit memo, and the memos the escrow writes on its own sends (releases and refunds).
+ *
+ * A deposit is a `MsgSend` of uallo to the bridge escrow whose transaction memo is exactly
+ *   {"bridge":{"chain_id":<EIP-155 id>,"recipient":"0x<20-byte address>"}}
+ * Anything else is refunded, so the parser never throws: it returns either the destination or the reason a
+ * refund names. Strict on purpose: an extra key, a string chain id or a bad checksum is most likely a typo,
+ * and a typo must cost the sender a refund, never a transfer to an address they did not mean.
+ *
+ * The escrow's own sends carry one of
+ *   {"bridge_release":{"transfer_id":"0x<32 bytes>"}}                      EVM -> hub release
+ *   {"bridge_refund":{"tx":"<64 hex>","msg":<n>,"reason":"<reason>"}}      a refused deposit sent back
+ * and the relayer reads them back from the hub (tx_search) to know what was already paid: the hub is the
+ * record of what happened, never Redis. Both stay well under the hub's 256-character memo limit.
+ */
+import { getAddress, isHexString } from "ethers";
+
+/** Why a deposit is sent back. Stable strings: they appear in refund memos, metrics and logs. */
+export type RefundReason =
+  | "missing_memo"
+  | "malformed_memo"
+  | "bad_recipient"
+  | "zero_recipient"
+  | "unknown_destination"
+  | "destination_disabled"
+  | "zero_amount"
+  | "amount_too_large"
+  | "unsupported_denom";
+
+export const REFUND_REASONS: readonly RefundReason[] = [
+  "missing_memo",
+  "malformed_memo",
+  "bad_recipient",
+  "zero_recipient",
+  "unknown_destination",
+  "destination_disabled",
+  "zero_amount",
+  "amount_too_large",
+  "unsupported_denom",
+];
+
+export type MemoParse =
+  | { ok: true; chainId: bigint; recipient: string }
+  | { ok: false; reason: RefundReason; detail: string };
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+function refuse(reason: RefundReason, detail: string): MemoParse {
+  return { ok: false, reason, detail };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Parses a deposit memo; never throws. */
+export function parseDepositMemo(memo: string | undefined | null): MemoParse {
+  if (memo === undefined || memo === null || memo.trim() === "") {
+    return refuse("missing_memo", 'no memo (fix: send with memo {"bridge":{"chain_id":<id>,"recipient":"0x…"}})');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(memo);
+  } catch {
+    return refuse("malformed_memo", "memo is not JSON");
+  }
+  if (!isPlainObject(parsed) || Object.keys(parsed).length !== 1 || !isPlainObject(parsed.bridge)) {
+    return refuse("malformed_memo", 'memo must be exactly {"bridge":{"chain_id":…,"recipient":…}}');
+  }
+  const bridge = parsed.bridge;
+  const keys = Object.keys(bridge).sort();
+  if (keys.length !== 2 || keys[0] !== "chain_id" || keys[1] !== "recipient") {
+    return refuse("malformed_memo", `bridge object must have exactly chain_id and recipient (got ${keys.join(",") || "nothing"})`);
+  }
+  const chainId = bridge.chain_id;
+  // A JSON number above 2^53 has already lost digits in JSON.parse: refuse rather than guess.
+  if (typeof chainId !== "number" || !Number.isSafeInteger(chainId) || chainId <= 0) {
+    return refuse("malformed_memo", "chain_id must be a positive integer (a JSON number, not a string)");
+  }
+  const recipient = bridge.recipient;
+  if (typeof recipient !== "string" || !isHexString(recipient, 20)) {
+    return refuse("bad_recipient", "recipient must be 0x followed by 40 hex digits");
+  }
+  let checksummed: string;
+  try {
+    // Accepts all-lower and all-upper hex; mixed case must be a valid EIP-55 checksum.
+    checksummed = getAddress(recipient);
+  } catch {
+    return refuse("bad_recipient", "recipient has a wrong EIP-55 checksum (mixed case that does not match)");
+  }
+  if (checksummed === ZERO_ADDRESS) return refuse("zero_recipient", "recipient is the zero address");
+  return { ok: true, chainId: BigInt(chainId), recipient: checksummed };
+}
+
+/** Builds a deposit memo (for wallets, the CLI and tests). */
+export function depositMemo(chainId: bigint | number, recipient: string): string {
+  return JSON.stringify({ bridge: { chain_id: Number(chainId), recipient: getAddress(recipient) } });
+}
+
+/** The memo of an escrow release for an EVM -> hub transfer. */
+export function releaseMemo(transferId: string): string {
+  if (!isHexString(transferId, 32)) throw new Error(`transfer id ${transferId} is not 32 bytes of hex`);
+  return JSON.stringify({ bridge_release: { transfer_id: transferId.toLowerCase() } });
+}
+
+/** The memo of a refund: the deposit's tx hash, its message index and why. */
+export function refundMemo(depositTxHash: string, msgIndex: number, reason: RefundReason): string {
+  if (!/^[0-9A-Fa-f]{64}$/.test(depositTxHash)) throw new Error(`deposit tx hash ${depositTxHash} is not 64 hex digits`);
+  return JSON.stringify({ bridge_refund: { tx: depositTxHash.toUpperCase(), msg: msgIndex, reason } });
+}
+
+export type EscrowMemo =
+  | { kind: "release"; transferId: string }
+  | { kind: "refund"; depositTxHash: string; msgIndex: number; reason: string }
+  | { kind: "other" };
+
+/** Reads back what an escrow send was for. Anything unrecognised is "other" (e.g. an operator's fee top-up). */
+export function parseEscrowMemo(memo: string | undefined | null): EscrowMemo {
+  if (!memo) return { kind: "other" };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(memo);
+  } catch {
+    return { kind: "other" };
+  }
+  if (!isPlainObject(parsed)) return { kind: "other" };
+  const rel = parsed.bridge_release;
+  if (isPlainObject(rel) && typeof rel.transfer_id === "string" && isHexString(rel.transfer_id, 32)) {
+    return { kind: "release", transferId: rel.transfer_id.toLowerCase() };
+  }
+  const ref = parsed.bridge_refund;
+  if (
+    isPlainObject(ref) &&
+    typeof ref.tx === "string" &&
+    /^[0-9A-Fa-f]{64}$/.test(ref.tx) &&
+    typeof ref.msg === "number" &&
+    Number.isSafeInteger(ref.msg) &&
+    ref.msg >= 0 &&
+    typeof ref.reason === "string"
+  ) {
+    return { kind: "refund", depositTxHash: ref.tx.toUpperCase(), msgIndex: ref.msg, reason: ref.reason };
+  }
+  return { kind: "other" };
+}

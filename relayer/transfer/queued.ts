@@ -1,0 +1,70 @@
+/**
+ * Queued deliveries (over the destination's inbound limit): which to release now, oldest first, and when the
+ * next one will fit. Mirrors the contract's linear refill (contracts/utils/RateLimit.sol `refilled`):
+ * available(t) = min(capacity, available0 + capacity * elapsed / window), integer division.
+ */
+
+export interface QueuedTransfer {
+  transferId: string;
+  amount: bigint;
+  /** when the bridge queued it (block time, seconds) */
+  queuedAt: bigint;
+}
+
+export interface InboundLimit {
+  capacity: bigint;
+  /** available at `at` (the block the view was read at) */
+  available: bigint;
+  at: bigint;
+  window: bigint;
+}
+
+/** The contract's refill at time `t` (seconds), for a limit read at `limit.at`. */
+export function availableAt(limit: InboundLimit, t: bigint): bigint {
+  const elapsed = t > limit.at ? t - limit.at : 0n;
+  if (limit.window === 0n || elapsed >= limit.window) return limit.capacity;
+  const total = limit.available + (limit.capacity * elapsed) / limit.window;
+  return total > limit.capacity ? limit.capacity : total;
+}
+
+/**
+ * The earliest time at which `amount` fits, or undefined when it never will (above the capacity: the admin
+ * must raise the limit). Rounded up to whole seconds, as the contract reads block.timestamp.
+ */
+export function fitsAt(limit: InboundLimit, amount: bigint): bigint | undefined {
+  if (amount > limit.capacity) return undefined;
+  if (amount <= limit.available) return limit.at;
+  if (limit.capacity === 0n) return undefined;
+  // smallest elapsed with available + capacity*elapsed/window >= amount
+  const missing = amount - limit.available;
+  let elapsed = (missing * limit.window + limit.capacity - 1n) / limit.capacity;
+  while (elapsed > 0n && limit.available + (limit.capacity * (elapsed - 1n)) / limit.window >= amount) elapsed -= 1n;
+  while (limit.available + (limit.capacity * elapsed) / limit.window < amount) elapsed += 1n;
+  return limit.at + elapsed;
+}
+
+/**
+ * Which queued transfers to release at `now`, oldest first. Strict FIFO: when the oldest does not fit, nothing
+ * behind it overtakes it (a large transfer is not starved by a stream of small ones). Returns the releases and,
+ * when some remain, when the next one fits (undefined if it never will at the current capacity).
+ */
+export function dueReleases(
+  queued: readonly QueuedTransfer[],
+  limit: InboundLimit,
+  now: bigint,
+): { release: QueuedTransfer[]; nextAt: bigint | undefined; blocked: QueuedTransfer | undefined } {
+  const ordered = [...queued].sort((a, b) =>
+    a.queuedAt !== b.queuedAt ? (a.queuedAt < b.queuedAt ? -1 : 1) : a.transferId < b.transferId ? -1 : 1,
+  );
+  let available = availableAt(limit, now);
+  const release: QueuedTransfer[] = [];
+  for (const q of ordered) {
+    if (q.amount > available) {
+      const after: InboundLimit = { ...limit, available, at: now };
+      return { release, nextAt: fitsAt(after, q.amount), blocked: q.amount > limit.capacity ? q : undefined };
+    }
+    available -= q.amount;
+    release.push(q);
+  }
+  return { release, nextAt: undefined, blocked: undefined };
+}

@@ -1,0 +1,95 @@
+/**
+ * EVM -> hub releases and hub refunds: what the escrow has already paid, read from the hub's own record of
+ * the escrow's sends (tx_search, memos parsed), and whether an attester may sign a release now.
+ *
+ * Why this is safe against paying twice: the escrow is a multisig account, so any transaction it sends uses
+ * its next account sequence. An attester signs a release only for the escrow's *committed* account sequence
+ * S and only after reading the send ledger at a height where S was current. Every earlier release used a
+ * sequence below S and is therefore committed and visible in that ledger; a second release of the same
+ * transfer cannot be assembled, and two different payloads signed for S cannot both land.
+ */
+import { parseEscrowMemo } from "./memo";
+
+/** One transaction the escrow signed, as tx_search returns it. */
+export interface EscrowSend {
+  txHash: string;
+  height: bigint;
+  /** the tx result code; 0 = success. A failed tx moved nothing (but used its sequence). */
+  code: number;
+  memo: string;
+}
+
+export interface EscrowLedger {
+  /** transfer id (lower-case hex) -> the tx hash that released it */
+  released: Map<string, string>;
+  /** "<deposit tx hash>:<msg index>" -> the tx hash that refunded it */
+  refunded: Map<string, string>;
+  /** a transfer or deposit paid more than once: must never happen; each entry is an alert */
+  paidTwice: { key: string; txHashes: string[] }[];
+}
+
+export function refundKey(depositTxHash: string, msgIndex: number): string {
+  return `${depositTxHash.toUpperCase()}:${msgIndex}`;
+}
+
+/** Builds the ledger from the escrow's sends (any order). */
+export function escrowLedger(sends: readonly EscrowSend[]): EscrowLedger {
+  const ledger: EscrowLedger = { released: new Map(), refunded: new Map(), paidTwice: [] };
+  const twice = new Map<string, string[]>();
+  const ordered = [...sends].sort((a, b) => (a.height < b.height ? -1 : a.height > b.height ? 1 : 0));
+  for (const s of ordered) {
+    if (s.code !== 0) continue;
+    const memo = parseEscrowMemo(s.memo);
+    let map: Map<string, string> | undefined;
+    let key = "";
+    if (memo.kind === "release") {
+      map = ledger.released;
+      key = memo.transferId;
+    } else if (memo.kind === "refund") {
+      map = ledger.refunded;
+      key = refundKey(memo.depositTxHash, memo.msgIndex);
+    }
+    if (!map) continue;
+    const first = map.get(key);
+    if (first === undefined) {
+      map.set(key, s.txHash);
+    } else if (first !== s.txHash) {
+      twice.set(key, [...(twice.get(key) ?? [first]), s.txHash]);
+    }
+  }
+  ledger.paidTwice = [...twice].map(([key, txHashes]) => ({ key, txHashes }));
+  return ledger;
+}
+
+export type ReleaseVerdict =
+  | { sign: true }
+  | { sign: false; why: "already_paid"; txHash: string }
+  | { sign: false; why: "wrong_sequence"; committed: bigint; requested: bigint }
+  | { sign: false; why: "ledger_behind"; ledgerHeight: bigint; sequenceHeight: bigint };
+
+/**
+ * May an attester sign the escrow send keyed `key` (a transfer id, or a refund key) at `requestedSequence`?
+ * `committedSequence` is the escrow's account sequence read at `sequenceHeight`; `ledger` was built from
+ * tx_search answered at `ledgerHeight`.
+ */
+export function releaseVerdict(args: {
+  kind: "release" | "refund";
+  key: string;
+  ledger: EscrowLedger;
+  ledgerHeight: bigint;
+  committedSequence: bigint;
+  sequenceHeight: bigint;
+  requestedSequence: bigint;
+}): ReleaseVerdict {
+  const map = args.kind === "release" ? args.ledger.released : args.ledger.refunded;
+  const key = args.kind === "release" ? args.key.toLowerCase() : args.key;
+  const paid = map.get(key);
+  if (paid !== undefined) return { sign: false, why: "already_paid", txHash: paid };
+  if (args.requestedSequence !== args.committedSequence) {
+    return { sign: false, why: "wrong_sequence", committed: args.committedSequence, requested: args.requestedSequence };
+  }
+  if (args.ledgerHeight < args.sequenceHeight) {
+    return { sign: false, why: "ledger_behind", ledgerHeight: args.ledgerHeight, sequenceHeight: args.sequenceHeight };
+  }
+  return { sign: true };
+}

@@ -1,0 +1,231 @@
+/**
+ * The transfer pipeline's pure decisions: deposit classification and sequence assignment, what the escrow
+ * already paid, queued releases against the contract's refill, and the reconciliation sum.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import {
+  assignSequences,
+  classifyDeposit,
+  DepositOrderError,
+  EMPTY_SEQUENCE_STATE,
+  MAX_TRANSFER_AMOUNT,
+  type DepositRules,
+  type HubDeposit,
+} from "../../../relayer/transfer/deposits";
+import { depositMemo, refundMemo, releaseMemo } from "../../../relayer/transfer/memo";
+import { escrowLedger, refundKey, releaseVerdict } from "../../../relayer/transfer/release";
+import { availableAt, dueReleases, fitsAt, type InboundLimit } from "../../../relayer/transfer/queued";
+import { formatAllo, reconcile } from "../../../relayer/transfer/reconcile";
+
+const R = "0x8ba1f109551bD432803012645Ac136ddd64DBA72";
+const RULES: DepositRules = {
+  denom: "uallo",
+  destinations: [
+    { chainId: 31337n, enabled: true, fromHeight: 0n },
+    { chainId: 31338n, enabled: true, fromHeight: 0n },
+    { chainId: 31339n, enabled: true, fromHeight: 0n },
+    { chainId: 31339n, enabled: false, fromHeight: 100n },
+  ],
+};
+let txn = 0;
+function dep(height: bigint, memo: string, amount = 10n ** 18n, extra: Partial<HubDeposit> = {}): HubDeposit {
+  txn += 1;
+  return {
+    txHash: txn.toString(16).padStart(64, "0").toUpperCase(),
+    height,
+    txIndex: 0,
+    msgIndex: 0,
+    sender: "allo1sender",
+    coins: [{ denom: "uallo", amount }],
+    memo,
+    ...extra,
+  };
+}
+
+describe("relayer transfer: deposits", () => {
+  it("classifies amount, denom and destination, including a destination switched off from a height on", () => {
+    expect(classifyDeposit(dep(5n, depositMemo(31337, R)), RULES)).to.deep.equal({
+      kind: "transfer",
+      destinationChain: 31337n,
+      recipient: R,
+      amount: 10n ** 18n,
+    });
+    const reason = (d: HubDeposit) => {
+      const c = classifyDeposit(d, RULES);
+      return c.kind === "refund" ? c.reason : "transfer";
+    };
+    expect(reason(dep(5n, depositMemo(31337, R), 0n))).to.equal("zero_amount");
+    expect(reason(dep(5n, depositMemo(31337, R), MAX_TRANSFER_AMOUNT))).to.equal("transfer");
+    expect(reason(dep(5n, depositMemo(31337, R), MAX_TRANSFER_AMOUNT + 1n))).to.equal("amount_too_large");
+    expect(reason(dep(5n, depositMemo(1, R)))).to.equal("unknown_destination");
+    expect(reason(dep(99n, depositMemo(31339, R)))).to.equal("transfer");
+    expect(reason(dep(100n, depositMemo(31339, R)))).to.equal("destination_disabled");
+    expect(reason(dep(5n, "oops"))).to.equal("malformed_memo");
+    const mixed = dep(5n, depositMemo(31337, R), 1n, {
+      coins: [
+        { denom: "ibc/ABC", amount: 7n },
+        { denom: "uallo", amount: 1n },
+      ],
+    });
+    const c = classifyDeposit(mixed, RULES);
+    expect(c.kind === "refund" && c.reason).to.equal("unsupported_denom");
+    // a refund sends back every coin that came in
+    expect(c.kind === "refund" && c.coins.map((x) => x.denom)).to.deep.equal(["ibc/ABC", "uallo"]);
+  });
+
+  it("gives sequences per destination from 1, in hub order, skipping refunds", () => {
+    const history = [
+      dep(10n, depositMemo(31337, R)),
+      dep(10n, depositMemo(31338, R), 2n, { txIndex: 1 }),
+      dep(10n, "bad", 3n, { txIndex: 1, msgIndex: 1 }),
+      dep(11n, depositMemo(31337, R), 4n),
+      dep(12n, depositMemo(31337, R), 0n),
+      dep(12n, depositMemo(31337, R), 5n, { txIndex: 2 }),
+    ];
+    const { decided, state } = assignSequences(history, RULES);
+    expect(decided.map((d) => (d.kind === "transfer" ? `${d.destinationChain}#${d.sequence}` : d.reason))).to.deep.equal([
+      "31337#1",
+      "31338#1",
+      "malformed_memo",
+      "31337#2",
+      "zero_amount",
+      "31337#3",
+    ]);
+    expect(state.lastSequence.get(31337n)).to.equal(3n);
+    expect(state.after).to.deep.equal({ height: 12n, txIndex: 2, msgIndex: 0 });
+    // out of order or twice: refused, never guessed
+    expect(() => assignSequences([history[3], history[0]], RULES)).to.throw(DepositOrderError, /not after/);
+    expect(() => assignSequences(history.slice(2), RULES, state)).to.throw(DepositOrderError);
+  });
+
+  it("property: any split of the history into runs gives the same sequences as one pass (attesters agree)", () => {
+    const arbDep = fc.record({
+      dest: fc.constantFrom(31337, 31338, 31339, 5),
+      amount: fc.bigInt({ min: 0n, max: MAX_TRANSFER_AMOUNT + 10n }),
+      good: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(arbDep, { maxLength: 40 }), fc.array(fc.nat(40), { maxLength: 5 }), (specs, cuts) => {
+        const history = specs.map((s, i) => dep(BigInt(50 + i * 3), s.good ? depositMemo(s.dest, R) : "x", s.amount, { txIndex: i % 3 }));
+        const whole = assignSequences(history, RULES).decided;
+        const points = [...new Set(cuts.map((c) => Math.min(c, history.length)))].sort((a, b) => a - b);
+        let state = EMPTY_SEQUENCE_STATE;
+        const pieces: typeof whole = [];
+        let from = 0;
+        for (const p of [...points, history.length]) {
+          const r = assignSequences(history.slice(from, p), RULES, state);
+          pieces.push(...r.decided);
+          state = r.state;
+          from = p;
+        }
+        expect(pieces).to.deep.equal(whole);
+        // sequences per destination are exactly 1..n
+        const seen = new Map<bigint, bigint[]>();
+        for (const d of whole) if (d.kind === "transfer") seen.set(d.destinationChain, [...(seen.get(d.destinationChain) ?? []), d.sequence]);
+        for (const seqs of seen.values()) expect(seqs).to.deep.equal(seqs.map((_, i) => BigInt(i + 1)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("relayer transfer: escrow ledger and release verdicts", () => {
+  const id1 = "0x" + "11".repeat(32);
+  const id2 = "0x" + "22".repeat(32);
+  const depTx = "AB".repeat(32);
+  const sends = [
+    { txHash: "T1", height: 20n, code: 0, memo: releaseMemo(id1) },
+    { txHash: "T2", height: 21n, code: 5, memo: releaseMemo(id2) }, // failed in the block: moved nothing
+    { txHash: "T3", height: 22n, code: 0, memo: refundMemo(depTx, 1, "malformed_memo") },
+    { txHash: "T4", height: 23n, code: 0, memo: "operator top-up" },
+  ];
+
+  it("counts only successful sends, by transfer id and by deposit", () => {
+    const l = escrowLedger(sends);
+    expect([...l.released]).to.deep.equal([[id1, "T1"]]);
+    expect([...l.refunded]).to.deep.equal([[refundKey(depTx, 1), "T3"]]);
+    expect(l.paidTwice).to.deep.equal([]);
+    const twice = escrowLedger([...sends, { txHash: "T9", height: 30n, code: 0, memo: releaseMemo(id1.toUpperCase().replace("0X", "0x")) }]);
+    expect(twice.paidTwice).to.deep.equal([{ key: id1, txHashes: ["T1", "T9"] }]);
+  });
+
+  it("signs only an unpaid send, at the committed sequence, with a ledger at least as new", () => {
+    const ledger = escrowLedger(sends);
+    const base = { kind: "release" as const, ledger, ledgerHeight: 30n, committedSequence: 4n, sequenceHeight: 30n, requestedSequence: 4n };
+    expect(releaseVerdict({ ...base, key: id1 })).to.deep.equal({ sign: false, why: "already_paid", txHash: "T1" });
+    expect(releaseVerdict({ ...base, key: id2 })).to.deep.equal({ sign: true });
+    expect(releaseVerdict({ ...base, key: id2, requestedSequence: 5n }).sign).to.equal(false);
+    expect(releaseVerdict({ ...base, key: id2, requestedSequence: 3n })).to.include({ why: "wrong_sequence" });
+    expect(releaseVerdict({ ...base, key: id2, ledgerHeight: 29n })).to.include({ why: "ledger_behind" });
+    expect(releaseVerdict({ ...base, kind: "refund", key: refundKey(depTx, 1) })).to.include({ why: "already_paid" });
+    expect(releaseVerdict({ ...base, kind: "refund", key: refundKey(depTx, 0) })).to.deep.equal({ sign: true });
+  });
+});
+
+describe("relayer transfer: queued releases", () => {
+  const limit: InboundLimit = { capacity: 1000n, available: 100n, at: 1_000n, window: 3600n };
+
+  it("refills as the contract does (linear, integer division, capped)", () => {
+    expect(availableAt(limit, 1_000n)).to.equal(100n);
+    expect(availableAt(limit, 1_036n)).to.equal(110n);
+    expect(availableAt(limit, 1_001n)).to.equal(100n); // 1000*1/3600 rounds down to 0
+    expect(availableAt(limit, 1_000n + 3600n)).to.equal(1000n);
+    expect(availableAt(limit, 999n)).to.equal(100n);
+  });
+
+  it("fitsAt is the first second at which the amount fits", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: 10n ** 30n }), fc.bigInt({ min: 1n, max: 100_000n }), fc.bigInt({ min: 0n, max: 10n ** 30n }), (cap, window, amt) => {
+        const l: InboundLimit = { capacity: cap, available: cap / 3n, at: 500n, window };
+        const t = fitsAt(l, amt);
+        if (amt > cap) {
+          expect(t).to.equal(undefined);
+          return;
+        }
+        expect(t).to.not.equal(undefined);
+        expect(availableAt(l, t!) >= amt).to.equal(true);
+        if (t! > l.at) expect(availableAt(l, t! - 1n) < amt).to.equal(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("releases oldest first and never lets a younger transfer overtake the oldest", () => {
+    const q = [
+      { transferId: "0xb", amount: 50n, queuedAt: 20n },
+      { transferId: "0xa", amount: 60n, queuedAt: 10n },
+      { transferId: "0xc", amount: 5n, queuedAt: 30n },
+    ];
+    const now = dueReleases(q, limit, 1_000n);
+    expect(now.release.map((x) => x.transferId)).to.deep.equal(["0xa"]);
+    expect(now.nextAt).to.equal(fitsAt({ ...limit, available: 40n }, 50n));
+    const later = dueReleases(q, limit, 1_000n + 3600n);
+    expect(later.release.map((x) => x.transferId)).to.deep.equal(["0xa", "0xb", "0xc"]);
+    const stuck = dueReleases([{ transferId: "0xz", amount: 5000n, queuedAt: 1n }, ...q], limit, 9_999n);
+    expect(stuck.release).to.deep.equal([]);
+    expect(stuck.blocked?.transferId).to.equal("0xz");
+    expect(stuck.nextAt).to.equal(undefined);
+  });
+});
+
+describe("relayer transfer: reconciliation", () => {
+  it("balances when escrow minus float equals EVM supply plus in flight, and names the delta otherwise", () => {
+    const supplies = [
+      { chain: "ethereum", totalSupply: 7n * 10n ** 18n },
+      { chain: "bnb", totalSupply: 2n * 10n ** 18n },
+    ];
+    const inFlight = [{ transferId: "0x1", route: "hub->ethereum", amount: 10n ** 18n, stage: "attested" }];
+    const ok = reconcile({ escrowBalance: 10n * 10n ** 18n + 777n, escrowFloat: 777n, supplies, inFlight });
+    expect(ok.delta).to.equal(0n);
+    expect(ok.ok).to.equal(true);
+    const lost = reconcile({ escrowBalance: 10n * 10n ** 18n + 777n, escrowFloat: 777n, supplies, inFlight: [] });
+    expect(lost.delta).to.equal(10n ** 18n);
+    expect(lost.ok).to.equal(false);
+    const minted = reconcile({ escrowBalance: 9n * 10n ** 18n, escrowFloat: 0n, supplies, inFlight });
+    expect(minted.delta).to.equal(-(10n ** 18n));
+    expect(formatAllo(minted.delta)).to.equal("-1");
+    expect(formatAllo(1234500000000000000n)).to.equal("1.2345");
+    expect(formatAllo(1n)).to.equal("0.000000000000000001");
+  });
+});
