@@ -136,7 +136,8 @@ export type Confirmation =
   | { state: "mismatch"; why: string };
 
 function sameTransfer(a: SentTransfer, b: SentTransfer): string | undefined {
-  const fields: (keyof SentTransfer)[] = ["transferId", "destinationChain", "sequence", "sender", "amount", "fee", "bridge", "sourceChain"];
+  // What a delivery or release carries; the sender and the relayer fee do not travel (and are not signed).
+  const fields: (keyof SentTransfer)[] = ["transferId", "destinationChain", "sequence", "amount", "bridge", "sourceChain"];
   for (const f of fields) if (String(a[f]) !== String(b[f])) return `${f} is ${String(b[f])} on chain, ${String(a[f])} in the job`;
   if (a.recipient.kind !== b.recipient.kind || a.recipient.address !== b.recipient.address) return "recipient differs";
   return undefined;

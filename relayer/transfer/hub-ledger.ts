@@ -4,7 +4,7 @@
  * deposits.ts and release.ts. Every attester calls this against its own hub node: Redis is never the source.
  *
  * Uses CometBFT `tx_search` (events indexed by the node): `transfer.recipient='<escrow>'` for deposits and
- * `transfer.sender='<escrow>'` for the escrow's sends, bounded below by a height so a long outage is
+ * `tx.fee_payer='<escrow>'` for every tx the escrow signed, bounded below by a height so a long outage is
  * back-filled from a checkpoint page by page.
  */
 import { toHex } from "@cosmjs/encoding";
@@ -89,8 +89,11 @@ export async function scanDeposits(comet: CometClient, escrow: string, fromHeigh
   return out;
 }
 
-/** Every tx in which the escrow sent coins at heights >= fromHeight (releases, refunds, anything else). */
-export async function scanEscrowSends(comet: CometClient, escrow: string, fromHeight: bigint): Promise<EscrowSend[]> {
-  const txs = await search(comet, `transfer.sender='${queryAddress(escrow)}' AND tx.height>=${fromHeight}`);
+/**
+ * Every tx the escrow signed (it pays its own fees, so `tx.fee_payer` is the escrow) at heights >= fromHeight,
+ * failed ones included: each used one account sequence, which is how the caller knows the list is complete.
+ */
+export async function scanEscrowSends(comet: CometClient, escrow: string, fromHeight = 1n): Promise<EscrowSend[]> {
+  const txs = await search(comet, `tx.fee_payer='${queryAddress(escrow)}' AND tx.height>=${fromHeight}`);
   return txs.map((tx) => ({ txHash: tx.hash, height: tx.height, code: tx.code, memo: tx.body?.memo ?? "" }));
 }

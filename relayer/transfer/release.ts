@@ -2,11 +2,11 @@
  * EVM -> hub releases and hub refunds: what the escrow has already paid, read from the hub's own record of
  * the escrow's sends (tx_search, memos parsed), and whether an attester may sign a release now.
  *
- * Why this is safe against paying twice: the escrow is a multisig account, so any transaction it sends uses
- * its next account sequence. An attester signs a release only for the escrow's *committed* account sequence
- * S and only after reading the send ledger at a height where S was current. Every earlier release used a
- * sequence below S and is therefore committed and visible in that ledger; a second release of the same
- * transfer cannot be assembled, and two different payloads signed for S cannot both land.
+ * Why this is safe against paying twice: the escrow is a multisig account, so every transaction it signs uses
+ * its next account sequence. An attester signs a payment only for the escrow's *committed* account sequence S
+ * and only with a ledger that holds all S transactions the escrow signed before. Every earlier payment is
+ * therefore in that ledger; a second payment of the same transfer cannot be assembled, and two different
+ * payloads signed for S cannot both land.
  */
 import { parseEscrowMemo } from "./memo";
 
@@ -65,31 +65,32 @@ export type ReleaseVerdict =
   | { sign: true }
   | { sign: false; why: "already_paid"; txHash: string }
   | { sign: false; why: "wrong_sequence"; committed: bigint; requested: bigint }
-  | { sign: false; why: "ledger_behind"; ledgerHeight: bigint; sequenceHeight: bigint };
+  | { sign: false; why: "ledger_incomplete"; escrowTxs: number; committedSequence: bigint };
 
 /**
  * May an attester sign the escrow send keyed `key` (a transfer id, or a refund key) at `requestedSequence`?
- * `committedSequence` is the escrow's account sequence read at `sequenceHeight`; `ledger` was built from
- * tx_search answered at `ledgerHeight`.
+ * `committedSequence` is the escrow's account sequence; `escrowTxs` how many transactions signed by the escrow
+ * (fee payer = escrow, failed ones included: they use a sequence too) the ledger was built from. The ledger is
+ * complete only when that count reaches the sequence: CometBFT indexes txs after the commit, so a node can
+ * report the new sequence before tx_search shows the send that used the old one.
  */
 export function releaseVerdict(args: {
   kind: "release" | "refund";
   key: string;
   ledger: EscrowLedger;
-  ledgerHeight: bigint;
+  escrowTxs: number;
   committedSequence: bigint;
-  sequenceHeight: bigint;
   requestedSequence: bigint;
 }): ReleaseVerdict {
   const map = args.kind === "release" ? args.ledger.released : args.ledger.refunded;
   const key = args.kind === "release" ? args.key.toLowerCase() : args.key;
   const paid = map.get(key);
   if (paid !== undefined) return { sign: false, why: "already_paid", txHash: paid };
+  if (BigInt(args.escrowTxs) < args.committedSequence) {
+    return { sign: false, why: "ledger_incomplete", escrowTxs: args.escrowTxs, committedSequence: args.committedSequence };
+  }
   if (args.requestedSequence !== args.committedSequence) {
     return { sign: false, why: "wrong_sequence", committed: args.committedSequence, requested: args.requestedSequence };
-  }
-  if (args.ledgerHeight < args.sequenceHeight) {
-    return { sign: false, why: "ledger_behind", ledgerHeight: args.ledgerHeight, sequenceHeight: args.sequenceHeight };
   }
   return { sign: true };
 }
