@@ -44,7 +44,7 @@ export function fitsAt(limit: InboundLimit, amount: bigint): bigint | undefined 
 }
 
 /**
- * Which queued transfers to release at `now`, oldest first. Strict FIFO: when the oldest does not fit, nothing
+ * Which queued transfers to release at `now`, oldest first, each no earlier than its minimum wait. Strict FIFO: when the oldest does not fit, nothing
  * behind it overtakes it (a large transfer is not starved by a stream of small ones). Returns the releases and,
  * when some remain, when the next one fits (undefined if it never will at the current capacity).
  */
@@ -52,6 +52,8 @@ export function dueReleases(
   queued: readonly QueuedTransfer[],
   limit: InboundLimit,
   now: bigint,
+  /** the bridge's minimum wait after queuing (a queued transfer is releasable from queuedAt + minDelay) */
+  minDelay = 0n,
 ): { release: QueuedTransfer[]; nextAt: bigint | undefined; blocked: QueuedTransfer | undefined } {
   const ordered = [...queued].sort((a, b) =>
     a.queuedAt !== b.queuedAt ? (a.queuedAt < b.queuedAt ? -1 : 1) : a.transferId < b.transferId ? -1 : 1,
@@ -59,9 +61,12 @@ export function dueReleases(
   let available = availableAt(limit, now);
   const release: QueuedTransfer[] = [];
   for (const q of ordered) {
-    if (q.amount > available) {
+    const readyAt = q.queuedAt + minDelay;
+    if (q.amount > available || readyAt > now) {
       const after: InboundLimit = { ...limit, available, at: now };
-      return { release, nextAt: fitsAt(after, q.amount), blocked: q.amount > limit.capacity ? q : undefined };
+      const fits = fitsAt(after, q.amount);
+      const nextAt = fits === undefined ? undefined : fits > readyAt ? fits : readyAt;
+      return { release, nextAt, blocked: q.amount > limit.capacity ? q : undefined };
     }
     available -= q.amount;
     release.push(q);

@@ -204,6 +204,11 @@ describe("relayer transfer: queued releases", () => {
     expect(now.nextAt).to.equal(fitsAt({ ...limit, available: 40n }, 50n));
     const later = dueReleases(q, limit, 1_000n + 3600n);
     expect(later.release.map((x) => x.transferId)).to.deep.equal(["0xa", "0xb", "0xc"]);
+    // the bridge's minimum wait: nothing before queuedAt + minDelay, then the same order
+    const early = dueReleases(q, limit, 4_005n, 4_000n);
+    expect(early.release.map((x) => x.transferId)).to.deep.equal([]);
+    expect(early.nextAt).to.equal(4_010n);
+    expect(dueReleases(q, limit, 4_025n, 4_000n).release.map((x) => x.transferId)).to.deep.equal(["0xa", "0xb"]);
     const stuck = dueReleases([{ transferId: "0xz", amount: 5000n, queuedAt: 1n }, ...q], limit, 9_999n);
     expect(stuck.release).to.deep.equal([]);
     expect(stuck.blocked?.transferId).to.equal("0xz");

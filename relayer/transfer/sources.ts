@@ -1,0 +1,187 @@
+/**
+ * The transfer pipeline's sources: they find transfers (hub deposits, EVM TransferSent logs) and turn each
+ * into a job with a deterministic id. A checkpoint per source only rises and is written after the jobs are
+ * durable, so a crash between the two re-adds jobs (a no-op: same ids), never skips one. A checkpoint that
+ * Redis reports above what the source can have is corrupt: it is reported and ignored.
+ */
+import type { Logger } from "pino";
+import type { Provider } from "ethers";
+import type { CometClient } from "@cosmjs/tendermint-rpc";
+import { evmBridgeId, hubBridgeId } from "../../lib/eip712/bridge";
+import type { SequencedDeposit } from "./deposits";
+import type { HubDepositsLedger } from "./hub-deposits-ledger";
+import { scanTransferSent, type SentTransfer, type SourceChain } from "./evm-source";
+import type { DeliverJobData, EscrowJobData } from "./jobs";
+
+/** Where jobs go (the BullMQ queues in the daemon; a list in tests). Must be idempotent by job id. */
+export interface TransferSink {
+  deliver(job: DeliverJobData): Promise<void>;
+  escrow(job: EscrowJobData): Promise<void>;
+}
+
+/** A number kept across restarts (Redis in the daemon): untrusted, so callers bound what they read. */
+export interface CheckpointStore {
+  get(): Promise<bigint | undefined>;
+  set(value: bigint): Promise<void>;
+}
+
+/** Hub deposit -> job: a delivery to its EVM destination, or a refund to its sender. */
+export function depositJob(d: SequencedDeposit, hub: { chainId: bigint; escrow: string }, chainName: (id: bigint) => string | undefined, transferIdOf: (dest: bigint, seq: bigint) => string, sourceTime: number): DeliverJobData | EscrowJobData | undefined {
+  const origin = { kind: "hub" as const, txHash: d.deposit.txHash, msgIndex: d.deposit.msgIndex, height: String(d.deposit.height) };
+  if (d.kind === "refund") {
+    return {
+      kind: "refund",
+      key: `${d.deposit.txHash}:${d.deposit.msgIndex}`,
+      to: d.deposit.sender,
+      coins: d.coins.map((c) => ({ denom: c.denom, amount: String(c.amount) })),
+      reason: d.reason,
+      origin,
+      seenAt: Date.now(),
+      sourceTime,
+    };
+  }
+  const chain = chainName(d.destinationChain);
+  if (!chain) return undefined;
+  return {
+    kind: "deliver",
+    chain,
+    sourceChain: String(hub.chainId),
+    sourceBridge: hubBridgeId(hub.escrow),
+    destinationChain: String(d.destinationChain),
+    sequence: String(d.sequence),
+    recipient: d.recipient,
+    amount: String(d.amount),
+    transferId: transferIdOf(d.destinationChain, d.sequence),
+    origin,
+    seenAt: Date.now(),
+    sourceTime,
+  };
+}
+
+/** EVM TransferSent -> job: a delivery on the destination chain, or a release from the hub escrow. */
+export function sentJob(t: SentTransfer, src: { name: string }, hub: { chainId: bigint; denom: string }, chainName: (id: bigint) => string | undefined, sourceTime: number): DeliverJobData | EscrowJobData | undefined {
+  const origin = { kind: "evm" as const, chain: src.name, txHash: t.txHash, blockNumber: t.blockNumber, logIndex: t.logIndex };
+  if (t.destinationChain === hub.chainId) {
+    if (t.recipient.kind !== "hub") return undefined;
+    return {
+      kind: "release",
+      key: t.transferId,
+      to: t.recipient.address,
+      coins: [{ denom: hub.denom, amount: String(t.amount) }],
+      origin,
+      seenAt: Date.now(),
+      sourceTime,
+    };
+  }
+  const chain = chainName(t.destinationChain);
+  if (!chain || t.recipient.kind !== "evm") return undefined;
+  return {
+    kind: "deliver",
+    chain,
+    sourceChain: String(t.sourceChain),
+    sourceBridge: evmBridgeId(t.bridge),
+    destinationChain: String(t.destinationChain),
+    sequence: String(t.sequence),
+    recipient: t.recipient.address,
+    amount: String(t.amount),
+    transferId: t.transferId,
+    origin,
+    seenAt: Date.now(),
+    sourceTime,
+  };
+}
+
+export interface HubSourceDeps {
+  ledger: HubDepositsLedger;
+  hub: { chainId: bigint; escrow: string };
+  comet: () => CometClient;
+  chainName: (id: bigint) => string | undefined;
+  transferIdOf: (dest: bigint, seq: bigint) => string;
+  checkpoint: CheckpointStore;
+  sink: TransferSink;
+  log: Logger;
+}
+
+/** One pass of the hub source: scan to the head, add jobs for deposits above the checkpoint, raise it. */
+export async function pollHubSource(deps: HubSourceDeps): Promise<number> {
+  const comet = deps.comet();
+  const head = BigInt((await comet.status()).syncInfo.latestBlockHeight);
+  let from = await deps.checkpoint.get();
+  if (from !== undefined && from > head) {
+    deps.log.error({ alert: "corrupt_checkpoint", source: "hub", checkpoint: String(from), head: String(head) }, "transfer checkpoint above the hub head; ignoring it");
+    from = undefined;
+  }
+  const fresh = await deps.ledger.sync(comet, head);
+  let added = 0;
+  const times = new Map<bigint, number>();
+  for (const d of fresh) {
+    if (from !== undefined && d.deposit.height <= from) continue;
+    let t = times.get(d.deposit.height);
+    if (t === undefined) {
+      t = Math.floor((await comet.header(Number(d.deposit.height))).header.time.getTime() / 1000);
+      times.set(d.deposit.height, t);
+    }
+    const job = depositJob(d, deps.hub, deps.chainName, deps.transferIdOf, t);
+    if (!job) {
+      deps.log.error({ alert: "unroutable_transfer", deposit: `${d.deposit.txHash}:${d.deposit.msgIndex}` }, "deposit to a destination this relayer does not serve");
+      continue;
+    }
+    if (job.kind === "deliver") await deps.sink.deliver(job);
+    else await deps.sink.escrow(job);
+    deps.log.info({ stage: "seen", route: job.kind === "deliver" ? `hub->${job.chain}` : "hub-refund", id: job.kind === "deliver" ? job.transferId : job.key }, "transfer seen");
+    added++;
+  }
+  if (from === undefined || deps.ledger.scannedHeight > from) await deps.checkpoint.set(deps.ledger.scannedHeight);
+  return added;
+}
+
+export interface EvmSourceDeps {
+  name: string;
+  src: SourceChain;
+  provider: Provider;
+  confirmations: number;
+  /** where a first start (no checkpoint) begins: the bridge's deployment block */
+  startBlock: number;
+  hub: { chainId: bigint; denom: string };
+  chainName: (id: bigint) => string | undefined;
+  checkpoint: CheckpointStore;
+  sink: TransferSink;
+  log: Logger;
+  maxRange?: number;
+}
+
+/** One pass of an EVM source: TransferSent logs up to head - confirmations + 1, jobs, then the checkpoint. */
+export async function pollEvmSource(deps: EvmSourceDeps): Promise<number> {
+  const head = await deps.provider.getBlockNumber();
+  let scanned = await deps.checkpoint.get();
+  if (scanned !== undefined && scanned > BigInt(head)) {
+    deps.log.error({ alert: "corrupt_checkpoint", source: deps.name, checkpoint: String(scanned), head }, "transfer checkpoint above the chain head; rescanning from the bridge's start block");
+    scanned = undefined;
+  }
+  const from = scanned === undefined ? deps.startBlock : Number(scanned) + 1;
+  const to = head - Math.max(deps.confirmations, 1) + 1;
+  if (to < from) return 0;
+  const sent = await scanTransferSent(deps.provider, deps.src, from, to, deps.maxRange, (e) =>
+    deps.log.error({ alert: "malformed_transfer_log", source: deps.name, err: e.message }, "TransferSent log refused"),
+  );
+  const times = new Map<number, number>();
+  let added = 0;
+  for (const t of sent) {
+    let time = times.get(t.blockNumber);
+    if (time === undefined) {
+      time = (await deps.provider.getBlock(t.blockNumber))?.timestamp ?? 0;
+      times.set(t.blockNumber, time);
+    }
+    const job = sentJob(t, { name: deps.name }, deps.hub, deps.chainName, time);
+    if (!job) {
+      deps.log.error({ alert: "unroutable_transfer", source: deps.name, transferId: t.transferId, destination: String(t.destinationChain) }, "transfer to a destination this relayer does not serve");
+      continue;
+    }
+    if (job.kind === "deliver") await deps.sink.deliver(job);
+    else await deps.sink.escrow(job);
+    deps.log.info({ stage: "seen", route: `${deps.name}->${job.kind === "deliver" ? job.chain : "hub"}`, id: t.transferId, txHash: t.txHash }, "transfer seen");
+    added++;
+  }
+  await deps.checkpoint.set(BigInt(to));
+  return added;
+}
