@@ -9,7 +9,7 @@
  */
 import { toHex } from "@cosmjs/encoding";
 import type { CometClient } from "@cosmjs/tendermint-rpc";
-import { TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import type { HubDeposit } from "./deposits";
 import type { EscrowSend } from "./release";
@@ -23,16 +23,20 @@ interface DecodedTx {
   index: number;
   code: number;
   body: TxBody | undefined;
+  fee: { denom: string; amount: bigint }[];
 }
 
 function decode(tx: { hash: Uint8Array; height: number; index: number; tx: Uint8Array; result: { code: number } }): DecodedTx {
   let body: TxBody | undefined;
+  let fee: { denom: string; amount: bigint }[] = [];
   try {
-    body = TxBody.decode(TxRaw.decode(tx.tx).bodyBytes);
+    const raw = TxRaw.decode(tx.tx);
+    body = TxBody.decode(raw.bodyBytes);
+    fee = (AuthInfo.decode(raw.authInfoBytes).fee?.amount ?? []).map((c) => ({ denom: c.denom, amount: BigInt(c.amount) }));
   } catch {
     body = undefined;
   }
-  return { hash: toHex(tx.hash).toUpperCase(), height: BigInt(tx.height), index: tx.index, code: tx.result.code, body };
+  return { hash: toHex(tx.hash).toUpperCase(), height: BigInt(tx.height), index: tx.index, code: tx.result.code, body, fee };
 }
 
 /** A bech32 address safe to put in a tx_search query (the query language has no escaping). */
@@ -93,7 +97,13 @@ export async function scanDeposits(comet: CometClient, escrow: string, fromHeigh
  * Every tx the escrow signed (it pays its own fees, so `tx.fee_payer` is the escrow) at heights >= fromHeight,
  * failed ones included: each used one account sequence, which is how the caller knows the list is complete.
  */
-export async function scanEscrowSends(comet: CometClient, escrow: string, fromHeight = 1n): Promise<EscrowSend[]> {
+export async function scanEscrowSends(comet: CometClient, escrow: string, fromHeight = 1n, denom = "uallo"): Promise<EscrowSend[]> {
   const txs = await search(comet, `tx.fee_payer='${queryAddress(escrow)}' AND tx.height>=${fromHeight}`);
-  return txs.map((tx) => ({ txHash: tx.hash, height: tx.height, code: tx.code, memo: tx.body?.memo ?? "" }));
+  return txs.map((tx) => ({
+    txHash: tx.hash,
+    height: tx.height,
+    code: tx.code,
+    memo: tx.body?.memo ?? "",
+    fee: tx.fee.filter((c) => c.denom === denom).reduce((s, c) => s + c.amount, 0n),
+  }));
 }

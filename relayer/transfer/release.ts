@@ -14,9 +14,11 @@ import { parseEscrowMemo } from "./memo";
 export interface EscrowSend {
   txHash: string;
   height: bigint;
-  /** the tx result code; 0 = success. A failed tx moved nothing (but used its sequence). */
+  /** the tx result code; 0 = success. A failed tx moved nothing (but used its sequence and paid its fee). */
   code: number;
   memo: string;
+  /** the fee the escrow paid for it, in the bridged denom (base units) */
+  fee: bigint;
 }
 
 export interface EscrowLedger {
@@ -26,6 +28,11 @@ export interface EscrowLedger {
   refunded: Map<string, string>;
   /** a transfer or deposit paid more than once: must never happen; each entry is an alert */
   paidTwice: { key: string; txHashes: string[] }[];
+}
+
+/** What the escrow has paid in hub fees over these sends (failed ones pay too). */
+export function feesPaid(sends: readonly EscrowSend[]): bigint {
+  return sends.reduce((sum, s) => sum + s.fee, 0n);
 }
 
 export function refundKey(depositTxHash: string, msgIndex: number): string {

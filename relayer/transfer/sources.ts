@@ -118,7 +118,8 @@ export async function pollHubSource(deps: HubSourceDeps): Promise<number> {
     if (from !== undefined && d.deposit.height <= from) continue;
     let t = times.get(d.deposit.height);
     if (t === undefined) {
-      t = Math.floor((await comet.header(Number(d.deposit.height))).header.time.getTime() / 1000);
+      const meta = (await comet.blockchain(Number(d.deposit.height), Number(d.deposit.height))).blockMetas[0];
+      t = meta ? Math.floor(meta.header.time.getTime() / 1000) : 0;
       times.set(d.deposit.height, t);
     }
     const job = depositJob(d, deps.hub, deps.chainName, deps.transferIdOf, t);

@@ -135,10 +135,10 @@ describe("relayer transfer: escrow ledger and release verdicts", () => {
   const id2 = "0x" + "22".repeat(32);
   const depTx = "AB".repeat(32);
   const sends = [
-    { txHash: "T1", height: 20n, code: 0, memo: releaseMemo(id1) },
-    { txHash: "T2", height: 21n, code: 5, memo: releaseMemo(id2) }, // failed in the block: moved nothing
-    { txHash: "T3", height: 22n, code: 0, memo: refundMemo(depTx, 1, "malformed_memo") },
-    { txHash: "T4", height: 23n, code: 0, memo: "operator top-up" },
+    { txHash: "T1", height: 20n, code: 0, memo: releaseMemo(id1), fee: 10n },
+    { txHash: "T2", height: 21n, code: 5, memo: releaseMemo(id2), fee: 10n }, // failed in the block: moved nothing
+    { txHash: "T3", height: 22n, code: 0, memo: refundMemo(depTx, 1, "malformed_memo"), fee: 10n },
+    { txHash: "T4", height: 23n, code: 0, memo: "operator top-up", fee: 10n },
   ];
 
   it("counts only successful sends, by transfer id and by deposit", () => {
@@ -146,7 +146,7 @@ describe("relayer transfer: escrow ledger and release verdicts", () => {
     expect([...l.released]).to.deep.equal([[id1, "T1"]]);
     expect([...l.refunded]).to.deep.equal([[refundKey(depTx, 1), "T3"]]);
     expect(l.paidTwice).to.deep.equal([]);
-    const twice = escrowLedger([...sends, { txHash: "T9", height: 30n, code: 0, memo: releaseMemo(id1.toUpperCase().replace("0X", "0x")) }]);
+    const twice = escrowLedger([...sends, { txHash: "T9", height: 30n, code: 0, memo: releaseMemo(id1.toUpperCase().replace("0X", "0x")), fee: 10n }]);
     expect(twice.paidTwice).to.deep.equal([{ key: id1, txHashes: ["T1", "T9"] }]);
   });
 

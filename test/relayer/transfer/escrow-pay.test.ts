@@ -23,6 +23,8 @@ import {
   type EscrowPayerDeps,
 } from "../../../relayer/transfer/escrow";
 import type { EscrowJobData } from "../../../relayer/transfer/jobs";
+import { scanEscrowSends } from "../../../relayer/transfer/hub-ledger";
+import { feesPaid } from "../../../relayer/transfer/release";
 
 const log = pino({ level: "silent" });
 const PREFIX = `test-escrow-${process.pid}`;
@@ -100,6 +102,10 @@ describe("relayer transfer: escrow payments between instances", function () {
       expect(again).to.deep.equal({ state: "paid", txHash: second.state === "paid" ? second.txHash : "", already: true });
     }
     expect((await query.getBalance(to, "uallo")).amount).to.equal("2500000000000000000");
+    // the escrow's fees are on its ledger (the reconciliation's float shrinks by them)
+    const sends = await scanEscrowSends(comet, cfg.address);
+    expect(sends.length).to.equal(1);
+    expect(feesPaid(sends)).to.equal(3_000_000n);
   });
 
   it("pays when one instance holds the threshold, and never signs a job its own check refuses", async () => {
