@@ -16,7 +16,7 @@ import { Wallet } from "ethers";
 import { toBech32 } from "@cosmjs/encoding";
 import type { GasSuite } from "./types";
 import { HUB_CHAINS } from "../../lib/chains";
-import { combineTransferSignatures, transferDigest } from "../../lib/eip712/bridge";
+import { combineTransferSignatures, hubBridgeId, transferDigest } from "../../lib/eip712/bridge";
 import { commandIdOf, contractCallOf, deployLocalAxelar } from "../../test/contracts/bridge/axelar";
 
 const ONE = 10n ** 18n;
@@ -45,9 +45,14 @@ const suite: GasSuite = async (hre: HardhatRuntimeEnvironment) => {
   ]);
   const bridgeAddress = await bridge.getAddress();
   await token.setBridgeLimits(bridgeAddress, CAP, CAP);
+  // The hub's source bridge: an escrow account's 20 address bytes, as on a real hub (calldata costs per byte).
+  const hubBridge = hubBridgeId(toBech32("allo", ethers.getBytes(Wallet.createRandom().address)));
+  const src = (chain: bigint): string =>
+    chain === HUB ? hubBridge : ethers.zeroPadValue(Wallet.createRandom().address, 32);
   for (const chain of [HUB, REMOTE_EVM]) {
     await bridge.setRemoteChainEnabled(chain, true, true);
     await bridge.setRemoteChainLimits(chain, CHAIN_CAP, CHAIN_CAP);
+    await bridge.setRemoteSourceBridge(chain, src(chain));
   }
   await token.setBridgeLimits(admin.address, CAP, CAP); // the admin mints the holders' starting balances
   await token.crosschainMint(holder.address, 1_000_000n * ONE);
@@ -65,14 +70,14 @@ const suite: GasSuite = async (hre: HardhatRuntimeEnvironment) => {
     const amount = 3n * ONE;
     const digest = transferDigest(
       { chainId, verifyingContract: bridgeAddress },
-      { setId: 1n, sourceChain: HUB, sequence, recipient, amount },
+      { setId: 1n, sourceChain: HUB, sourceBridge: hubBridge, sequence, recipient, amount },
     );
     const sigs = combineTransferSignatures(
       digest,
       attesters.slice(0, 3).map((a) => a.signingKey.sign(digest).serialized),
     );
     return {
-      gas: await gasOf(bridge.connect(relayer).deliver(HUB, sequence, recipient, amount, sigs)),
+      gas: await gasOf(bridge.connect(relayer).deliver(HUB, hubBridge, sequence, recipient, amount, sigs)),
       sigs,
       amount,
     };
@@ -89,7 +94,7 @@ const suite: GasSuite = async (hre: HardhatRuntimeEnvironment) => {
   const inNewHolder = (await deliver(Wallet.createRandom().address)).gas;
   const last = await deliver(existing.address);
   const replay = await gasOf(
-    bridge.connect(relayer).deliver(HUB, sequence, existing.address, last.amount, last.sigs),
+    bridge.connect(relayer).deliver(HUB, hubBridge, sequence, existing.address, last.amount, last.sigs),
   );
 
   const harness = await ethers.deployContract("BridgeHubAddressHarness");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
@@ -18,50 +18,74 @@ import {HubAddress} from "./HubAddress.sol";
  * Safety choices, each from a public bridge failure:
  * - Authority is m-of-n signatures of the current attester set ({AttesterSets}), bound by EIP-712 to this
  *   chain, this contract and the set id; rotation needs the current set's threshold (Ronin, Harmony).
- * - Replay state is explicit: one bit per (source chain, sequence), set before minting; a zero word means
- *   "not delivered", never "valid" (Nomad).
- * - Every input is checked: source enabled, recipient and amount non-zero, sequence at least 1 (Wormhole).
+ * - Replay state is explicit: one bit per (source chain, source bridge, sequence), set before minting; a zero
+ *   word means "not delivered", never "valid" (Nomad). The source bridge is part of the key and of the signed
+ *   message, so a redeployed bridge (whose sequences start again at 1) is a new replay domain, and only the
+ *   source bridge the admin registered for a chain can mint here.
+ * - Every input is checked: source enabled, source bridge registered, recipient and amount non-zero,
+ *   sequence at least 1 (Wormhole).
  * - Per-chain limits in both directions; an inbound transfer over the limit waits in a queue (Wormhole NTT);
- *   the token's per-bridge limits stay the outer fence. Guardians pause instantly; only the admin unpauses.
+ *   the token's per-bridge limits stay the outer fence. A queued transfer waits at least one limit window,
+ *   during which a guardian can hold it; the admin can cancel it. Guardians pause instantly; only the admin
+ *   unpauses. The admin role moves in two steps with a delay and cannot be lost to a single call
+ *   (AccessControlDefaultAdminRules).
  *
- * @dev Gas: each remote chain keeps three slots. Its configuration (both capacities, flags) is read by every
- * transfer and written only by the admin and by pauses; each direction's flow (rate-limit level, refill time,
- * running total, and outbound the last sequence) is one slot. A delivery therefore reads the configuration and
- * writes only its inbound flow and one bitmap word; a send writes only its outbound flow. The net bridged in
+ * @dev Gas: each remote chain keeps four slots, two per direction. A direction's configuration (capacity,
+ * flags, and inbound the registered source bridge) is read by every transfer that way and written only by the
+ * admin and by pauses; a direction's flow (rate-limit level, refill time, running total, and outbound the last
+ * sequence) is one slot. A delivery therefore reads its inbound configuration (which also answers "is this
+ * source bridge registered?") and writes only its inbound flow and one bitmap word; a send reads its outbound
+ * configuration and writes only its outbound flow. The net bridged in
  * is the difference of the two running totals, so neither direction writes the other's slot. Pausing writes
  * the flag into every remote chain's configuration (a short, bounded list) so that the hot paths read no
  * extra slot for it.
  */
-contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
+contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControlDefaultAdminRules {
     /// @notice May pause either direction (the admin may too).
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
     /// @notice The EIP-712 type of an inbound transfer.
     bytes32 public constant TRANSFER_TYPEHASH = keccak256(
-        "Transfer(uint64 setId,uint64 sourceChain,uint64 sequence,address recipient,uint256 amount)"
+        "Transfer(uint64 setId,uint64 sourceChain,bytes32 sourceBridge,uint64 sequence,address recipient,uint256 amount)"
     );
 
     /// @notice The most remote chains the bridge keeps (pause walks them all).
     uint256 public constant MAX_REMOTE_CHAINS = 32;
+
+    /// @notice The delay before the first admin can hand the role to another account (two steps, see
+    /// AccessControlDefaultAdminRules), the same as the token's.
+    uint48 public constant INITIAL_ADMIN_TRANSFER_DELAY = 2 days;
 
     /// @dev log2 of the sequences per bitmap word.
     uint256 private constant _WORD_SHIFT = 8;
     /// @dev Mask of a sequence's bit index within its word.
     uint256 private constant _BIT_MASK = 0xff;
 
-    /// @dev Flag bits of {RemoteConfig-flags}.
+    /// @dev Flag bits of {OutboundConfig-flags} (enabled, paused, registered) and {InboundConfig-flags}
+    /// (enabled, paused).
     uint8 private constant _OUTBOUND_ENABLED = 1;
     uint8 private constant _INBOUND_ENABLED = 2;
     uint8 private constant _OUTBOUND_PAUSED = 4;
     uint8 private constant _INBOUND_PAUSED = 8;
     uint8 private constant _REGISTERED = 16;
 
-    /// @dev A remote chain's configuration, one slot (184 bits), written only by the admin and by pauses.
-    /// Capacities fit 88 bits (see {Flow}).
-    struct RemoteConfig {
-        uint88 outboundCapacity;
-        uint88 inboundCapacity;
+    /// @dev Bits of a source bridge id that may be set: ids are 20-byte values (an EVM address, or a hub
+    /// account's 20 address bytes) left-padded to 32 bytes, which lets the id share its configuration's slot.
+    uint256 private constant _BRIDGE_ID_MASK = type(uint160).max;
+
+    /// @dev Transfers to a remote chain: one slot (96 bits), written only by the admin and by pauses.
+    /// The capacity fits 88 bits (see {Flow}).
+    struct OutboundConfig {
+        uint88 capacity;
         uint8 flags;
+    }
+
+    /// @dev Transfers from a remote chain: one slot (256 bits), written only by the admin and by pauses. The
+    /// registered source bridge sits beside the capacity and flags, so a delivery checks it for free.
+    struct InboundConfig {
+        uint88 capacity;
+        uint8 flags;
+        uint160 sourceBridge;
     }
 
     /**
@@ -92,10 +116,12 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     uint64 private immutable _hubChain;
     uint256 private immutable _limitWindow;
 
-    mapping(uint64 chain => RemoteConfig) private _config;
+    mapping(uint64 chain => OutboundConfig) private _outboundConfig;
+    mapping(uint64 chain => InboundConfig) private _inboundConfig;
     mapping(uint64 chain => Flow) private _outbound;
     mapping(uint64 chain => Flow) private _inbound;
-    mapping(uint64 sourceChain => mapping(uint256 word => uint256 bits)) private _delivered;
+    /// @dev Keyed by {_replayKey}: the source chain and source bridge in one word, no hashing.
+    mapping(uint256 source => mapping(uint256 word => uint256 bits)) private _delivered;
     mapping(bytes32 transferId => QueuedTransfer) private _queued;
     uint64[] private _remoteChainList;
     /// @dev The pause state that a newly registered chain starts with.
@@ -105,8 +131,10 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     /**
      * @param token_ The ALLO token (ERC-7802); this bridge must hold its bridge role and limits there.
      * @param hubChain_ The hub's chain id (see lib/chains.ts).
-     * @param limitWindow_ Seconds over which an emptied limit refills (e.g. 1 day).
-     * @param admin Holds DEFAULT_ADMIN_ROLE: configures chains and limits, unpauses, withdraws fees.
+     * @param limitWindow_ Seconds over which an emptied limit refills (e.g. 1 day); above zero. Also the least
+     * time a queued inbound transfer waits before it can be released.
+     * @param admin Holds DEFAULT_ADMIN_ROLE: configures chains, source bridges and limits, unpauses, cancels
+     * queued transfers, withdraws fees. Handed over in two steps ({beginDefaultAdminTransfer}).
      * @param guardian Holds GUARDIAN_ROLE: pauses.
      * @param setId The first attester set's id (at least 1).
      * @param signers The first attester set, ascending.
@@ -121,15 +149,20 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         uint64 setId,
         address[] memory signers,
         uint8 threshold
-    ) EIP712("AlloraBridge", "1") AttesterSets(setId, signers, threshold) {
-        if (token_ == address(0) || admin == address(0)) revert ZeroRecipient();
+    )
+        EIP712("AlloraBridge", "1")
+        AttesterSets(setId, signers, threshold)
+        AccessControlDefaultAdminRules(INITIAL_ADMIN_TRANSFER_DELAY, admin)
+    {
+        if (token_ == address(0)) revert ZeroRecipient();
         uint64 local = _initialLocalChain();
         if (hubChain_ == 0 || hubChain_ == local) revert InvalidRemoteChain(hubChain_);
+        // A zero window would make every limit refill instantly: it would cap a transfer's size, not volume.
+        if (limitWindow_ == 0) revert InvalidLimitWindow();
         _token = IERC7802(token_);
         _localChain = local;
         _hubChain = hubChain_;
         _limitWindow = limitWindow_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (guardian != address(0)) _grantRole(GUARDIAN_ROLE, guardian);
     }
 
@@ -184,6 +217,7 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     /// @inheritdoc IAlloraBridge
     function deliver(
         uint64 sourceChain,
+        bytes32 sourceBridge,
         uint64 sequence,
         address recipient,
         uint256 amount,
@@ -192,45 +226,69 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         if (sequence == 0) revert ZeroSequence();
         if (recipient == address(0)) revert ZeroRecipient();
         _checkAmount(amount);
-        RemoteConfig memory config = _config[sourceChain];
+        InboundConfig memory config = _inboundConfig[sourceChain];
         if (config.flags & _INBOUND_ENABLED == 0) revert SourceNotEnabled(sourceChain);
         if (config.flags & _INBOUND_PAUSED != 0) revert DirectionIsPaused(Direction.Inbound, sourceChain);
+        // Also refuses every id with bits above 160 set, and any bridge while none is registered (zero).
+        if (uint256(sourceBridge) != config.sourceBridge || config.sourceBridge == 0) {
+            revert UnknownSourceBridge(sourceChain, sourceBridge);
+        }
 
         // At-least-once relaying: a second delivery changes nothing and costs little.
-        if (!_markDelivered(sourceChain, sequence, recipient, amount, signatures)) {
+        if (!_markDelivered(sourceChain, sourceBridge, sequence, recipient, amount, signatures)) {
             return DeliveryStatus.AlreadyDelivered;
         }
-        return _settleInbound(sourceChain, sequence, recipient, amount, config.inboundCapacity);
+        return _settleInbound(sourceChain, sourceBridge, sequence, recipient, amount, config.capacity);
     }
 
     /// @inheritdoc IAlloraBridge
     function releaseQueued(bytes32 id) external {
         QueuedTransfer memory queued = _queued[id];
         if (queued.amount == 0) revert NotQueued(id);
+        if (queued.held) revert QueuedTransferIsHeld(id);
+        uint256 releasableAt = uint256(queued.queuedAt) + _limitWindow;
+        if (block.timestamp < releasableAt) revert QueuedTransferNotReady(id, releasableAt);
         uint64 sourceChain = queued.sourceChain;
-        RemoteConfig memory config = _config[sourceChain];
+        InboundConfig memory config = _inboundConfig[sourceChain];
+        // The admin switched the source off (for example after a compromise there): nothing more from it mints,
+        // queued or not, until it is enabled again.
+        if (config.flags & _INBOUND_ENABLED == 0) revert SourceNotEnabled(sourceChain);
         if (config.flags & _INBOUND_PAUSED != 0) revert DirectionIsPaused(Direction.Inbound, sourceChain);
         Flow storage flow = _inbound[sourceChain];
-        (bool ok, ) = _tryConsume(flow, config.inboundCapacity, queued.amount, 0);
+        (bool ok, ) = _tryConsume(flow, config.capacity, queued.amount, 0);
         if (!ok) {
-            revert InboundLimitExceeded(
-                sourceChain,
-                queued.amount,
-                _availableNow(flow, config.inboundCapacity)
-            );
+            revert InboundLimitExceeded(sourceChain, queued.amount, _availableNow(flow, config.capacity));
         }
         delete _queued[id];
         _token.crosschainMint(queued.recipient, queued.amount);
         emit QueuedTransferReleased(id, queued.recipient, queued.amount);
     }
 
+    /// @inheritdoc IAlloraBridge
+    function setQueuedTransferHeld(bytes32 id, bool held) external {
+        // Holding is a guardian's brake, like a pause; lifting it is the admin's decision.
+        if (held) _checkGuardianOrAdmin();
+        else _checkRole(DEFAULT_ADMIN_ROLE);
+        QueuedTransfer storage queued = _queued[id];
+        if (queued.amount == 0) revert NotQueued(id);
+        queued.held = held;
+        emit QueuedTransferHeld(id, held, msg.sender);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function cancelQueued(bytes32 id) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        QueuedTransfer memory queued = _queued[id];
+        if (queued.amount == 0) revert NotQueued(id);
+        // Its replay bit stays set: a cancelled transfer can never be delivered again.
+        delete _queued[id];
+        emit QueuedTransferCancelled(id, queued.recipient, queued.amount, msg.sender);
+    }
+
     // ---------------------------------------------------------------- guardian and admin
 
     /// @inheritdoc IAlloraBridge
     function pause(Direction direction) external {
-        if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
-            revert AccessControlUnauthorizedAccount(msg.sender, GUARDIAN_ROLE);
-        }
+        _checkGuardianOrAdmin();
         _setPaused(direction, true);
     }
 
@@ -245,12 +303,25 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         bool outboundEnabled,
         bool inboundEnabled
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        RemoteConfig storage config = _register(chain);
-        uint8 flags = config.flags & ~(_OUTBOUND_ENABLED | _INBOUND_ENABLED);
-        if (outboundEnabled) flags |= _OUTBOUND_ENABLED;
-        if (inboundEnabled) flags |= _INBOUND_ENABLED;
-        config.flags = flags;
+        OutboundConfig storage outbound = _register(chain);
+        InboundConfig storage inbound = _inboundConfig[chain];
+        outbound.flags =
+            outboundEnabled ? outbound.flags | _OUTBOUND_ENABLED : outbound.flags & ~_OUTBOUND_ENABLED;
+        inbound.flags = inboundEnabled ? inbound.flags | _INBOUND_ENABLED : inbound.flags & ~_INBOUND_ENABLED;
         emit RemoteChainEnabled(chain, outboundEnabled, inboundEnabled);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function setRemoteSourceBridge(
+        uint64 chain,
+        bytes32 sourceBridge_
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (uint256(sourceBridge_) > _BRIDGE_ID_MASK) revert InvalidSourceBridge(sourceBridge_);
+        _register(chain);
+        InboundConfig storage inbound = _inboundConfig[chain];
+        bytes32 previous = bytes32(uint256(inbound.sourceBridge));
+        inbound.sourceBridge = uint160(uint256(sourceBridge_));
+        emit RemoteSourceBridgeSet(chain, previous, sourceBridge_);
     }
 
     /// @inheritdoc IAlloraBridge
@@ -259,9 +330,10 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         uint256 outboundCapacity,
         uint256 inboundCapacity
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        RemoteConfig storage config = _register(chain);
-        config.outboundCapacity = _setCapacity(_outbound[chain], config.outboundCapacity, outboundCapacity);
-        config.inboundCapacity = _setCapacity(_inbound[chain], config.inboundCapacity, inboundCapacity);
+        OutboundConfig storage outbound = _register(chain);
+        InboundConfig storage inbound = _inboundConfig[chain];
+        outbound.capacity = _setCapacity(_outbound[chain], outbound.capacity, outboundCapacity);
+        inbound.capacity = _setCapacity(_inbound[chain], inbound.capacity, inboundCapacity);
         emit RemoteChainLimitsSet(chain, outboundCapacity, inboundCapacity);
     }
 
@@ -298,16 +370,23 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
 
     /// @inheritdoc IAlloraBridge
     function remoteChain(uint64 chain) external view returns (RemoteChainView memory) {
-        RemoteConfig memory config = _config[chain];
+        OutboundConfig memory outbound = _outboundConfig[chain];
+        InboundConfig memory inbound = _inboundConfig[chain];
         return
             RemoteChainView({
-                outboundEnabled: config.flags & _OUTBOUND_ENABLED != 0,
-                inboundEnabled: config.flags & _INBOUND_ENABLED != 0,
-                outboundPaused: config.flags & _OUTBOUND_PAUSED != 0,
-                inboundPaused: config.flags & _INBOUND_PAUSED != 0,
+                outboundEnabled: outbound.flags & _OUTBOUND_ENABLED != 0,
+                inboundEnabled: inbound.flags & _INBOUND_ENABLED != 0,
+                outboundPaused: outbound.flags & _OUTBOUND_PAUSED != 0,
+                inboundPaused: inbound.flags & _INBOUND_PAUSED != 0,
                 lastOutboundSequence: _outbound[chain].sequence,
-                netBridgedIn: _netBridgedIn(chain)
+                netBridgedIn: _netBridgedIn(chain),
+                sourceBridge: bytes32(uint256(inbound.sourceBridge))
             });
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function bridgeId() public view returns (bytes32) {
+        return bytes32(uint256(uint160(address(this))));
     }
 
     /// @inheritdoc IAlloraBridge
@@ -328,12 +407,13 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
             uint256 inboundAvailable
         )
     {
-        RemoteConfig memory config = _config[chain];
+        uint256 outboundCapacity_ = _outboundConfig[chain].capacity;
+        uint256 inboundCapacity_ = _inboundConfig[chain].capacity;
         return (
-            config.outboundCapacity,
-            _availableNow(_outbound[chain], config.outboundCapacity),
-            config.inboundCapacity,
-            _availableNow(_inbound[chain], config.inboundCapacity)
+            outboundCapacity_,
+            _availableNow(_outbound[chain], outboundCapacity_),
+            inboundCapacity_,
+            _availableNow(_inbound[chain], inboundCapacity_)
         );
     }
 
@@ -343,9 +423,15 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     }
 
     /// @inheritdoc IAlloraBridge
-    function isDelivered(uint64 sourceChain, uint64 sequence) external view returns (bool) {
+    function isDelivered(
+        uint64 sourceChain,
+        bytes32 sourceBridge,
+        uint64 sequence
+    ) external view returns (bool) {
+        // An id wider than 160 bits can never be registered, so nothing from it was ever delivered.
+        if (uint256(sourceBridge) > _BRIDGE_ID_MASK) return false;
         uint256 bit = 1 << (uint256(sequence) & _BIT_MASK);
-        return _delivered[sourceChain][uint256(sequence) >> _WORD_SHIFT] & bit != 0;
+        return _delivered[_replayKey(sourceChain, sourceBridge)][uint256(sequence) >> _WORD_SHIFT] & bit != 0;
     }
 
     /// @inheritdoc IAlloraBridge
@@ -356,21 +442,23 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     /// @inheritdoc IAlloraBridge
     function transferId(
         uint64 sourceChain,
+        bytes32 sourceBridge,
         uint64 destinationChain,
         uint64 sequence
     ) public pure returns (bytes32) {
-        return keccak256(abi.encode(sourceChain, destinationChain, sequence));
+        return keccak256(abi.encode(sourceChain, sourceBridge, destinationChain, sequence));
     }
 
     /// @inheritdoc IAlloraBridge
     function transferDigest(
         uint64 setId,
         uint64 sourceChain,
+        bytes32 sourceBridge,
         uint64 sequence,
         address recipient,
         uint256 amount
     ) external view returns (bytes32) {
-        return _transferDigest(setId, sourceChain, sequence, recipient, amount);
+        return _transferDigest(setId, sourceChain, sourceBridge, sequence, recipient, amount);
     }
 
     // ---------------------------------------------------------------- internals
@@ -381,32 +469,48 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
      */
     function _markDelivered(
         uint64 sourceChain,
+        bytes32 sourceBridge,
         uint64 sequence,
         address recipient,
         uint256 amount,
         bytes calldata signatures
     ) private returns (bool) {
+        mapping(uint256 => uint256) storage delivered = _delivered[_replayKey(sourceChain, sourceBridge)];
         uint256 word = uint256(sequence) >> _WORD_SHIFT;
         uint256 bit = 1 << (uint256(sequence) & _BIT_MASK);
-        uint256 bits = _delivered[sourceChain][word];
+        uint256 bits = delivered[word];
         if (bits & bit != 0) return false;
         _verifyAttestation(
-            _transferDigest(attesterSetId(), sourceChain, sequence, recipient, amount),
+            _transferDigest(attesterSetId(), sourceChain, sourceBridge, sequence, recipient, amount),
             signatures
         );
-        _delivered[sourceChain][word] = bits | bit;
+        delivered[word] = bits | bit;
         return true;
+    }
+
+    /// @dev The replay domain of a source: its chain above its bridge id. Injective because a registered id
+    /// (the only kind that reaches here, or that {isDelivered} looks up) fits 160 bits.
+    function _replayKey(uint64 sourceChain, bytes32 sourceBridge) private pure returns (uint256) {
+        return (uint256(sourceChain) << 160) | uint256(sourceBridge);
+    }
+
+    /// @dev Reverts unless the caller is a guardian or the admin.
+    function _checkGuardianOrAdmin() private view {
+        if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, GUARDIAN_ROLE);
+        }
     }
 
     /// @dev Mints an attested transfer within the source's inbound limit, or queues it.
     function _settleInbound(
         uint64 sourceChain,
+        bytes32 sourceBridge,
         uint64 sequence,
         address recipient,
         uint256 amount,
         uint256 inboundCapacity
     ) private returns (DeliveryStatus) {
-        bytes32 id = transferId(sourceChain, _localChain, sequence);
+        bytes32 id = transferId(sourceChain, sourceBridge, _localChain, sequence);
         (bool ok, ) = _tryConsume(_inbound[sourceChain], inboundCapacity, amount, 0);
         if (!ok) {
             _queued[id] = QueuedTransfer({
@@ -414,7 +518,8 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
                 amount: uint96(amount),
                 sourceChain: sourceChain,
                 sequence: sequence,
-                queuedAt: uint32(block.timestamp)
+                queuedAt: uint32(block.timestamp),
+                held: false
             });
             emit TransferQueued(id, sourceChain, sequence, recipient, amount);
             return DeliveryStatus.Queued;
@@ -468,16 +573,15 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
      */
     function _send(uint64 destination, uint256 amount) private returns (bytes32 id, uint64 sequence) {
         _checkAmount(amount);
-        RemoteConfig memory config = _config[destination];
+        OutboundConfig memory config = _outboundConfig[destination];
         if (config.flags & _OUTBOUND_ENABLED == 0) revert DestinationNotEnabled(destination);
         if (config.flags & _OUTBOUND_PAUSED != 0) revert DirectionIsPaused(Direction.Outbound, destination);
         Flow storage flow = _outbound[destination];
         bool ok;
-        (ok, sequence) = _tryConsume(flow, config.outboundCapacity, amount, 1);
-        if (!ok)
-            revert OutboundLimitExceeded(destination, amount, _availableNow(flow, config.outboundCapacity));
+        (ok, sequence) = _tryConsume(flow, config.capacity, amount, 1);
+        if (!ok) revert OutboundLimitExceeded(destination, amount, _availableNow(flow, config.capacity));
         _token.crosschainBurn(msg.sender, amount);
-        id = transferId(_localChain, destination, sequence);
+        id = transferId(_localChain, bridgeId(), destination, sequence);
     }
 
     /// @dev An EVM destination: not the hub, not this chain, and a non-zero recipient.
@@ -504,27 +608,37 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
     function _transferDigest(
         uint64 setId,
         uint64 sourceChain,
+        bytes32 sourceBridge,
         uint64 sequence,
         address recipient,
         uint256 amount
     ) private view returns (bytes32) {
         return
             _hashTypedDataV4(
-                keccak256(abi.encode(TRANSFER_TYPEHASH, setId, sourceChain, sequence, recipient, amount))
+                keccak256(
+                    abi.encode(
+                        TRANSFER_TYPEHASH,
+                        setId,
+                        sourceChain,
+                        sourceBridge,
+                        sequence,
+                        recipient,
+                        amount
+                    )
+                )
             );
     }
 
-    /// @dev Registers `chain` on first use, with the current pause state.
-    function _register(uint64 chain) private returns (RemoteConfig storage config) {
+    /// @dev Registers `chain` on first use, with the current pause state (the registered mark lives in the
+    /// outbound configuration); returns its outbound configuration.
+    function _register(uint64 chain) private returns (OutboundConfig storage config) {
         if (chain == 0 || chain == _localChain) revert InvalidRemoteChain(chain);
-        config = _config[chain];
+        config = _outboundConfig[chain];
         if (config.flags & _REGISTERED == 0) {
             if (_remoteChainList.length >= MAX_REMOTE_CHAINS) revert TooManyRemoteChains(MAX_REMOTE_CHAINS);
             _remoteChainList.push(chain);
-            uint8 flags = config.flags | _REGISTERED;
-            if (_outboundPaused) flags |= _OUTBOUND_PAUSED;
-            if (_inboundPaused) flags |= _INBOUND_PAUSED;
-            config.flags = flags;
+            config.flags = config.flags | _REGISTERED | (_outboundPaused ? _OUTBOUND_PAUSED : 0);
+            if (_inboundPaused) _inboundConfig[chain].flags |= _INBOUND_PAUSED;
         }
     }
 
@@ -600,10 +714,15 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControl {
         if (outbound) _outboundPaused = paused;
         else _inboundPaused = paused;
         uint256 count = _remoteChainList.length;
-        uint8 bit = outbound ? _OUTBOUND_PAUSED : _INBOUND_PAUSED;
         for (uint256 i = 0; i < count; ++i) {
-            RemoteConfig storage config = _config[_remoteChainList[i]];
-            config.flags = paused ? config.flags | bit : config.flags & ~bit;
+            uint64 chain = _remoteChainList[i];
+            if (outbound) {
+                OutboundConfig storage config = _outboundConfig[chain];
+                config.flags = paused ? config.flags | _OUTBOUND_PAUSED : config.flags & ~_OUTBOUND_PAUSED;
+            } else {
+                InboundConfig storage config = _inboundConfig[chain];
+                config.flags = paused ? config.flags | _INBOUND_PAUSED : config.flags & ~_INBOUND_PAUSED;
+            }
         }
         emit DirectionPaused(direction, paused, msg.sender);
     }

@@ -8,13 +8,21 @@ pragma solidity 0.8.30;
  *
  * Chain ids: an EVM chain is named by its EIP-155 chain id; a Cosmos chain (the hub) by
  * `2**63 | uint64(bytes8(keccak256(cosmosChainId)))` (see lib/chains.ts), which cannot collide with an EVM id
- * in use. Each (source, destination) pair has its own sequence, starting at 1, so the destination's replay
- * bitmap stays dense.
+ * in use. Each (source bridge, destination) pair has its own sequence, starting at 1, so the destination's
+ * replay bitmap stays dense.
+ *
+ * Source bridges: a transfer is named by its source chain AND the bridge that sent it, a `bytes32` id: an EVM
+ * bridge's address left-padded to 32 bytes ({bridgeId}), or the hub escrow account's 20 address bytes
+ * (bech32-decoded) left-padded. Each chain's destination bridge accepts, per remote chain, only the source
+ * bridge its admin registered ({setRemoteSourceBridge}); a redeployed source bridge is a new replay domain
+ * (its sequences start at 1 again) and must be registered before its transfers mint.
  *
  * Inbound transfers carry the authority of the attester set: at least its threshold of distinct members sign
  * the EIP-712 message
- * `Transfer(uint64 setId,uint64 sourceChain,uint64 sequence,address recipient,uint256 amount)` in the domain
- * `{name: "AlloraBridge", version: "1", chainId, verifyingContract}`. Whoever submits it pays the gas.
+ * `Transfer(uint64 setId,uint64 sourceChain,bytes32 sourceBridge,uint64 sequence,address recipient,uint256 amount)`
+ * in the domain `{name: "AlloraBridge", version: "1", chainId, verifyingContract}`. Whoever submits it pays the
+ * gas. A transfer's id is `keccak256(abi.encode(uint64 sourceChain, bytes32 sourceBridge, uint64
+ * destinationChain, uint64 sequence))` ({transferId}).
  */
 interface IAlloraBridge {
     /// @notice A direction of transfer, for pausing.
@@ -37,6 +45,7 @@ interface IAlloraBridge {
     /// @param inboundPaused The guardian paused transfers from the chain.
     /// @param lastOutboundSequence The sequence of the last transfer sent to the chain (0: none yet).
     /// @param netBridgedIn Minted here from the chain minus burned here towards it (see {netBridgedIn}).
+    /// @param sourceBridge The only bridge of the chain whose transfers mint here (zero: none registered).
     struct RemoteChainView {
         bool outboundEnabled;
         bool inboundEnabled;
@@ -44,15 +53,18 @@ interface IAlloraBridge {
         bool inboundPaused;
         uint64 lastOutboundSequence;
         int256 netBridgedIn;
+        bytes32 sourceBridge;
     }
 
-    /// @notice An inbound transfer that waits for inbound capacity.
+    /// @notice An inbound transfer that waits for inbound capacity, and at least one {limitWindow} after
+    /// `queuedAt`; `held`: a guardian stopped it until the admin lifts the hold or cancels it.
     struct QueuedTransfer {
         address recipient;
         uint96 amount;
         uint64 sourceChain;
         uint64 sequence;
         uint32 queuedAt;
+        bool held;
     }
 
     /// @notice A transfer left this chain ({localChain}): `amount` was burned from `sender`.
@@ -88,6 +100,20 @@ interface IAlloraBridge {
 
     /// @notice A queued transfer was minted.
     event QueuedTransferReleased(bytes32 indexed transferId, address indexed recipient, uint256 amount);
+
+    /// @notice A guardian (or the admin) held a queued transfer, or the admin lifted the hold.
+    event QueuedTransferHeld(bytes32 indexed transferId, bool held, address indexed by);
+
+    /// @notice The admin cancelled a queued transfer: it is never minted here (its replay bit stays set).
+    event QueuedTransferCancelled(
+        bytes32 indexed transferId,
+        address indexed recipient,
+        uint256 amount,
+        address indexed by
+    );
+
+    /// @notice The admin registered the source bridge whose transfers from `chain` mint here (zero: none).
+    event RemoteSourceBridgeSet(uint64 indexed chain, bytes32 previousSourceBridge, bytes32 sourceBridge);
 
     /// @notice The admin enabled or disabled a remote chain's directions.
     event RemoteChainEnabled(uint64 indexed chain, bool outboundEnabled, bool inboundEnabled);
@@ -129,6 +155,16 @@ interface IAlloraBridge {
     error TooManyRemoteChains(uint256 max);
     /// @notice A native transfer failed.
     error FeeTransferFailed(address to, uint256 amount);
+    /// @notice The transfer names a source bridge that is not the one registered for its chain.
+    error UnknownSourceBridge(uint64 chain, bytes32 sourceBridge);
+    /// @notice A source bridge id must be a 20-byte value left-padded to 32 bytes.
+    error InvalidSourceBridge(bytes32 sourceBridge);
+    /// @notice The limit window is zero (every limit would refill at once, capping size but not volume).
+    error InvalidLimitWindow();
+    /// @notice The queued transfer is held by a guardian.
+    error QueuedTransferIsHeld(bytes32 transferId);
+    /// @notice The queued transfer cannot be released before `releasableAt` (one limit window after queuing).
+    error QueuedTransferNotReady(bytes32 transferId, uint256 releasableAt);
 
     /**
      * @notice Burns `amount` of the caller's ALLO and sends it to the hub.
@@ -182,23 +218,36 @@ interface IAlloraBridge {
     /**
      * @notice Delivers an attested inbound transfer: mints it, or queues it when the source's inbound limit
      * has too little available. Anyone may submit; the signatures carry the authority. A transfer already
-     * delivered (or queued) is a no-op that returns {DeliveryStatus.AlreadyDelivered}.
+     * delivered (or queued) is a no-op that returns {DeliveryStatus.AlreadyDelivered}. Reverts with
+     * {UnknownSourceBridge} unless `sourceBridge` is the one registered for `sourceChain`.
      * @param sourceChain The chain the transfer was sent from.
-     * @param sequence Its sequence for (source, this chain); at least 1.
+     * @param sourceBridge The bridge that sent it (see the source bridges above).
+     * @param sequence Its sequence for (source bridge, this chain); at least 1.
      * @param recipient The recipient here.
      * @param amount Base units.
      * @param signatures The current attester set's signatures, 65 bytes each, ascending by signer.
      */
     function deliver(
         uint64 sourceChain,
+        bytes32 sourceBridge,
         uint64 sequence,
         address recipient,
         uint256 amount,
         bytes calldata signatures
     ) external returns (DeliveryStatus status);
 
-    /// @notice Mints a queued transfer once the source's inbound limit has room. Anyone may call.
+    /**
+     * @notice Mints a queued transfer. Anyone may call, once at least one {limitWindow} has passed since it was
+     * queued (the time a guardian has to look at it), while it is not held, its source chain is enabled and
+     * not paused inbound, and the source's inbound limit has room.
+     */
     function releaseQueued(bytes32 transferId) external;
+
+    /// @notice Holds a queued transfer (guardian or admin) or lifts the hold (admin only).
+    function setQueuedTransferHeld(bytes32 transferId, bool held) external;
+
+    /// @notice Cancels a queued transfer for good (for example one found fraudulent). Admin only.
+    function cancelQueued(bytes32 transferId) external;
 
     /// @notice Pauses a direction on every remote chain at once. Guardian or admin.
     function pause(Direction direction) external;
@@ -208,6 +257,14 @@ interface IAlloraBridge {
 
     /// @notice Enables or disables the directions of a remote chain (registering it on first use). Admin only.
     function setRemoteChainEnabled(uint64 chain, bool outboundEnabled, bool inboundEnabled) external;
+
+    /**
+     * @notice Registers the bridge of `chain` whose transfers mint here, replacing the previous one (zero: none,
+     * nothing from the chain mints). Part of enabling a remote chain inbound. Admin only.
+     * @param sourceBridge A 20-byte id left-padded to 32 bytes: an EVM bridge's address, or the hub escrow
+     * account's address bytes ({InvalidSourceBridge} otherwise).
+     */
+    function setRemoteSourceBridge(uint64 chain, bytes32 sourceBridge) external;
 
     /// @notice Sets a remote chain's outbound and inbound capacities (refilled over {limitWindow}). Admin only.
     function setRemoteChainLimits(uint64 chain, uint256 outboundCapacity, uint256 inboundCapacity) external;
@@ -224,8 +281,12 @@ interface IAlloraBridge {
     /// @notice The hub's chain id.
     function hubChain() external view returns (uint64);
 
-    /// @notice The window over which an emptied limit refills completely, in seconds.
+    /// @notice The window over which an emptied limit refills completely, in seconds; also the least time a
+    /// queued transfer waits.
     function limitWindow() external view returns (uint256);
+
+    /// @notice This bridge's id as a source bridge: its address left-padded to 32 bytes.
+    function bridgeId() external view returns (bytes32);
 
     /// @notice A remote chain's settings and counters.
     function remoteChain(uint64 chain) external view returns (RemoteChainView memory);
@@ -250,15 +311,21 @@ interface IAlloraBridge {
     /// stays within +-(2^95 - 1) base units (39.6 billion ALLO): the bridge keeps each total modulo 2^96.
     function netBridgedIn(uint64 chain) external view returns (int256);
 
-    /// @notice Whether the transfer (`sourceChain`, `sequence`) to this chain was delivered or queued.
-    function isDelivered(uint64 sourceChain, uint64 sequence) external view returns (bool);
+    /// @notice Whether the transfer (`sourceChain`, `sourceBridge`, `sequence`) to this chain was delivered or
+    /// queued (a cancelled one counts as delivered: it can never be delivered again).
+    function isDelivered(
+        uint64 sourceChain,
+        bytes32 sourceBridge,
+        uint64 sequence
+    ) external view returns (bool);
 
     /// @notice A queued transfer (amount 0 when none is queued under that id).
     function queuedTransfer(bytes32 transferId) external view returns (QueuedTransfer memory);
 
-    /// @notice The id of the transfer (`sourceChain`, `destinationChain`, `sequence`).
+    /// @notice The id of the transfer (`sourceChain`, `sourceBridge`, `destinationChain`, `sequence`).
     function transferId(
         uint64 sourceChain,
+        bytes32 sourceBridge,
         uint64 destinationChain,
         uint64 sequence
     ) external pure returns (bytes32);
@@ -267,6 +334,7 @@ interface IAlloraBridge {
     function transferDigest(
         uint64 setId,
         uint64 sourceChain,
+        bytes32 sourceBridge,
         uint64 sequence,
         address recipient,
         uint256 amount

@@ -2,8 +2,9 @@
  * EIP-712 messages of the AlloraBridge: what attesters sign for an inbound transfer, and how their
  * signatures are combined into the `bytes` the contract verifies (65-byte r ‖ s ‖ v, ascending by signer).
  */
-import { AbiCoder, TypedDataEncoder, getAddress, keccak256 } from "ethers";
+import { AbiCoder, TypedDataEncoder, getAddress, hexlify, keccak256, zeroPadValue } from "ethers";
 import type { TypedDataDomain, TypedDataField } from "ethers";
+import { fromBech32 } from "@cosmjs/encoding";
 import { combineSignatures, type CombineOptions } from "./signatures";
 
 /** The domain name and version the contract passes to OpenZeppelin's EIP712. */
@@ -15,6 +16,7 @@ export const TRANSFER_TYPES: Record<string, TypedDataField[]> = {
   Transfer: [
     { name: "setId", type: "uint64" },
     { name: "sourceChain", type: "uint64" },
+    { name: "sourceBridge", type: "bytes32" },
     { name: "sequence", type: "uint64" },
     { name: "recipient", type: "address" },
     { name: "amount", type: "uint256" },
@@ -26,6 +28,8 @@ export interface BridgeTransfer {
   /** The attester set id the signatures belong to (the destination bridge's current set). */
   setId: bigint;
   sourceChain: bigint;
+  /** The bridge that sent it: {@link evmBridgeId} or {@link hubBridgeId} (0x + 64 hex). */
+  sourceBridge: string;
   sequence: bigint;
   recipient: string;
   amount: bigint;
@@ -52,14 +56,47 @@ export function transferDigest(domain: BridgeDomain, transfer: BridgeTransfer): 
   return TypedDataEncoder.hash(bridgeDomain(domain), TRANSFER_TYPES, transfer);
 }
 
-/** The transfer id the bridge computes: keccak256(abi.encode(uint64 source, uint64 destination, uint64 sequence)). */
-export function transferId(sourceChain: bigint, destinationChain: bigint, sequence: bigint): string {
+/**
+ * The transfer id the bridge computes:
+ * keccak256(abi.encode(uint64 sourceChain, bytes32 sourceBridge, uint64 destinationChain, uint64 sequence)).
+ */
+export function transferId(
+  sourceChain: bigint,
+  sourceBridge: string,
+  destinationChain: bigint,
+  sequence: bigint,
+): string {
   return keccak256(
     AbiCoder.defaultAbiCoder().encode(
-      ["uint64", "uint64", "uint64"],
-      [sourceChain, destinationChain, sequence],
+      ["uint64", "bytes32", "uint64", "uint64"],
+      [sourceChain, sourceBridge, destinationChain, sequence],
     ),
   );
+}
+
+/** The source-bridge id of an EVM bridge: its address left-padded to 32 bytes (0x + 64 hex, lower case). */
+export function evmBridgeId(address: string): string {
+  return zeroPadValue(getAddress(address), 32).toLowerCase();
+}
+
+/**
+ * The source-bridge id of the hub: the escrow account's address bytes (bech32-decoded) left-padded to 32
+ * bytes. Throws, naming the address, unless it is bech32 with 20 data bytes (the only ids a bridge accepts).
+ */
+export function hubBridgeId(bech32: string): string {
+  let data: Uint8Array;
+  try {
+    data = fromBech32(bech32).data;
+  } catch (err) {
+    throw new Error(`hub escrow "${bech32}" is not a bech32 address: ${(err as Error).message}`);
+  }
+  if (data.length !== 20) {
+    throw new Error(
+      `hub escrow "${bech32}" holds ${data.length} address bytes; a bridge accepts only 20-byte accounts ` +
+        `(a key or multisig account, not a 32-byte module or contract address)`,
+    );
+  }
+  return zeroPadValue(hexlify(data), 32);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The bridge packs each remote chain into three slots: configuration (two 88-bit capacities, flags) and one
- * flow per direction (88-bit available, 32-bit refill time, 40-bit outbound sequence, 96-bit running total
+ * The bridge packs each remote chain into four slots: per direction a configuration (88-bit capacity, flags,
+ * and inbound the registered source bridge's 160 bits) and a flow (88-bit available, 32-bit refill time, 40-bit outbound sequence, 96-bit running total
  * kept modulo 2^96). These tests drive every packed field to its boundary and check that nothing wraps or
  * bleeds into a neighbour, that a transfer writes only its own flow, and that the wrapped totals still give
  * the exact net bridged in.
@@ -9,17 +9,24 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, keccak256, toBeHex, zeroPadValue } from "ethers";
-import { BNB, Direction, IN_CAP, OUT_CAP, WINDOW, attest, deployBridge } from "./fixtures";
+import { BNB, Direction, IN_CAP, OUT_CAP, WINDOW, attest, deployBridge, src } from "./fixtures";
 import type { AlloraBridge } from "../../../typechain-types";
 
 const MAX88 = 2n ** 88n - 1n;
 const MAX40 = 2n ** 40n - 1n;
 const MAX96 = 2n ** 96n - 1n;
-const FLAGS_ENABLED_REGISTERED = 1n | 2n | 16n;
+/** Outbound flags: enabled (1), registered (16); inbound: enabled (2). Paused: 4 outbound, 8 inbound. */
+const OUT_ENABLED_REGISTERED = 1n | 16n;
+const IN_ENABLED = 2n;
 
-/** The packed configuration word of a chain, as the contract lays it out (lowest field first). */
-function configWord(outCap: bigint, inCap: bigint, flags: bigint): bigint {
-  return outCap | (inCap << 88n) | (flags << 176n);
+/** The packed outbound configuration word of a chain (lowest field first). */
+function outConfigWord(cap: bigint, flags: bigint): bigint {
+  return cap | (flags << 88n);
+}
+
+/** The packed inbound configuration word of a chain: capacity, flags, registered source bridge. */
+function inConfigWord(cap: bigint, flags: bigint, sourceBridge: string): bigint {
+  return cap | (flags << 88n) | (BigInt(sourceBridge) << 96n);
 }
 
 /** A flow word's fields. */
@@ -61,9 +68,21 @@ async function findSlot(
   return found[0];
 }
 
-/** The storage slot of `_config[chain]`, found by its known contents. */
+/** The storage slot of a chain's configuration word, found by its known contents. */
 function configSlot(bridge: AlloraBridge, chain: bigint, expected: bigint): Promise<string> {
   return findSlot(bridge, chain, (w) => w === expected, "the configuration");
+}
+
+/** Both configuration slots of a chain, found by their known contents. */
+async function configSlots(
+  bridge: AlloraBridge,
+  chain: bigint,
+  expected: { out: bigint; in: bigint },
+): Promise<{ out: string; in: string }> {
+  return {
+    out: await configSlot(bridge, chain, expected.out),
+    in: await configSlot(bridge, chain, expected.in),
+  };
 }
 
 async function readWord(bridge: AlloraBridge, slot: string): Promise<bigint> {
@@ -91,7 +110,9 @@ async function flowSlots(
   const { bridge, alice, attesters, relayer, bob } = f;
   await bridge.connect(alice).sendToChain(chain, alice.address, outAmount);
   const t = { sourceChain: chain, sequence: 1n, recipient: bob.address, amount: inAmount };
-  await bridge.connect(relayer).deliver(chain, 1n, bob.address, inAmount, await attest(bridge, t, attesters));
+  await bridge
+    .connect(relayer)
+    .deliver(chain, src(chain), 1n, bob.address, inAmount, await attest(bridge, t, attesters));
   const outbound = await findSlot(
     bridge,
     chain,
@@ -108,22 +129,30 @@ async function flowSlots(
 }
 
 describe("AlloraBridge storage packing", function () {
-  it("lays a chain's configuration out in one word (capacities, flags) that transfers never write", async function () {
+  it("lays a chain's configuration out in one word per direction (capacity, flags, source bridge) that transfers never write", async function () {
     const f = await loadFixture(deployBridge);
     const { bridge, alice, bob, attesters, relayer } = f;
-    const config = await configSlot(bridge, BNB, configWord(OUT_CAP, IN_CAP, FLAGS_ENABLED_REGISTERED));
+    const expected = {
+      out: outConfigWord(OUT_CAP, OUT_ENABLED_REGISTERED),
+      in: inConfigWord(IN_CAP, IN_ENABLED, src(BNB)),
+    };
+    const config = await configSlots(bridge, BNB, expected);
     const { outbound, inbound } = await flowSlots(f, BNB, 3n, 5n);
     const before = {
-      config: await readWord(bridge, config),
+      outConfig: await readWord(bridge, config.out),
+      inConfig: await readWord(bridge, config.in),
       outbound: await readWord(bridge, outbound),
       inbound: await readWord(bridge, inbound),
     };
-    expect(before.config).to.equal(configWord(OUT_CAP, IN_CAP, FLAGS_ENABLED_REGISTERED));
+    expect(before.outConfig).to.equal(expected.out);
+    expect(before.inConfig).to.equal(expected.in);
+    expect((await bridge.remoteChain(BNB)).sourceBridge).to.equal(src(BNB));
 
     // A send writes only its outbound flow: sequence, total, available, refill time.
     await bridge.connect(alice).sendToChain(BNB, alice.address, 4n);
     const sentAt = BigInt(await time.latest());
-    expect(await readWord(bridge, config)).to.equal(before.config);
+    expect(await readWord(bridge, config.out)).to.equal(before.outConfig);
+    expect(await readWord(bridge, config.in)).to.equal(before.inConfig);
     expect(await readWord(bridge, inbound)).to.equal(before.inbound);
     const out = decodeFlow(await readWord(bridge, outbound));
     expect(out).to.deep.equal({ available: out.available, updatedAt: sentAt, sequence: 2n, total: 7n });
@@ -133,8 +162,9 @@ describe("AlloraBridge storage packing", function () {
     // A delivery writes only its inbound flow (and a bitmap word).
     const afterSend = await readWord(bridge, outbound);
     const t = { sourceChain: BNB, sequence: 2n, recipient: bob.address, amount: 6n };
-    await bridge.connect(relayer).deliver(BNB, 2n, bob.address, 6n, await attest(bridge, t, attesters));
-    expect(await readWord(bridge, config)).to.equal(before.config);
+    await bridge.connect(relayer).deliver(BNB, src(BNB), 2n, bob.address, 6n, await attest(bridge, t, attesters));
+    expect(await readWord(bridge, config.out)).to.equal(before.outConfig);
+    expect(await readWord(bridge, config.in)).to.equal(before.inConfig);
     expect(await readWord(bridge, outbound)).to.equal(afterSend);
     const inFlow = decodeFlow(await readWord(bridge, inbound));
     expect(inFlow.sequence).to.equal(0n);
@@ -148,7 +178,10 @@ describe("AlloraBridge storage packing", function () {
     await bridge.connect(admin).setRemoteChainLimits(BNB, MAX88, MAX88);
     const [outCap, outAvail, inCap, inAvail] = await bridge.limits(BNB);
     expect([outCap, outAvail, inCap, inAvail]).to.deep.equal([MAX88, MAX88, MAX88, MAX88]);
-    await configSlot(bridge, BNB, configWord(MAX88, MAX88, FLAGS_ENABLED_REGISTERED));
+    await configSlots(bridge, BNB, {
+      out: outConfigWord(MAX88, OUT_ENABLED_REGISTERED),
+      in: inConfigWord(MAX88, IN_ENABLED, src(BNB)),
+    });
     await expect(bridge.connect(admin).setRemoteChainLimits(BNB, MAX88 + 1n, 1n))
       .to.be.revertedWithCustomError(bridge, "CapacityTooLarge")
       .withArgs(MAX88 + 1n);
@@ -165,7 +198,7 @@ describe("AlloraBridge storage packing", function () {
 
     const big = { sourceChain: BNB, sequence: 1n, recipient: bob.address, amount: MAX88 };
     await expect(
-      bridge.connect(relayer).deliver(BNB, 1n, bob.address, MAX88, await attest(bridge, big, attesters)),
+      bridge.connect(relayer).deliver(BNB, src(BNB), 1n, bob.address, MAX88, await attest(bridge, big, attesters)),
     ).to.emit(bridge, "TransferDelivered");
     expect(await token.balanceOf(bob.address)).to.equal(MAX88);
     expect((await bridge.limits(BNB))[3]).to.equal(0n);
@@ -175,9 +208,16 @@ describe("AlloraBridge storage packing", function () {
     const half = MAX88 / 2n;
     const second = { sourceChain: BNB, sequence: 2n, recipient: bob.address, amount: half };
     await expect(
-      bridge.connect(relayer).deliver(BNB, 2n, bob.address, half, await attest(bridge, second, attesters)),
+      bridge.connect(relayer).deliver(BNB, src(BNB), 2n, bob.address, half, await attest(bridge, second, attesters)),
     ).to.emit(bridge, "TransferQueued");
-    const id = await bridge.transferId(BNB, 31337n, 2n);
+    const id = await bridge.transferId(BNB, src(BNB), 31337n, 2n);
+    await expect(bridge.releaseQueued(id)).to.be.revertedWithCustomError(bridge, "QueuedTransferNotReady");
+    // The limit stays empty through the queue's wait: a transfer of the whole capacity a window later.
+    await time.increase(WINDOW);
+    const refill = { sourceChain: BNB, sequence: 3n, recipient: bob.address, amount: MAX88 };
+    await bridge
+      .connect(relayer)
+      .deliver(BNB, src(BNB), 3n, bob.address, MAX88, await attest(bridge, refill, attesters));
     await expect(bridge.releaseQueued(id)).to.be.revertedWithCustomError(bridge, "InboundLimitExceeded");
     await time.increase(WINDOW / 2n);
     // Half a window refills half the capacity (rounded down), never more.
@@ -185,12 +225,12 @@ describe("AlloraBridge storage packing", function () {
     expect(halfRefill).to.be.within(half, (MAX88 * (WINDOW / 2n + 3n)) / WINDOW);
     await bridge.releaseQueued(id);
     // The inbound total now exceeds 88 bits.
-    expect(await bridge.netBridgedIn(BNB)).to.equal(MAX88 + half);
-    expect(MAX88 + half).to.be.greaterThan(2n ** 88n);
+    expect(await bridge.netBridgedIn(BNB)).to.equal(2n * MAX88 + half);
+    expect(2n * MAX88 + half).to.be.greaterThan(2n ** 89n);
 
     // Outbound at the maximum: the whole bucket in one send, then only the trickle one second refills.
     await bridge.connect(bob).sendToChain(BNB, bob.address, MAX88);
-    expect(await bridge.netBridgedIn(BNB)).to.equal(half);
+    expect(await bridge.netBridgedIn(BNB)).to.equal(MAX88 + half);
     expect((await bridge.limits(BNB))[1]).to.equal(0n);
     await expect(bridge.connect(bob).sendToChain(BNB, bob.address, half))
       .to.be.revertedWithCustomError(bridge, "OutboundLimitExceeded")
@@ -198,7 +238,7 @@ describe("AlloraBridge storage packing", function () {
     await time.increase(WINDOW);
     expect((await bridge.limits(BNB))[1]).to.equal(MAX88);
     await bridge.connect(bob).sendToChain(BNB, bob.address, half);
-    expect(await bridge.netBridgedIn(BNB)).to.equal(0n);
+    expect(await bridge.netBridgedIn(BNB)).to.equal(MAX88);
     expect((await bridge.remoteChain(BNB)).lastOutboundSequence).to.equal(2n);
   });
 
@@ -232,7 +272,7 @@ describe("AlloraBridge storage packing", function () {
     await expect(bridge.connect(alice).sendToChain(BNB, alice.address, 1n))
       .to.emit(bridge, "TransferSent")
       .withArgs(
-        await bridge.transferId(31337n, BNB, MAX40),
+        await bridge.transferId(31337n, await bridge.bridgeId(), BNB, MAX40),
         BNB,
         MAX40,
         alice.address,
@@ -276,7 +316,7 @@ describe("AlloraBridge storage packing", function () {
 
     // The inbound total wraps too (2^96 - 10 + 20 = 10).
     const t = { sourceChain: BNB, sequence: 2n, recipient: bob.address, amount: 20n };
-    await bridge.connect(relayer).deliver(BNB, 2n, bob.address, 20n, await attest(bridge, t, attesters));
+    await bridge.connect(relayer).deliver(BNB, src(BNB), 2n, bob.address, 20n, await attest(bridge, t, attesters));
     expect(decodeFlow(await readWord(bridge, inbound)).total).to.equal(10n);
     expect(await bridge.netBridgedIn(BNB)).to.equal(8n);
   });
@@ -310,18 +350,34 @@ describe("AlloraBridge storage packing", function () {
     await bridge.connect(guardian).pause(Direction.Inbound);
     await bridge.connect(admin).setRemoteChainEnabled(77n, true, true);
     await bridge.connect(admin).setRemoteChainLimits(77n, OUT_CAP, IN_CAP);
-    await configSlot(bridge, 77n, configWord(OUT_CAP, IN_CAP, FLAGS_ENABLED_REGISTERED | 8n));
+    await bridge.connect(admin).setRemoteSourceBridge(77n, src(77n));
+    await configSlots(bridge, 77n, {
+      out: outConfigWord(OUT_CAP, OUT_ENABLED_REGISTERED),
+      in: inConfigWord(IN_CAP, IN_ENABLED | 8n, src(77n)),
+    });
     const t = { sourceChain: 77n, sequence: 1n, recipient: alice.address, amount: 1n };
     await expect(
-      bridge.connect(relayer).deliver(77n, 1n, alice.address, 1n, await attest(bridge, t, attesters)),
+      bridge.connect(relayer).deliver(77n, src(77n), 1n, alice.address, 1n, await attest(bridge, t, attesters)),
     )
       .to.be.revertedWithCustomError(bridge, "DirectionIsPaused")
       .withArgs(Direction.Inbound, 77n);
     // Outbound to the new chain stays open, and disabling inbound keeps the pause bit.
     await bridge.connect(alice).sendToChain(77n, alice.address, 1n);
     await bridge.connect(admin).setRemoteChainEnabled(77n, true, false);
-    await configSlot(bridge, 77n, configWord(OUT_CAP, IN_CAP, 1n | 16n | 8n));
+    await configSlots(bridge, 77n, {
+      out: outConfigWord(OUT_CAP, OUT_ENABLED_REGISTERED),
+      in: inConfigWord(IN_CAP, 8n, src(77n)),
+    });
     await bridge.connect(admin).unpause(Direction.Inbound);
-    await configSlot(bridge, 77n, configWord(OUT_CAP, IN_CAP, 1n | 16n));
+    await configSlots(bridge, 77n, {
+      out: outConfigWord(OUT_CAP, OUT_ENABLED_REGISTERED),
+      in: inConfigWord(IN_CAP, 0n, src(77n)),
+    });
+    // An outbound pause lands in the outbound word only.
+    await bridge.connect(guardian).pause(Direction.Outbound);
+    await configSlots(bridge, 77n, {
+      out: outConfigWord(OUT_CAP, OUT_ENABLED_REGISTERED | 4n),
+      in: inConfigWord(IN_CAP, 0n, src(77n)),
+    });
   });
 });

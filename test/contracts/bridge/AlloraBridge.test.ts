@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Signature, concat, toBeHex, zeroPadValue } from "ethers";
-import { transferDigest, transferId } from "../../../lib/eip712/bridge";
+import { evmBridgeId, transferDigest, transferId } from "../../../lib/eip712/bridge";
 import {
   BASE,
   BNB,
@@ -17,6 +17,7 @@ import {
   deployBridge,
   hubAccount,
   makeAttesters,
+  src,
   type Inbound,
 } from "./fixtures";
 
@@ -46,9 +47,10 @@ describe("AlloraBridge", function () {
       await expect(
         Bridge.deploy(ethers.ZeroAddress, HUB, WINDOW, admin.address, admin.address, 1n, signers, 2),
       ).to.be.revertedWithCustomError(Bridge, "ZeroRecipient");
-      await expect(
-        Bridge.deploy(tokenAddress, HUB, WINDOW, ethers.ZeroAddress, admin.address, 1n, signers, 2),
-      ).to.be.revertedWithCustomError(Bridge, "ZeroRecipient");
+      // The admin role follows AccessControlDefaultAdminRules, which refuses a zero first admin itself.
+      await expect(Bridge.deploy(tokenAddress, HUB, WINDOW, ethers.ZeroAddress, admin.address, 1n, signers, 2))
+        .to.be.revertedWithCustomError(Bridge, "AccessControlInvalidDefaultAdmin")
+        .withArgs(ethers.ZeroAddress);
       await expect(Bridge.deploy(tokenAddress, 0n, WINDOW, admin.address, admin.address, 1n, signers, 2))
         .to.be.revertedWithCustomError(Bridge, "InvalidRemoteChain")
         .withArgs(0n);
@@ -79,7 +81,7 @@ describe("AlloraBridge", function () {
       const recipient = hubAccount();
       const amount = 5n * ONE;
       const fee = 1234n;
-      const id1 = transferId(LOCAL, HUB, 1n);
+      const id1 = transferId(LOCAL, evmBridgeId(await bridge.getAddress()), HUB, 1n);
       await expect(bridge.connect(alice).sendToHub(recipient, amount, { value: fee }))
         .to.emit(bridge, "TransferSent")
         .withArgs(id1, HUB, 1n, alice.address, ethers.toUtf8Bytes(recipient), amount, fee)
@@ -88,7 +90,7 @@ describe("AlloraBridge", function () {
       await expect(bridge.connect(alice).sendToHub(recipient, amount))
         .to.emit(bridge, "TransferSent")
         .withArgs(
-          transferId(LOCAL, HUB, 2n),
+          transferId(LOCAL, evmBridgeId(await bridge.getAddress()), HUB, 2n),
           HUB,
           2n,
           alice.address,
@@ -100,7 +102,7 @@ describe("AlloraBridge", function () {
       await expect(bridge.connect(alice).sendToChain(BNB, alice.address, amount))
         .to.emit(bridge, "TransferSent")
         .withArgs(
-          transferId(LOCAL, BNB, 1n),
+          transferId(LOCAL, evmBridgeId(await bridge.getAddress()), BNB, 1n),
           BNB,
           1n,
           alice.address,
@@ -296,17 +298,17 @@ describe("AlloraBridge", function () {
       const { bridge, token, attesters, relayer } = await loadFixture(deployBridge);
       const transfer = t();
       const sigs = await attest(bridge, transfer, attesters.slice(0, 3));
-      expect(await bridge.isDelivered(HUB, 1n)).to.equal(false);
+      expect(await bridge.isDelivered(HUB, src(HUB), 1n)).to.equal(false);
       expect(
-        await bridge.connect(relayer).deliver.staticCall(HUB, 1n, transfer.recipient, transfer.amount, sigs),
+        await bridge.connect(relayer).deliver.staticCall(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs),
       ).to.equal(DeliveryStatus.Minted);
-      await expect(bridge.connect(relayer).deliver(HUB, 1n, transfer.recipient, transfer.amount, sigs))
+      await expect(bridge.connect(relayer).deliver(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs))
         .to.emit(bridge, "TransferDelivered")
-        .withArgs(transferId(HUB, LOCAL, 1n), HUB, 1n, transfer.recipient, transfer.amount)
+        .withArgs(transferId(HUB, src(HUB), LOCAL, 1n), HUB, 1n, transfer.recipient, transfer.amount)
         .and.to.emit(token, "CrosschainMint");
       expect(await token.balanceOf(transfer.recipient)).to.equal(transfer.amount);
-      expect(await bridge.isDelivered(HUB, 1n)).to.equal(true);
-      expect(await bridge.isDelivered(HUB, 2n)).to.equal(false);
+      expect(await bridge.isDelivered(HUB, src(HUB), 1n)).to.equal(true);
+      expect(await bridge.isDelivered(HUB, src(HUB), 2n)).to.equal(false);
       expect(await bridge.netBridgedIn(HUB)).to.equal(transfer.amount);
       const [, , inCap, inAvail] = await bridge.limits(HUB);
       expect(inCap).to.equal(IN_CAP);
@@ -318,31 +320,32 @@ describe("AlloraBridge", function () {
       const transfer = t({ sequence: 300n, sourceChain: BNB });
       const digest = transferDigest(
         { chainId: LOCAL, verifyingContract: await bridge.getAddress() },
-        { setId: 1n, ...transfer },
+        { setId: 1n, sourceBridge: src(transfer.sourceChain), ...transfer },
       );
-      expect(await bridge.transferDigest(1n, BNB, 300n, transfer.recipient, transfer.amount)).to.equal(
+      expect(await bridge.transferDigest(1n, BNB, src(BNB), 300n, transfer.recipient, transfer.amount)).to.equal(
         digest,
       );
       await bridge.deliver(
         BNB,
+        src(BNB),
         300n,
         transfer.recipient,
         transfer.amount,
         await attest(bridge, transfer, attesters),
       );
       expect(await token.balanceOf(transfer.recipient)).to.equal(transfer.amount);
-      expect(await bridge.isDelivered(BNB, 300n)).to.equal(true);
+      expect(await bridge.isDelivered(BNB, src(BNB), 300n)).to.equal(true);
     });
 
     it("makes a replayed delivery a no-op", async function () {
       const { bridge, token, attesters } = await loadFixture(deployBridge);
       const transfer = t();
       const sigs = await attest(bridge, transfer, attesters.slice(1, 4));
-      await bridge.deliver(HUB, 1n, transfer.recipient, transfer.amount, sigs);
-      expect(await bridge.deliver.staticCall(HUB, 1n, transfer.recipient, transfer.amount, sigs)).to.equal(
+      await bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs);
+      expect(await bridge.deliver.staticCall(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs)).to.equal(
         DeliveryStatus.AlreadyDelivered,
       );
-      await expect(bridge.deliver(HUB, 1n, transfer.recipient, transfer.amount, sigs)).not.to.emit(
+      await expect(bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs)).not.to.emit(
         bridge,
         "TransferDelivered",
       );
@@ -350,6 +353,7 @@ describe("AlloraBridge", function () {
       const other = t({ recipient: "0x00000000000000000000000000000000000000c0" });
       await bridge.deliver(
         HUB,
+        src(HUB),
         1n,
         other.recipient,
         other.amount,
@@ -365,7 +369,7 @@ describe("AlloraBridge", function () {
       const transfer = t();
       const sigs = await attest(bridge, transfer, attesters.slice(0, 3), 1n, 56n);
       await expect(
-        bridge.deliver(HUB, 1n, transfer.recipient, transfer.amount, sigs),
+        bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs),
       ).to.be.revertedWithCustomError(bridge, "UnknownSigner");
     });
 
@@ -384,7 +388,7 @@ describe("AlloraBridge", function () {
       const transfer = t();
       const sigs = await attest(twin, transfer, attesters.slice(0, 3));
       await expect(
-        bridge.deliver(HUB, 1n, transfer.recipient, transfer.amount, sigs),
+        bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs),
       ).to.be.revertedWithCustomError(bridge, "UnknownSigner");
     });
 
@@ -393,28 +397,28 @@ describe("AlloraBridge", function () {
       const transfer = t();
       const sigs = await attest(bridge, transfer, attesters.slice(0, 3));
       const other = "0x00000000000000000000000000000000000000c0";
-      await expect(bridge.deliver(HUB, 1n, other, transfer.amount, sigs)).to.be.revertedWithCustomError(
+      await expect(bridge.deliver(HUB, src(HUB), 1n, other, transfer.amount, sigs)).to.be.revertedWithCustomError(
         bridge,
         "UnknownSigner",
       );
       await expect(
-        bridge.deliver(HUB, 1n, transfer.recipient, transfer.amount + 1n, sigs),
+        bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, transfer.amount + 1n, sigs),
       ).to.be.revertedWithCustomError(bridge, "UnknownSigner");
       await expect(
-        bridge.deliver(BNB, 1n, transfer.recipient, transfer.amount, sigs),
+        bridge.deliver(BNB, src(BNB), 1n, transfer.recipient, transfer.amount, sigs),
       ).to.be.revertedWithCustomError(bridge, "UnknownSigner");
       await expect(
-        bridge.deliver(HUB, 2n, transfer.recipient, transfer.amount, sigs),
+        bridge.deliver(HUB, src(HUB), 2n, transfer.recipient, transfer.amount, sigs),
       ).to.be.revertedWithCustomError(bridge, "UnknownSigner");
     });
 
     it("rejects too few, duplicate, unsorted, high-s, malformed and outsider signatures", async function () {
       const { bridge, attesters } = await loadFixture(deployBridge);
       const transfer = t();
-      const deliver = (sigs: string) => bridge.deliver(HUB, 1n, transfer.recipient, transfer.amount, sigs);
+      const deliver = (sigs: string) => bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs);
       const digest = transferDigest(
         { chainId: LOCAL, verifyingContract: await bridge.getAddress() },
-        { setId: 1n, ...transfer },
+        { setId: 1n, sourceBridge: src(transfer.sourceChain), ...transfer },
       );
       const sig = (i: number) => attesters[i].signingKey.sign(digest).serialized;
 
@@ -457,23 +461,23 @@ describe("AlloraBridge", function () {
       const { bridge, attesters, admin } = await loadFixture(deployBridge);
       const r = "0x00000000000000000000000000000000000000b0";
       const sigs = await attest(bridge, t(), attesters.slice(0, 3));
-      await expect(bridge.deliver(HUB, 0n, r, ONE, sigs)).to.be.revertedWithCustomError(
+      await expect(bridge.deliver(HUB, src(HUB), 0n, r, ONE, sigs)).to.be.revertedWithCustomError(
         bridge,
         "ZeroSequence",
       );
-      await expect(bridge.deliver(HUB, 1n, ethers.ZeroAddress, ONE, sigs)).to.be.revertedWithCustomError(
+      await expect(bridge.deliver(HUB, src(HUB), 1n, ethers.ZeroAddress, ONE, sigs)).to.be.revertedWithCustomError(
         bridge,
         "ZeroRecipient",
       );
-      await expect(bridge.deliver(HUB, 1n, r, 0n, sigs)).to.be.revertedWithCustomError(bridge, "ZeroAmount");
-      await expect(bridge.deliver(HUB, 1n, r, 2n ** 88n, sigs))
+      await expect(bridge.deliver(HUB, src(HUB), 1n, r, 0n, sigs)).to.be.revertedWithCustomError(bridge, "ZeroAmount");
+      await expect(bridge.deliver(HUB, src(HUB), 1n, r, 2n ** 88n, sigs))
         .to.be.revertedWithCustomError(bridge, "AmountTooLarge")
         .withArgs(2n ** 88n);
-      await expect(bridge.deliver(12345n, 1n, r, ONE, sigs))
+      await expect(bridge.deliver(12345n, src(12345n), 1n, r, ONE, sigs))
         .to.be.revertedWithCustomError(bridge, "SourceNotEnabled")
         .withArgs(12345n);
       await bridge.connect(admin).setRemoteChainEnabled(HUB, true, false);
-      await expect(bridge.deliver(HUB, 1n, r, 7n * ONE, sigs))
+      await expect(bridge.deliver(HUB, src(HUB), 1n, r, 7n * ONE, sigs))
         .to.be.revertedWithCustomError(bridge, "SourceNotEnabled")
         .withArgs(HUB);
     });
@@ -485,7 +489,7 @@ describe("AlloraBridge", function () {
       await expect(bridge.connect(guardian).pause(Direction.Inbound))
         .to.emit(bridge, "DirectionPaused")
         .withArgs(Direction.Inbound, true, guardian.address);
-      await expect(bridge.deliver(HUB, 1n, transfer.recipient, transfer.amount, sigs))
+      await expect(bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs))
         .to.be.revertedWithCustomError(bridge, "DirectionIsPaused")
         .withArgs(Direction.Inbound, HUB);
       await expect(bridge.connect(alice).sendToHub(hubAccount(), ONE)).to.emit(bridge, "TransferSent");
@@ -494,7 +498,7 @@ describe("AlloraBridge", function () {
         "AccessControlUnauthorizedAccount",
       );
       await bridge.connect(admin).unpause(Direction.Inbound);
-      await expect(bridge.deliver(HUB, 1n, transfer.recipient, transfer.amount, sigs)).to.emit(
+      await expect(bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, transfer.amount, sigs)).to.emit(
         bridge,
         "TransferDelivered",
       );
@@ -510,42 +514,51 @@ describe("AlloraBridge", function () {
       const second: Inbound = { sourceChain: BNB, sequence: 2n, recipient, amount: 6n * ONE };
       await bridge.deliver(
         BNB,
+        src(BNB),
         1n,
         recipient,
         first.amount,
         await attest(bridge, first, attesters.slice(0, 3)),
       );
       const sigs = await attest(bridge, second, attesters.slice(0, 3));
-      expect(await bridge.deliver.staticCall(BNB, 2n, recipient, second.amount, sigs)).to.equal(
+      expect(await bridge.deliver.staticCall(BNB, src(BNB), 2n, recipient, second.amount, sigs)).to.equal(
         DeliveryStatus.Queued,
       );
-      const id = transferId(BNB, LOCAL, 2n);
-      await expect(bridge.deliver(BNB, 2n, recipient, second.amount, sigs))
+      const id = transferId(BNB, src(BNB), LOCAL, 2n);
+      await expect(bridge.deliver(BNB, src(BNB), 2n, recipient, second.amount, sigs))
         .to.emit(bridge, "TransferQueued")
         .withArgs(id, BNB, 2n, recipient, second.amount);
       expect(await token.balanceOf(recipient)).to.equal(6n * ONE);
       expect(await bridge.netBridgedIn(BNB)).to.equal(6n * ONE);
-      expect(await bridge.isDelivered(BNB, 2n)).to.equal(true);
+      expect(await bridge.isDelivered(BNB, src(BNB), 2n)).to.equal(true);
       const queued = await bridge.queuedTransfer(id);
       expect(queued.recipient).to.equal(recipient);
       expect(queued.amount).to.equal(second.amount);
       expect(queued.sourceChain).to.equal(BNB);
       expect(queued.sequence).to.equal(2n);
       // Re-delivering the queued transfer does not queue or mint it again.
-      expect(await bridge.deliver.staticCall(BNB, 2n, recipient, second.amount, sigs)).to.equal(
+      expect(await bridge.deliver.staticCall(BNB, src(BNB), 2n, recipient, second.amount, sigs)).to.equal(
         DeliveryStatus.AlreadyDelivered,
       );
 
+      // It waits one window first (the guardian's time to hold it)...
+      await expect(bridge.connect(relayer).releaseQueued(id))
+        .to.be.revertedWithCustomError(bridge, "QueuedTransferNotReady")
+        .withArgs(id, queued.queuedAt + WINDOW);
+      await time.increaseTo(queued.queuedAt + WINDOW);
+      // ... and then for capacity: a third transfer takes the whole refilled limit first.
+      const third: Inbound = { sourceChain: BNB, sequence: 3n, recipient, amount: 10n * ONE };
+      await bridge.deliver(BNB, src(BNB), 3n, recipient, third.amount, await attest(bridge, third, attesters));
       await expect(bridge.connect(relayer).releaseQueued(id)).to.be.revertedWithCustomError(
         bridge,
         "InboundLimitExceeded",
       );
-      await time.increase(WINDOW / 2n);
+      await time.increase(WINDOW);
       await expect(bridge.connect(relayer).releaseQueued(id))
         .to.emit(bridge, "QueuedTransferReleased")
         .withArgs(id, recipient, second.amount);
-      expect(await token.balanceOf(recipient)).to.equal(12n * ONE);
-      expect(await bridge.netBridgedIn(BNB)).to.equal(12n * ONE);
+      expect(await token.balanceOf(recipient)).to.equal(22n * ONE);
+      expect(await bridge.netBridgedIn(BNB)).to.equal(22n * ONE);
       expect((await bridge.queuedTransfer(id)).amount).to.equal(0n);
       await expect(bridge.releaseQueued(id)).to.be.revertedWithCustomError(bridge, "NotQueued").withArgs(id);
     });
@@ -561,12 +574,13 @@ describe("AlloraBridge", function () {
       };
       await bridge.deliver(
         HUB,
+        src(HUB),
         9n,
         admin.address,
         transfer.amount,
         await attest(bridge, transfer, attesters.slice(2)),
       );
-      const id = transferId(HUB, LOCAL, 9n);
+      const id = transferId(HUB, src(HUB), LOCAL, 9n);
       await time.increase(WINDOW * 2n);
       await expect(bridge.releaseQueued(id)).to.be.revertedWithCustomError(bridge, "InboundLimitExceeded");
       await bridge.connect(admin).setRemoteChainLimits(HUB, OUT_CAP, 10n * ONE);
@@ -616,22 +630,23 @@ describe("AlloraBridge", function () {
       };
       // Old set signing the old set id, and the old set signing the new set id: both refused.
       const oldSigs = await attest(bridge, transfer, attesters.slice(0, 3), 1n);
-      await expect(bridge.deliver(HUB, 1n, transfer.recipient, ONE, oldSigs)).to.be.revertedWithCustomError(
+      await expect(bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, ONE, oldSigs)).to.be.revertedWithCustomError(
         bridge,
         "UnknownSigner",
       );
       const oldSigsNewId = await attest(bridge, transfer, attesters.slice(0, 3), 2n);
       await expect(
-        bridge.deliver(HUB, 1n, transfer.recipient, ONE, oldSigsNewId),
+        bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, ONE, oldSigsNewId),
       ).to.be.revertedWithCustomError(bridge, "UnknownSigner");
       // The new set signing the retired set id: the digest differs, so it is refused too.
       const newSigsOldId = await attest(bridge, transfer, next.slice(0, 3), 1n);
       await expect(
-        bridge.deliver(HUB, 1n, transfer.recipient, ONE, newSigsOldId),
+        bridge.deliver(HUB, src(HUB), 1n, transfer.recipient, ONE, newSigsOldId),
       ).to.be.revertedWithCustomError(bridge, "UnknownSigner");
       await expect(
         bridge.deliver(
           HUB,
+          src(HUB),
           1n,
           transfer.recipient,
           ONE,

@@ -7,7 +7,7 @@ import { Wallet, Signature } from "ethers";
 import type { BaseContract } from "ethers";
 import { toBech32 } from "@cosmjs/encoding";
 import { HUB_CHAINS } from "../../../lib/chains";
-import { combineTransferSignatures, transferDigest } from "../../../lib/eip712/bridge";
+import { combineTransferSignatures, evmBridgeId, hubBridgeId, transferDigest } from "../../../lib/eip712/bridge";
 import type { AlloToken, AlloraBridge } from "../../../typechain-types";
 
 export const HUB = HUB_CHAINS["allora-devnet"].bridgeChainId;
@@ -18,6 +18,23 @@ export const IN_CAP = 1_000_000n * ONE;
 /** Two remote EVM chains besides this one (31337). */
 export const BNB = 31338n;
 export const BASE = 31339n;
+
+/** The hub escrow account whose transfers the fixture's bridge accepts from the hub (20 fixed bytes). */
+export const HUB_ESCROW = toBech32("allo", new Uint8Array(20).fill(0xe5));
+/** The source bridges the fixture registers: the hub escrow, and a (pretend) peer bridge per EVM chain. */
+export const SOURCE_BRIDGES: Readonly<Record<string, string>> = {
+  [HUB.toString()]: hubBridgeId(HUB_ESCROW),
+  [BNB.toString()]: evmBridgeId("0x000000000000000000000000000000000000b0b0"),
+  [BASE.toString()]: evmBridgeId("0x000000000000000000000000000000000000ba5e"),
+};
+
+/**
+ * The source bridge of `chain` in these tests: the registered one for the hub and the two EVM peers, else an
+ * id made of the chain number (register it with setRemoteSourceBridge when a test enables such a chain).
+ */
+export function src(chain: bigint): string {
+  return SOURCE_BRIDGES[chain.toString()] ?? evmBridgeId(`0x${chain.toString(16).padStart(40, "0")}`);
+}
 
 export enum Direction {
   Outbound = 0,
@@ -42,6 +59,8 @@ export function hubAccount(bytes?: Uint8Array): string {
 
 export interface Inbound {
   sourceChain: bigint;
+  /** Default: {@link src}(sourceChain). */
+  sourceBridge?: string;
   sequence: bigint;
   recipient: string;
   amount: bigint;
@@ -60,7 +79,7 @@ export async function attest(
       chainId: chainId ?? (await ethers.provider.getNetwork()).chainId,
       verifyingContract: await bridge.getAddress(),
     },
-    { setId, ...t },
+    { setId, ...t, sourceBridge: t.sourceBridge ?? src(t.sourceChain) },
   );
   return combineTransferSignatures(
     digest,
@@ -103,6 +122,7 @@ export async function deployBridge(): Promise<BridgeFixture> {
   for (const chain of [HUB, BNB, BASE]) {
     await bridge.setRemoteChainEnabled(chain, true, true);
     await bridge.setRemoteChainLimits(chain, OUT_CAP, IN_CAP);
+    await bridge.setRemoteSourceBridge(chain, src(chain));
   }
   // The admin acts as a second bridge (the faucet of these tests): AlloToken mints only through bridges.
   await token.setBridgeLimits(admin.address, 10n * OUT_CAP, 10n * OUT_CAP);
