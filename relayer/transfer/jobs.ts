@@ -41,6 +41,8 @@ export interface EscrowJobData {
   to: string;
   coins: { denom: string; amount: string }[];
   reason?: string;
+  /** release only: the EVM transfer it pays (its id is derived from these) */
+  transfer?: { sourceChain: string; sourceBridge: string; sequence: string };
   origin: TransferOrigin;
   seenAt: number;
   sourceTime: number;

@@ -68,6 +68,7 @@ export function sentJob(t: SentTransfer, src: { name: string }, hub: { chainId: 
       key: t.transferId,
       to: t.recipient.address,
       coins: [{ denom: hub.denom, amount: String(t.amount) }],
+      transfer: { sourceChain: String(t.sourceChain), sourceBridge: evmBridgeId(t.bridge), sequence: String(t.sequence) },
       origin,
       seenAt: Date.now(),
       sourceTime,

@@ -7,7 +7,7 @@ import { getAddress } from "ethers";
 import { evmBridgeId, hubBridgeId, transferId } from "../../lib/eip712/bridge";
 import type { SequencedDeposit } from "./deposits";
 import type { Confirmation, SentTransfer } from "./evm-source";
-import type { DeliverJobData, EscrowJobData } from "./jobs";
+import type { DeliverJobData, EscrowJobData, TransferOrigin } from "./jobs";
 
 export type Verdict = { ok: true } | { ok: false; retry: boolean; problem: string };
 
@@ -54,40 +54,78 @@ function safeAddress(a: string): string {
   }
 }
 
-/** The SentTransfer a job claims, for confirmTransfer to compare with the chain. */
-export function claimedSent(job: DeliverJobData | EscrowJobData, src: { chainId: bigint; bridge: string }, fields: {
+/** What an EVM-sourced job claims about its transfer: compared field by field with the source chain. */
+export interface EvmClaim {
+  origin: TransferOrigin;
+  sourceChain: bigint;
+  sourceBridge: string;
   destinationChain: bigint;
   sequence: bigint;
   recipient: SentTransfer["recipient"];
   amount: bigint;
   transferId: string;
-}): SentTransfer | undefined {
-  if (job.origin.kind !== "evm") return undefined;
+}
+
+export function deliverClaim(job: DeliverJobData): EvmClaim {
   return {
-    sourceChain: src.chainId,
-    bridge: getAddress(src.bridge),
-    transferId: fields.transferId.toLowerCase(),
-    destinationChain: fields.destinationChain,
-    sequence: fields.sequence,
-    sender: "", // not carried by the job: compared through the transfer id and the other fields
-    recipient: fields.recipient,
-    amount: fields.amount,
-    fee: 0n,
-    blockNumber: job.origin.blockNumber,
-    blockHash: "",
-    txHash: job.origin.txHash,
-    logIndex: job.origin.logIndex,
+    origin: job.origin,
+    sourceChain: BigInt(job.sourceChain),
+    sourceBridge: job.sourceBridge,
+    destinationChain: BigInt(job.destinationChain),
+    sequence: BigInt(job.sequence),
+    recipient: { kind: "evm", address: safeAddress(job.recipient) },
+    amount: BigInt(job.amount),
+    transferId: job.transferId,
   };
 }
 
-/** Checks an EVM-sourced delivery's ids before the chain is asked (cheap refusals first). */
-export function verifyEvmDeliveryIds(job: DeliverJobData, src: { chainId: bigint; bridge: string }): Verdict {
-  if (job.origin.kind !== "evm") return refuse("origin is not an EVM chain");
-  if (BigInt(job.sourceChain) !== src.chainId) return refuse(`sourceChain ${job.sourceChain} is not ${src.chainId}`);
-  if (job.sourceBridge.toLowerCase() !== evmBridgeId(src.bridge)) return refuse("sourceBridge is not the source chain's bridge");
-  const id = transferId(src.chainId, evmBridgeId(src.bridge), BigInt(job.destinationChain), BigInt(job.sequence));
-  if (id !== job.transferId.toLowerCase()) return refuse(`transferId ${job.transferId} is not the id of (${job.sourceChain}, ${job.sequence})`);
-  return { ok: true };
+/** A release job's claim, or a problem when it is not one (a refund, or no transfer fields). */
+export function releaseClaim(job: EscrowJobData, hubChain: bigint, denom: string): EvmClaim | string {
+  if (job.kind !== "release" || !job.transfer) return "not a release of an EVM transfer";
+  if (job.coins.length !== 1 || job.coins[0].denom !== denom) return `a release pays exactly one coin of ${denom}`;
+  return {
+    origin: job.origin,
+    sourceChain: BigInt(job.transfer.sourceChain),
+    sourceBridge: job.transfer.sourceBridge,
+    destinationChain: hubChain,
+    sequence: BigInt(job.transfer.sequence),
+    recipient: { kind: "hub", address: job.to },
+    amount: BigInt(job.coins[0].amount),
+    transferId: job.key,
+  };
+}
+
+/**
+ * Checks an EVM-sourced claim: ids first (cheap refusals), then the source chain itself at depth through
+ * `confirm` (evm-source.ts confirmTransfer on this attester's own RPC).
+ */
+export async function verifyEvmClaim(
+  claim: EvmClaim,
+  src: { chainId: bigint; bridge: string },
+  confirm: (claimed: SentTransfer) => Promise<Confirmation>,
+): Promise<Verdict> {
+  if (claim.origin.kind !== "evm") return refuse("origin is not an EVM chain");
+  if (claim.sourceChain !== src.chainId) return refuse(`sourceChain ${claim.sourceChain} is not ${src.chainId}`);
+  if (claim.sourceBridge.toLowerCase() !== evmBridgeId(src.bridge)) return refuse("sourceBridge is not the source chain's bridge");
+  const id = transferId(src.chainId, evmBridgeId(src.bridge), claim.destinationChain, claim.sequence);
+  if (id !== claim.transferId.toLowerCase()) return refuse(`transferId ${claim.transferId} is not the id of (${claim.sourceChain}, ${claim.sequence})`);
+  return confirmationVerdict(
+    await confirm({
+      sourceChain: src.chainId,
+      bridge: getAddress(src.bridge),
+      transferId: id,
+      destinationChain: claim.destinationChain,
+      sequence: claim.sequence,
+      sender: "",
+      recipient: claim.recipient,
+      amount: claim.amount,
+      fee: 0n,
+      blockNumber: claim.origin.blockNumber,
+      blockHash: "",
+      txHash: claim.origin.txHash,
+      logIndex: claim.origin.logIndex,
+    }),
+  );
 }
 
 /** Turns a re-read of the source chain into a verdict. */
