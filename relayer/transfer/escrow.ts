@@ -54,11 +54,11 @@ export class EscrowReader {
   constructor(
     private readonly cfg: EscrowConfig,
     private readonly comet: () => CometClient,
-    private readonly query: () => StargateClient,
+    private readonly query: () => StargateClient | Promise<StargateClient>,
   ) {}
 
   async snapshot(): Promise<EscrowSnapshot> {
-    const account = await this.query().getAccount(this.cfg.address);
+    const account = await (await this.query()).getAccount(this.cfg.address);
     const accountNumber = account?.accountNumber ?? 0;
     const sequence = account?.sequence ?? 0;
     // Re-read from a few blocks below the last scan: txs indexed late are picked up, duplicates merge by hash.
@@ -134,7 +134,7 @@ export interface EscrowPayerDeps {
   members: OfflineAminoSigner[];
   /** the job's own check against this attester's sources (deposit table / source chain at depth) */
   verify(job: EscrowJobData): Promise<Verdict>;
-  query: () => StargateClient;
+  query: () => StargateClient | Promise<StargateClient>;
   log: Logger;
 }
 
@@ -175,7 +175,7 @@ export async function payOnce(job: EscrowJobData, deps: EscrowPayerDeps): Promis
   }
   if (assembled.dropped.length) deps.log.warn({ key: job.key, dropped: assembled.dropped }, "escrow signatures dropped");
   try {
-    const res = await deps.query().broadcastTx(assembled.txBytes, 30_000, 250);
+    const res = await (await deps.query()).broadcastTx(assembled.txBytes, 30_000, 250);
     if (res.code !== 0) return { state: "waiting", why: `escrow tx ${res.transactionHash} failed with code ${res.code}: ${res.rawLog ?? ""}` };
     return { state: "paid", txHash: res.transactionHash, already: false };
   } catch (e) {

@@ -1,0 +1,39 @@
+/** Prometheus metrics of the transfer pipeline, on the relayer's registry. */
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export class TransferMetrics {
+  readonly seen: Counter<"route">;
+  readonly delivered: Counter<"route">;
+  readonly queued: Counter<"route">;
+  readonly released: Counter<"route">;
+  readonly refunded: Counter<"reason">;
+  readonly refused: Counter<"route">;
+  readonly inFlightCount: Gauge;
+  readonly inFlightValue: Gauge;
+  readonly reconciliationDelta: Gauge;
+  readonly latency: Histogram<"route">;
+
+  constructor(registry: Registry) {
+    const r = [registry];
+    this.seen = new Counter({ name: "relayer_transfers_seen_total", help: "Transfers found at their source", labelNames: ["route"], registers: r });
+    this.delivered = new Counter({ name: "relayer_transfers_delivered_total", help: "Transfers minted on an EVM chain or released on the hub", labelNames: ["route"], registers: r });
+    this.queued = new Counter({ name: "relayer_transfers_queued_total", help: "Deliveries queued by the destination's inbound limit", labelNames: ["route"], registers: r });
+    this.released = new Counter({ name: "relayer_transfers_queue_released_total", help: "Queued deliveries released", labelNames: ["route"], registers: r });
+    this.refunded = new Counter({ name: "relayer_transfers_refunded_total", help: "Hub deposits refunded, by reason", labelNames: ["reason"], registers: r });
+    this.refused = new Counter({ name: "relayer_transfers_refused_total", help: "Transfer jobs an attester refused to sign (alert)", labelNames: ["route"], registers: r });
+    this.inFlightCount = new Gauge({ name: "relayer_transfers_in_flight", help: "Transfers sent and not yet delivered, released or refunded", registers: r });
+    this.inFlightValue = new Gauge({ name: "relayer_transfers_in_flight_allo", help: "Value in flight, ALLO (float)", registers: r });
+    this.reconciliationDelta = new Gauge({
+      name: "relayer_reconciliation_delta_allo",
+      help: "Escrow backing minus (EVM supply + in flight), ALLO (float); 0 when every token is accounted for",
+      registers: r,
+    });
+    this.latency = new Histogram({
+      name: "relayer_transfer_latency_seconds",
+      help: "From the source block's time to the delivery seen",
+      labelNames: ["route"],
+      buckets: [1, 2, 3, 5, 8, 13, 21, 60, 300],
+      registers: r,
+    });
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * The transfer pipeline, composed: sources (hub deposits, each chain's TransferSent) add jobs; deliveries and
+ * queued releases ride each chain's `post-<chain>` queue (processed by that chain's worker through
+ * `process`, so one submitter key and one nonce sequence per chain serve both pipelines); escrow payments ride
+ * the `hub-escrow` queue, one at a time across all instances. Everything here is restartable from the chains
+ * and the hub: job ids are deterministic, checkpoints only skip work already queued.
+ */
+import { DelayedError, Queue, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { Contract, formatUnits, type TransactionReceipt, type Wallet } from "ethers";
+import type { Registry } from "prom-client";
+import { createMultisigThresholdPubkey, Secp256k1HdWallet, type OfflineAminoSigner } from "@cosmjs/amino";
+import { StargateClient } from "@cosmjs/stargate";
+import type { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { cosmosBridgeChainId } from "../../lib/chains";
+import { hubBridgeId, transferId } from "../../lib/eip712/bridge";
+import type { SignaturePool } from "../attest/pool";
+import type { FailoverRpc } from "../evm/rpc";
+import type { TransfersConfig } from "../config/transfers";
+import { HubDepositsLedger } from "./hub-deposits-ledger";
+import { pollEvmSource, pollHubSource, type CheckpointStore, type TransferSink } from "./sources";
+import { bridgeInterface, deliverOnce } from "./deliver";
+import { confirmTransfer, type SourceChain } from "./evm-source";
+import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubDelivery, type Verdict } from "./verify";
+import { EscrowJobRefused, EscrowReader, EscrowSignaturePool, payOnce, type EscrowConfig } from "./escrow";
+import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobData, type EscrowJobData } from "./jobs";
+import { TransferMetrics } from "./metrics";
+import { QueuedTracker, releaseQueuedJobId, type ReleaseQueuedJobData } from "./queued-tracker";
+
+export interface TransferChain {
+  name: string;
+  chainId: number;
+  confirmations: number;
+  rpc: FailoverRpc;
+  /** the chain's post queue (shared with inference batches) */
+  queue: Queue;
+}
+
+export interface TransferPipelineDeps {
+  cfg: TransfersConfig;
+  hubChainId: string;
+  hubPrefix: string;
+  comet: () => Comet38Client;
+  redis: Redis;
+  redisUrl: string;
+  newConnection: () => Redis;
+  prefix: string;
+  chains: TransferChain[];
+  attesters: readonly Wallet[];
+  env: Record<string, string | undefined>;
+  pool: SignaturePool;
+  signatureWaitMs: number;
+  registry: Registry;
+  log: Logger;
+  stopping: () => boolean;
+  queue: { attempts: number; backoffMs: number; keepCompletedSeconds: number; keepCompletedCount: number; keepFailedSeconds: number; lockDurationMs: number };
+}
+
+export type TransferJobData = DeliverJobData | ReleaseQueuedJobData;
+
+export function isTransferJob(data: unknown): data is TransferJobData {
+  const kind = (data as { kind?: unknown })?.kind;
+  return kind === "deliver" || kind === "releaseQueued";
+}
+
+export interface TransferPipeline {
+  /** runs a deliver / releaseQueued job on its chain; `send` goes through the chain's TxSender */
+  process(chain: string, job: Job<TransferJobData>, token: string | undefined, send: (to: string, calldata: string) => Promise<TransactionReceipt>): Promise<Record<string, unknown>>;
+  escrowQueue: Queue<EscrowJobData>;
+  metrics: TransferMetrics;
+  stop(): Promise<void>;
+}
+
+const WAIT_MS = 1_000;
+
+function redisCheckpoint(redis: Redis, key: string): CheckpointStore {
+  return {
+    get: async () => {
+      const v = await redis.get(key);
+      return v !== null && /^\d+$/.test(v) ? BigInt(v) : undefined;
+    },
+    set: async (value) => {
+      // only rises (a concurrent instance may be ahead)
+      await redis.eval("local c = redis.call('GET', KEYS[1]); if (not c) or tonumber(c) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end", 1, key, value.toString());
+    },
+  };
+}
+
+async function hubSigners(cfg: TransfersConfig, env: Record<string, string | undefined>, prefix: string): Promise<OfflineAminoSigner[]> {
+  const out: OfflineAminoSigner[] = [];
+  for (const [i, s] of cfg.hubSigners.entries()) {
+    const mnemonic = env[s.env];
+    if (!mnemonic) throw new Error(`transfers.hubSigners[${i}]: environment variable ${s.env} is not set (export ${s.env}="<mnemonic>")`);
+    out.push(await Secp256k1HdWallet.fromMnemonic(mnemonic.trim(), { prefix }));
+  }
+  return out;
+}
+
+export async function startTransferPipeline(deps: TransferPipelineDeps): Promise<TransferPipeline> {
+  const { cfg, log } = deps;
+  const hubChain = cosmosBridgeChainId(deps.hubChainId);
+  const escrowAddress = cfg.escrow.address;
+  const metrics = new TransferMetrics(deps.registry);
+  const byId = new Map(deps.chains.map((c) => [BigInt(c.chainId), c]));
+  const chainName = (id: bigint) => byId.get(id)?.name;
+  const bridgeOf = (name: string) => {
+    const b = cfg.bridges[name];
+    if (!b) throw new Error(`transfers.bridges.${name}: no bridge configured for chain ${name}`);
+    return b;
+  };
+  const sourceOf = (name: string): SourceChain => ({ chainId: BigInt(deps.chains.find((c) => c.name === name)!.chainId), bridge: bridgeOf(name).address, hubChain, hubPrefix: deps.hubPrefix });
+
+  // Keys and the escrow's multisig.
+  const members = await hubSigners(cfg, deps.env, deps.hubPrefix);
+  const multisig = createMultisigThresholdPubkey(
+    cfg.escrow.members.map((m) => ({ type: "tendermint/PubKeySecp256k1", value: m })),
+    cfg.escrow.threshold,
+  );
+  const escrowCfg: EscrowConfig = { chainId: deps.hubChainId, prefix: deps.hubPrefix, address: escrowAddress, multisig, fee: { amount: [{ denom: cfg.denom, amount: cfg.escrow.fee.amount }], gas: cfg.escrow.fee.gas } };
+  {
+    const { pubkeyToAddress } = await import("@cosmjs/amino");
+    const derived = pubkeyToAddress(multisig, deps.hubPrefix);
+    if (derived !== escrowAddress) {
+      throw new Error(`transfers.escrow: members and threshold make ${derived}, not the escrow ${escrowAddress} (fix: list the members in the multisig's order, or the threshold)`);
+    }
+  }
+  for (const m of members) {
+    const [acc] = await m.getAccounts();
+    const b64 = Buffer.from(acc.pubkey).toString("base64");
+    if (!cfg.escrow.members.includes(b64)) throw new Error(`transfers.hubSigners: ${acc.address} is not a member of the escrow ${escrowAddress}`);
+  }
+
+  const ledger = new HubDepositsLedger({
+    escrow: escrowAddress,
+    rules: {
+      denom: cfg.denom,
+      destinations: (cfg.destinations ?? deps.chains.map((c) => ({ chainId: c.chainId, enabled: true, fromHeight: 0 }))).map((d) => ({ chainId: BigInt(d.chainId), enabled: d.enabled, fromHeight: BigInt(d.fromHeight) })),
+    },
+    startHeight: BigInt(cfg.startHeight),
+    indexLagBlocks: cfg.indexLagBlocks,
+  });
+  const query = (() => {
+    let cached: { comet: Comet38Client; q: StargateClient } | undefined;
+    return (): StargateClient => {
+      const c = deps.comet();
+      if (!cached || cached.comet !== c) cached = { comet: c, q: StargateClient.create(c) };
+      return cached.q;
+    };
+  })();
+
+  const jobOptions = {
+    attempts: deps.queue.attempts,
+    backoff: { type: "exponential" as const, delay: deps.queue.backoffMs },
+    removeOnComplete: { age: deps.queue.keepCompletedSeconds, count: deps.queue.keepCompletedCount },
+    removeOnFail: { age: deps.queue.keepFailedSeconds },
+  };
+  const escrowQueue = new Queue<EscrowJobData>(ESCROW_QUEUE, { connection: deps.newConnection(), prefix: deps.prefix, defaultJobOptions: jobOptions });
+  await escrowQueue.setGlobalConcurrency(1);
+
+  const queueOf = (name: string) => deps.chains.find((c) => c.name === name)!.queue;
+  const sink: TransferSink = {
+    deliver: async (job) => {
+      metrics.seen.inc({ route: `${job.origin.kind === "hub" ? "hub" : job.origin.chain}->${job.chain}` });
+      await queueOf(job.chain).add("deliver", job, { jobId: deliverJobId(job.chain, job.transferId) });
+    },
+    escrow: async (job) => {
+      metrics.seen.inc({ route: job.kind === "release" ? `${job.origin.kind === "evm" ? job.origin.chain : "?"}->hub` : "hub-refund" });
+      const id = job.kind === "release" ? releaseJobId(job.key) : refundJobId(job.key.split(":")[0], Number(job.key.split(":")[1]));
+      await escrowQueue.add(job.kind, job, { jobId: id });
+    },
+  };
+
+  // Attester checks, against this instance's own sources.
+  const verifyDeliver = async (job: DeliverJobData): Promise<Verdict> => {
+    if (job.origin.kind === "hub") {
+      if (ledger.scannedHeight < BigInt(job.origin.height)) await ledger.sync(deps.comet(), BigInt((await deps.comet().status()).syncInfo.latestBlockHeight));
+      return verifyHubDelivery(job, { hubChain, escrow: escrowAddress, lookup: (h, m) => ledger.lookup(h, m), scannedHeight: ledger.scannedHeight });
+    }
+    const originChain = job.origin.chain;
+    const src = sourceOf(originChain);
+    const rpc = deps.chains.find((c) => c.name === originChain);
+    if (!rpc) return { ok: false, retry: false, problem: `unknown source chain ${originChain}` };
+    return verifyEvmClaim(deliverClaim(job), src, (c) => rpc.rpc.use((p) => confirmTransfer(p, src, c, rpc.confirmations)));
+  };
+  const verifyEscrow = async (job: EscrowJobData): Promise<Verdict> => {
+    if (job.kind === "refund") {
+      if (job.origin.kind !== "hub") return { ok: false, retry: false, problem: "refund of a non-hub origin" };
+      const d = ledger.lookup(job.origin.txHash, job.origin.msgIndex);
+      if (!d) return BigInt(job.origin.height) > ledger.scannedHeight ? { ok: false, retry: true, problem: "deposit not scanned yet" } : { ok: false, retry: false, problem: "no such deposit" };
+      if (d.kind !== "refund") return { ok: false, retry: false, problem: "deposit is a transfer, not a refund" };
+      const coinsMatch = JSON.stringify(d.coins.map((c) => [c.denom, String(c.amount)])) === JSON.stringify(job.coins.map((c) => [c.denom, c.amount]));
+      if (d.deposit.sender !== job.to || !coinsMatch || d.reason !== job.reason) return { ok: false, retry: false, problem: "refund differs from the deposit" };
+      return { ok: true };
+    }
+    const claim = releaseClaim(job, hubChain, cfg.denom);
+    if (typeof claim === "string") return { ok: false, retry: false, problem: claim };
+    if (claim.origin.kind !== "evm") return { ok: false, retry: false, problem: "release of a non-EVM origin" };
+    const originChain = claim.origin.chain;
+    const chain = deps.chains.find((c) => c.name === originChain);
+    if (!chain) return { ok: false, retry: false, problem: `unknown source chain ${originChain}` };
+    const src = sourceOf(originChain);
+    return verifyEvmClaim(claim, src, (c) => chain.rpc.use((p) => confirmTransfer(p, src, c, chain.confirmations)));
+  };
+
+  // Sources.
+  const timers: NodeJS.Timeout[] = [];
+  const loops: Promise<void>[] = [];
+  const every = (name: string, ms: number, fn: () => Promise<unknown>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const run = async () => {
+      if (deps.stopping()) return;
+      const p = fn().then(
+        () => undefined,
+        (e) => log.warn({ loop: name, err: e as Error }, "transfer loop pass failed; retrying"),
+      );
+      loops.push(p);
+      await p;
+      loops.splice(loops.indexOf(p), 1);
+      if (!deps.stopping()) {
+        timer = setTimeout(() => void run(), ms);
+        timers.push(timer);
+      }
+    };
+    timer = setTimeout(() => void run(), 0);
+    timers.push(timer);
+  };
+  const hubCheckpoint = redisCheckpoint(deps.redis, `${deps.prefix}:xfer:cp:hub`);
+  every("hub-deposits", cfg.pollIntervalMs, () =>
+    pollHubSource({
+      ledger,
+      hub: { chainId: hubChain, escrow: escrowAddress },
+      comet: deps.comet,
+      chainName,
+      transferIdOf: (d, s) => transferId(hubChain, hubBridgeId(escrowAddress), d, s),
+      checkpoint: hubCheckpoint,
+      sink,
+      log,
+    }),
+  );
+  const trackers = new Map<string, QueuedTracker>();
+  for (const c of deps.chains) {
+    const b = bridgeOf(c.name);
+    const checkpoint = redisCheckpoint(deps.redis, `${deps.prefix}:xfer:cp:${c.name}`);
+    every(`evm-sent-${c.name}`, cfg.pollIntervalMs, () =>
+      c.rpc.use((provider) =>
+        pollEvmSource({ name: c.name, src: sourceOf(c.name), provider, confirmations: c.confirmations, startBlock: b.startBlock, hub: { chainId: hubChain, denom: cfg.denom }, chainName, checkpoint, sink, log }),
+      ),
+    );
+    const tracker = new QueuedTracker(c.name, b.address, b.startBlock, log);
+    trackers.set(c.name, tracker);
+    every(`queued-${c.name}`, Math.max(cfg.pollIntervalMs, 1_000), () =>
+      c.rpc.use(async (provider) => {
+        for (const job of await tracker.due(provider)) await c.queue.add("releaseQueued", job, { jobId: releaseQueuedJobId(c.name, job.transferId) });
+      }),
+    );
+  }
+
+  // Escrow payments: one at a time across all instances (one account sequence).
+  const escrowDeps = { cfg: escrowCfg, reader: new EscrowReader(escrowCfg, deps.comet, query), pool: new EscrowSignaturePool(deps.redis, deps.prefix), members, verify: verifyEscrow, query, log };
+  const escrowWorker = new Worker<EscrowJobData>(
+    ESCROW_QUEUE,
+    async (job, token) => {
+      let outcome;
+      try {
+        outcome = await payOnce(job.data, escrowDeps);
+      } catch (e) {
+        if (e instanceof EscrowJobRefused) {
+          metrics.refused.inc({ route: job.data.kind });
+          log.error({ alert: "transfer_refused", id: job.data.key, kind: job.data.kind, problem: e.problem }, "refusing to pay from the escrow");
+        }
+        throw e;
+      }
+      if (outcome.state === "waiting") {
+        log.debug({ id: job.data.key, why: outcome.why }, "escrow payment waiting");
+        await job.moveToDelayed(Date.now() + WAIT_MS, token);
+        throw new DelayedError();
+      }
+      if (!outcome.already) {
+        if (job.data.kind === "refund") metrics.refunded.inc({ reason: job.data.reason ?? "unknown" });
+        else {
+          const route = `${job.data.origin.kind === "evm" ? job.data.origin.chain : "?"}->hub`;
+          metrics.delivered.inc({ route });
+          if (job.data.sourceTime) metrics.latency.observe({ route }, Math.max(0, Date.now() / 1000 - job.data.sourceTime));
+        }
+      }
+      log.info({ stage: job.data.kind === "refund" ? "refunded" : "released", id: job.data.key, to: job.data.to, amount: job.data.coins.map((c) => `${c.amount}${c.denom}`).join(","), txHash: outcome.txHash, already: outcome.already }, job.data.kind === "refund" ? "deposit refunded" : "transfer released on the hub");
+      return { txHash: outcome.txHash, already: outcome.already };
+    },
+    { connection: deps.newConnection(), prefix: deps.prefix, concurrency: 1, lockDuration: Math.max(deps.queue.lockDurationMs, 60_000) },
+  );
+  escrowWorker.on("error", (err) => log.error({ err }, "escrow worker error"));
+
+  const signed = new SignedTransfers();
+  const process: TransferPipeline["process"] = async (chainName_, job, token, send) => {
+    const chain = deps.chains.find((c) => c.name === chainName_)!;
+    const bridge = bridgeOf(chainName_).address;
+    const data = job.data;
+    if (data.kind === "releaseQueued") {
+      const provider = chain.rpc.current;
+      const q = (await new Contract(bridge, bridgeInterface, provider).queuedTransfer(data.transferId)) as { amount: bigint; held: boolean };
+      if (q.amount === 0n) return { released: false, why: "not queued (released or cancelled already)" };
+      const receipt = await send(bridge, bridgeInterface.encodeFunctionData("releaseQueued", [data.transferId]));
+      metrics.released.inc({ route: `->${chainName_}` });
+      log.info({ stage: "released", chain: chainName_, id: data.transferId, txHash: receipt.hash }, "queued transfer released");
+      return { released: true, txHash: receipt.hash };
+    }
+    const route = `${data.origin.kind === "hub" ? "hub" : data.origin.chain}->${chainName_}`;
+    const outcome = await deliverOnce(data, {
+      chainId: BigInt(chain.chainId),
+      bridge,
+      provider: chain.rpc.current,
+      attesters: deps.attesters,
+      verify: verifyDeliver,
+      pool: deps.pool,
+      signatureWaitMs: deps.signatureWaitMs,
+      signed,
+      send,
+      log,
+      aborted: deps.stopping,
+    });
+    switch (outcome.state) {
+      case "waiting":
+        log.debug({ id: data.transferId, why: outcome.why }, "delivery waiting");
+        await job.moveToDelayed(Date.now() + WAIT_MS, token);
+        throw new DelayedError();
+      case "refused":
+        metrics.refused.inc({ route });
+        log.error({ alert: "transfer_refused", chain: chainName_, id: data.transferId, problem: outcome.problem }, "refusing to sign a transfer that does not match its source");
+        throw new Error(`transfer ${data.transferId} refused: ${outcome.problem}`);
+      case "already":
+        log.info({ stage: outcome.queued ? "queued" : "delivered", chain: chainName_, id: data.transferId, already: true }, "transfer already on chain");
+        return { state: outcome.queued ? "queued" : "delivered", already: true };
+      default: {
+        if (outcome.state === "queued") metrics.queued.inc({ route });
+        else metrics.delivered.inc({ route });
+        if (data.sourceTime) metrics.latency.observe({ route }, Math.max(0, Date.now() / 1000 - data.sourceTime));
+        log.info(
+          { stage: outcome.state, chain: chainName_, id: data.transferId, txHash: outcome.txHash, blockNumber: outcome.blockNumber, gasUsed: outcome.gasUsed.toString(), amount: formatUnits(BigInt(data.amount), 18), recipient: data.recipient },
+          outcome.state === "queued" ? "transfer queued by the inbound limit" : "transfer delivered",
+        );
+        return { state: outcome.state, txHash: outcome.txHash, blockNumber: outcome.blockNumber, gasUsed: outcome.gasUsed.toString() };
+      }
+    }
+  };
+
+  return {
+    process,
+    escrowQueue,
+    metrics,
+    stop: async () => {
+      for (const t of timers) clearTimeout(t);
+      await Promise.allSettled(loops);
+      await escrowWorker.close();
+      await escrowQueue.close();
+    },
+  };
+}
