@@ -25,6 +25,7 @@ import { confirmTransfer, type SourceChain } from "../../../relayer/transfer/evm
 import { EscrowReader, EscrowSignaturePool, payOnce } from "../../../relayer/transfer/escrow";
 import { depositMemo } from "../../../relayer/transfer/memo";
 import { readReconciliation } from "../../../relayer/transfer/inflight";
+import { trackTransfer } from "../../../relayer/transfer/track";
 import type { DeliverJobData, EscrowJobData } from "../../../relayer/transfer/jobs";
 import { deployBridge, startHardhat, wireRemote, type Deployed, type TestChain } from "./helpers";
 
@@ -130,8 +131,10 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
     return r;
   }
 
+  const refs: { hubDeposit?: string; evmQueued?: string; evmToHub?: string } = {};
+
   it("hub -> EVM: a deposit is sequenced, attested after the attester's own check, delivered once; a forged job is refused", async () => {
-    await hubDeposit(31337, user.address, 5n * ALLO);
+    refs.hubDeposit = (await hubDeposit(31337, user.address, 5n * ALLO)).transactionHash;
     const sink = new ListSink();
     const checkpoint = memCheckpoint();
     const hubDeps = { ledger, hub: { chainId: hubChain, escrow }, comet: () => comet, chainName, transferIdOf: (d: bigint, s: bigint) => transferId(hubChain, hubBridgeId(escrow), d, s), checkpoint, sink, log };
@@ -164,7 +167,7 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
     const asUser = da.bridge.connect(userA) as typeof da.bridge;
     const start = await a.provider.getBlockNumber();
     await (await asUser.sendToChain(31338n, user2.address, 2n * ALLO)).wait();
-    await (await asUser.sendToChain(31338n, user2.address, 2n * ALLO)).wait();
+    refs.evmQueued = (await (await asUser.sendToChain(31338n, user2.address, 2n * ALLO)).wait())!.hash;
     const sink = new ListSink();
     const checkpoint = memCheckpoint();
     const evmDeps = { name: "ethereumLocal", src, provider: a.provider, confirmations: 1, startBlock: start, hub: { chainId: hubChain, denom: "uallo" }, chainName, checkpoint, sink, log };
@@ -191,7 +194,7 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
     const hubUser = (await (await Secp256k1HdWallet.generate(12, { prefix: "allo" })).getAccounts())[0].address;
     const userA = new NonceManager(new Wallet(user.privateKey, a.provider));
     const start = await a.provider.getBlockNumber();
-    await (await (da.bridge.connect(userA) as typeof da.bridge).sendToHub(hubUser, ALLO / 2n)).wait();
+    refs.evmToHub = (await (await (da.bridge.connect(userA) as typeof da.bridge).sendToHub(hubUser, ALLO / 2n)).wait())!.hash;
     const sink = new ListSink();
     await pollEvmSource({ name: "ethereumLocal", src, provider: a.provider, confirmations: 1, startBlock: start + 1, hub: { chainId: hubChain, denom: "uallo" }, chainName, checkpoint: memCheckpoint(), sink, log });
     expect(sink.escrows.length).to.equal(1);
@@ -236,5 +239,38 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
     expect(report.feesPaid).to.equal(3_000_000n);
     expect(report.delta).to.equal(0n);
     expect(report.ok).to.equal(true);
+  });
+
+  it("tracks each transfer's stages from the chains and the hub, by hub tx hash, EVM tx hash or transfer id", async () => {
+    const input = {
+      comet,
+      hubChain,
+      hubPrefix: "allo",
+      escrow,
+      startHeight: 1n,
+      rules: { denom: "uallo", destinations: [31337n, 31338n].map((chainId) => ({ chainId, enabled: true, fromHeight: 0n })) },
+      chains: [
+        { name: "ethereumLocal", chainId: 31337n, provider: a.provider, bridge: await da.bridge.getAddress(), startBlock: 0, confirmations: 1 },
+        { name: "bnbLocal", chainId: 31338n, provider: b.provider, bridge: await db.bridge.getAddress(), startBlock: 0, confirmations: 1 },
+      ],
+    };
+    const stages = (r: Awaited<ReturnType<typeof trackTransfer>>) => r!.stages.map((s) => `${s.stage}:${s.done ? "done" : "pending"}`);
+    const fromHub = await trackTransfer(input, refs.hubDeposit!);
+    expect(fromHub!.route).to.equal("hub->ethereumLocal");
+    expect(stages(fromHub)).to.deep.equal(["sent:done", "confirmed:done", "delivered:done"]);
+    expect(fromHub!.final).to.equal(true);
+    const queued = await trackTransfer(input, refs.evmQueued!);
+    expect(queued!.route).to.equal("ethereumLocal->bnbLocal");
+    expect(stages(queued)).to.deep.equal(["sent:done", "confirmed:done", "queued:done", "released:pending"]);
+    expect(queued!.final).to.equal(false);
+    const byId = await trackTransfer(input, queued!.transferId);
+    expect(byId!.stages.map((s) => s.stage)).to.deep.equal(queued!.stages.map((s) => s.stage));
+    const toHub = await trackTransfer(input, refs.evmToHub!);
+    expect(stages(toHub)).to.deep.equal(["sent:done", "confirmed:done", "released:done"]);
+    expect(await trackTransfer(input, "0x" + "00".repeat(32))).to.equal(undefined);
+    await trackTransfer(input, "nonsense").then(
+      () => expect.fail("accepted nonsense"),
+      (e: Error) => expect(e.message).to.match(/neither a transfer id/),
+    );
   });
 });
