@@ -70,10 +70,15 @@ async function main(): Promise<void> {
   const firstPass = await Promise.all(chains.map((chain) => deployOn(chain, 1)));
   // A chain whose peers had no record yet when it wired its bridge (and adapter) registers them now.
   const waiting = chains.filter((_, i) => unknownPeers(firstPass[i]).length > 0);
-  for (const chain of waiting) {
-    const unknown = unknownPeers(await deployOn(chain, 2));
-    if (unknown.length) throw new Error(`[${chain}] bridges or Axelar adapters still unknown after the second pass: ${unknown.join(", ")}`);
-  }
+  // Side by side again: every record exists now, and each pass writes only its own chain's record.
+  await Promise.all(
+    waiting.map(async (chain) => {
+      const unknown = unknownPeers(await deployOn(chain, 2));
+      if (unknown.length) {
+        throw new Error(`[${chain}] bridges or Axelar adapters still unknown after the second pass: ${unknown.join(", ")}`);
+      }
+    }),
+  );
 }
 
 main().catch((err: unknown) => {
