@@ -268,6 +268,11 @@ for (const kind of ["consensus", "amplifier"] as const) {
       await expect(F.deploy(a, a, a, ethers.ZeroAddress, a))
         .to.be.revertedWithCustomError(F, "AccessControlInvalidDefaultAdmin")
         .withArgs(ethers.ZeroAddress);
+      // No guardian: only the admin can pause.
+      const unguarded = await F.deploy(a, a, a, a, ethers.ZeroAddress);
+      expect(await unguarded.hasRole(await unguarded.GUARDIAN_ROLE(), ethers.ZeroAddress)).to.equal(false);
+      await unguarded.pause();
+      expect(await unguarded.paused()).to.equal(true);
     });
 
     it("refuses a second chain id under an Axelar name already registered (two chains, one name)", async function () {
