@@ -8,6 +8,7 @@ import path from "node:path";
 import { ethers } from "ethers";
 import { z } from "zod";
 import { EVM_CHAINS } from "../lib/chains";
+import { hubBridgeId } from "../lib/eip712/bridge";
 
 /** Networks whose nodes restart from genesis: deployments are not committed and stale records are redone. */
 export const LOCAL_NETWORKS = ["hardhat", "localhost", "ethereumLocal", "bnbLocal", "baseLocal"] as const;
@@ -110,6 +111,37 @@ const axelarSection = z
     }
   });
 
+/**
+ * The AlloraBridge section. Besides admin and guardian: `hub` (the hub network, lib/chains.ts), `limitWindow`
+ * (seconds, above zero), `hubEscrow` (the hub escrow account whose transfers the bridge accepts from the hub)
+ * and the limits the module reads (`hubLimitOut`, …), passed through.
+ */
+const bridgeSection = z
+  .object({
+    admin: accountRef,
+    guardian: accountRef,
+    hub: z.string().optional(),
+    limitWindow: z
+      .number({ error: "expected seconds as a number (e.g. 86400)" })
+      .int()
+      .positive({ message: "must be above zero: a zero window would cap each transfer's size but not the volume" })
+      .optional(),
+    hubEscrow: requiredString(
+      "the hub escrow account (bech32, allo1...) whose transfers this bridge mints; every bridge registers it as the hub's source bridge",
+    ).refine(
+      (v) => {
+        try {
+          hubBridgeId(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "expected a bech32 hub account with 20 address bytes (a key or multisig account, allo1...)" },
+    ),
+  })
+  .passthrough();
+
 const bridgeLimits = z.object({
   /** An address, or the name of a contract this deployment creates (e.g. "AlloraBridge"). */
   bridge: z.string().min(1),
@@ -139,7 +171,7 @@ export const deployParametersSchema = z.object({
     .refine((a) => a.threshold <= a.signers.length, { message: "threshold is above the number of signers" }),
   /** Admin and guardian of the oracle and the bridge (each module reads what it needs). */
   oracle: z.object({ admin: accountRef, guardian: accountRef }).passthrough().optional(),
-  bridge: z.object({ admin: accountRef, guardian: accountRef }).passthrough().optional(),
+  bridge: bridgeSection.optional(),
   /** The Axelar GMP adapter; absent: not deployed. */
   axelar: axelarSection.optional(),
   /** Block confirmations Ignition waits for (real networks); local networks always use 1. */

@@ -1,7 +1,9 @@
 /**
  * deployStack: the whole EVM side on one chain, idempotently. The token first, at its CREATE2 address
  * (same on every chain), then the oracle and the bridge modules when they exist in deploy/modules/, then
- * the token's roles and bridge limits, then deployments/<network>.json. With an `axelar` section, also the
+ * the token's roles and bridge limits, then the bridge's source bridges (deploy/bridge-sources.ts: the hub
+ * escrow and the other EVM peers' bridges, read from their records), then deployments/<network>.json. With an
+ * `axelar` section, also the
  * Axelar GMP adapter (CREATE2, like the token; on local networks `"gateway": "local"` first deploys Axelar's
  * own gateway and gas service, see deploy/local-axelar.ts), its limits on the token and its remote adapters
  * (deploy/axelar.ts).
@@ -21,9 +23,10 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import * as ignitionCore from "@nomicfoundation/ignition-core";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
 import { HardhatArtifactResolver, errorDeploymentResultToExceptionMessage } from "@nomicfoundation/hardhat-ignition/helpers";
-import { EVM_CHAINS, evmChainById, type EvmChainName } from "../lib/chains";
+import { EVM_CHAINS, HUB_CHAINS, evmChainById, type EvmChainName, type HubChainName } from "../lib/chains";
 import AlloTokenModule from "./modules/AlloToken";
 import type { AdminCall } from "./axelar";
+import { resolveBridgeSources, wireBridgeSources } from "./bridge-sources";
 import { ensureCreateX, predictCreate2Address, type RpcProvider } from "./createx";
 import { type DeployParameters, isLocalNetwork, resolveAccount } from "./parameters";
 import { type ContractRecord, type DeploymentRecord, findCreationBlock, readRecord, writeRecord } from "./record";
@@ -70,6 +73,11 @@ export interface StackResult {
    * deployments/<network>.json): deploy there, then run again here.
    */
   missingRemotes: string[];
+  /**
+   * Peers whose AlloraBridge this run could not register as a source bridge yet (no bridge in their
+   * deployments/<network>.json): deploy there, then run again here. Until then their transfers do not mint here.
+   */
+  missingBridgeSources: string[];
 }
 
 /** How often Ignition looks for a new block on a local (automining) chain, in ms. */
@@ -242,10 +250,28 @@ export async function deployStack(
     }
   }
 
+  // ---- wiring: the bridge's source bridges (the hub escrow, the other peers' bridges)
+  let missingBridgeSources: string[] = [];
+  if (contracts.AlloraBridge && params.bridge) {
+    const chain = evmChainName(network, chainId);
+    const resolved = resolveBridgeSources(chain, bridgeHub(network, params), params.bridge.hubEscrow, opts.deploymentsDir);
+    const bridge = await hre.ethers.getContractAt("AlloraBridge", contracts.AlloraBridge.address, deployer);
+    const wired = await wireBridgeSources(bridge as unknown as ethers.Contract, deployer, resolved.sources, log);
+    sent.push(...wired.sent);
+    pending.push(...wired.pending);
+    missingBridgeSources = resolved.missing;
+    for (const peer of resolved.missing) {
+      log(
+        `AlloraBridge: the bridge of ${peer} is not known yet (none in its deployment record): its transfers ` +
+          `do not mint here until you deploy on ${peer} and run this again here`,
+      );
+    }
+  }
+
   const record: DeploymentRecord = { network, chainId, contracts };
   const file = writeRecord(record, opts.deploymentsDir);
   log(`wrote ${path.relative(process.cwd(), file)}`);
-  return { record, file, deployed, sent, pendingAdminCalls: pending, missingRemotes };
+  return { record, file, deployed, sent, pendingAdminCalls: pending, missingRemotes, missingBridgeSources };
 }
 
 /**
@@ -512,13 +538,21 @@ function loadModule(
   const exported = require(path.join(__dirname, "modules", `${name}.ts`)) as Record<string, unknown>;
   const builder = exported[`build${name}Module`];
   if (name === "AlloraBridge" && typeof builder === "function") {
-    const hub = typeof params.bridge?.hub === "string" ? params.bridge.hub : isLocalNetwork(network) ? "allora-devnet" : "";
-    if (!hub) {
-      throw new Error(`parameters: bridge.hub is required on ${network} ("allora-mainnet" or "allora-testnet")`);
-    }
-    return (builder as (chain: string, hub: string) => IgnitionModule)(evmChainName(network, chainId), hub);
+    return (builder as (chain: string, hub: string) => IgnitionModule)(evmChainName(network, chainId), bridgeHub(network, params));
   }
   return exported.default as IgnitionModule;
+}
+
+/** The hub network the bridge belongs to: `bridge.hub`, or the devnet's on local networks. */
+function bridgeHub(network: string, params: DeployParameters): HubChainName {
+  const hub = params.bridge?.hub ?? (isLocalNetwork(network) ? "allora-devnet" : "");
+  if (!hub) {
+    throw new Error(`parameters: bridge.hub is required on ${network} ("allora-mainnet" or "allora-testnet")`);
+  }
+  if (!(hub in HUB_CHAINS)) {
+    throw new Error(`parameters: bridge.hub "${hub}" is not a hub network of lib/chains.ts (${Object.keys(HUB_CHAINS).join(", ")})`);
+  }
+  return hub as HubChainName;
 }
 
 /** lib/chains.ts's name of the chain behind a Hardhat network name. */

@@ -41,6 +41,12 @@ async function main(): Promise<void> {
         `axelar.remotes, no deployment record yet). Deploy there, then run this again on ${network}.`,
     );
   }
+  if (result.missingBridgeSources.length > 0) {
+    console.log(
+      `\nAlloraBridge: the bridges of ${result.missingBridgeSources.join(", ")} are not registered as source bridges ` +
+        `yet (no deployment record); their transfers do not mint here. Deploy there, then run this again on ${network}.`,
+    );
+  }
   console.log(`wrote ${result.file}`);
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+// solhint-disable-next-line max-line-length
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
 import {AxelarExecutable} from "@axelar-network/axelar-gmp-sdk-solidity/contracts/executable/AxelarExecutable.sol";
@@ -18,14 +19,23 @@ import {IAlloraAxelarAdapter} from "../interfaces/IAlloraAxelarAdapter.sol";
  * @dev Trust: Axelar's gateway vouches that a message was sent by `sourceAddress` on `sourceChain`; this
  * adapter additionally requires that pair to be the registered adapter of that chain, so no other contract
  * on any chain can mint. Replay: `AxelarExecutable.execute` has the gateway validate (and consume) the
- * approval before `_execute` runs.
+ * approval before `_execute` runs. Admin: two-step handover with a delay, never renounced by a single call
+ * (AccessControlDefaultAdminRules).
  */
-contract AlloraAxelarAdapter is IAlloraAxelarAdapter, AxelarExecutable, AccessControl, Pausable {
+contract AlloraAxelarAdapter is
+    IAlloraAxelarAdapter,
+    AxelarExecutable,
+    AccessControlDefaultAdminRules,
+    Pausable
+{
     using StringToAddress for string;
     using AddressToString for address;
 
     /// @notice May pause (the admin may too).
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    /// @notice The delay before the first admin can hand the role to another account (two steps), as the token's.
+    uint48 public constant INITIAL_ADMIN_TRANSFER_DELAY = 2 days;
 
     /// @dev Length of `abi.encode(address, address, uint256)`.
     uint256 private constant _PAYLOAD_LENGTH = 96;
@@ -41,7 +51,7 @@ contract AlloraAxelarAdapter is IAlloraAxelarAdapter, AxelarExecutable, AccessCo
      * @param gateway_ Axelar's gateway on this chain.
      * @param gasService_ Axelar's gas service on this chain.
      * @param token_ The ALLO token; this adapter needs its bridge role and limits there.
-     * @param admin Registers remotes and unpauses.
+     * @param admin Registers remotes and unpauses (handed over with {beginDefaultAdminTransfer}).
      * @param guardian Pauses (may be zero).
      */
     constructor(
@@ -50,11 +60,10 @@ contract AlloraAxelarAdapter is IAlloraAxelarAdapter, AxelarExecutable, AccessCo
         address token_,
         address admin,
         address guardian
-    ) AxelarExecutable(gateway_) {
-        if (gasService_ == address(0) || token_ == address(0) || admin == address(0)) revert ZeroRecipient();
+    ) AxelarExecutable(gateway_) AccessControlDefaultAdminRules(INITIAL_ADMIN_TRANSFER_DELAY, admin) {
+        if (gasService_ == address(0) || token_ == address(0)) revert ZeroRecipient();
         _gasService = IAxelarGasService(gasService_);
         _token = IERC7802(token_);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (guardian != address(0)) _grantRole(GUARDIAN_ROLE, guardian);
     }
 
@@ -119,6 +128,10 @@ contract AlloraAxelarAdapter is IAlloraAxelarAdapter, AxelarExecutable, AccessCo
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (chain == 0 || chain == block.chainid || bytes(axelarChain).length == 0)
             revert InvalidRemote(chain);
+        // One name, one chain: otherwise the later registration would silently take the name's messages, and
+        // re-pointing either chain would delete the name for both.
+        uint64 owner = _chainOfAxelarName[keccak256(bytes(axelarChain))];
+        if (adapter != address(0) && owner != 0 && owner != chain) revert AxelarNameTaken(axelarChain, owner);
         Remote storage previous = _remotes[chain];
         if (bytes(previous.axelarChain).length != 0)
             delete _chainOfAxelarName[keccak256(bytes(previous.axelarChain))];

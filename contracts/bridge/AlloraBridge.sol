@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+// solhint-disable-next-line max-line-length
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
@@ -46,7 +47,8 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControlDefaultAdminR
 
     /// @notice The EIP-712 type of an inbound transfer.
     bytes32 public constant TRANSFER_TYPEHASH = keccak256(
-        "Transfer(uint64 setId,uint64 sourceChain,bytes32 sourceBridge,uint64 sequence,address recipient,uint256 amount)"
+        "Transfer(uint64 setId,uint64 sourceChain,bytes32 sourceBridge,uint64 sequence,"
+        "address recipient,uint256 amount)"
     );
 
     /// @notice The most remote chains the bridge keeps (pause walks them all).

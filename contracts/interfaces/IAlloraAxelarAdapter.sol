@@ -57,6 +57,8 @@ interface IAlloraAxelarAdapter {
     error AdapterIsPaused();
     /// @notice The chain id is zero or this chain's, or the Axelar chain name is empty.
     error InvalidRemote(uint64 chain);
+    /// @notice Another chain id already uses that Axelar chain name; remove it there first.
+    error AxelarNameTaken(string axelarChain, uint64 chain);
 
     /**
      * @notice Burns `amount` of the caller's ALLO and sends it to `recipient` on `destinationChain` over Axelar.
@@ -68,7 +70,8 @@ interface IAlloraAxelarAdapter {
      */
     function send(uint64 destinationChain, address recipient, uint256 amount) external payable;
 
-    /// @notice Registers the adapter of `chain` (Axelar name and address); a zero address removes it. Admin only.
+    /// @notice Registers the adapter of `chain` (Axelar name and address); a zero address removes it. An Axelar
+    /// name belongs to one chain id at a time ({AxelarNameTaken}). Admin only.
     function setRemote(uint64 chain, string calldata axelarChain, address adapter) external;
 
     /// @notice Stops sending and receiving. Guardian or admin.

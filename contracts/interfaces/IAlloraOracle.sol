@@ -16,6 +16,10 @@ pragma solidity 0.8.30;
  * - `nonce` is the hub block height at which the inference was made. It only increases per topic.
  * - To pay for fresher data on a topic, call {requestInference}; relayers serve the highest payments
  *   first. To use a fresh signed report in your own transaction, pass it to {verifyAndStore}.
+ * - Pull mode without storing: every report the current attester set ever signed stays valid for
+ *   {verifyReport}, however old, and whoever calls your contract picks the report. Within your maximum age
+ *   they can pick the most favourable one, even when a newer value is stored. Prefer {verifyAndStore} (which
+ *   returns the newest of the two) or {verifyReportNoOlderThanStored}, and always bound the age yourself.
  */
 interface IAlloraOracle {
     /// @notice One attested network inference for one topic, as signed by the attesters.
@@ -65,6 +69,10 @@ interface IAlloraOracle {
     error MalformedBatch(uint256 length, uint256 reportSize);
     /// @notice A request pays nothing.
     error ZeroPayment();
+    /// @notice A report's timestamp is zero.
+    error ZeroTimestamp(uint64 topicId);
+    /// @notice A pulled report is older (lower nonce) than the inference stored for its topic.
+    error ReportOlderThanStored(uint64 topicId, uint64 nonce, uint64 storedNonce);
 
     /**
      * @notice Stores every report in the batch that is newer than the stored inference of its topic and
@@ -85,9 +93,21 @@ interface IAlloraOracle {
     /**
      * @notice Verifies a single signed report (a batch of one: the attesters signed its 40-byte packed form,
      * see {submit}) and returns it, without storing it.
-     * @dev Reverts if the signatures are not valid for the current attester set.
+     * @dev Reverts if the signatures are not valid for the current attester set. Beware: any report the current
+     * set signed passes, however old, even when a newer one is stored; the caller chooses which. Check its
+     * timestamp against your maximum age, or use {verifyReportNoOlderThanStored}.
      */
     function verifyReport(
+        Report calldata report,
+        bytes calldata signatures
+    ) external view returns (Inference memory);
+
+    /**
+     * @notice Like {verifyReport}, but reverts with {ReportOlderThanStored} when the topic's stored inference
+     * has a higher nonce than the report (an equal nonce passes: it is the stored report). Still check the
+     * returned timestamp against your maximum age: the stored value itself may be old.
+     */
+    function verifyReportNoOlderThanStored(
         Report calldata report,
         bytes calldata signatures
     ) external view returns (Inference memory);

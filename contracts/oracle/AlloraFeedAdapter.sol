@@ -11,11 +11,19 @@ import {IAlloraOracle} from "../interfaces/IAlloraOracle.sol";
  *
  * Rounds: the round id is the hub nonce (the hub block height of the inference), which increases with
  * every stored update, as Chainlink round ids do; they are not consecutive. `startedAt` and `updatedAt`
- * are both the hub timestamp of the inference; `answeredInRound` equals `roundId`.
+ * are both the hub timestamp of the inference, capped at the current block's timestamp; `answeredInRound`
+ * equals `roundId`.
+ *
+ * Time: the oracle accepts a report stamped up to {AlloraOracle-MAX_FUTURE_DRIFT} (10 minutes) ahead of the
+ * chain's clock, because hub and EVM clocks drift. Chainlink guarantees `updatedAt <= block.timestamp`, and
+ * consumers write `block.timestamp - updatedAt <= heartbeat`, which would revert (underflow) on a timestamp
+ * ahead of the chain. So the adapter reports such a value as updated now: `min(timestamp, block.timestamp)`,
+ * the age zero the oracle's own strict read gives it. The value is the same; only its age is not negative.
  *
  * Only the latest round is stored. {getRoundData} returns it when asked for its round id and reverts with
  * {RoundNotAvailable} for every other id (older, never existing, or zero), as Chainlink feeds revert for
- * unknown rounds. {latestRoundData} reverts with {IAlloraOracle-NoInference} while the topic has no value.
+ * unknown rounds (a consumer that walks back through rounds must not use this adapter). {latestRoundData}
+ * reverts with {IAlloraOracle-NoInference} while the topic has no value.
  *
  * Consumers must still check `updatedAt` against their own staleness limit, exactly as with Chainlink.
  */
@@ -74,7 +82,8 @@ contract AlloraFeedAdapter is AggregatorV3Interface {
     {
         (int256 value, uint64 nonce, uint64 timestamp) = oracle.latestInference(topicId);
         if (nonce == 0 || _roundId != nonce) revert RoundNotAvailable(_roundId);
-        return (nonce, value, timestamp, timestamp, nonce);
+        uint256 at = _notAhead(timestamp);
+        return (nonce, value, at, at, nonce);
     }
 
     /// @inheritdoc AggregatorV3Interface
@@ -85,6 +94,12 @@ contract AlloraFeedAdapter is AggregatorV3Interface {
     {
         (int256 value, uint64 nonce, uint64 timestamp) = oracle.latestInference(topicId);
         if (nonce == 0) revert IAlloraOracle.NoInference(topicId);
-        return (nonce, value, timestamp, timestamp, nonce);
+        uint256 at = _notAhead(timestamp);
+        return (nonce, value, at, at, nonce);
+    }
+
+    /// @dev `timestamp`, or this block's timestamp when it is ahead of it (see the contract's notes on time).
+    function _notAhead(uint64 timestamp) private view returns (uint256) {
+        return timestamp > block.timestamp ? block.timestamp : timestamp;
     }
 }

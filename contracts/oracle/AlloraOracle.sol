@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+// solhint-disable-next-line max-line-length
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -17,24 +18,32 @@ import {IAlloraOracleAdmin} from "../interfaces/IAlloraOracleAdmin.sol";
  * pushed here by permissionless relayers ({submit}) or pulled in by consumers ({verifyAndStore}).
  * See {IAlloraOracle} for how to read it safely.
  *
- * @dev Storage layout (besides OpenZeppelin's AccessControl roles and AttesterSets, whose current-set slot
- * also holds the pause flag; Pausable's own `_paused` slot is never used):
+ * @dev Storage layout (besides OpenZeppelin's AccessControl roles and default-admin rules, and AttesterSets,
+ * whose current-set slot also holds the pause flag; Pausable's own `_paused` slot is never used):
  * - topic `t` at slot `_INFERENCES_BASE + t` (an ERC-7201 namespace), one slot per topic:
  *   `value` (int160, low bits) ‖ `nonce` (uint48) ‖ `timestamp` (uint48, high bits).
  *   A packed report carries exactly this word after its topic id, so a steady-state update is one cold
  *   read and one rewrite of that slot with the report's own bytes.
  * - `_requestCount`: the number of {requestInference} calls so far (the next request id).
  *
- * Roles: `DEFAULT_ADMIN_ROLE` (the admin: grants roles, unpauses, withdraws fees) and `GUARDIAN_ROLE`
+ * Roles: `DEFAULT_ADMIN_ROLE` (the admin: grants roles, unpauses, withdraws fees; handed over in two steps
+ * with a delay and never renounced by a single call, AccessControlDefaultAdminRules) and `GUARDIAN_ROLE`
  * (pauses instantly). Attester-set rotation is not an admin power: only the current set's threshold can
  * rotate the set ({AttesterSets}).
  *
- * Report checks: a zero nonce or a timestamp more than {MAX_FUTURE_DRIFT} ahead of this chain's clock (and,
- * for the struct reports of pull mode, a value outside int160 or a nonce above uint48) reverts the whole
- * call: those reports are malformed and the relayer must drop them. A well-formed report that is not newer
- * than the stored inference is skipped with {ReportSkipped}, so one stale topic never blocks the others.
+ * Report checks: a zero nonce, a zero timestamp or a timestamp more than {MAX_FUTURE_DRIFT} ahead of this
+ * chain's clock (and, for the struct reports of pull mode, a value outside int160 or a nonce above uint48)
+ * reverts the whole call: those reports are malformed and the relayer must drop them. A well-formed report
+ * that is not newer than the stored inference is skipped with {ReportSkipped}, so one stale topic never blocks
+ * the others.
  */
-contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, IAlloraOracleAdmin {
+contract AlloraOracle is
+    AttesterSets,
+    AccessControlDefaultAdminRules,
+    Pausable,
+    IAlloraOracle,
+    IAlloraOracleAdmin
+{
     using SafeERC20 for IERC20;
 
     /// @notice The role that may pause the oracle.
@@ -46,6 +55,9 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
      * report from claiming freshness far into the future (which would defeat consumers' max-age checks).
      */
     uint256 public constant MAX_FUTURE_DRIFT = 10 minutes;
+
+    /// @notice The delay before the first admin can hand the role to another account (two steps), as the token's.
+    uint48 public constant INITIAL_ADMIN_TRANSFER_DELAY = 2 days;
 
     /**
      * @dev EIP-712 type of the signed message. `reports` is the packed batch (see {IAlloraOracle-submit}):
@@ -92,7 +104,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     uint256 private _requestCount;
 
     /**
-     * @param admin Holder of `DEFAULT_ADMIN_ROLE`.
+     * @param admin Holder of `DEFAULT_ADMIN_ROLE` (handed over with {beginDefaultAdminTransfer}).
      * @param guardian Holder of `GUARDIAN_ROLE`.
      * @param paymentToken_ The ALLO token (ERC-20 with ERC-2612 permit).
      * @param attesterSetId_ The initial attester set id (at least 1).
@@ -106,12 +118,15 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         uint64 attesterSetId_,
         address[] memory signers,
         uint8 threshold
-    ) EIP712("AlloraOracle", "1") AttesterSets(attesterSetId_, signers, threshold) {
-        if (admin == address(0)) revert ZeroAddress("admin");
+    )
+        EIP712("AlloraOracle", "1")
+        AttesterSets(attesterSetId_, signers, threshold)
+        AccessControlDefaultAdminRules(INITIAL_ADMIN_TRANSFER_DELAY, admin)
+    {
+        // (A zero admin is refused by AccessControlDefaultAdminRules before this runs.)
         if (guardian == address(0)) revert ZeroAddress("guardian");
         if (address(paymentToken_) == address(0)) revert ZeroAddress("paymentToken");
         _paymentToken = paymentToken_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GUARDIAN_ROLE, guardian);
     }
 
@@ -133,6 +148,20 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         CurrentSet memory current = _currentSet();
         bytes32 word = _checkAndPackReport(report);
         _verifyAttestation(current, _hashSingleReport(current.id, report.topicId, word), signatures);
+        return Inference({value: report.value, nonce: report.nonce, timestamp: report.timestamp});
+    }
+
+    /// @inheritdoc IAlloraOracle
+    function verifyReportNoOlderThanStored(
+        Report calldata report,
+        bytes calldata signatures
+    ) external view returns (Inference memory) {
+        CurrentSet memory current = _currentSet();
+        bytes32 word = _checkAndPackReport(report);
+        _verifyAttestation(current, _hashSingleReport(current.id, report.topicId, word), signatures);
+        uint64 storedNonce = _readInference(report.topicId).nonce;
+        if (report.nonce < storedNonce)
+            revert ReportOlderThanStored(report.topicId, report.nonce, storedNonce);
         return Inference({value: report.value, nonce: report.nonce, timestamp: report.timestamp});
     }
 
@@ -165,7 +194,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     function latestInference(
         uint64 topicId
     ) external view returns (int256 value, uint64 nonce, uint64 timestamp) {
-        StoredInference memory stored = _inference(topicId);
+        StoredInference memory stored = _readInference(topicId);
         return (stored.value, stored.nonce, stored.timestamp);
     }
 
@@ -174,7 +203,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         uint64 topicId,
         uint256 maxAge
     ) external view returns (int256 value, uint64 nonce, uint64 timestamp) {
-        StoredInference memory stored = _inference(topicId);
+        StoredInference memory stored = _readInference(topicId);
         if (stored.nonce == 0) revert NoInference(topicId);
         // A timestamp slightly ahead of this chain's clock (within MAX_FUTURE_DRIFT) counts as age zero.
         if (block.timestamp > stored.timestamp && block.timestamp - stored.timestamp > maxAge) {
@@ -324,6 +353,21 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     }
 
     /**
+     * @dev Topic `topicId`'s stored inference, read with an explicit SLOAD. Copying it through the storage
+     * pointer of {_inference} (a `pure` function, whose slot is set in assembly) reads the same word, but solc's
+     * mutability check does not count that copy as a read and warned that {latestInference} could be `pure`.
+     */
+    function _readInference(uint64 topicId) private view returns (StoredInference memory stored) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(add(_INFERENCES_BASE, topicId))
+        }
+        stored.value = int160(uint160(word));
+        stored.nonce = uint48(word >> _NONCE_SHIFT);
+        stored.timestamp = uint48(word >> _TIMESTAMP_SHIFT);
+    }
+
+    /**
      * @dev Checks a struct report against the oracle's rules and returns its packed word (timestamp ‖ nonce ‖
      * value, the {StoredInference} layout), which is also the last 32 bytes of its packed form.
      */
@@ -333,6 +377,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
         if (value > type(int160).max || value < type(int160).min) revert ValueOutOfRange(topicId, value);
         uint64 nonce = report.nonce;
         if (nonce == 0 || nonce > type(uint48).max) revert InvalidNonce(topicId);
+        if (report.timestamp == 0) revert ZeroTimestamp(topicId);
         // MAX_FUTURE_DRIFT past any real block time is far below 2^48, so this also bounds the timestamp.
         if (report.timestamp > block.timestamp + MAX_FUTURE_DRIFT) {
             revert FutureTimestamp(topicId, report.timestamp, block.timestamp);
@@ -349,7 +394,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
      * @dev Stores every report of an attested, length-checked batch that is newer than its topic's stored
      * inference and skips the others. This is the per-topic hot path of a batch, so it runs in assembly: per
      * report two calldata loads, one SLOAD, one SSTORE of the report's own packed word (already in the
-     * {StoredInference} layout) and one log. A malformed report (nonce zero, timestamp too far ahead; the
+     * {StoredInference} layout) and one log. A malformed report (nonce or timestamp zero, timestamp too far ahead; the
      * value cannot be out of range in 20 bytes) reverts the whole call with its own error: the attesters
      * should never have signed it, and the relayer drops it before signing.
      */
@@ -373,7 +418,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
                 let word := calldataload(add(p, _WORD_OFFSET))
                 let nonce := and(shr(_NONCE_SHIFT, word), _UINT48_MAX)
                 let timestamp_ := shr(_TIMESTAMP_SHIFT, word)
-                if or(iszero(nonce), gt(timestamp_, latestAllowedTimestamp)) {
+                if or(or(iszero(nonce), iszero(timestamp_)), gt(timestamp_, latestAllowedTimestamp)) {
                     isMalformed := 1
                     malformed := word
                     malformedTopic := topicId
@@ -401,6 +446,7 @@ contract AlloraOracle is AttesterSets, AccessControl, Pausable, IAlloraOracle, I
     function _revertMalformed(uint64 topicId, uint256 word) private view {
         if ((word >> _NONCE_SHIFT) & _UINT48_MAX == 0) revert InvalidNonce(topicId);
         uint64 timestamp_ = uint64(word >> _TIMESTAMP_SHIFT);
+        if (timestamp_ == 0) revert ZeroTimestamp(topicId);
         revert FutureTimestamp(topicId, timestamp_, block.timestamp);
     }
 

@@ -44,12 +44,16 @@ contract OracleConsumerExample {
         emit ValueUsed(report.topicId, value, nonce);
     }
 
-    /// @notice Pull mode without storing: verifies the report and uses it directly if fresh and in bounds.
+    /**
+     * @notice Pull mode without storing: verifies the report and uses it directly if fresh and in bounds.
+     * `verifyReportNoOlderThanStored`, not `verifyReport`: the caller chooses the report, and must not be able to
+     * pick an older, more favourable one while a newer value is stored.
+     */
     function useVerifiedReport(
         IAlloraOracle.Report calldata report,
         bytes calldata signatures
     ) external view returns (int256 value, uint64 nonce) {
-        IAlloraOracle.Inference memory inference = oracle.verifyReport(report, signatures);
+        IAlloraOracle.Inference memory inference = oracle.verifyReportNoOlderThanStored(report, signatures);
         if (block.timestamp > inference.timestamp && block.timestamp - inference.timestamp > maxAge) {
             revert IAlloraOracle.StaleInference(report.topicId, inference.timestamp, maxAge);
         }

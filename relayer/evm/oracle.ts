@@ -21,6 +21,7 @@ export const ORACLE_ABI = [
   "error EmptyBatch()",
   "error MalformedBatch(uint256 length, uint256 reportSize)",
   "error ZeroPayment()",
+  "error ZeroTimestamp(uint64 topicId)",
   "error InvalidSignaturesLength(uint256 length)",
   "error TooFewSignatures(uint256 given, uint256 threshold)",
   "error InvalidSignature(uint256 index)",

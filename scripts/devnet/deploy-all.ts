@@ -9,8 +9,9 @@
  *
  * It may start before the chains answer: it loads (and compiles if needed) while they start, then waits.
  * DEVNET_CHAINS: comma list of chain names (ethereum,bnb,base); DEPLOYMENTS_DIR: where the records go;
- * DEVNET_AXELAR=1 (`npm start -- --axelar`): also the local Axelar contracts and the Axelar adapter, then a
- * second pass on the chains deployed before their peers, to register the adapters deployed after them.
+ * DEVNET_AXELAR=1 (`npm start -- --axelar`): also the local Axelar contracts and the Axelar adapter. The chains
+ * deploy side by side; a second pass on the chains that finished before their peers registers what those peers
+ * deployed later: their bridges as source bridges (deploy/bridge-sources.ts) and, with --axelar, their adapters.
  */
 import hre from "hardhat";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -51,26 +52,33 @@ async function main(): Promise<void> {
     await waitForNode(env);
     const { file, params } = loadParameters(network);
     const log = (line: string): void => console.log(`[${chain}] ${line}`);
-    log(pass === 1 ? `deploying with ${file}` : `second pass: registering the Axelar adapters deployed after this chain`);
+    log(pass === 1 ? `deploying with ${file}` : `second pass: registering the bridges (and adapters) deployed after this chain`);
     if (pass === 1 && !axelar) log("AlloraAxelarAdapter: not deployed locally unless asked (npm start -- --axelar)");
     // The devnet's chains start from genesis every time: no Ignition journal to keep.
     const result = await deployStack(env, params, { network, deploymentsDir, log, modules, ephemeralChain: true });
     log(`wrote ${result.file}`);
     return result;
   };
-  /** The peers among this run's chains whose adapters `result` could not register. */
+  /** The peers among this run's chains whose bridges or adapters `result` could not register. */
   const unknownPeers = (result: StackResult): string[] =>
-    result.missingRemotes.filter((peer) => chains.some((c) => `${c}Local` === peer));
+    [...new Set([...result.missingBridgeSources, ...result.missingRemotes])].filter((peer) =>
+      chains.some((c) => `${c}Local` === peer),
+    );
   // Every chain at once: each has its own runtime environment, Ignition journal and record file, and most of
   // a deployment is waiting for the chain (the three chains answer from one process, so running them side by
   // side takes about half the time of one after the other).
   const firstPass = await Promise.all(chains.map((chain) => deployOn(chain, 1)));
-  // With --axelar, a chain whose peers had no record yet when it wired its adapter registers them now.
+  // A chain whose peers had no record yet when it wired its bridge (and adapter) registers them now.
   const waiting = chains.filter((_, i) => unknownPeers(firstPass[i]).length > 0);
-  for (const chain of waiting) {
-    const unknown = unknownPeers(await deployOn(chain, 2));
-    if (unknown.length) throw new Error(`[${chain}] Axelar adapters still unknown after the second pass: ${unknown.join(", ")}`);
-  }
+  // Side by side again: every record exists now, and each pass writes only its own chain's record.
+  await Promise.all(
+    waiting.map(async (chain) => {
+      const unknown = unknownPeers(await deployOn(chain, 2));
+      if (unknown.length) {
+        throw new Error(`[${chain}] bridges or Axelar adapters still unknown after the second pass: ${unknown.join(", ")}`);
+      }
+    }),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -264,10 +264,33 @@ for (const kind of ["consensus", "amplifier"] as const) {
         F,
         "ZeroRecipient",
       );
-      await expect(F.deploy(a, a, a, ethers.ZeroAddress, a)).to.be.revertedWithCustomError(
-        F,
-        "ZeroRecipient",
-      );
+      // AccessControlDefaultAdminRules refuses a zero first admin itself.
+      await expect(F.deploy(a, a, a, ethers.ZeroAddress, a))
+        .to.be.revertedWithCustomError(F, "AccessControlInvalidDefaultAdmin")
+        .withArgs(ethers.ZeroAddress);
+      // No guardian: only the admin can pause.
+      const unguarded = await F.deploy(a, a, a, a, ethers.ZeroAddress);
+      expect(await unguarded.hasRole(await unguarded.GUARDIAN_ROLE(), ethers.ZeroAddress)).to.equal(false);
+      await unguarded.pause();
+      expect(await unguarded.paused()).to.equal(true);
+    });
+
+    it("refuses a second chain id under an Axelar name already registered (two chains, one name)", async function () {
+      const { alice, eth, base } = await loadFixture(twoChains);
+      const baseAdapter = await base.adapter.getAddress();
+      // "base" belongs to BASE.id; registering chain 56 under it is refused, and BASE.id keeps it.
+      await expect(eth.adapter.setRemote(56n, BASE.axelar, alice.address))
+        .to.be.revertedWithCustomError(eth.adapter, "AxelarNameTaken")
+        .withArgs(BASE.axelar, BASE.id);
+      expect(await eth.adapter.chainOfAxelarName(BASE.axelar)).to.equal(BASE.id);
+      expect((await eth.adapter.remote(56n)).adapter).to.equal(ethers.ZeroAddress);
+      // Re-pointing the owner under the same name is fine, and so is moving the name once it is released.
+      await eth.adapter.setRemote(BASE.id, BASE.axelar, alice.address);
+      await eth.adapter.setRemote(BASE.id, BASE.axelar, baseAdapter);
+      expect(await eth.adapter.chainOfAxelarName(BASE.axelar)).to.equal(BASE.id);
+      await eth.adapter.setRemote(BASE.id, BASE.axelar, ethers.ZeroAddress);
+      await eth.adapter.setRemote(56n, BASE.axelar, alice.address);
+      expect(await eth.adapter.chainOfAxelarName(BASE.axelar)).to.equal(56n);
     });
   });
 }

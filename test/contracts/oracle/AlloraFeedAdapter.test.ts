@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { packReports } from "../../../lib/eip712/oracle";
 import { ONE, deployOracle, report, sign } from "./helpers";
 
@@ -79,5 +79,44 @@ describe("AlloraFeedAdapter (Chainlink AggregatorV3Interface)", () => {
     const other = await report(15n, 5n, 1n);
     await f.oracle.submit(packReports([other]), await sign(f, [other]));
     await expect(f.adapter.latestRoundData()).to.be.revertedWithCustomError(f.oracle, "NoInference");
+  });
+
+  describe("a report stamped ahead of the chain (within the oracle's 10-minute drift)", () => {
+    async function ahead() {
+      const f = await fixture();
+      const consumer = await (
+        await ethers.getContractFactory("ChainlinkStyleConsumer")
+      ).deploy(await f.adapter.getAddress(), 3600n);
+      // The hub's clock is 299 s ahead of this chain's: the report's timestamp is in the chain's future.
+      const r = { ...(await report(14n, 3000n * ONE, 500n)), timestamp: BigInt(await time.latest()) + 300n };
+      await f.oracle.submit(packReports([r]), await sign(f, [r]));
+      return { ...f, consumer, r };
+    }
+
+    it("never reports updatedAt after the block's timestamp, so a Chainlink-style consumer reads it", async () => {
+      const { adapter, consumer, r } = await loadFixture(ahead);
+      // Read in the next block (one second later): still 299 s ahead of the chain.
+      await time.increase(1);
+      const now = BigInt(await time.latest());
+      expect(r.timestamp - now).to.be.within(290n, 299n);
+      const [roundId, answer, startedAt, updatedAt, answeredInRound] = await adapter.latestRoundData();
+      expect([roundId, answer, answeredInRound]).to.deep.equal([500n, 3000n * ONE, 500n]);
+      expect(updatedAt).to.equal(now);
+      expect(startedAt).to.equal(now);
+      expect(await adapter.getRoundData(500n)).to.deep.equal([500n, 3000n * ONE, now, now, 500n]);
+      expect(await consumer.price()).to.equal(3000n * ONE);
+    });
+
+    it("reports the hub's own timestamp once the chain's clock has passed it", async () => {
+      const { adapter, consumer, r } = await loadFixture(ahead);
+      await time.increaseTo(r.timestamp + 10n);
+      expect((await adapter.latestRoundData())[3]).to.equal(r.timestamp);
+      expect(await consumer.price()).to.equal(3000n * ONE);
+      // And the heartbeat still applies from the hub's timestamp.
+      await time.increaseTo(r.timestamp + 3601n);
+      await expect(consumer.price())
+        .to.be.revertedWithCustomError(consumer, "StalePrice")
+        .withArgs(r.timestamp, 3600n);
+    });
   });
 });

@@ -61,9 +61,10 @@ describe("AlloraOracle", () => {
       const factory = await ethers.getContractFactory("AlloraOracle");
       const signers = attesters(1).map((s) => s.address);
       const token = a.address; // any non-zero address works for the constructor
+      // AccessControlDefaultAdminRules refuses a zero first admin itself.
       await expect(factory.deploy(ethers.ZeroAddress, g.address, token, 1, signers, 1))
-        .to.be.revertedWithCustomError(factory, "ZeroAddress")
-        .withArgs("admin");
+        .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
+        .withArgs(ethers.ZeroAddress);
       await expect(factory.deploy(a.address, ethers.ZeroAddress, token, 1, signers, 1))
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("guardian");
@@ -90,7 +91,7 @@ describe("AlloraOracle", () => {
       const reports: OracleReport[] = [
         { topicId: 1n, value: -5n * ONE, nonce: 10n, timestamp: now },
         { topicId: 2n, value: INT160_MAX, nonce: UINT48_MAX, timestamp: now },
-        { topicId: 3n, value: INT160_MIN, nonce: 1n, timestamp: 0n },
+        { topicId: 3n, value: INT160_MIN, nonce: 1n, timestamp: 1n },
         { topicId: 2n ** 64n - 1n, value: 0n, nonce: 4n, timestamp: now },
       ];
       await f.oracle.submit(tuples(reports), await sign(f, reports));
@@ -189,6 +190,29 @@ describe("AlloraOracle", () => {
       await expect(f.oracle.submit(packed, rawSignatures(f.signers.slice(0, 3), digest)))
         .to.be.revertedWithCustomError(f.oracle, "InvalidNonce")
         .withArgs(4n);
+    });
+
+    it("reverts on a signed report with a zero timestamp, in a batch and in pull mode", async () => {
+      const f = await loadFixture(fixture5of3);
+      const zero = { ...(await report(4n, 1n, 1n)), timestamp: 0n };
+      const good = await report(5n, 2n, 1n);
+      const packed = rawPack([good, zero]);
+      const digest = await f.oracle.hashReportBatch(1n, packed);
+      await expect(f.oracle.submit(packed, rawSignatures(f.signers.slice(0, 3), digest)))
+        .to.be.revertedWithCustomError(f.oracle, "ZeroTimestamp")
+        .withArgs(4n);
+      expect((await f.oracle.latestInference(5n))[1]).to.equal(0n);
+      const single = await f.oracle.hashReportBatch(1n, rawPack([zero]));
+      const sigs = rawSignatures(f.signers.slice(0, 3), single);
+      const calls = [
+        () => f.oracle.verifyReport(zero, sigs),
+        () => f.oracle.verifyReportNoOlderThanStored(zero, sigs),
+        () => f.oracle.verifyAndStore(zero, sigs),
+        () => f.oracle.packReport(zero),
+      ];
+      for (const call of calls) {
+        await expect(call()).to.be.revertedWithCustomError(f.oracle, "ZeroTimestamp").withArgs(4n);
+      }
     });
 
     it("a malformed report anywhere in a batch reverts the batch with that report's error", async () => {
@@ -468,6 +492,30 @@ describe("AlloraOracle", () => {
       ).to.be.revertedWithCustomError(f.oracle, "FutureTimestamp");
     });
 
+    it("verifyReport accepts an older signed report while a newer one is stored; verifyReportNoOlderThanStored refuses it", async () => {
+      const f = await loadFixture(fixture5of3);
+      const older = await report(9n, 100n, 3n);
+      const olderSigs = await sign(f, [older]);
+      const newer = await report(9n, 90n, 4n);
+      await f.oracle.submit(packReports([newer]), await sign(f, [newer]));
+      // The documented weakness of verifyReport: the caller picks the report (here the higher, older value).
+      expect((await f.oracle.verifyReport(reportStruct(older), olderSigs)).value).to.equal(100n);
+      await expect(f.oracle.verifyReportNoOlderThanStored(reportStruct(older), olderSigs))
+        .to.be.revertedWithCustomError(f.oracle, "ReportOlderThanStored")
+        .withArgs(9n, 3n, 4n);
+      // The stored report itself, and a newer one, pass.
+      const same = await f.oracle.verifyReportNoOlderThanStored(reportStruct(newer), await sign(f, [newer]));
+      expect([same.value, same.nonce]).to.deep.equal([90n, 4n]);
+      const newest = await report(9n, 95n, 5n);
+      const result = await f.oracle.verifyReportNoOlderThanStored(reportStruct(newest), await sign(f, [newest]));
+      expect([result.value, result.nonce, result.timestamp]).to.deep.equal([95n, 5n, newest.timestamp]);
+      // It verifies like verifyReport (signatures of the current set), and does not store.
+      await expect(
+        f.oracle.verifyReportNoOlderThanStored(reportStruct(newest), await sign(f, [newest], f.signers.slice(0, 2))),
+      ).to.be.revertedWithCustomError(f.oracle, "TooFewSignatures");
+      expect((await f.oracle.latestInference(9n))[1]).to.equal(4n);
+    });
+
     it("a single report is signed as a batch of one (the submit signatures verify it)", async () => {
       const f = await loadFixture(fixture5of3);
       const r = await report(9n, 5n, 3n);
@@ -503,7 +551,7 @@ describe("AlloraOracle", () => {
       const now = BigInt(await time.latest());
       const reports: OracleReport[] = [
         { topicId: 1n, value: -5n * ONE, nonce: 10n, timestamp: now },
-        { topicId: 2n ** 64n - 1n, value: INT160_MAX, nonce: UINT48_MAX, timestamp: 0n },
+        { topicId: 2n ** 64n - 1n, value: INT160_MAX, nonce: UINT48_MAX, timestamp: 1n },
         { topicId: 0n, value: INT160_MIN, nonce: 1n, timestamp: now },
       ];
       for (const r of reports) expect(await f.oracle.packReport(r)).to.equal(packReports([r]));
