@@ -88,6 +88,18 @@ export const chainSchema = z
     maxInFlight: positiveInt.max(16).default(3),
     /** most reports in one transaction; paid topics go first when there are more */
     maxBatchSize: positiveInt.max(500).default(100),
+    /**
+     * the most gas one transaction may use: a batch whose estimate exceeds it is refused (alert, metric),
+     * and no transaction is signed with a higher gas limit. About 2,500 gas per report plus ~60,000, so the
+     * default fits 500 reports; lower it to what your largest batch needs.
+     */
+    maxGasPerTx: positiveInt.max(30_000_000).default(2_000_000),
+    /**
+     * the most this instance may spend in fees on this chain per hour, in ether units (the chain's native
+     * coin): a transaction whose worst case (gas limit x max fee) would exceed what is left is not signed
+     * (alert, metric). Counted in memory per process (see relayer/README.md, "What the submitter checks").
+     */
+    maxSpendPerHour: z.string().regex(/^\d+(\.\d{1,18})?$/, 'maxSpendPerHour is a decimal in ether units, e.g. "0.5"').default("1"),
     /** alert (log error, metric) when the submitter balance falls below this, in ether units */
     minBalance: z.string().regex(/^\d+(\.\d+)?$/, 'minBalance is a decimal in ether units, e.g. "0.05"').default("0.05"),
   })
