@@ -110,15 +110,24 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
         return run(job, turn, t0);
       }
     }
-    const { digest, set } = await deps.attesters.attest(chain, data.reports, String(job.id));
-    const sigs = await deps.pool.waitForThreshold(digest, set.signers, set.threshold, deps.signatureWaitMs, 25, deps.aborted);
-    if (!sigs) {
-      metrics.updateAttempts.inc({ chain: chain.name, outcome: "no_signatures" });
-      chain.invalidateAttesterSet();
-      throw new Error(`chain ${chain.name}: fewer than ${set.threshold} valid signatures for job ${job.id} after ${deps.signatureWaitMs} ms (set ${set.id}); are enough attesters running?`);
+    let intent;
+    const ownSent = inFlight.filter((t) => t.own).pop();
+    if (ownSent) {
+      // Resuming our own transaction: its calldata (built and signed by us) carries the signatures it was sent
+      // with; follow it as it is (the attesters may now rightly refuse these reports as already on chain:
+      // they may be, by this very transaction). Another key's calldata is never reused: it may carry bad signatures.
+      intent = { ...oracleSubmitWork(chain.oracle, packed), data: ownSent.data };
+    } else {
+      const { digest, set } = await deps.attesters.attest(chain, data.reports, String(job.id));
+      const sigs = await deps.pool.waitForThreshold(digest, set.signers, set.threshold, deps.signatureWaitMs, 25, deps.aborted);
+      if (!sigs) {
+        metrics.updateAttempts.inc({ chain: chain.name, outcome: "no_signatures" });
+        chain.invalidateAttesterSet();
+        throw new Error(`chain ${chain.name}: fewer than ${set.threshold} valid signatures for job ${job.id} after ${deps.signatureWaitMs} ms (set ${set.id}); are enough attesters running?`);
+      }
+      intent = oracleSubmitIntent(chain.oracle, packed, sigs.signatures);
     }
     const tSigned = Date.now();
-    const intent = oracleSubmitIntent(chain.oracle, packed, sigs.signatures);
     let receipt;
     let timings;
     try {

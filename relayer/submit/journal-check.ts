@@ -22,6 +22,8 @@ export interface CheckedTx {
   gasLimit: bigint;
   fees: Fees;
   raw: string;
+  /** its calldata (does the job's work: checked) */
+  data: string;
   /** when it was sent (from the entry, clamped to the past: only used to time a replacement) */
   sentAt: number;
 }
@@ -63,5 +65,5 @@ export function checkJournalEntry(entry: unknown, rules: EntryRules): EntryCheck
   const fees: Fees =
     tx.type === 2 ? { type: 2, maxFeePerGas: tx.maxFeePerGas ?? 0n, maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? 0n } : { type: 0, gasPrice: tx.gasPrice ?? 0n };
   const sentAt = typeof e.sentAt === "number" && Number.isFinite(e.sentAt) ? Math.min(e.sentAt, rules.now) : rules.now;
-  return { ok: true, tx: { hash: tx.hash, from: getAddress(tx.from), own, nonce: tx.nonce, gasLimit: tx.gasLimit, fees, raw: e.raw, sentAt } };
+  return { ok: true, tx: { hash: tx.hash, from: getAddress(tx.from), own, nonce: tx.nonce, gasLimit: tx.gasLimit, fees, raw: e.raw, data: tx.data, sentAt } };
 }
