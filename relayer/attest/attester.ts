@@ -68,20 +68,29 @@ export class Attesters {
     if (this.refused.size > SIGNED_MEMORY) this.refused.delete(this.refused.values().next().value as string);
   }
 
-  /** Signs the job's batch for `target`; returns the digest. */
-  async attest(target: AttestTarget, reports: readonly JobReport[], jobId: string): Promise<{ digest: string; set: AttesterSet }> {
+  /**
+   * Signs the job's batch for `target`; returns the digest (undefined when the reports are not a batch this
+   * relayer would build: then there is nothing to sign, and malformed data has no digest).
+   */
+  async attest(target: AttestTarget, reports: readonly JobReport[], jobId: string): Promise<{ digest: string | undefined; set: AttesterSet }> {
     const set = await target.attesterSet();
+    // Worth signing at all? A signature lets anyone who reads the pool pay for this batch with any key.
+    // Checked before anything else touches the (untrusted) reports.
+    const rules = checkJobReports(reports, { topics: target.topics, maxBatchSize: target.maxBatchSize, onchainNonce: (t) => target.onchainNonce(t) });
+    if (!rules.ok) {
+      this.onRefused?.(target.name, rules.reason);
+      this.log.error({ alert: "hostile_job", chain: target.name, jobId, reason: rules.reason, problem: rules.problem }, "refusing to sign a batch this relayer would not build");
+      return { digest: undefined, set };
+    }
     const digest = this.digest(target, set.id, reports);
     const mine = this.wallets.filter((w) => set.signers.includes(w.address) && !this.signed.has(`${digest}:${w.address}`));
     if (mine.length === 0 || this.refused.has(digest)) return { digest, set };
-    // Worth signing at all? A signature lets anyone who reads the pool pay for this batch with any key.
-    const rules = checkJobReports(reports, { topics: target.topics, maxBatchSize: target.maxBatchSize, onchainNonce: (t) => target.onchainNonce(t) });
-    if (!rules.ok || rules.stale.length) {
-      const reason = rules.ok ? "stale" : rules.reason;
-      const problem = rules.ok ? `topics ${rules.stale.map((r) => r.topicId).join(", ")} are already on chain at that nonce or newer` : rules.problem;
-      this.onRefused?.(target.name, reason);
-      if (!rules.ok) this.remember(digest);
-      this.log[rules.ok ? "warn" : "error"]({ alert: rules.ok ? undefined : "hostile_job", chain: target.name, jobId, reason, problem }, "refusing to sign a batch this relayer would not build");
+    if (rules.stale.length) {
+      this.onRefused?.(target.name, "stale");
+      this.log.warn(
+        { chain: target.name, jobId, reason: "stale", problem: `topics ${rules.stale.map((r) => r.topicId).join(", ")} are already on chain at that nonce or newer` },
+        "refusing to sign a batch this relayer would not build",
+      );
       return { digest, set };
     }
     const problem = await this.verifier.check(reports);

@@ -74,11 +74,12 @@ export class EvmWatcher {
     return false;
   }
 
-  /** Records a value seen on chain (our receipts, logs), if newer than the cached one and possible. */
-  noteOnChain(topicId: number, v: OnChainInference): void {
-    if (!this.opts.topics.includes(topicId) || !this.believable(topicId, v)) return;
+  /** Records a value seen on chain (our receipts, logs), if newer than the cached one and possible; false when refused. */
+  noteOnChain(topicId: number, v: OnChainInference): boolean {
+    if (!this.opts.topics.includes(topicId) || !this.believable(topicId, v)) return false;
     const cur = this.onchain.get(topicId);
     if (!cur || v.nonce > cur.nonce) this.onchain.set(topicId, v);
+    return true;
   }
 
   /** Re-reads topics from the chain and REPLACES their cached values (the chain is the truth). */

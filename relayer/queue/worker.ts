@@ -119,6 +119,7 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       intent = { ...oracleSubmitWork(chain.oracle, packed), data: ownSent.data };
     } else {
       const { digest, set } = await deps.attesters.attest(chain, data.reports, String(job.id));
+      if (digest === undefined) throw new UnrecoverableError(`chain ${chain.name}: job ${job.id}: the attesters refused its reports`); // checked above; kept for the type
       const sigs = await deps.pool.waitForThreshold(digest, set.signers, set.threshold, deps.signatureWaitMs, 25, deps.aborted);
       if (!sigs) {
         metrics.updateAttempts.inc({ chain: chain.name, outcome: "no_signatures" });
@@ -156,8 +157,7 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       const u = decodeInferenceUpdated(l);
       if (u) {
         updated++;
-        chain.watcher.noteOnChain(u.topicId, u);
-        metrics.lastPostedNonce.set({ chain: chain.name, topic: String(u.topicId) }, Number(u.nonce));
+        if (chain.watcher.noteOnChain(u.topicId, u)) metrics.lastPostedNonce.set({ chain: chain.name, topic: String(u.topicId) }, Number(u.nonce));
         continue;
       }
       const parsed = oracleInterface.parseLog(l);

@@ -11,6 +11,12 @@ import { SpendBudget } from "../../relayer/submit/budget";
 import { oracleSubmitIntent, oracleSubmitWork } from "../../relayer/evm/oracle";
 import { packReports } from "../../lib/eip712/oracle";
 import { JobReport } from "../../relayer/queue/jobs";
+import { Attesters, AttestTarget } from "../../relayer/attest/attester";
+import { SignaturePool } from "../../relayer/attest/pool";
+import { InferenceVerifier } from "../../relayer/attest/verifier";
+import { randomBytes } from "node:crypto";
+import IORedis from "ioredis";
+import pino from "pino";
 
 const report = (topicId: number, nonce: number, over: Partial<JobReport> = {}): JobReport => ({ topicId, nonce: String(nonce), value: "1000000000000000000", timestamp: 1_700_000_000, paid: "0", ...over });
 
@@ -118,6 +124,46 @@ describe("relayer submit checks (pure)", () => {
       now = 3_600_001; // the first fee left the window
       expect(b.spentLastHour()).to.equal(30n);
       expect(b.allows(70n)).to.equal(true);
+    });
+  });
+
+  describe("Attesters (real Redis signature pool)", () => {
+    it("sign a true batch of served, fresh topics, and nothing for a foreign, duplicated, oversize or stale one", async () => {
+      const redis = new IORedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
+      const prefix = `test-attest-rules-${randomBytes(5).toString("hex")}`;
+      try {
+        const key = new Wallet(Wallet.createRandom().privateKey);
+        const pool = new SignaturePool(redis, prefix);
+        // every value below is TRUE for the verifier (remembered as seen on the hub): only the rules can refuse
+        const verifier = new InferenceVerifier({ valueAt: async () => expect.fail("no hub lookups"), blockTime: async () => expect.fail("no hub lookups") });
+        for (const t of [1, 2, 9]) for (const n of [5, 11]) verifier.remember(t, BigInt(n), 10n ** 18n, 1_700_000_000);
+        const attesters = new Attesters([key], pool, verifier, pino({ level: "silent" }));
+        const refused: string[] = [];
+        attesters.onRefused = (_chain, reason) => refused.push(reason);
+        const target: AttestTarget = {
+          name: "eth",
+          chainId: 31337,
+          oracle: Wallet.createRandom().address,
+          attesterSet: async () => ({ id: 1n, signers: [key.address], threshold: 1 }),
+          topics: [1, 2],
+          maxBatchSize: 2,
+          onchainNonce: (t) => (t === 2 ? 5n : undefined),
+        };
+        const signedFor = async (reports: JobReport[]) => {
+          const { digest } = await attesters.attest(target, reports, "job");
+          return digest !== undefined && (await pool.has(digest, key.address));
+        };
+        expect(await signedFor([report(9, 11)]), "foreign topic").to.equal(false);
+        expect(await signedFor([report(1, 11), report(1, 11)]), "duplicate").to.equal(false);
+        expect(await signedFor([report(1, 11), report(2, 11), report(1, 5)]), "oversize").to.equal(false);
+        expect(await signedFor([report(1, 11), report(2, 5)]), "stale topic 2").to.equal(false);
+        expect(refused).to.deep.equal(["foreign_topic", "duplicate_topic", "oversize", "stale"]);
+        expect(await signedFor([report(1, 11), report(2, 11)]), "a batch the scheduler builds").to.equal(true);
+      } finally {
+        const keys = await redis.keys(`${prefix}:*`);
+        if (keys.length) await redis.del(...keys);
+        redis.disconnect();
+      }
     });
   });
 });
