@@ -75,6 +75,50 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
   const submitter = account(12);
   const attesters = [account(1), account(2), account(3)];
   const lines: Record<string, unknown>[] = [];
+  const extraPrefixes: string[] = [];
+  let rpcUrl: string;
+
+  /**
+   * A relayer that serves topic 1 only (the hub also has topic 2: true values, but not ours), posts the
+   * start-up sweep and then stays quiet (huge deviation, hour heartbeat): every later transaction from
+   * its submitter is one an injected job caused.
+   */
+  async function launch(redisPrefix: string, key: HDNodeWallet, chainOver: Record<string, unknown>, sinkLines: Record<string, unknown>[]): Promise<RelayerHandle> {
+    const env = { SUBMITTER: key.privateKey, A1: attesters[0].privateKey, A2: attesters[1].privateKey };
+    const raw = {
+      instance: `hostile-${redisPrefix.slice(-4)}`,
+      redis: { url: REDIS_URL, prefix: redisPrefix },
+      hub: { rpcUrls: [hub.rpcUrl], chainId: hub.chainId, topics: [1], websocket: true, pollIntervalMs: 250 },
+      chains: [
+        {
+          name: "ethereum",
+          chainId: 31337,
+          rpcUrls: [rpcUrl],
+          oracle,
+          confirmations: 0,
+          fees: { strategy: "eip1559", maxFeePerGasGwei: 500, maxPriorityFeePerGasGwei: 5 },
+          submitter: { env: "SUBMITTER" },
+          pollIntervalMs: 100,
+          replaceAfterMs: 2_000,
+          receiptTimeoutMs: 20_000,
+          ...chainOver,
+        },
+      ],
+      policy: { default: { deviationBps: 1_000_000, heartbeatSeconds: 3_600 } },
+      attesters: [{ env: "A1" }, { env: "A2" }],
+      signatureWaitMs: 3_000,
+      http: { host: "127.0.0.1", port: 0 },
+      queue: { attempts: 2, backoffMs: 200, keepCompletedSeconds: 3600, keepFailedSeconds: 3600, lockDurationMs: 3_000 },
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostile-submit-"));
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split("\n").filter(Boolean)) sinkLines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    return startRelayer(parseConfig(raw, env, "hostile.yaml", dir), { logger: pino({ level: "info" }, sink), env });
+  }
 
   before(async () => {
     hub = await startHubDevnet({ port: 0, blockTimeMs: 500, quiet: true });
@@ -95,42 +139,8 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
     const o = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(account(0).address, account(0).address, await token.getAddress(), 1, signers, 2);
     oracle = await (await o.waitForDeployment()).getAddress();
 
-    // The relayer serves topic 1 only (the hub also has topic 2: true values, but not ours), posts the
-    // start-up sweep and then stays quiet (huge deviation, hour heartbeat): every later transaction
-    // from the submitter is one an injected job caused.
-    const env = { SUBMITTER: submitter.privateKey, A1: attesters[0].privateKey, A2: attesters[1].privateKey };
-    const raw = {
-      instance: "hostile-1",
-      redis: { url: REDIS_URL, prefix },
-      hub: { rpcUrls: [hub.rpcUrl], chainId: hub.chainId, topics: [1], websocket: true, pollIntervalMs: 250 },
-      chains: [
-        {
-          name: "ethereum",
-          chainId: 31337,
-          rpcUrls: [url],
-          oracle,
-          confirmations: 0,
-          fees: { strategy: "eip1559", maxFeePerGasGwei: 500, maxPriorityFeePerGasGwei: 5 },
-          submitter: { env: "SUBMITTER" },
-          pollIntervalMs: 100,
-          replaceAfterMs: 2_000,
-          receiptTimeoutMs: 20_000,
-        },
-      ],
-      policy: { default: { deviationBps: 1_000_000, heartbeatSeconds: 3_600 } },
-      attesters: [{ env: "A1" }, { env: "A2" }],
-      signatureWaitMs: 3_000,
-      http: { host: "127.0.0.1", port: 0 },
-      queue: { attempts: 2, backoffMs: 200, keepCompletedSeconds: 3600, keepFailedSeconds: 3600, lockDurationMs: 3_000 },
-    };
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostile-submit-"));
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
-        cb();
-      },
-    });
-    relayer = await startRelayer(parseConfig(raw, env, "hostile.yaml", dir), { logger: pino({ level: "info" }, sink), env });
+    rpcUrl = url;
+    relayer = await launch(prefix, submitter, {}, lines);
     await waitFor("the start-up sweep on chain", async () => ((await onchainNonce(1)) > 0n ? true : undefined), 60_000);
 
     redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -147,8 +157,10 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
     await hub?.stop();
     provider?.destroy();
     if (redis) {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
+      for (const p of [prefix, ...extraPrefixes]) {
+        const keys = await redis.keys(`${p}:*`);
+        if (keys.length) await redis.del(...keys);
+      }
       redis.disconnect();
     }
   });
@@ -165,6 +177,15 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
       const inf = block.inferences.find((i) => i.topicId === t)!;
       return { topicId: t, value: inf.value.toString(), nonce: inf.nonce.toString(), timestamp: inf.timestamp, paid: "0" };
     });
+  }
+
+  /** True reports of topic 1 newer than the chain's (the quiet relayer leaves the chain behind the hub). */
+  async function freshReports(): Promise<JobReport[]> {
+    const stored = await onchainNonce(1);
+    await hub.waitForHeight(Number(stored) + 2, 30_000);
+    const reports = await trueReports(hub.height() - 1, [1]);
+    expect(BigInt(reports[0].nonce) > stored).to.equal(true);
+    return reports;
   }
 
   async function inject(id: string, data: Partial<PostJobData> & { reports: JobReport[] }): Promise<void> {
@@ -230,9 +251,7 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
   });
 
   it("a forged journal entry in the submitter's name is never a template: the job goes out with locally derived gas and fees", async () => {
-    const height = hub.height() - 1;
-    const reports = await trueReports(height, [1]);
-    expect(BigInt(reports[0].nonce) > (await onchainNonce(1))).to.equal(true);
+    const reports = await freshReports();
     const nonce = await provider.getTransactionCount(submitter.address, "pending");
     // Signed by someone else, 29M gas, 420 gwei: what the attacker wants our key to copy at our next nonce.
     const attacker = Wallet.createRandom();
@@ -257,5 +276,32 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
     expect(mined!.gasLimit <= 2_000_000n).to.equal(true);
     expect(await metric("relayer_journal_entries_rejected_total", { reason: "work" })).to.be.at.least(1);
     expect(lines.some((l) => l.alert === "journal_entry_rejected" && l.reason === "work")).to.equal(true);
+  });
+
+  it("the spend budget and the gas cap bite before anything is signed, with an alert and a metric", async () => {
+    for (const [limit, over, key] of [
+      ["spend_budget", { maxSpendPerHour: "0.000000001" }, account(13)],
+      ["gas_cap", { maxGasPerTx: 30_000 }, account(14)],
+    ] as const) {
+      const own: Record<string, unknown>[] = [];
+      const p = `test-hostile-limit-${randomBytes(5).toString("hex")}`;
+      extraPrefixes.push(p);
+      const before = await provider.getTransactionCount(key.address, "latest");
+      const r = await launch(p, key, over, own);
+      const q = new Queue<PostJobData>("post-ethereum", { connection: redis, prefix: p });
+      try {
+        // a job the scheduler could have made (a true value of topic 1, newer than the chain) meets the limit
+        await q.add("post", { chain: "ethereum", hubHeight: hub.height(), seenAt: Date.now(), reports: await freshReports() }, { jobId: `ethereum.limit.${limit}` });
+        const alert = await waitFor(`the ${limit} alert`, async () => own.find((l) => l.alert === limit), 30_000);
+        expect(alert.level).to.equal(50);
+        const text = await (await fetch(`${r.httpUrl}/metrics`)).text();
+        expect(text).to.match(new RegExp(`relayer_submit_limit_hits_total\\{[^}]*limit="${limit}"[^}]*\\} [1-9]`));
+        expect(text).to.match(new RegExp(`relayer_update_attempts_total\\{[^}]*outcome="${limit}"[^}]*\\} [1-9]`));
+        expect(await provider.getTransactionCount(key.address, "pending"), "nothing signed").to.equal(before);
+      } finally {
+        await q.close();
+        await r.stop();
+      }
+    }
   });
 });
