@@ -90,8 +90,9 @@ export const chainSchema = z
     maxBatchSize: positiveInt.max(500).default(100),
     /**
      * the most gas one transaction may use: a batch whose estimate exceeds it is refused (alert, metric),
-     * and no transaction is signed with a higher gas limit. About 2,500 gas per report plus ~60,000, so the
-     * default fits 500 reports; lower it to what your largest batch needs.
+     * and no transaction is signed with a higher gas limit. A report that stores a new value costs about 8,000
+     * gas (bench:relay: 7,873 per topic in full batches of 100), so the default fits about 240 reports; set it
+     * to what your largest batch needs (maxBatchSize x 8,000 plus the estimate margin).
      */
     maxGasPerTx: positiveInt.max(30_000_000).default(2_000_000),
     /**
