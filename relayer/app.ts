@@ -122,6 +122,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     };
     const pairs = () => config.chains.flatMap((c) => config.hub.topics.map((t) => [c.name, t] as [string, number]));
     const metrics = new RelayerMetrics(config.instance, ageOf, pairs);
+    attesters.onRefused = (chain, reason) => metrics.jobsRefused.inc({ chain, reason });
 
     // The EVM watchers need the scheduler for paid requests and the scheduler needs the chains: a late binding.
     const schedulerRef: { current?: Scheduler } = {};
@@ -145,7 +146,15 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       const sender = new TxSender(cfg, rpc, wallet, nonces, log, () => stopping);
       let cachedSet: { set: AttesterSet; at: number } | undefined;
       const watcher = new EvmWatcher(
-        { chain: cfg.name, topics: config.hub.topics, confirmations: cfg.confirmations, pollIntervalMs: cfg.pollIntervalMs, redisPrefix: prefix },
+        {
+          chain: cfg.name,
+          topics: config.hub.topics,
+          confirmations: cfg.confirmations,
+          pollIntervalMs: cfg.pollIntervalMs,
+          redisPrefix: prefix,
+          hubHeight: () => hub.headHeight,
+          onBogus: (what) => metrics.rpcBogus.inc({ chain: cfg.name, what }),
+        },
         rpc,
         reader,
         redis,
@@ -180,6 +189,9 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         sequencer: new Sequencer(),
         watcher,
         queue,
+        topics: config.hub.topics,
+        maxBatchSize: cfg.maxBatchSize,
+        onchainNonce: (t) => watcher.onchain.get(t)?.nonce,
         attesterSet: async () => {
           if (cachedSet && Date.now() - cachedSet.at < ATTESTER_SET_TTL_MS) return cachedSet.set;
           cachedSet = { set: await reader.attesterSet(), at: Date.now() };

@@ -1,6 +1,7 @@
 /**
- * The attesters of this instance (one key each). For a job they check its reports against the hub, then
- * sign the batch digest for the job's chain with every local key that is in the chain's current attester
+ * The attesters of this instance (one key each). For a job they check that it is a batch this relayer
+ * would build (served topics, once each, within maxBatchSize, newer than the chain: policy/job-check.ts)
+ * and that its reports are what the hub says, then sign the batch digest for the job's chain with every local key that is in the chain's current attester
  * set, and put the signatures into the pool. Signing is idempotent (already-signed digests are skipped).
  */
 import { createHash } from "node:crypto";
@@ -11,12 +12,18 @@ import { OracleReport, reportBatchDigest } from "./eip712";
 import { SignaturePool } from "./pool";
 import { InferenceVerifier } from "./verifier";
 import type { AttesterSet } from "../evm/oracle";
+import { checkJobReports, RefusalReason } from "../policy/job-check";
 
 export interface AttestTarget {
   name: string;
   chainId: number;
   oracle: string;
   attesterSet(): Promise<AttesterSet>;
+  /** the topics this relayer serves (config hub.topics) */
+  topics: readonly number[];
+  maxBatchSize: number;
+  /** the nonce this instance knows to be on chain for a topic */
+  onchainNonce(topicId: number): bigint | undefined;
 }
 
 export function toOracleReports(reports: readonly JobReport[]): OracleReport[] {
@@ -30,6 +37,8 @@ export class Attesters {
   private readonly digests = new Map<string, string>();
   private readonly signed = new Set<string>();
   private readonly refused = new Set<string>();
+  /** called when a job is refused before the hub is asked (wired to a metric) */
+  onRefused?: (chain: string, reason: RefusalReason | "stale") => void;
 
   constructor(
     readonly wallets: Wallet[],
@@ -54,16 +63,39 @@ export class Attesters {
     return digest;
   }
 
-  /** Signs the job's batch for `target`; returns the digest. */
-  async attest(target: AttestTarget, reports: readonly JobReport[], jobId: string): Promise<{ digest: string; set: AttesterSet }> {
+  private remember(digest: string): void {
+    this.refused.add(digest);
+    if (this.refused.size > SIGNED_MEMORY) this.refused.delete(this.refused.values().next().value as string);
+  }
+
+  /**
+   * Signs the job's batch for `target`; returns the digest (undefined when the reports are not a batch this
+   * relayer would build: then there is nothing to sign, and malformed data has no digest).
+   */
+  async attest(target: AttestTarget, reports: readonly JobReport[], jobId: string): Promise<{ digest: string | undefined; set: AttesterSet }> {
     const set = await target.attesterSet();
+    // Worth signing at all? A signature lets anyone who reads the pool pay for this batch with any key.
+    // Checked before anything else touches the (untrusted) reports.
+    const rules = checkJobReports(reports, { topics: target.topics, maxBatchSize: target.maxBatchSize, onchainNonce: (t) => target.onchainNonce(t) });
+    if (!rules.ok) {
+      this.onRefused?.(target.name, rules.reason);
+      this.log.error({ alert: "hostile_job", chain: target.name, jobId, reason: rules.reason, problem: rules.problem }, "refusing to sign a batch this relayer would not build");
+      return { digest: undefined, set };
+    }
     const digest = this.digest(target, set.id, reports);
     const mine = this.wallets.filter((w) => set.signers.includes(w.address) && !this.signed.has(`${digest}:${w.address}`));
     if (mine.length === 0 || this.refused.has(digest)) return { digest, set };
+    if (rules.stale.length) {
+      this.onRefused?.(target.name, "stale");
+      this.log.warn(
+        { chain: target.name, jobId, reason: "stale", problem: `topics ${rules.stale.map((r) => r.topicId).join(", ")} are already on chain at that nonce or newer` },
+        "refusing to sign a batch this relayer would not build",
+      );
+      return { digest, set };
+    }
     const problem = await this.verifier.check(reports);
     if (problem) {
-      this.refused.add(digest);
-      if (this.refused.size > SIGNED_MEMORY) this.refused.delete(this.refused.values().next().value as string);
+      this.remember(digest);
       this.log.error({ chain: target.name, jobId, problem }, "refusing to sign a job that does not match the hub");
       return { digest, set };
     }

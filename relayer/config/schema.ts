@@ -88,6 +88,19 @@ export const chainSchema = z
     maxInFlight: positiveInt.max(16).default(3),
     /** most reports in one transaction; paid topics go first when there are more */
     maxBatchSize: positiveInt.max(500).default(100),
+    /**
+     * the most gas one transaction may use: a batch whose estimate exceeds it is refused (alert, metric),
+     * and no transaction is signed with a higher gas limit. A report that stores a new value costs about 8,000
+     * gas (bench:relay: 7,873 per topic in full batches of 100), so the default fits about 240 reports; set it
+     * to what your largest batch needs (maxBatchSize x 8,000 plus the estimate margin).
+     */
+    maxGasPerTx: positiveInt.max(30_000_000).default(2_000_000),
+    /**
+     * the most this instance may spend in fees on this chain per hour, in ether units (the chain's native
+     * coin): a transaction whose worst case (gas limit x max fee) would exceed what is left is not signed
+     * (alert, metric). Counted in memory per process (see relayer/README.md, "What the submitter checks").
+     */
+    maxSpendPerHour: z.string().regex(/^\d+(\.\d{1,18})?$/, 'maxSpendPerHour is a decimal in ether units, e.g. "0.5"').default("1"),
     /** alert (log error, metric) when the submitter balance falls below this, in ether units */
     minBalance: z.string().regex(/^\d+(\.\d+)?$/, 'minBalance is a decimal in ether units, e.g. "0.05"').default("0.05"),
   })

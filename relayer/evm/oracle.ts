@@ -4,6 +4,7 @@
  */
 import { Contract, Interface, getAddress } from "ethers";
 import { FailoverRpc } from "./rpc";
+import type { TxIntent, TxWork } from "../submit/intent";
 
 export const ORACLE_ABI = [
   "function submit(bytes reports, bytes signatures)",
@@ -95,4 +96,31 @@ export class OracleReader {
     }
     return (e as Error)?.message?.split("\n")[0] ?? String(e);
   }
+}
+
+const SUBMIT = oracleInterface.getFunction("submit")!;
+
+/**
+ * The work of an oracle update job (see submit/intent.ts): `submit(reports, ·)` on the oracle with
+ * exactly these packed reports; which valid signatures accompany them may differ between attempts.
+ */
+export function oracleSubmitWork(oracle: string, packedReports: string): TxWork {
+  const want = packedReports.toLowerCase();
+  return {
+    to: oracle,
+    sameWork(data: string): boolean {
+      if (!data.toLowerCase().startsWith(SUBMIT.selector)) return false;
+      try {
+        const [reports] = oracleInterface.decodeFunctionData(SUBMIT, data);
+        return String(reports).toLowerCase() === want;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** The intent of an oracle update job: its work plus the calldata with the signatures collected now. */
+export function oracleSubmitIntent(oracle: string, packedReports: string, signatures: string): TxIntent {
+  return { ...oracleSubmitWork(oracle, packedReports), data: oracleInterface.encodeFunctionData(SUBMIT, [packedReports, signatures]) };
 }

@@ -2,6 +2,12 @@
  * Watches one chain's oracle: keeps the per-topic on-chain inference cache fresh (InferenceUpdated logs
  * plus an initial read of every topic) and reports paid requests (InferenceRequested) once confirmed.
  * The scanned block is checkpointed in Redis so requests made while the relayer was down are found.
+ *
+ * RPC answers are bounded before they are believed: an inference whose nonce is above the hub height this
+ * instance has seen, or whose timestamp is further ahead of the clock than MAX_DRIFT_SECONDS, is refused
+ * (one bogus huge nonce would otherwise make every later report look stale); logs must come from the
+ * oracle. `refresh` re-reads topics from the chain and replaces the cached values, so a cache that went
+ * wrong is corrected from the chain rather than only ever rising.
  */
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -14,6 +20,8 @@ const REQUESTED = oracleInterface.getEvent("InferenceRequested")!.topicHash;
 /** how far back a first start looks for requests */
 const FIRST_START_LOOKBACK = 1_000;
 const MAX_RANGE = 2_000;
+/** how far an on-chain timestamp may be ahead of this machine's clock (the oracle refuses future values too) */
+export const MAX_DRIFT_SECONDS = 300;
 
 export interface EvmWatcherOptions {
   chain: string;
@@ -21,6 +29,10 @@ export interface EvmWatcherOptions {
   confirmations: number;
   pollIntervalMs: number;
   redisPrefix: string;
+  /** the highest hub height seen (0: not known yet); no real hub nonce is above it */
+  hubHeight?: () => number;
+  /** an RPC answer refused as impossible (wired to a metric) */
+  onBogus?: (what: "log_address" | "nonce" | "timestamp") => void;
 }
 
 export class EvmWatcher {
@@ -43,15 +55,46 @@ export class EvmWatcher {
     return `${this.opts.redisPrefix}:evm:${this.opts.chain}:scanned`;
   }
 
-  /** Records a value we know is on chain (from our own receipts), if newer than the cached one. */
-  noteOnChain(topicId: number, v: OnChainInference): void {
+  /** Undefined when a value read from the RPC is possible; otherwise why not. */
+  private impossible(topicId: number, v: OnChainInference): "nonce" | "timestamp" | undefined {
+    const hub = this.opts.hubHeight?.() ?? 0;
+    if (hub > 0 && v.nonce > BigInt(hub)) return "nonce";
+    if (v.timestamp > Math.floor(Date.now() / 1000) + MAX_DRIFT_SECONDS) return "timestamp";
+    return undefined;
+  }
+
+  private believable(topicId: number, v: OnChainInference): boolean {
+    const bad = this.impossible(topicId, v);
+    if (!bad) return true;
+    this.opts.onBogus?.(bad);
+    this.log.error(
+      { alert: "rpc_bogus_value", chain: this.opts.chain, topicId, nonce: v.nonce.toString(), timestamp: v.timestamp, hubHeight: this.opts.hubHeight?.(), what: bad },
+      "the EVM RPC reported an impossible inference; ignored",
+    );
+    return false;
+  }
+
+  /** Records a value seen on chain (our receipts, logs), if newer than the cached one and possible; false when refused. */
+  noteOnChain(topicId: number, v: OnChainInference): boolean {
+    if (!this.opts.topics.includes(topicId) || !this.believable(topicId, v)) return false;
     const cur = this.onchain.get(topicId);
     if (!cur || v.nonce > cur.nonce) this.onchain.set(topicId, v);
+    return true;
+  }
+
+  /** Re-reads topics from the chain and REPLACES their cached values (the chain is the truth). */
+  async refresh(topics: readonly number[]): Promise<void> {
+    await Promise.all(
+      topics.map(async (t) => {
+        const v = await this.oracle.latestInference(t);
+        if (this.believable(t, v)) this.onchain.set(t, v);
+      }),
+    );
   }
 
   /** Reads every topic's stored inference. */
   async refreshAll(): Promise<void> {
-    await Promise.all(this.opts.topics.map(async (t) => this.noteOnChain(t, await this.oracle.latestInference(t))));
+    await this.refresh(this.opts.topics);
   }
 
   async start(): Promise<void> {
@@ -75,7 +118,14 @@ export class EvmWatcher {
     if (to <= this.scanned) return;
     const from = this.scanned + 1;
     const logs = await this.rpc.use((p) => p.getLogs({ address: this.oracle.address, fromBlock: from, toBlock: to, topics: [[UPDATED, REQUESTED]] }));
-    for (const log of logs) await this.handle(log);
+    for (const log of logs) {
+      if (log.address.toLowerCase() !== this.oracle.address.toLowerCase()) {
+        this.opts.onBogus?.("log_address");
+        this.log.error({ alert: "rpc_bogus_value", chain: this.opts.chain, address: log.address, what: "log_address" }, "the EVM RPC returned a log of another contract; ignored");
+        continue;
+      }
+      await this.handle(log);
+    }
     this.scanned = to;
     await this.redis.set(this.key, String(to));
   }

@@ -3,7 +3,17 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-export type UpdateOutcome = "updated" | "skipped" | "reverted" | "simulation_failed" | "insufficient_funds" | "no_signatures" | "error";
+export type UpdateOutcome =
+  | "updated"
+  | "skipped"
+  | "reverted"
+  | "simulation_failed"
+  | "insufficient_funds"
+  | "no_signatures"
+  | "refused"
+  | "gas_cap"
+  | "spend_budget"
+  | "error";
 
 export class RelayerMetrics {
   readonly registry = new Registry();
@@ -19,6 +29,11 @@ export class RelayerMetrics {
   readonly malformed: Counter<"topic">;
   readonly latency: Histogram<"chain">;
   readonly batchSize: Histogram<"chain">;
+  readonly jobsRefused: Counter<"chain" | "reason">;
+  readonly journalRejected: Counter<"chain" | "reason">;
+  readonly limitHits: Counter<"chain" | "limit">;
+  readonly spendLastHour: Gauge<"chain">;
+  readonly rpcBogus: Counter<"chain" | "what">;
 
   constructor(instance: string, ageOf: (chain: string, topic: number) => number | undefined, pairs: () => Array<[string, number]>) {
     this.registry.setDefaultLabels({ instance });
@@ -50,5 +65,21 @@ export class RelayerMetrics {
       registers: r,
     });
     this.batchSize = new Histogram({ name: "relayer_batch_reports", help: "Reports per transaction", labelNames: ["chain"], buckets: [1, 2, 5, 10, 25, 50, 100, 200], registers: r });
+    // Alerts on hostile input. Every label value comes from a fixed set, never from job data.
+    this.jobsRefused = new Counter({
+      name: "relayer_jobs_refused_total",
+      help: "Jobs (or attestations) refused because their data is not a batch this relayer would build (reason: malformed, foreign_topic, duplicate_topic, oversize, stale)",
+      labelNames: ["chain", "reason"],
+      registers: r,
+    });
+    this.journalRejected = new Counter({
+      name: "relayer_journal_entries_rejected_total",
+      help: "Journaled transactions (Redis) that failed a check and were ignored (reason: undecodable, hash, chain_id, target, work, value, gas_cap, nonce)",
+      labelNames: ["chain", "reason"],
+      registers: r,
+    });
+    this.limitHits = new Counter({ name: "relayer_submit_limit_hits_total", help: "Transactions not signed because of a limit (limit: gas_cap, spend_budget)", labelNames: ["chain", "limit"], registers: r });
+    this.spendLastHour = new Gauge({ name: "relayer_spend_last_hour_wei", help: "Fees paid by this instance in the last hour (wei, as a float), against chains[].maxSpendPerHour", labelNames: ["chain"], registers: r });
+    this.rpcBogus = new Counter({ name: "relayer_rpc_bogus_values_total", help: "Values from an EVM RPC refused as impossible (what: log_address, nonce, timestamp, receipt)", labelNames: ["chain", "what"], registers: r });
   }
 }

@@ -6,9 +6,13 @@
  * - a transaction pending past `replaceAfterMs` is replaced with the same nonce and both fees raised by
  *   >= bumpPercent, within the caps;
  * - receipt waits are bounded by `receiptTimeoutMs` (the job is retried and resumes from the journal);
- * - after any send error the local nonce is re-synced from the chain; insufficient funds alerts loudly.
+ * - after any send error the local nonce is re-synced from the chain; insufficient funds alerts loudly;
+ * - the journal is untrusted (Redis): only entries that pass journal-check.ts are followed, and the
+ *   nonce, gas limit and fees of a replacement come from the transaction we signed, within the caps;
+ * - no transaction is signed above the chain's gas cap or beyond its hourly spend budget (budget.ts);
+ * - a receipt counts only once it is `confirmations` deep AND still there when read again (reorgs).
  */
-import { Transaction, TransactionReceipt, Wallet, keccak256 } from "ethers";
+import { Transaction, TransactionReceipt, Wallet, formatEther, getAddress, keccak256, parseEther } from "ethers";
 import type { Logger } from "pino";
 import { ChainConfig } from "../config/schema";
 import { FailoverRpc, isTransportError } from "../evm/rpc";
@@ -16,6 +20,9 @@ import { OracleReader } from "../evm/oracle";
 import { bumpFees, Fees, initialFees } from "./fees";
 import { NonceManager } from "./nonce";
 import { Turn } from "./sequencer";
+import { TxIntent, TxWork } from "./intent";
+import { CheckedTx, checkJournalEntry, EntryRejection } from "./journal-check";
+import { SpendBudget } from "./budget";
 
 /** Fee suggestions are reused this long for first sends (bumps always ask afresh). */
 const FEE_CACHE_MS = 2_000;
@@ -57,18 +64,24 @@ export class SimulationError extends Error {
   }
 }
 
+/** A configured limit stopped a transaction before it was signed. */
+export class LimitError extends Error {
+  constructor(
+    readonly chain: string,
+    readonly limit: "gas_cap" | "spend_budget",
+    detail: string,
+  ) {
+    super(`chain ${chain}: ${detail}`);
+    this.name = "LimitError";
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function feesToRecord(f: Fees): Record<string, string> {
   return f.type === 2
     ? { type: "2", maxFeePerGas: f.maxFeePerGas.toString(), maxPriorityFeePerGas: f.maxPriorityFeePerGas.toString() }
     : { type: "0", gasPrice: f.gasPrice.toString() };
-}
-
-function feesFromRecord(r: Record<string, string>): Fees {
-  return r.type === "2"
-    ? { type: 2, maxFeePerGas: BigInt(r.maxFeePerGas), maxPriorityFeePerGas: BigInt(r.maxPriorityFeePerGas) }
-    : { type: 0, gasPrice: BigInt(r.gasPrice) };
 }
 
 function isInsufficientFunds(e: unknown): boolean {
@@ -99,8 +112,21 @@ export interface SendResult {
   timings?: { turn: number; simulate: number; broadcast: number; inclusion: number };
 }
 
+/** What the sender reports besides its result (wired to metrics by the worker). */
+export interface SenderEvents {
+  journalRejected?(reason: EntryRejection): void;
+  limitHit?(limit: "gas_cap" | "spend_budget"): void;
+  spent?(lastHourWei: bigint): void;
+  bogusReceipt?(): void;
+}
+
+/** Checked journal entries of one send call, by raw bytes (each entry is decoded and alerted on once). */
+type CheckCache = Map<string, CheckedTx | null>;
+
 export class TxSender {
   readonly address: string;
+  readonly budget: SpendBudget;
+  events: SenderEvents = {};
   private feeCache?: { at: number; fees: Awaited<ReturnType<FailoverRpc["current"]["getFeeData"]>> };
 
   constructor(
@@ -112,24 +138,100 @@ export class TxSender {
     private readonly aborted: () => boolean = () => false,
   ) {
     this.address = wallet.address;
+    this.budget = new SpendBudget(parseEther(chain.maxSpendPerHour));
   }
 
-  private async receiptOf(hashes: string[]): Promise<TransactionReceipt | undefined> {
-    for (const h of hashes) {
-      const r = await this.rpc.use((p) => p.getTransactionReceipt(h));
-      if (r) return r;
+  private get gasCap(): bigint {
+    return BigInt(this.chain.maxGasPerTx);
+  }
+
+  /**
+   * The journal entries that pass every check (journal-check.ts), oldest first; the others are logged
+   * as alerts and ignored. Exposed so the worker can tell a job with a real transaction in flight from
+   * one whose `sent` list was merely written into Redis.
+   */
+  async checkedEntries(work: TxWork, entries: readonly SentTx[], cache: CheckCache = new Map()): Promise<CheckedTx[]> {
+    const out: CheckedTx[] = [];
+    let maxOwnNonce: number | undefined;
+    for (const entry of entries) {
+      const key = typeof entry?.raw === "string" ? entry.raw : JSON.stringify(entry);
+      if (cache.has(key)) {
+        const known = cache.get(key);
+        if (known) out.push(known);
+        continue;
+      }
+      // Our key can have signed at most the mined count plus what one instance keeps in flight.
+      maxOwnNonce ??= (await this.rpc.use((p) => p.getTransactionCount(this.address, "pending"))) + this.chain.maxInFlight;
+      const check = checkJournalEntry(entry, { chainId: this.chain.chainId, self: this.address, work, maxGasPerTx: this.gasCap, maxOwnNonce, now: Date.now() });
+      if (check.ok) {
+        cache.set(key, check.tx);
+        out.push(check.tx);
+      } else {
+        cache.set(key, null);
+        this.events.journalRejected?.(check.reason);
+        this.log.error(
+          { alert: "journal_entry_rejected", chain: this.chain.name, reason: check.reason, problem: check.detail, hash: typeof entry?.hash === "string" ? entry.hash.slice(0, 66) : undefined },
+          "ignoring a journaled transaction that fails its checks (Redis holds data this relayer did not write)",
+        );
+      }
+    }
+    return out;
+  }
+
+  /** The first receipt among `txs`, if the node has one that really is for that transaction. */
+  private async receiptOf(txs: readonly CheckedTx[]): Promise<TransactionReceipt | undefined> {
+    for (const t of txs) {
+      const r = await this.rpc.use((p) => p.getTransactionReceipt(t.hash));
+      if (!r) continue;
+      if (r.hash.toLowerCase() !== t.hash.toLowerCase() || getAddress(r.from) !== t.from) {
+        this.events.bogusReceipt?.();
+        this.log.error({ alert: "rpc_bogus_receipt", chain: this.chain.name, asked: t.hash, got: r.hash, from: r.from }, "the RPC answered a receipt for another transaction; ignored");
+        continue;
+      }
+      return r;
     }
     return undefined;
   }
 
-  private async confirmed(receipt: TransactionReceipt): Promise<TransactionReceipt> {
+  /**
+   * Waits until `receipt` is `confirmations` deep and then reads it AGAIN: undefined when the transaction
+   * is no longer in the chain (reorged out), the new receipt when it moved to another block (and is deep
+   * enough). Bounded by receiptTimeoutMs and by shutdown (the job resumes from the journal).
+   */
+  private async settle(receipt: TransactionReceipt): Promise<TransactionReceipt | undefined> {
     const need = this.chain.confirmations;
-    while (need > 0) {
+    if (need === 0) return receipt;
+    const started = Date.now();
+    let current = receipt;
+    for (;;) {
       const head = await this.rpc.use((p) => p.getBlockNumber());
-      if (head - receipt.blockNumber >= need) break;
+      if (head - current.blockNumber >= need) {
+        const again = await this.rpc.use((p) => p.getTransactionReceipt(current.hash));
+        if (!again) {
+          this.log.warn({ chain: this.chain.name, hash: current.hash, block: current.blockNumber }, "transaction reorged out before reaching its confirmations; waiting for it again");
+          return undefined;
+        }
+        if (again.blockHash === current.blockHash) return again;
+        current = again; // mined again in another block: count its depth from there
+        continue;
+      }
+      if (this.aborted()) throw new Error(`chain ${this.chain.name}: shutting down while ${current.hash} waits for ${need} confirmations (will resume from the journal)`);
+      if (Date.now() - started > this.chain.receiptTimeoutMs) {
+        throw new Error(`chain ${this.chain.name}: ${current.hash} not ${need} blocks deep after ${Date.now() - started} ms (will resume from the journal)`);
+      }
       await sleep(this.chain.pollIntervalMs);
     }
-    return receipt;
+  }
+
+  /** A receipt that has settled: checked, its fee counted against the budget when it was ours. */
+  private async final(receipt: TransactionReceipt, resumed: boolean): Promise<SendResult | undefined> {
+    const settled = await this.settle(receipt);
+    if (!settled) return undefined;
+    if (getAddress(settled.from) === getAddress(this.address)) {
+      this.budget.record(settled.hash, settled.gasUsed * (settled.gasPrice ?? 0n));
+      this.events.spent?.(this.budget.spentLastHour());
+    }
+    return { receipt: this.checkStatus(settled), resumed };
   }
 
   private async broadcast(raw: string): Promise<void> {
@@ -154,36 +256,44 @@ export class TxSender {
     return fees;
   }
 
+  /** Whether a transaction with this gas limit and these fees fits the hour's budget. */
+  private fitsBudget(gasLimit: bigint, fees: Fees): boolean {
+    return this.budget.allows(gasLimit * (fees.type === 2 ? fees.maxFeePerGas : fees.gasPrice));
+  }
+
   /**
-   * Gets `data` to `to` included, once, for one job. Resumes from the journal when earlier attempts sent
-   * something. Throws on revert (simulation or receipt), insufficient funds and timeouts. With a `turn`,
-   * the nonce is taken and the transaction broadcast only when the turn is ready, and the turn is handed
-   * on right after the broadcast (before the receipt wait), so transactions leave in job order.
+   * Gets the intent's work included, once, for one job. Resumes from the journal when earlier attempts
+   * sent something (checked entries only). Throws on revert (simulation or receipt), insufficient funds,
+   * the gas cap, the spend budget and timeouts. With a `turn`, the nonce is taken and the transaction
+   * broadcast only when the turn is ready, and the turn is handed on right after the broadcast (before
+   * the receipt wait), so transactions leave in job order.
    */
-  async send(to: string, data: string, journal: Journal, turn: Turn = NO_TURN): Promise<SendResult> {
+  async send(intent: TxIntent, journal: Journal, turn: Turn = NO_TURN): Promise<SendResult> {
     try {
-      return await this.sendInTurn(to, data, journal, turn);
+      return await this.sendInTurn(intent, journal, turn, new Map());
     } finally {
       turn.done();
     }
   }
 
-  private async sendInTurn(to: string, data: string, journal: Journal, turn: Turn): Promise<SendResult> {
+  private async sendInTurn(intent: TxIntent, journal: Journal, turn: Turn, cache: CheckCache): Promise<SendResult> {
     // 1. Did an earlier attempt (any instance) already get a transaction in?
-    const earlier = journal.entries();
+    const earlier = await this.checkedEntries(intent, journal.entries(), cache);
     if (earlier.length) {
-      const r = await this.receiptOf(earlier.map((t) => t.hash));
-      if (r) return { receipt: await this.checkStatus(await this.confirmed(r)), resumed: true };
-      const foreign = earlier.filter((t) => t.from.toLowerCase() !== this.address.toLowerCase());
-      const own = earlier.filter((t) => t.from.toLowerCase() === this.address.toLowerCase());
+      const r = await this.receiptOf(earlier);
+      const done = r && (await this.final(r, true));
+      if (done) return done;
+      const foreign = earlier.filter((t) => !t.own);
+      const own = earlier.filter((t) => t.own);
       if (own.length) {
         const lastOwn = own[own.length - 1];
         const mined = await this.rpc.use((p) => p.getTransactionCount(this.address, "latest"));
         if (mined <= lastOwn.nonce) {
-          // Still pending: rebroadcast (the node may have dropped it) and keep waiting / bumping.
+          // Still pending: rebroadcast (the node may have dropped it) and keep waiting / bumping. Gas and
+          // fees come from the transaction we signed (decoded), not from the entry's fields.
           await this.broadcast(lastOwn.raw).catch((e) => this.log.debug({ err: (e as Error).message }, "rebroadcast failed"));
           turn.done();
-          return this.waitAndBump(to, data, journal, lastOwn.nonce, BigInt(Transaction.from(lastOwn.raw).gasLimit), feesFromRecord(lastOwn.fees), lastOwn.sentAt);
+          return this.waitAndBump(intent, journal, cache, lastOwn.nonce, lastOwn.gasLimit, lastOwn.fees, lastOwn.sentAt);
         }
         this.nonces.resync(); // our nonce was used by something else; send afresh below
       } else if (foreign.length) {
@@ -191,8 +301,9 @@ export class TxSender {
         for (const t of foreign) await this.broadcast(t.raw).catch(() => undefined);
         const deadline = Date.now() + this.chain.replaceAfterMs;
         while (Date.now() < deadline && !this.aborted()) {
-          const rr = await this.receiptOf(foreign.map((t) => t.hash));
-          if (rr) return { receipt: await this.checkStatus(await this.confirmed(rr)), resumed: true };
+          const rr = await this.receiptOf(foreign);
+          const fdone = rr && (await this.final(rr, true));
+          if (fdone) return fdone;
           await sleep(this.chain.pollIntervalMs);
         }
       }
@@ -205,19 +316,32 @@ export class TxSender {
     const tReady = Date.now();
     let gasEstimate: bigint;
     try {
-      gasEstimate = await this.rpc.use((p) => p.estimateGas({ from: this.address, to, data }));
+      gasEstimate = await this.rpc.use((p) => p.estimateGas({ from: this.address, to: intent.to, data: intent.data }));
     } catch (e) {
       if (isInsufficientFunds(e)) throw new InsufficientFundsError(this.chain.name, this.address);
       if (isTransportError(e)) throw e; // the RPC is unwell, not the batch
       throw new SimulationError(this.chain.name, OracleReader.describeRevert(e));
     }
-    const gasLimit = (gasEstimate * BigInt(Math.round(this.chain.fees.gasLimitMultiplier * 1000))) / 1000n;
+    if (gasEstimate > this.gasCap) {
+      this.events.limitHit?.("gas_cap");
+      throw new LimitError(this.chain.name, "gas_cap", `the transaction needs ${gasEstimate} gas, above maxGasPerTx ${this.gasCap}; nothing was signed`);
+    }
+    const multiplied = (gasEstimate * BigInt(Math.round(this.chain.fees.gasLimitMultiplier * 1000))) / 1000n;
+    const gasLimit = multiplied < this.gasCap ? multiplied : this.gasCap;
     const tSimulated = Date.now();
     const fees = initialFees(this.chain.fees, await this.feeData());
+    if (!this.fitsBudget(gasLimit, fees)) {
+      this.events.limitHit?.("spend_budget");
+      throw new LimitError(
+        this.chain.name,
+        "spend_budget",
+        `spent ${formatEther(this.budget.spentLastHour())} in the last hour; this transaction may cost up to ${formatEther(gasLimit * (fees.type === 2 ? fees.maxFeePerGas : fees.gasPrice))}, maxSpendPerHour is ${this.chain.maxSpendPerHour}; nothing was signed`,
+      );
+    }
 
     // 3. Sign, journal, broadcast.
     const nonce = await this.nonces.take();
-    const signed = await this.sign(to, data, nonce, gasLimit, fees);
+    const signed = await this.sign(intent.to, intent.data, nonce, gasLimit, fees);
     const sentAt = Date.now();
     await journal.record({ hash: signed.hash, from: this.address, nonce, raw: signed.raw, fees: feesToRecord(fees), sentAt });
     try {
@@ -226,8 +350,10 @@ export class TxSender {
       this.nonces.resync();
       if (isInsufficientFunds(e)) throw new InsufficientFundsError(this.chain.name, this.address);
       if (isNonceTooLow(e)) {
-        const r = await this.receiptOf([signed.hash]);
-        if (r) return { receipt: await this.checkStatus(await this.confirmed(r)), resumed: false };
+        const [mine] = await this.checkedEntries(intent, [journal.entries().find((t) => t.hash === signed.hash)!], cache);
+        const r = mine && (await this.receiptOf([mine]));
+        const done = r && (await this.final(r, false));
+        if (done) return done;
       }
       throw e;
     }
@@ -235,42 +361,36 @@ export class TxSender {
     turn.done();
     const tSent = Date.now();
     this.log.debug({ chain: this.chain.name, hash: signed.hash, nonce, gasLimit: gasLimit.toString() }, "transaction sent");
-    const result = await this.waitAndBump(to, data, journal, nonce, gasLimit, fees, sentAt);
+    const result = await this.waitAndBump(intent, journal, cache, nonce, gasLimit, fees, sentAt);
     result.timings = { turn: tReady - tTurn, simulate: tSimulated - tReady, broadcast: tSent - tSimulated, inclusion: Date.now() - tSent };
     return result;
   }
 
-  private async checkStatus(r: TransactionReceipt): Promise<TransactionReceipt> {
+  private checkStatus(r: TransactionReceipt): TransactionReceipt {
     if (r.status !== 1) throw new Error(`chain ${this.chain.name}: transaction ${r.hash} reverted in block ${r.blockNumber}`);
     return r;
   }
 
-  /** Waits for any of the journal's transactions with `nonce`, replacing them with higher fees when stuck. */
-  private async waitAndBump(
-    to: string,
-    data: string,
-    journal: Journal,
-    nonce: number,
-    gasLimit: bigint,
-    fees: Fees,
-    lastSentAt: number,
-  ): Promise<SendResult> {
+  /** Waits for any of the journal's own transactions with `nonce`, replacing them with higher fees when stuck. */
+  private async waitAndBump(intent: TxIntent, journal: Journal, cache: CheckCache, nonce: number, gasLimit: bigint, fees: Fees, lastSentAt: number): Promise<SendResult> {
     const started = Date.now();
     let current = fees;
     let sentAt = lastSentAt;
     let lastNonceCheck = Date.now();
     for (;;) {
-      const hashes = journal.entries().filter((t) => t.nonce === nonce && t.from === this.address).map((t) => t.hash);
-      const r = await this.receiptOf(hashes.slice().reverse()); // the newest replacement is the likeliest
-      if (r) return { receipt: await this.checkStatus(await this.confirmed(r)), resumed: false };
+      const mine = (await this.checkedEntries(intent, journal.entries(), cache)).filter((t) => t.own && t.nonce === nonce);
+      const r = await this.receiptOf(mine.slice().reverse()); // the newest replacement is the likeliest
+      const done = r && (await this.final(r, false));
+      if (done) return done;
       // Whether something else used our nonce is checked about once a second, not on every poll.
       const checkNonce = Date.now() - lastNonceCheck >= Math.max(1_000, this.chain.pollIntervalMs);
       if (checkNonce) lastNonceCheck = Date.now();
       const mined = checkNonce ? await this.rpc.use((p) => p.getTransactionCount(this.address, "latest")) : -1;
       if (mined > nonce) {
         // The nonce is used, but not by any of our hashes (check once more: a receipt may just have appeared).
-        const again = await this.receiptOf(hashes);
-        if (again) return { receipt: await this.checkStatus(await this.confirmed(again)), resumed: false };
+        const again = await this.receiptOf(mine);
+        const adone = again && (await this.final(again, false));
+        if (adone) return adone;
         this.nonces.resync();
         throw new Error(`chain ${this.chain.name}: nonce ${nonce} of ${this.address} was used by a transaction this relayer did not journal`);
       }
@@ -283,8 +403,12 @@ export class TxSender {
         if (bumped === undefined) {
           this.log.warn({ chain: this.chain.name, nonce, fees: feesToRecord(current) }, "transaction stuck and fee caps reached; waiting");
           sentAt = Date.now();
+        } else if (!this.fitsBudget(gasLimit, bumped)) {
+          this.events.limitHit?.("spend_budget");
+          this.log.error({ alert: "spend_budget", chain: this.chain.name, nonce, maxSpendPerHour: this.chain.maxSpendPerHour }, "transaction stuck and a replacement would exceed the spend budget; waiting");
+          sentAt = Date.now();
         } else {
-          const signed = await this.sign(to, data, nonce, gasLimit, bumped);
+          const signed = await this.sign(intent.to, intent.data, nonce, gasLimit, bumped);
           await journal.record({ hash: signed.hash, from: this.address, nonce, raw: signed.raw, fees: feesToRecord(bumped), sentAt: Date.now() });
           try {
             await this.broadcast(signed.raw);

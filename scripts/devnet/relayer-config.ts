@@ -58,6 +58,8 @@ export function relayerConfigObject(
       replaceAfterMs: 5000,
       receiptTimeoutMs: 30000,
       maxBatchSize: opts.maxBatchSize ?? 100,
+      // Hardhat coins are free and the devnet posts every epoch: a budget that only hostile input could reach.
+      maxSpendPerHour: "1000",
     })),
     policy: {
       default: { deviationBps: opts.deviationBps ?? 0, heartbeatSeconds: opts.heartbeatSeconds ?? 60 },

@@ -44,6 +44,8 @@ describe("relayer config: validation", () => {
     expect(c.oracles.ethereum).to.equal(ORACLE);
     expect(c.chains[0].confirmations).to.equal(1);
     expect(c.chains[0].fees.bumpPercent).to.equal(12.5);
+    expect(c.chains[0].maxGasPerTx).to.equal(2_000_000);
+    expect(c.chains[0].maxSpendPerHour).to.equal("1");
     expect(c.redis.prefix).to.equal("allora-relayer");
     expect(c.queue.attempts).to.be.greaterThan(1);
   });
@@ -56,6 +58,8 @@ describe("relayer config: validation", () => {
     raw.hub.topics = [1, 1];
     raw.redis.url = "localhost:6379";
     raw.policy.default.heartbeatSeconds = 0;
+    raw.chains[0].maxSpendPerHour = "lots";
+    raw.chains[0].maxGasPerTx = 50_000_000;
     const got = issues(raw);
     const has = (re: RegExp) => expect(got.some((l) => re.test(l)), `${re} in\n${got.join("\n")}`).to.equal(true);
     has(/^chains\[0\]\.oracle: must be a 0x-prefixed 20-byte hex address/);
@@ -64,6 +68,8 @@ describe("relayer config: validation", () => {
     has(/^hub\.topics: topic ids must be unique/);
     has(/^redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/);
     has(/^policy\.default\.heartbeatSeconds/);
+    has(/^chains\[0\]\.maxSpendPerHour: maxSpendPerHour is a decimal in ether units, e\.g\. "0\.5"/);
+    has(/^chains\[0\]\.maxGasPerTx/);
   });
 
   it("rejects unknown fields (typos) and a chain without an oracle", () => {

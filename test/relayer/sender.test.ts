@@ -12,6 +12,7 @@ import { HDNodeWallet, Mnemonic, Wallet } from "ethers";
 import { FailoverRpc } from "../../relayer/evm/rpc";
 import { InsufficientFundsError, Journal, SentTx, TxSender } from "../../relayer/submit/sender";
 import { NonceManager } from "../../relayer/submit/nonce";
+import { exactIntent } from "../../relayer/submit/intent";
 import { ChainConfig } from "../../relayer/config/schema";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -55,6 +56,8 @@ describe("relayer submit: TxSender on a Hardhat node", function () {
     pollIntervalMs: 50,
     maxBatchSize: 100,
     maxInFlight: 1,
+    maxGasPerTx: 2_000_000,
+    maxSpendPerHour: "100",
     minBalance: "0",
     ...over,
   });
@@ -97,7 +100,7 @@ describe("relayer submit: TxSender on a Hardhat node", function () {
     const sender = senderFor(w);
     const journal = memoryJournal();
     const nonceBefore = await rpc.current.getTransactionCount(w.address, "latest");
-    const sending = sender.send(account(16).address, "0x1234", journal);
+    const sending = sender.send(exactIntent(account(16).address, "0x1234"), journal);
     // let it sit past replaceAfterMs at least twice, then include whatever is in the mempool
     const deadline = Date.now() + 20_000;
     while (journal.list.length < 3 && Date.now() < deadline) await sleep(100);
@@ -115,7 +118,7 @@ describe("relayer submit: TxSender on a Hardhat node", function () {
     expect(await rpc.current.getTransactionCount(w.address, "latest")).to.equal(nonceBefore + 1);
 
     // a retried job (fresh sender and nonce manager, e.g. after a crash) finds the receipt and sends nothing
-    const again = await senderFor(w).send(account(16).address, "0x1234", journal);
+    const again = await senderFor(w).send(exactIntent(account(16).address, "0x1234"), journal);
     expect(again.resumed).to.equal(true);
     expect(again.receipt.hash).to.equal(receipt.hash);
     expect(await rpc.current.getTransactionCount(w.address, "pending")).to.equal(nonceBefore + 1);
@@ -126,12 +129,12 @@ describe("relayer submit: TxSender on a Hardhat node", function () {
     const journal = memoryJournal();
     const first = senderFor(w, { replaceAfterMs: 60_000, receiptTimeoutMs: 800 });
     // the first attempt gives up waiting (bounded receipt wait) while its transaction is pending
-    await first.send(account(16).address, "0x", journal).then(
+    await first.send(exactIntent(account(16).address, "0x"), journal).then(
       () => expect.fail("should time out"),
       (e) => expect((e as Error).message).to.match(/no receipt for nonce \d+ after \d+ ms \(will resume from the journal\)/),
     );
     expect(journal.list).to.have.length(1);
-    const retry = senderFor(w, { replaceAfterMs: 60_000 }).send(account(16).address, "0x", journal);
+    const retry = senderFor(w, { replaceAfterMs: 60_000 }).send(exactIntent(account(16).address, "0x"), journal);
     await sleep(300);
     await mine();
     const { receipt } = await retry;
@@ -144,11 +147,7 @@ describe("relayer submit: TxSender on a Hardhat node", function () {
     const fee = await rpc.current.getFeeData();
     const capGwei = (Number(fee.maxFeePerGas! / 10n ** 9n) + 1).toString();
     const journal = memoryJournal();
-    const sending = senderFor(w, { fees: { strategy: "eip1559", maxFeePerGasGwei: capGwei, maxPriorityFeePerGasGwei: capGwei, bumpPercent: 50, gasLimitMultiplier: 1.2 } }).send(
-      account(16).address,
-      "0x",
-      journal,
-    );
+    const sending = senderFor(w, { fees: { strategy: "eip1559", maxFeePerGasGwei: capGwei, maxPriorityFeePerGasGwei: capGwei, bumpPercent: 50, gasLimitMultiplier: 1.2 } }).send(exactIntent(account(16).address, "0x"), journal);
     await sleep(1_500); // several replacement windows
     await mine();
     await sending;
@@ -159,7 +158,7 @@ describe("relayer submit: TxSender on a Hardhat node", function () {
 
   it("reports insufficient funds as such", async () => {
     const broke = Wallet.createRandom();
-    await senderFor(broke).send(account(16).address, "0x", memoryJournal()).then(
+    await senderFor(broke).send(exactIntent(account(16).address, "0x"), memoryJournal()).then(
       () => expect.fail("should fail"),
       (e) => expect(e, (e as Error).message.slice(0, 300)).to.be.instanceOf(InsufficientFundsError),
     );
