@@ -8,6 +8,8 @@ import { ConfigError, LoadedConfig, loadConfig } from "./config/load";
 import { policyFor } from "./config/schema";
 import { describeKeySource, loadWallet } from "./config/keys";
 import { startRelayer } from "./app";
+import { createLogger } from "./log";
+import { installProcessHandlers } from "./tasks";
 import { FailoverRpc } from "./evm/rpc";
 import { OracleReader } from "./evm/oracle";
 import { HubWatcher } from "./hub/watcher";
@@ -50,9 +52,12 @@ program
   .option("-c, --config <file>", "YAML config (default $RELAYER_CONFIG or relayer/config/local.yaml)")
   .action(async (opts: { config?: string }) => {
     const config = load(configPath(opts.config));
+    const log = createLogger(config.log.level, config.instance);
+    // Before anything runs: a stray rejection is logged (not a crash loop), an uncaught exception exits 1.
+    installProcessHandlers(log);
     let relayer: Awaited<ReturnType<typeof startRelayer>>;
     try {
-      relayer = await startRelayer(config);
+      relayer = await startRelayer(config, { logger: log });
     } catch (e) {
       process.stderr.write(`relayer failed to start: ${(e as Error).message}\n`);
       process.exit(1);

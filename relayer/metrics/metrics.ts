@@ -19,6 +19,9 @@ export class RelayerMetrics {
   readonly malformed: Counter<"topic">;
   readonly latency: Histogram<"chain">;
   readonly batchSize: Histogram<"chain">;
+  readonly quarantinedJobs: Counter<"chain">;
+  readonly corruptState: Counter<"kind">;
+  readonly hubStalled: Gauge;
 
   constructor(instance: string, ageOf: (chain: string, topic: number) => number | undefined, pairs: () => Array<[string, number]>) {
     this.registry.setDefaultLabels({ instance });
@@ -50,5 +53,13 @@ export class RelayerMetrics {
       registers: r,
     });
     this.batchSize = new Histogram({ name: "relayer_batch_reports", help: "Reports per transaction", labelNames: ["chain"], buckets: [1, 2, 5, 10, 25, 50, 100, 200], registers: r });
+    this.quarantinedJobs = new Counter({ name: "relayer_quarantined_jobs_total", help: "Jobs whose data in Redis could not be read, moved to the dead-letter list", labelNames: ["chain"], registers: r });
+    this.corruptState = new Counter({
+      name: "relayer_corrupt_state_total",
+      help: "Redis entries found impossible and reset (kind: claim, checkpoint, lease)",
+      labelNames: ["kind"],
+      registers: r,
+    });
+    this.hubStalled = new Gauge({ name: "relayer_hub_stalled_seconds", help: "Seconds the hub head has been ahead of the last processed block without progress (0: keeping up)", registers: r });
   }
 }
