@@ -102,13 +102,14 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     cleanups.push(() => void redis.disconnect());
     await redis.ping();
 
-    const hub = new HubWatcher({ rpcUrls: config.hub.rpcUrls, websocket: config.hub.websocket, pollIntervalMs: config.hub.pollIntervalMs, topics: config.hub.topics }, log);
-    await hub.connect();
+    // The watcher checks the chain id on every connect and every /status poll, so a failover to a node
+    // of another network is refused (issue 19 finding 7).
+    const hub = new HubWatcher(
+      { rpcUrls: config.hub.rpcUrls, websocket: config.hub.websocket, pollIntervalMs: config.hub.pollIntervalMs, topics: config.hub.topics, chainId: config.hub.chainId },
+      log,
+    );
     cleanups.push(() => hub.stop());
-    const hubChainId = await hub.chainId();
-    if (hubChainId !== config.hub.chainId) {
-      throw new Error(`hub.chainId: the node at ${hub.currentUrl} serves "${hubChainId}", the config says "${config.hub.chainId}"; fix hub.chainId or hub.rpcUrls`);
-    }
+    await hub.connect();
 
     const pool = new SignaturePool(redis, prefix);
     const verifier = new InferenceVerifier({
@@ -135,10 +136,9 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     for (const cfg of config.chains) {
       const rpc = new FailoverRpc(cfg.name, cfg.rpcUrls, cfg.chainId, log);
       cleanups.push(() => rpc.destroy());
-      const remoteChainId = BigInt(await rpc.use((p) => p.send("eth_chainId", [])));
-      if (remoteChainId !== BigInt(cfg.chainId)) {
-        throw new Error(`chains.${cfg.name}.chainId: ${rpc.currentUrl} serves chain id ${remoteChainId}, the config says ${cfg.chainId}; fix one of them`);
-      }
+      // Every URL, fallbacks included: a fallback on another network would otherwise be found only
+      // when the first URL fails (use() checks again after every failover).
+      await rpc.checkAll();
       const oracleAddress = config.oracles[cfg.name];
       if ((await rpc.use((p) => p.getCode(oracleAddress))) === "0x") {
         throw new Error(`chains.${cfg.name}: no contract at the oracle address ${oracleAddress}; deploy it or fix oracle/deployments`);
