@@ -12,7 +12,7 @@ import { Wallet, formatEther, parseEther } from "ethers";
 import type { Logger } from "pino";
 import { LoadedConfig } from "./config/load";
 import { ChainConfig, policyFor } from "./config/schema";
-import { describeKeySource, loadWallet } from "./config/keys";
+import { describeKeySource, loadWallet, scrubKeyEnv } from "./config/keys";
 import { createLogger } from "./log";
 import { HubWatcher, HubBlock } from "./hub/watcher";
 import { corruptCheckpoint, HubCheckpoint } from "./hub/checkpoint";
@@ -75,6 +75,15 @@ interface ChainRuntime extends WorkerChain {
   lease?: ChainLease;
 }
 
+/** The dashboard's access token from the variable http.dashboard.tokenEnv names (undefined when none). */
+function readDashboardToken(config: LoadedConfig, env: Record<string, string | undefined>): string | undefined {
+  const name = config.http.dashboard.tokenEnv;
+  if (!config.http.dashboard.enabled || name === undefined) return undefined;
+  const token = env[name];
+  if (token === undefined || token.length < 16) throw new Error(`http.dashboard.tokenEnv: ${name} must hold an access token of at least 16 characters (e.g. export ${name}=$(openssl rand -hex 24))`);
+  return token;
+}
+
 function redisConnection(url: string): Redis {
   // BullMQ needs maxRetriesPerRequest null (blocking commands must not give up).
   return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
@@ -97,6 +106,17 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     for (const [i, src] of config.attesters.entries()) attesterWallets.push(await loadWallet(src, `attesters[${i}]`, config.baseDir, env));
     const submitterWallets = new Map<string, Wallet>();
     for (const [i, c] of config.chains.entries()) submitterWallets.set(c.name, await loadWallet(c.submitter, `chains[${i}].submitter`, config.baseDir, env));
+    for (const [chain, w] of submitterWallets) {
+      if (attesterWallets.some((a) => a.address === w.address)) {
+        log.warn({ alert: "key_reuse", chain, address: w.address }, "an attester key is also a submitter key: one stolen key then both signs and sends; use separate keys");
+      }
+    }
+    const dashboardToken = readDashboardToken(config, env);
+    // Read once; out of the process environment from here on (explicitly passed env objects are the caller's).
+    if (options.env === undefined) {
+      scrubKeyEnv([...config.attesters, ...config.chains.map((c) => c.submitter)], process.env);
+      if (config.http.dashboard.tokenEnv) delete process.env[config.http.dashboard.tokenEnv];
+    }
 
     const redis = redisConnection(config.redis.url);
     cleanups.push(() => void redis.disconnect());
@@ -219,6 +239,12 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       const mine = attesterWallets.filter((w) => set.signers.includes(w.address)).map((w) => w.address);
       log.info({ chain: c.name, oracle: c.oracle, attesterSetId: set.id.toString(), threshold: set.threshold, signers: set.signers.length, localAttesters: mine, submitter: c.sender.address }, "chain ready");
       if (attesterWallets.length && mine.length === 0) log.warn({ chain: c.name }, "none of this instance's attester keys is in the chain's attester set");
+      if (mine.length >= set.threshold) {
+        log.warn(
+          { alert: "attester_threshold_in_one_process", chain: c.name, localAttesters: mine.length, threshold: set.threshold },
+          "this one process holds at least the threshold of attester keys: whoever takes it (or its hub node) can sign anything; spread the keys over independent operators",
+        );
+      }
     }
 
     // Workers.
@@ -427,6 +453,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         readOnly: config.http.dashboard.readOnly,
         title: `Allora relayer ${config.instance}`,
         queues: chains.map((c) => c.queue as unknown as Queue),
+        token: dashboardToken,
       });
       if (!dashboard.readOnly) log.warn({ path: dashboard.path, host: config.http.host }, "queue dashboard is WRITABLE: anyone who reaches this port can retry, remove or add jobs");
     }
