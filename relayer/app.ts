@@ -275,7 +275,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         if (!running) {
           running = true;
           worker.run().catch((e) => log.error({ chain: c.name, err: e }, "worker stopped"));
-        } else worker.resume();
+        } else await worker.resume();
       };
       const lease = new ChainLease(
         redis,

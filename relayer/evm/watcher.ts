@@ -64,9 +64,9 @@ export class EvmWatcher {
       this.running = this.poll().catch((e) => this.log.warn({ chain: this.opts.chain, err: (e as Error).message }, "EVM log poll failed"));
       await this.running;
       // Logs only feed the cache and paid requests; no need to ask as often as for receipts.
-      if (!this.stopped) this.timer = setTimeout(tick, Math.max(this.opts.pollIntervalMs * 5, 500));
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), Math.max(this.opts.pollIntervalMs * 5, 500));
     };
-    this.timer = setTimeout(tick, 0);
+    this.timer = setTimeout(() => void tick(), 0); // tick cannot reject: poll() failures are caught above
   }
 
   private async poll(): Promise<void> {

@@ -285,9 +285,9 @@ export class HubWatcher {
       }
       // With the websocket up, polling is only a safety net, so it runs 10x slower.
       const next = this.wsUp ? this.opts.pollIntervalMs * 10 : this.opts.pollIntervalMs;
-      this.poller = setTimeout(tick, next);
+      this.poller = setTimeout(() => void tick(), next);
     };
-    this.poller = setTimeout(tick, this.opts.pollIntervalMs);
+    this.poller = setTimeout(() => void tick(), this.opts.pollIntervalMs); // tick catches its own failures
   }
 
   /**

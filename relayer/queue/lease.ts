@@ -69,7 +69,7 @@ export class ChainLease {
           this.onChange(false);
         }
       });
-      if (!this.stopped) this.timer = setTimeout(loop, Math.max(50, Math.floor(this.ttlMs / 3)));
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), Math.max(50, Math.floor(this.ttlMs / 3))); // loop catches tick()
     };
     void loop();
   }

@@ -72,7 +72,7 @@ function startRelayerProc(configFile: string, env: Record<string, string>): Rela
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  exited.then(() => {
+  void exited.then(() => {
     if (stderr) lines.push({ msg: "stderr", stderr });
   });
   return { child, lines, exited };
