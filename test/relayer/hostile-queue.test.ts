@@ -119,7 +119,7 @@ describe("hostile Redis: the queue side (claims, checkpoint, lease, unreadable j
     expect(metrics).to.match(/relayer_corrupt_state_total\{kind="lease",instance="hostile"\} 1/);
   });
 
-  it("keeps a topic flowing past a claim written far in the future, and quarantines an unreadable job added at run time", async () => {
+  it("keeps a topic flowing past a claim far in the future, a checkpoint and a lease overwritten at run time, and quarantines an unreadable job added at run time", async () => {
     const prefix = uniquePrefix("hostile-run");
     prefixes.push(prefix);
     const oracle = await deployOracle(chain, attesters);
@@ -128,11 +128,17 @@ describe("hostile Redis: the queue side (claims, checkpoint, lease, unreadable j
 
     await redis.hset(`${prefix}:claims:ethereum`, "1", "999999999999|attacker|1|1");
     await writeUnreadableJob(prefix, "ethereum.h999999", "prioritized");
+    await redis.set(`${prefix}:hub:checkpoint`, "999999999");
+    await redis.set(`${prefix}:lease:ethereum`, "attacker:1"); // taken from the holder, no expiry
     const injectedAt = hub.height();
     await waitFor("topic 1 to move 3 epochs past the injection", async () => ((await maxNonce(chain.provider, oracle, 1)) >= BigInt(injectedAt + 3) ? true : undefined), 60_000);
 
     expect(lines.find((l) => String(l.msg).startsWith("impossible claim in Redis"))).to.include({ topicId: 1, alert: "corrupt_state" });
     expect((await redis.hget(`${prefix}:claims:ethereum`, "1"))?.startsWith("999999999999|")).to.equal(false);
+    expect(lines.find((l) => String(l.msg).startsWith("impossible hub checkpoint in Redis; reset to the block just processed"))).to.include({ checkpoint: 999999999 });
+    expect(Number(await redis.get(`${prefix}:hub:checkpoint`))).to.be.below(999999999);
+    expect(lines.find((l) => String(l.msg).startsWith("the submitter lease in Redis"))).to.include({ holder: "attacker:1", ttlMs: -1 });
+    expect(lines.filter((l) => l.msg === "submitter lease acquired").length, "the lease was taken back").to.equal(2);
     await waitFor("the runtime job to be quarantined", async () => lines.find((l) => l.msg === "unreadable job moved to the dead-letter list" && l.jobId === "ethereum.h999999"), 20_000);
     expect(await redis.zscore(`${prefix}:post-ethereum:prioritized`, "ethereum.h999999")).to.equal(null);
   });
