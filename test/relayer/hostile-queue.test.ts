@@ -44,7 +44,7 @@ describe("hostile Redis: the queue side (claims, checkpoint, lease, unreadable j
     expect(unhandled.map(String), "unhandled promise rejections").to.deep.equal([]);
   });
 
-  async function start(prefix: string, oracle: string) {
+  async function start(prefix: string, oracle: string, opts: { attesters?: boolean } = {}) {
     const env = {
       SUBMITTER: account(10).privateKey,
       ATTESTER_1: attesters[0].privateKey,
@@ -69,7 +69,7 @@ describe("hostile Redis: the queue side (claims, checkpoint, lease, unreadable j
           },
         ],
         policy: { default: { deviationBps: 0, heartbeatSeconds: 60 } },
-        attesters: [{ env: "ATTESTER_1" }, { env: "ATTESTER_2" }],
+        attesters: opts.attesters === false ? [] : [{ env: "ATTESTER_1" }, { env: "ATTESTER_2" }],
         signatureWaitMs: 5_000,
         http: { host: "127.0.0.1", port: 0 },
         queue: { attempts: 3, backoffMs: 200, lockDurationMs: 2_000 },
@@ -141,5 +141,19 @@ describe("hostile Redis: the queue side (claims, checkpoint, lease, unreadable j
     expect(lines.filter((l) => l.msg === "submitter lease acquired").length, "the lease was taken back").to.equal(2);
     await waitFor("the runtime job to be quarantined", async () => lines.find((l) => l.msg === "unreadable job moved to the dead-letter list" && l.jobId === "ethereum.h999999"), 20_000);
     expect(await redis.zscore(`${prefix}:post-ethereum:prioritized`, "ethereum.h999999")).to.equal(null);
+  });
+
+  it("a submit-only instance (no attest poll) quarantines an unreadable job its worker fetched", async () => {
+    const prefix = uniquePrefix("hostile-worker");
+    prefixes.push(prefix);
+    const oracle = await deployOracle(chain, attesters);
+    const { lines } = await start(prefix, oracle, { attesters: false });
+    await waitFor("the lease", async () => lines.find((l) => l.msg === "submitter lease acquired"), 20_000);
+    await writeUnreadableJob(prefix, "ethereum.h999998", "prioritized");
+    await waitFor("the worker's fetch to fail and the job to be quarantined", async () => lines.find((l) => l.msg === "unreadable job moved to the dead-letter list" && l.jobId === "ethereum.h999998"), 30_000);
+    expect(lines.some((l) => l.msg === "worker error")).to.equal(true);
+    const dead = (await redis.lrange(deadLetterKey(prefix, "post-ethereum"), 0, -1)).map((e) => JSON.parse(e).jobId);
+    expect(dead).to.deep.equal(["ethereum.h999998"]);
+    expect(await redis.lrange(`${prefix}:post-ethereum:active`, 0, -1)).to.not.include("ethereum.h999998");
   });
 });
