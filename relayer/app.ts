@@ -327,6 +327,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     if (attesterWallets.length) {
       const seen = new Set<string>();
       const attestTick = async () => {
+        if (stopping) return;
         for (const c of chains) {
           const read = () => c.queue.getJobs(["prioritized", "waiting", "active"], 0, 20, true);
           // One unreadable job fails the whole read: quarantine it, then read again.
