@@ -10,7 +10,9 @@ import { startHubDevnet, HubDevnet } from "../../devnet/hub/node";
 import { DEFAULT_CONFIG_PATH, HubConfigInput, loadConfigFile } from "../../devnet/hub/config";
 import { HubBlock, HubWatcher } from "../../relayer/hub/watcher";
 import { FailoverRpc, WrongChainError } from "../../relayer/evm/rpc";
-import { captureLogger, freePort, HardhatNode, sleep, startHardhat, waitFor } from "./helpers";
+import { parseConfig } from "../../relayer/config/load";
+import { startRelayer } from "../../relayer/app";
+import { account, captureLogger, freePort, HardhatNode, REDIS_URL, sleep, startHardhat, uniquePrefix, waitFor } from "./helpers";
 
 describe("hostile RPC: another network behind a configured or fallback URL", function () {
   this.timeout(180_000);
@@ -68,13 +70,46 @@ describe("hostile RPC: another network behind a configured or fallback URL", fun
   describe("EVM", () => {
     let good: HardhatNode;
     let other: HardhatNode;
+    let hub: HubDevnet;
 
     before(async () => {
-      [good, other] = await Promise.all([startHardhat(31337), startHardhat(1)]);
+      [good, other, hub] = await Promise.all([startHardhat(31337), startHardhat(1), startHubDevnet({ port: 0, blockTimeMs: 500, quiet: true })]);
     });
-    after(() => {
+    after(async () => {
       good?.stop();
       other?.stop();
+      await hub?.stop();
+    });
+
+    it("the relayer refuses to start when a fallback URL serves another chain", async () => {
+      const env = { SUBMITTER: account(10).privateKey };
+      const config = parseConfig(
+        {
+          redis: { url: REDIS_URL, prefix: uniquePrefix("wrong-chain") },
+          hub: { rpcUrls: [hub.rpcUrl], chainId: hub.chainId, topics: [1], websocket: false },
+          chains: [
+            {
+              name: "ethereum",
+              chainId: 31337,
+              rpcUrls: [good.url, other.url],
+              oracle: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+              fees: { strategy: "eip1559", maxFeePerGasGwei: 100 },
+              submitter: { env: "SUBMITTER" },
+            },
+          ],
+          policy: { default: { deviationBps: 0, heartbeatSeconds: 60 } },
+          http: { port: 0 },
+        },
+        env,
+        "hostile-rpc-chain.test",
+        __dirname,
+      );
+      let err: unknown;
+      await startRelayer(config, { logger: captureLogger().log, env }).then(
+        (r) => r.stop(),
+        (e) => (err = e),
+      );
+      expect(String(err)).to.match(/chains\.ethereum\.rpcUrls: http:\/\/127\.0\.0\.1:\d+ serves chain id 1, the config says 31337; remove that URL or fix chainId/);
     });
 
     it("checkAll at start names a fallback on another chain (URL without its path)", async () => {
