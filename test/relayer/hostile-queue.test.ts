@@ -1,9 +1,10 @@
 /**
  * Hostile Redis (issue 19 findings 4 and 5): an attacker with write access to the relayer's Redis writes
- * the keys the queue side reads (job hashes, the claim table, the hub checkpoint, the submitter lease).
- * On real parts: the hub devnet, a Hardhat node with the real AlloraOracle, real Redis, the relayer
- * in-process (startRelayer). Each test asserts what the chain shows: the relayer keeps posting, and the
- * corrupt state is logged, counted and reset. Before the fixes every one of these stalled or crashed.
+ * the keys the queue side reads (job hashes, the claim table, the hub checkpoint, the submitter lease, the
+ * EVM watcher's scan checkpoint). On real parts: the hub devnet, a Hardhat node with the real AlloraOracle,
+ * real Redis, the relayer in-process (startRelayer). Each test asserts what the chain shows: the relayer
+ * keeps posting, and the corrupt state is logged, counted and reset. Before the fixes every one of these
+ * stalled or crashed.
  */
 import { expect } from "chai";
 import IORedis, { Redis } from "ioredis";
@@ -99,6 +100,7 @@ describe("hostile Redis: the queue side (claims, checkpoint, lease, unreadable j
     await writeUnreadableJob(prefix, "ethereum.h1", "active");
     await redis.set(`${prefix}:hub:checkpoint`, "999999999");
     await redis.set(`${prefix}:lease:ethereum`, "attacker:0"); // no expiry
+    await redis.set(`${prefix}:evm:ethereum:scanned`, "999999999"); // the EVM watcher's scan checkpoint
 
     const { relayer, lines } = await start(prefix, oracle);
     const from = hub.height();
@@ -112,6 +114,8 @@ describe("hostile Redis: the queue side (claims, checkpoint, lease, unreadable j
     expect(lines.find((l) => String(l.msg).startsWith("impossible hub checkpoint"))).to.include({ checkpoint: "999999999", alert: "corrupt_state" });
     expect(Number(await redis.get(`${prefix}:hub:checkpoint`))).to.be.below(999999999);
     expect(lines.find((l) => String(l.msg).startsWith("the submitter lease in Redis"))).to.include({ holder: "attacker:0", ttlMs: -1 });
+    expect(lines.find((l) => String(l.msg).startsWith("impossible EVM scan checkpoint"))).to.include({ scanned: "999999999", alert: "corrupt_state" });
+    await waitFor("the EVM watcher to scan again", async () => (Number(await redis.get(`${prefix}:evm:ethereum:scanned`)) <= (await chain.provider.getBlockNumber()) ? true : undefined), 20_000);
 
     const metrics = await (await fetch(`${relayer.httpUrl}/metrics`)).text();
     expect(metrics).to.match(/relayer_quarantined_jobs_total\{chain="ethereum",instance="hostile"\} 1/);
