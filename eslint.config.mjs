@@ -19,4 +19,14 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-expressions": "off",
     },
   },
+  {
+    // Promise rules need type information. A promise nobody awaits or catches ends the process when it
+    // rejects (issue 19 finding 4); `void p` is allowed only where p handles its own rejection.
+    files: ["**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+    },
+  },
 );

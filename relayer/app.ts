@@ -12,10 +12,10 @@ import { Wallet, formatEther, parseEther } from "ethers";
 import type { Logger } from "pino";
 import { LoadedConfig } from "./config/load";
 import { ChainConfig, policyFor } from "./config/schema";
-import { describeKeySource, loadWallet } from "./config/keys";
+import { describeKeySource, loadWallet, scrubKeyEnv } from "./config/keys";
 import { createLogger } from "./log";
 import { HubWatcher, HubBlock } from "./hub/watcher";
-import { HubCheckpoint } from "./hub/checkpoint";
+import { corruptCheckpoint, HubCheckpoint } from "./hub/checkpoint";
 import { FailoverRpc } from "./evm/rpc";
 import { AttesterSet, OracleReader } from "./evm/oracle";
 import { EvmWatcher } from "./evm/watcher";
@@ -31,9 +31,11 @@ import { PostJobData, PostJobResult, queueName } from "./queue/jobs";
 import { makeProcessor, WorkerChain } from "./queue/worker";
 import { ChainLease } from "./queue/lease";
 import { requeueOrphans } from "./queue/orphans";
+import { deadLetterKey, quarantineCorruptJobs } from "./queue/quarantine";
+import { background, every } from "./tasks";
 import { Sequencer } from "./submit/sequencer";
 import { RelayerMetrics } from "./metrics/metrics";
-import { evaluateHealth } from "./health/health";
+import { evaluateHealth, HubProgress, hubStallLimitMs, withHubProgress } from "./health/health";
 import { startHttp } from "./health/server";
 import { createDashboard, Dashboard } from "./health/dashboard";
 import { StatusRow, statusRow } from "./status";
@@ -61,6 +63,8 @@ const ATTESTER_SET_TTL_MS = 30_000;
 const QUEUE_METRICS_MS = 5_000;
 const BALANCE_CHECK_MS = 30_000;
 const SHUTDOWN_GRACE_MS = 10_000;
+/** how far the shared hub checkpoint may run ahead of this instance's hub head (another instance's node) */
+const CHECKPOINT_SLACK_BLOCKS = 100;
 
 interface ChainRuntime extends WorkerChain {
   cfg: ChainConfig;
@@ -69,6 +73,15 @@ interface ChainRuntime extends WorkerChain {
   queue: Queue<PostJobData, PostJobResult>;
   worker?: Worker<PostJobData, PostJobResult>;
   lease?: ChainLease;
+}
+
+/** The dashboard's access token from the variable http.dashboard.tokenEnv names (undefined when none). */
+function readDashboardToken(config: LoadedConfig, env: Record<string, string | undefined>): string | undefined {
+  const name = config.http.dashboard.tokenEnv;
+  if (!config.http.dashboard.enabled || name === undefined) return undefined;
+  const token = env[name];
+  if (token === undefined || token.length < 16) throw new Error(`http.dashboard.tokenEnv: ${name} must hold an access token of at least 16 characters (e.g. export ${name}=$(openssl rand -hex 24))`);
+  return token;
 }
 
 function redisConnection(url: string): Redis {
@@ -93,18 +106,30 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     for (const [i, src] of config.attesters.entries()) attesterWallets.push(await loadWallet(src, `attesters[${i}]`, config.baseDir, env));
     const submitterWallets = new Map<string, Wallet>();
     for (const [i, c] of config.chains.entries()) submitterWallets.set(c.name, await loadWallet(c.submitter, `chains[${i}].submitter`, config.baseDir, env));
+    for (const [chain, w] of submitterWallets) {
+      if (attesterWallets.some((a) => a.address === w.address)) {
+        log.warn({ alert: "key_reuse", chain, address: w.address }, "an attester key is also a submitter key: one stolen key then both signs and sends; use separate keys");
+      }
+    }
+    const dashboardToken = readDashboardToken(config, env);
+    // Read once; out of the process environment from here on (explicitly passed env objects are the caller's).
+    if (options.env === undefined) {
+      scrubKeyEnv([...config.attesters, ...config.chains.map((c) => c.submitter)], process.env);
+      if (config.http.dashboard.tokenEnv) delete process.env[config.http.dashboard.tokenEnv];
+    }
 
     const redis = redisConnection(config.redis.url);
     cleanups.push(() => void redis.disconnect());
     await redis.ping();
 
-    const hub = new HubWatcher({ rpcUrls: config.hub.rpcUrls, websocket: config.hub.websocket, pollIntervalMs: config.hub.pollIntervalMs, topics: config.hub.topics }, log);
-    await hub.connect();
+    // The watcher checks the chain id on every connect and every /status poll, so a failover to a node
+    // of another network is refused (issue 19 finding 7).
+    const hub = new HubWatcher(
+      { rpcUrls: config.hub.rpcUrls, websocket: config.hub.websocket, pollIntervalMs: config.hub.pollIntervalMs, topics: config.hub.topics, chainId: config.hub.chainId },
+      log,
+    );
     cleanups.push(() => hub.stop());
-    const hubChainId = await hub.chainId();
-    if (hubChainId !== config.hub.chainId) {
-      throw new Error(`hub.chainId: the node at ${hub.currentUrl} serves "${hubChainId}", the config says "${config.hub.chainId}"; fix hub.chainId or hub.rpcUrls`);
-    }
+    await hub.connect();
 
     const pool = new SignaturePool(redis, prefix);
     const verifier = new InferenceVerifier({
@@ -132,10 +157,9 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     for (const cfg of config.chains) {
       const rpc = new FailoverRpc(cfg.name, cfg.rpcUrls, cfg.chainId, log);
       cleanups.push(() => rpc.destroy());
-      const remoteChainId = BigInt(await rpc.use((p) => p.send("eth_chainId", [])));
-      if (remoteChainId !== BigInt(cfg.chainId)) {
-        throw new Error(`chains.${cfg.name}.chainId: ${rpc.currentUrl} serves chain id ${remoteChainId}, the config says ${cfg.chainId}; fix one of them`);
-      }
+      // Every URL, fallbacks included: a fallback on another network would otherwise be found only
+      // when the first URL fails (use() checks again after every failover).
+      await rpc.checkAll();
       const oracleAddress = config.oracles[cfg.name];
       if ((await rpc.use((p) => p.getCode(oracleAddress))) === "0x") {
         throw new Error(`chains.${cfg.name}: no contract at the oracle address ${oracleAddress}; deploy it or fix oracle/deployments`);
@@ -210,6 +234,8 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       requests,
       policyFor: (chain, topic) => policyFor(config, chain, topic),
       log,
+      hubHead: () => hub.headHeight,
+      onCorruptClaim: () => metrics.corruptState.inc({ kind: "claim" }),
       onScheduled: (chain, jobId, data) => {
         const rt = chains.find((c) => c.name === chain);
         if (rt && attesters.wallets.length) void attesters.attest(rt, data.reports, jobId).catch((e) => log.warn({ chain, jobId, err: (e as Error).message }, "attest failed"));
@@ -225,6 +251,12 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       const mine = attesterWallets.filter((w) => set.signers.includes(w.address)).map((w) => w.address);
       log.info({ chain: c.name, oracle: c.oracle, attesterSetId: set.id.toString(), threshold: set.threshold, signers: set.signers.length, localAttesters: mine, submitter: c.sender.address }, "chain ready");
       if (attesterWallets.length && mine.length === 0) log.warn({ chain: c.name }, "none of this instance's attester keys is in the chain's attester set");
+      if (mine.length >= set.threshold) {
+        log.warn(
+          { alert: "attester_threshold_in_one_process", chain: c.name, localAttesters: mine.length, threshold: set.threshold },
+          "this one process holds at least the threshold of attester keys: whoever takes it (or its hub node) can sign anything; spread the keys over independent operators",
+        );
+      }
     }
 
     // Workers.
@@ -243,43 +275,78 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       // holder left active go back to the FRONT of the queue first (BullMQ's own stalled check would
       // requeue them only later, after newer jobs, and their reports would then arrive stale).
       let running = false;
-      const lease = new ChainLease(redis, `${prefix}:lease:${c.name}`, config.instance, config.queue.lockDurationMs, (held) => {
-        log.info({ chain: c.name, held }, held ? "submitter lease acquired" : "submitter lease lost; standing by");
-        if (!held) {
-          void worker.pause(true);
-          return;
-        }
-        void recoverOrphans(c).then((moved) => {
+      const onLeaseHeld = async () => {
+        // A failed recovery must not keep the worker from running: it is logged and the worker starts.
+        try {
+          const moved = await recoverOrphans(c);
           if (moved) log.warn({ chain: c.name, jobs: moved }, "requeued jobs a dead instance left active, ahead of newer ones");
-          if (!running) {
-            running = true;
-            worker.run().catch((e) => log.error({ chain: c.name, err: (e as Error).message }, "worker stopped"));
-          } else worker.resume();
-        });
-      });
+        } catch (e) {
+          log.error({ chain: c.name, err: e }, "orphan recovery failed; the worker starts anyway (BullMQ's stalled check requeues them later)");
+        }
+        if (stopping) return;
+        if (!running) {
+          running = true;
+          worker.run().catch((e) => log.error({ chain: c.name, err: e }, "worker stopped"));
+        } else await worker.resume();
+      };
+      const lease = new ChainLease(
+        redis,
+        `${prefix}:lease:${c.name}`,
+        config.instance,
+        config.queue.lockDurationMs,
+        (held) => {
+          log.info({ chain: c.name, held }, held ? "submitter lease acquired" : "submitter lease lost; standing by");
+          if (held) background(log, "taking over the chain", onLeaseHeld, { chain: c.name });
+          else background(log, "pausing the worker", () => worker.pause(true), { chain: c.name });
+        },
+        (found) => {
+          metrics.corruptState.inc({ kind: "lease" });
+          log.error({ alert: "corrupt_state", chain: c.name, ...found }, "the submitter lease in Redis has no or too long an expiry; deleted it (nobody could have taken the chain over)");
+        },
+      );
       lease.start();
       c.lease = lease;
       worker.on("failed", (job, err) => {
         const final = job !== undefined && job.attemptsMade >= config.queue.attempts;
         log[final ? "error" : "warn"]({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, final ? "job failed for good" : "job attempt failed; will retry");
         if (final && job?.id) {
-          void claims.release(c.name, job.id, job.data.reports.map((r) => r.topicId)).catch((e) => log.warn({ err: (e as Error).message }, "claim release failed"));
+          const jobId = job.id;
+          background(log, "claim release", () => claims.release(c.name, jobId, Array.isArray(job.data?.reports) ? job.data.reports.map((r) => r.topicId) : []), { chain: c.name, jobId });
         }
       });
-      worker.on("error", (err) => log.error({ chain: c.name, err: err.message }, "worker error"));
+      worker.on("error", (err) => {
+        log.error({ chain: c.name, err: err.message }, "worker error");
+        // The worker's fetch throws on a job it cannot parse, again and again: move such jobs out.
+        if (/JSON|Unexpected token/i.test(err.message)) background(log, "quarantine after a worker error", () => quarantine(c), { chain: c.name });
+      });
       c.worker = worker;
     }
 
-    const recoverOrphans = (c: ChainRuntime) =>
-      requeueOrphans(c.queue as unknown as Queue, redis, prefix, config.queue.lockDurationMs + 1_000, log, () => stopping);
+    const quarantine = async (c: ChainRuntime): Promise<number> => {
+      const moved = await quarantineCorruptJobs(c.queue as unknown as Queue, redis, prefix);
+      for (const m of moved) {
+        metrics.quarantinedJobs.inc({ chain: c.name });
+        log.error({ alert: "job_quarantined", chain: c.name, jobId: m.jobId, reason: m.reason, deadLetter: deadLetterKey(prefix, c.queue.name) }, "unreadable job moved to the dead-letter list");
+      }
+      return moved.length;
+    };
+    const recoverOrphans = async (c: ChainRuntime) => {
+      await quarantine(c);
+      return requeueOrphans(c.queue as unknown as Queue, redis, prefix, config.queue.lockDurationMs + 1_000, log, () => stopping);
+    };
 
     // Attest jobs scheduled by other instances (their attesters cannot sign for us).
-    let attestTimer: NodeJS.Timeout | undefined;
     if (attesterWallets.length) {
       const seen = new Set<string>();
       const attestTick = async () => {
+        if (stopping) return;
         for (const c of chains) {
-          const jobs = await c.queue.getJobs(["prioritized", "waiting", "active"], 0, 20, true);
+          const read = () => c.queue.getJobs(["prioritized", "waiting", "active"], 0, 20, true);
+          // One unreadable job fails the whole read: quarantine it, then read again.
+          const jobs = await read().catch(async (e: unknown) => {
+            if ((await quarantine(c)) === 0) throw e;
+            return read();
+          });
           for (const j of jobs) {
             // keyed by attempt too: a retried job (e.g. after an attester-set rotation) is attested again
             const key = `${j?.id}:${j?.attemptsMade}`;
@@ -290,27 +357,18 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
           }
         }
       };
-      const loop = async () => {
-        if (stopping) return;
-        await attestTick().catch((e) => log.warn({ err: (e as Error).message }, "attest poll failed"));
-        attestTimer = setTimeout(loop, Math.min(500, config.hub.pollIntervalMs * 2));
-      };
-      attestTimer = setTimeout(loop, 0);
-      cleanups.push(() => clearTimeout(attestTimer));
+      const attestLoop = every(log, "attest poll", Math.min(500, config.hub.pollIntervalMs * 2), attestTick, { runNow: true });
+      cleanups.push(() => attestLoop.stop());
     }
 
     // Periodic queue depths and balances.
-    const queueTimer = setInterval(() => {
+    const queueGauges = every(log, "queue depth read", QUEUE_METRICS_MS, async () => {
       for (const c of chains) {
-        c.queue
-          .getJobCounts("prioritized", "waiting", "active", "delayed", "failed", "completed")
-          .then((counts) => {
-            for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ chain: c.name, state }, n);
-          })
-          .catch(() => undefined);
+        const counts = await c.queue.getJobCounts("prioritized", "waiting", "active", "delayed", "failed", "completed");
+        for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ chain: c.name, state }, n);
       }
-    }, QUEUE_METRICS_MS);
-    cleanups.push(() => clearInterval(queueTimer));
+    });
+    cleanups.push(() => queueGauges.stop());
     const checkBalances = async () => {
       for (const c of chains) {
         try {
@@ -325,14 +383,22 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       }
     };
     await checkBalances();
-    const balanceTimer = setInterval(() => void checkBalances(), BALANCE_CHECK_MS);
-    cleanups.push(() => clearInterval(balanceTimer));
+    const balances = every(log, "balance check", BALANCE_CHECK_MS, checkBalances);
+    cleanups.push(() => balances.stop());
 
     // Hub: resume from the checkpoint (backfilling block by block) or, on a first start / too large a
     // gap, sweep the latest inference of every topic and follow from the head.
     const checkpoint = new HubCheckpoint(redis, prefix);
     const head = await hub.latestHeight();
-    const saved = await checkpoint.get();
+    let saved = await checkpoint.get();
+    const savedRaw = await checkpoint.raw();
+    const badCheckpoint = savedRaw === undefined ? undefined : corruptCheckpoint(savedRaw, head);
+    if (savedRaw !== undefined && badCheckpoint !== undefined) {
+      metrics.corruptState.inc({ kind: "checkpoint" });
+      log.error({ alert: "corrupt_state", checkpoint: savedRaw.slice(0, 40), head, reason: badCheckpoint }, "impossible hub checkpoint in Redis; resetting it to the hub head and resuming from the latest inferences");
+      await checkpoint.resetIf(savedRaw, head);
+      saved = undefined;
+    }
     let from: number;
     const remember = (infs: readonly HubInference[]) => infs.forEach((i) => verifier.remember(i.topicId, i.nonce, i.value, i.timestamp));
     const reportMalformed = (items: HubBlock["malformed"]) => {
@@ -341,7 +407,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         log.error({ topicId: m.topicId, nonce: m.nonce?.toString(), value: m.raw, err: m.error }, "malformed inference skipped");
       }
     };
-    if (saved !== undefined && head - saved <= config.hub.maxBackfillBlocks) {
+    if (saved !== undefined && saved <= head && head - saved <= config.hub.maxBackfillBlocks) {
       from = saved + 1;
       log.info({ checkpoint: saved, head, backfill: Math.max(0, head - saved) }, "hub: resuming from checkpoint");
     } else {
@@ -354,13 +420,25 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       from = head + 1;
     }
     metrics.hubCheckpoint.set(Math.max(saved ?? 0, from - 1));
+    const progress = new HubProgress(from - 1, Date.now());
     hub.start(from, async (block) => {
       metrics.hubHeight.set(hub.headHeight);
       reportMalformed(block.malformed);
       remember(block.inferences);
       await scheduler.schedule(block.inferences, block.height, "epoch", Date.now());
-      metrics.hubCheckpoint.set(await checkpoint.raise(block.height));
+      const stored = await checkpoint.raise(block.height);
+      // Another instance's node may be a little ahead of ours; far beyond our head is someone's write.
+      const bad = corruptCheckpoint(String(stored), Math.max(hub.headHeight, block.height), CHECKPOINT_SLACK_BLOCKS);
+      if (bad !== undefined) {
+        metrics.corruptState.inc({ kind: "checkpoint" });
+        log.error({ alert: "corrupt_state", checkpoint: stored, head: hub.headHeight, reason: bad }, "impossible hub checkpoint in Redis; reset to the block just processed");
+        await checkpoint.resetIf(String(stored), block.height);
+      }
+      metrics.hubCheckpoint.set(bad === undefined ? stored : block.height);
+      progress.processed(block.height, Date.now());
     });
+    const progressSampler = every(log, "hub progress sample", config.hub.pollIntervalMs, async () => progress.sample(hub.headHeight, Date.now()));
+    cleanups.push(() => progressSampler.stop());
 
     const policyOf = (chain: string, topic: number) => policyFor(config, chain, topic);
     const status = async (): Promise<StatusRow[]> => {
@@ -374,7 +452,10 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
           return { chain: c.name, topicId: t, timestamp: v && v.nonce > 0n ? v.timestamp : undefined, heartbeatSeconds: policyOf(c.name, t).heartbeatSeconds };
         }),
       );
-      return evaluateHealth(items, Math.floor(Date.now() / 1000), startedAt, config.health.graceSeconds);
+      const report = evaluateHealth(items, Math.floor(Date.now() / 1000), startedAt, config.health.graceSeconds);
+      const stalledMs = progress.stalledMs(hub.headHeight, Date.now());
+      metrics.hubStalled.set(Math.floor(stalledMs / 1000));
+      return withHubProgress(report, stalledMs, hubStallLimitMs(config.hub.pollIntervalMs, config.health.graceSeconds));
     };
     // The dashboard shows the queues above (every queue this relayer creates) through their Redis
     // connection and opens none of its own, so the HTTP server closing (the first cleanup) stops it.
@@ -385,6 +466,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         readOnly: config.http.dashboard.readOnly,
         title: `Allora relayer ${config.instance}`,
         queues: chains.map((c) => c.queue as unknown as Queue),
+        token: dashboardToken,
       });
       if (!dashboard.readOnly) log.warn({ path: dashboard.path, host: config.http.host }, "queue dashboard is WRITABLE: anyone who reaches this port can retry, remove or add jobs");
     }

@@ -8,6 +8,9 @@ import { ConfigError, LoadedConfig, loadConfig } from "./config/load";
 import { policyFor } from "./config/schema";
 import { describeKeySource, loadWallet } from "./config/keys";
 import { startRelayer } from "./app";
+import { createLogger, sanitizeErrorText } from "./log";
+import { redactUrl } from "./redact";
+import { installProcessHandlers } from "./tasks";
 import { FailoverRpc } from "./evm/rpc";
 import { OracleReader } from "./evm/oracle";
 import { HubWatcher } from "./hub/watcher";
@@ -50,9 +53,12 @@ program
   .option("-c, --config <file>", "YAML config (default $RELAYER_CONFIG or relayer/config/local.yaml)")
   .action(async (opts: { config?: string }) => {
     const config = load(configPath(opts.config));
+    const log = createLogger(config.log.level, config.instance);
+    // Before anything runs: a stray rejection is logged (not a crash loop), an uncaught exception exits 1.
+    installProcessHandlers(log);
     let relayer: Awaited<ReturnType<typeof startRelayer>>;
     try {
-      relayer = await startRelayer(config);
+      relayer = await startRelayer(config, { logger: log });
     } catch (e) {
       process.stderr.write(`relayer failed to start: ${(e as Error).message}\n`);
       process.exit(1);
@@ -86,10 +92,10 @@ program
     const lines = [
       `config ${path.resolve(file)} is valid`,
       `instance ${config.instance}; redis ${config.redis.url.replace(/\/\/[^@]*@/, "//***@")} prefix ${config.redis.prefix}`,
-      `hub ${config.hub.chainId} via ${config.hub.rpcUrls.join(", ")}; topics ${config.hub.topics.join(", ")}`,
+      `hub ${config.hub.chainId} via ${config.hub.rpcUrls.map(redactUrl).join(", ")}; topics ${config.hub.topics.join(", ")}`,
       ...config.chains.map(
         (c) =>
-          `chain ${c.name} (${c.chainId}) oracle ${config.oracles[c.name]} via ${c.rpcUrls.join(", ")}; ${c.fees.strategy} fees capped at ${c.fees.maxFeePerGasGwei} gwei; submitter ${describeKeySource(c.submitter)}; policy ${config.hub.topics
+          `chain ${c.name} (${c.chainId}) oracle ${config.oracles[c.name]} via ${c.rpcUrls.map(redactUrl).join(", ")}; ${c.fees.strategy} fees capped at ${c.fees.maxFeePerGasGwei} gwei; submitter ${describeKeySource(c.submitter)}; policy ${config.hub.topics
             .map((t) => {
               const p = policyFor(config, c.name, t);
               return `${t}:${p.deviationBps}bps/${p.heartbeatSeconds}s`;
@@ -139,13 +145,13 @@ program
           try {
             hubNonces.set(t, (await hub.emissions().latestNetworkInferences(BigInt(t))).inferenceBlockHeight);
           } catch (e) {
-            process.stderr.write(`hub: topic ${t}: ${(e as Error).message.split("\n")[0]}\n`);
+            process.stderr.write(`hub: topic ${t}: ${sanitizeErrorText((e as Error).message.split("\n")[0])}\n`);
           }
         }),
       );
     } catch (e) {
       failed = true;
-      process.stderr.write(`hub: ${(e as Error).message}\n`);
+      process.stderr.write(`hub: ${sanitizeErrorText((e as Error).message)}\n`);
     } finally {
       await hub.stop().catch(() => undefined);
     }
@@ -157,7 +163,7 @@ program
         for (const t of config.hub.topics) rows.push(statusRow(c.name, t, await reader.latestInference(t), policyFor(config, c.name, t), now, hubNonces.get(t)));
       } catch (e) {
         failed = true;
-        process.stderr.write(`chain ${c.name}: ${(e as Error).message.split("\n")[0]}\n`);
+        process.stderr.write(`chain ${c.name}: ${sanitizeErrorText((e as Error).message.split("\n")[0])}\n`);
       } finally {
         rpc.destroy();
       }

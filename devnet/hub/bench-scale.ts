@@ -39,7 +39,7 @@ if (require.main === module) {
   const topics = Number(process.argv[2] ?? 100);
   const blocks = Number(process.argv[3] ?? 10);
   const variants = process.argv[4] === "all" ? "all" : "none";
-  measureBlocks(topics, blocks, variants).then((stats) => {
+  void measureBlocks(topics, blocks, variants).then((stats) => {
     const ms = stats.map((s) => s.blockMs);
     const avg = ms.reduce((a, b) => a + b, 0) / ms.length;
     process.stdout.write(

@@ -19,6 +19,23 @@ export function describeKeySource(src: KeySource): string {
   return "env" in src ? `env ${src.env}` : `keystore ${src.keystore}`;
 }
 
+/** The file's mode as octal text when group or others have any access to it (POSIX only), else undefined. */
+export function looseMode(file: string): string | undefined {
+  if (process.platform === "win32") return undefined;
+  const mode = fs.statSync(file).mode & 0o777;
+  return mode & 0o077 ? `0${mode.toString(8)}` : undefined;
+}
+
+/**
+ * The environment variables that held keys or keystore passwords, removed once the keys are loaded, so
+ * nothing that later reads the environment (a child process, a crash reporter, a debug dump) finds them.
+ */
+export function scrubKeyEnv(sources: readonly KeySource[], env: Record<string, string | undefined>): string[] {
+  const names = [...new Set(sources.map((s) => ("env" in s ? s.env : s.passwordEnv)))];
+  for (const n of names) delete env[n];
+  return names;
+}
+
 /** Loads the key. `what` names the key's role in errors, e.g. "chains[0].submitter". */
 export async function loadWallet(src: KeySource, what: string, baseDir: string, env = process.env): Promise<Wallet> {
   if ("env" in src) {
@@ -37,6 +54,8 @@ export async function loadWallet(src: KeySource, what: string, baseDir: string, 
   } catch (e) {
     throw new KeyError(`${what}: cannot read keystore ${file} (${(e as Error).message})`);
   }
+  const loose = looseMode(file);
+  if (loose !== undefined) throw new KeyError(`${what}: keystore ${file} is readable or writable by others (mode ${loose}); chmod 600 ${file}`);
   const password = env[src.passwordEnv];
   if (password === undefined) {
     throw new KeyError(`${what}: environment variable ${src.passwordEnv} (the keystore password) is not set`);

@@ -7,6 +7,7 @@ import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { configSchema, RelayerConfig } from "./schema";
+import { safetyIssues } from "./safety";
 
 /** A config that cannot be used; `issues` are one line each, naming the field and the fix. */
 export class ConfigError extends Error {
@@ -188,6 +189,7 @@ export function parseConfig(raw: unknown, env: Env, source: string, baseDir: str
       issues.push(`policy.overrides[${i}].topic: topic ${o.topic} is not in hub.topics`);
     }
   }
+  issues.push(...safetyIssues(config));
   if (issues.length) throw new ConfigError(source, issues);
   return { ...config, oracles, baseDir };
 }

@@ -38,6 +38,9 @@ const gwei = z
     error: 'must be an amount in gwei, a number or a decimal string such as "1.5"',
   })
   .transform((v) => String(v));
+/** No chain's fees come near this; a larger cap is a typo that would let one transaction spend a fortune. */
+export const MAX_FEE_CAP_GWEI = 10_000;
+const gweiCap = gwei.refine((v) => Number(v) <= MAX_FEE_CAP_GWEI, { message: `must be at most ${MAX_FEE_CAP_GWEI} gwei (a larger cap is almost surely a typo)` });
 
 export const updatePolicySchema = z
   .object({
@@ -53,9 +56,9 @@ export const feeSchema = z
   .object({
     strategy: z.enum(["eip1559", "legacy"], { error: 'fees.strategy must be "eip1559" or "legacy"' }),
     /** hard cap on maxFeePerGas (eip1559) or gasPrice (legacy), in gwei; a bump never exceeds it */
-    maxFeePerGasGwei: gwei,
+    maxFeePerGasGwei: gweiCap,
     /** cap on the priority fee (eip1559 only), in gwei */
-    maxPriorityFeePerGasGwei: gwei.optional(),
+    maxPriorityFeePerGasGwei: gweiCap.optional(),
     /** raise both fees by at least this percentage when replacing a stuck transaction (>= 12.5, the geth minimum is 10) */
     bumpPercent: z.number().min(12.5, "bumpPercent must be at least 12.5 so nodes accept the replacement").default(12.5),
     /** multiply the estimated gas by this factor */
@@ -148,6 +151,11 @@ export const dashboardSchema = z
      * The dashboard has no authentication, so writable belongs only on a loopback interface (see README).
      */
     readOnly: z.boolean({ error: "must be true or false" }).default(true),
+    /**
+     * an environment variable holding an access token (at least 16 characters); every dashboard request
+     * must then carry it (HTTP Basic password or Bearer). Required when http.host is not loopback.
+     */
+    tokenEnv: envName.optional(),
   })
   .strict();
 export type DashboardConfig = z.infer<typeof dashboardSchema>;

@@ -1,9 +1,27 @@
 /**
  * RPC failover for one EVM chain: providers tried in order; a call that fails with a transport error
  * moves to the next URL and is retried there once per URL. Contract errors (reverts) are not retried.
+ *
+ * Every provider's chain id is checked before its first call and again after every failover to it (the
+ * providers use a static network, so ethers itself never asks): a fallback that serves another network
+ * is skipped with an error log, never read from or sent to (issue 19 finding 7). `checkAll` checks every
+ * configured URL at start.
  */
 import { JsonRpcProvider, Network } from "ethers";
 import type { Logger } from "pino";
+import { redactUrl } from "../redact";
+
+/** An RPC that answers for another chain than configured. */
+export class WrongChainError extends Error {
+  constructor(
+    readonly url: string,
+    readonly expected: bigint,
+    readonly served: bigint,
+  ) {
+    super(`${url} serves chain id ${served}, the config says ${expected}`);
+    this.name = "WrongChainError";
+  }
+}
 
 /** Errors that say "this endpoint is unwell", not "the call is wrong". */
 export function isTransportError(e: unknown): boolean {
@@ -15,6 +33,9 @@ export function isTransportError(e: unknown): boolean {
 export class FailoverRpc {
   private index = 0;
   readonly providers: JsonRpcProvider[];
+  /** per provider: its chain id was checked since it last became current */
+  private readonly verified: boolean[];
+  private readonly expectedChainId: bigint;
 
   constructor(
     readonly chainName: string,
@@ -26,6 +47,34 @@ export class FailoverRpc {
     // staticNetwork: no eth_chainId round trip per call; batchMaxCount 1: no batching delay (latency matters);
     // cacheTimeout -1: ethers would otherwise replay a "no receipt yet" answer for 250 ms.
     this.providers = urls.map((u) => new JsonRpcProvider(u, network, { staticNetwork: network, batchMaxCount: 1, polling: false, cacheTimeout: -1 }));
+    this.verified = urls.map(() => false);
+    this.expectedChainId = BigInt(chainId);
+  }
+
+  /** Asks provider `i` for its chain id; throws WrongChainError when it is not ours. */
+  private async verify(i: number): Promise<void> {
+    const served = BigInt(await this.providers[i].send("eth_chainId", []));
+    if (served !== this.expectedChainId) throw new WrongChainError(redactUrl(this.urls[i]), this.expectedChainId, served);
+    this.verified[i] = true;
+  }
+
+  /**
+   * Checks every configured URL once (at start): a URL that serves another chain is an error naming it;
+   * one that does not answer is only logged (it may come back, and is checked again before it is used).
+   */
+  async checkAll(): Promise<void> {
+    const wrong: string[] = [];
+    await Promise.all(
+      this.providers.map(async (_p, i) => {
+        try {
+          await this.verify(i);
+        } catch (e) {
+          if (e instanceof WrongChainError) wrong.push(e.message);
+          else this.log.warn({ chain: this.chainName, url: redactUrl(this.urls[i]), err: (e as Error).message }, "EVM RPC did not answer eth_chainId at start; it is checked again before use");
+        }
+      }),
+    );
+    if (wrong.length) throw new Error(`chains.${this.chainName}.rpcUrls: ${wrong.join("; ")}; remove that URL or fix chainId`);
   }
 
   get current(): JsonRpcProvider {
@@ -42,14 +91,18 @@ export class FailoverRpc {
     for (let i = 0; i < this.providers.length; i++) {
       const p = this.providers[this.index];
       try {
+        if (!this.verified[this.index]) await this.verify(this.index);
         return await fn(p);
       } catch (e) {
-        if (!isTransportError(e)) throw e;
+        if (e instanceof WrongChainError) {
+          this.log.error({ alert: "wrong_chain", chain: this.chainName, url: e.url, served: e.served.toString(), expected: e.expected.toString() }, "EVM RPC serves another chain; skipping it");
+        } else if (!isTransportError(e)) throw e;
         last = e;
         if (this.providers.length > 1) {
           const from = this.urls[this.index];
           this.index = (this.index + 1) % this.providers.length;
-          this.log.warn({ chain: this.chainName, from, to: this.urls[this.index], err: (e as Error).message }, "EVM RPC failover");
+          this.verified[this.index] = false; // a reconnect: check the chain id again before using it
+          this.log.warn({ chain: this.chainName, from: redactUrl(from), to: redactUrl(this.urls[this.index]), err: (e as Error).message }, "EVM RPC failover");
         }
       }
     }

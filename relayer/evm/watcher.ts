@@ -102,14 +102,20 @@ export class EvmWatcher {
     const head = await this.rpc.use((p) => p.getBlockNumber());
     const saved = await this.redis.get(this.key);
     this.scanned = saved !== null ? Number(saved) : Math.max(0, head - FIRST_START_LOOKBACK);
+    // Redis is untrusted: a scan checkpoint above the chain head (or not a number) would keep the watcher
+    // from ever scanning again, so paid requests would go unserved in silence (issue 19 finding 5).
+    if (saved !== null && (!/^\d{1,15}$/.test(saved) || this.scanned > head)) {
+      this.log.error({ alert: "corrupt_state", chain: this.opts.chain, scanned: saved.slice(0, 40), head }, "impossible EVM scan checkpoint in Redis; scanning from the first-start lookback instead");
+      this.scanned = Math.max(0, head - FIRST_START_LOOKBACK);
+    }
     const tick = async () => {
       if (this.stopped) return;
       this.running = this.poll().catch((e) => this.log.warn({ chain: this.opts.chain, err: (e as Error).message }, "EVM log poll failed"));
       await this.running;
       // Logs only feed the cache and paid requests; no need to ask as often as for receipts.
-      if (!this.stopped) this.timer = setTimeout(tick, Math.max(this.opts.pollIntervalMs * 5, 500));
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), Math.max(this.opts.pollIntervalMs * 5, 500));
     };
-    this.timer = setTimeout(tick, 0);
+    this.timer = setTimeout(() => void tick(), 0); // tick cannot reject: poll() failures are caught above
   }
 
   private async poll(): Promise<void> {

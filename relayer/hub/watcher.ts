@@ -3,6 +3,10 @@
  * polling of /status as the fallback (and as a slow safety net while the websocket is up). Every height
  * from the start height on is processed in order, exactly once per run: /block_results gives its events,
  * the header (from the websocket or /blockchain) its time. RPC URLs fail over in order.
+ *
+ * With `chainId` set, a node is used only while it reports that network: checked on every connect
+ * (start and failover) and on every /status poll; a node on another network is skipped with an error
+ * log (alert "wrong_chain"), so blocks and attester checks never come from another network.
  */
 import { Comet38Client, WebsocketClient } from "@cosmjs/tendermint-rpc";
 import { QueryClient } from "@cosmjs/stargate";
@@ -10,6 +14,7 @@ import type { Logger } from "pino";
 import { EmissionsExtension, setupEmissionsExtension } from "./query";
 import { extractInferences, HubInference, MalformedInference } from "./events";
 import { decToInt256, MalformedValueError } from "../convert/dec";
+import { redactUrl } from "../redact";
 
 export interface HubBlock {
   height: number;
@@ -24,9 +29,23 @@ export interface HubWatcherOptions {
   websocket: boolean;
   pollIntervalMs: number;
   topics: readonly number[];
+  /** the hub chain id every node must serve (unchecked when absent: the status command) */
+  chainId?: string;
 }
 
 const TIME_CACHE_SIZE = 4096;
+
+/** A hub node that serves another network than configured. */
+export class WrongHubError extends Error {
+  constructor(
+    readonly url: string,
+    readonly served: string,
+    readonly expected: string,
+  ) {
+    super(`hub.chainId: the node at ${url} serves "${served}", the config says "${expected}"; fix hub.chainId or hub.rpcUrls`);
+    this.name = "WrongHubError";
+  }
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const toSeconds = (d: { getTime(): number }) => Math.floor(d.getTime() / 1000);
 
@@ -43,6 +62,8 @@ export class HubWatcher {
   private wake?: () => void;
   private loop?: Promise<void>;
   private poller?: NodeJS.Timeout;
+  /** set while the current node is known to serve another network: nothing is read from it */
+  private wrongNode?: WrongHubError;
 
   constructor(
     private readonly opts: HubWatcherOptions,
@@ -68,19 +89,25 @@ export class HubWatcher {
       try {
         const client = await Comet38Client.connect(url);
         const status = await client.status();
+        if (this.opts.chainId !== undefined && status.nodeInfo.network !== this.opts.chainId) {
+          client.disconnect();
+          throw new WrongHubError(redactUrl(url), status.nodeInfo.network, this.opts.chainId);
+        }
         this.client?.disconnect();
         this.client = client;
+        this.wrongNode = undefined;
         this.query = QueryClient.withExtensions(client, setupEmissionsExtension);
         this.urlIndex = idx;
         this.noteHead(status.syncInfo.latestBlockHeight, status.syncInfo.latestBlockTime);
-        this.log.info({ url, network: status.nodeInfo.network, height: this.head }, "hub connected");
+        this.log.info({ url: redactUrl(url), network: status.nodeInfo.network, height: this.head }, "hub connected");
         return;
       } catch (e) {
         lastError = e;
-        this.log.warn({ url, err: (e as Error).message }, "hub RPC unreachable, trying the next");
+        if (e instanceof WrongHubError) this.log.error({ alert: "wrong_chain", url: e.url, served: e.served, expected: e.expected }, "hub RPC serves another network; skipping it");
+        else this.log.warn({ url: redactUrl(url), err: (e as Error).message }, "hub RPC unreachable, trying the next");
       }
     }
-    throw new Error(`no hub RPC answered (${this.opts.rpcUrls.join(", ")}): ${(lastError as Error)?.message}`);
+    throw new Error(`no usable hub RPC (${this.opts.rpcUrls.map(redactUrl).join(", ")}): ${(lastError as Error)?.message}`);
   }
 
   /** The hub's chain id as the node reports it. */
@@ -90,12 +117,20 @@ export class HubWatcher {
 
   comet(): Comet38Client {
     if (!this.client) throw new Error("hub watcher not connected");
+    if (this.wrongNode) throw this.wrongNode;
     return this.client;
   }
 
   emissions(): EmissionsExtension["emissions"] {
     if (!this.query) throw new Error("hub watcher not connected");
+    if (this.wrongNode) throw this.wrongNode;
     return this.query.emissions;
+  }
+
+  /** Marks the current node unusable (another network) until a connect succeeds; returns the error. */
+  private refuse(e: WrongHubError): WrongHubError {
+    this.wrongNode = e;
+    return e;
   }
 
   private noteHead(height: number, time?: { getTime(): number }) {
@@ -109,9 +144,12 @@ export class HubWatcher {
     }
   }
 
-  /** The latest height the node reports (also refreshes the head). */
+  /** The latest height the node reports (also refreshes the head). Throws WrongHubError on another network. */
   async latestHeight(): Promise<number> {
     const s = await this.comet().status();
+    if (this.opts.chainId !== undefined && s.nodeInfo.network !== this.opts.chainId) {
+      throw this.refuse(new WrongHubError(redactUrl(this.currentUrl), s.nodeInfo.network, this.opts.chainId));
+    }
     this.noteHead(s.syncInfo.latestBlockHeight, s.syncInfo.latestBlockTime);
     return s.syncInfo.latestBlockHeight;
   }
@@ -123,6 +161,9 @@ export class HubWatcher {
     const res = await this.comet().blockchain(height, height);
     const meta = res.blockMetas.find((m) => m.header.height === height);
     if (!meta) throw new Error(`hub /blockchain did not return height ${height}`);
+    if (this.opts.chainId !== undefined && meta.header.chainId !== this.opts.chainId) {
+      throw this.refuse(new WrongHubError(redactUrl(this.currentUrl), meta.header.chainId, this.opts.chainId));
+    }
     const t = toSeconds(meta.header.time);
     this.times.set(height, t);
     return t;
@@ -186,6 +227,7 @@ export class HubWatcher {
       this.ws = ws;
       ws.subscribeNewBlockHeader().addListener({
         next: (h) => {
+          if (this.opts.chainId !== undefined && h.chainId !== this.opts.chainId) return; // the /status poll fails over
           if (!this.wsUp) this.log.info({ url: wsUrl }, "hub websocket subscribed (NewBlockHeader)");
           this.wsUp = true;
           this.noteHead(h.height, h.time);
@@ -204,6 +246,14 @@ export class HubWatcher {
     }
   }
 
+  /** Moves to the next URL (connect skips unreachable ones and ones on another network). */
+  private async failover(): Promise<void> {
+    if (this.stopped) return;
+    this.urlIndex = (this.urlIndex + 1) % this.opts.rpcUrls.length;
+    await this.connect().catch((e) => this.log.error({ err: (e as Error).message }, "hub failover found no usable node; retrying"));
+    this.resubscribe();
+  }
+
   private resubscribe(): void {
     if (this.stopped) return;
     try {
@@ -216,18 +266,28 @@ export class HubWatcher {
   }
 
   private startPolling(): void {
+    let pollFailures = 0;
     const tick = async () => {
       if (this.stopped) return;
       try {
         await this.latestHeight();
+        pollFailures = 0;
       } catch (e) {
-        this.log.warn({ url: this.currentUrl, err: (e as Error).message }, "hub /status failed");
+        pollFailures++;
+        if (e instanceof WrongHubError) {
+          this.log.error({ alert: "wrong_chain", url: e.url, served: e.served, expected: e.expected }, "hub RPC now serves another network; failing over");
+          await this.failover();
+        } else {
+          this.log.warn({ url: redactUrl(this.currentUrl), failures: pollFailures, err: (e as Error).message }, "hub /status failed");
+          // A node that died while we were caught up fails no block; the poller notices and moves on.
+          if (pollFailures % 3 === 0 && this.opts.rpcUrls.length > 1) await this.failover();
+        }
       }
       // With the websocket up, polling is only a safety net, so it runs 10x slower.
       const next = this.wsUp ? this.opts.pollIntervalMs * 10 : this.opts.pollIntervalMs;
-      this.poller = setTimeout(tick, next);
+      this.poller = setTimeout(() => void tick(), next);
     };
-    this.poller = setTimeout(tick, this.opts.pollIntervalMs);
+    this.poller = setTimeout(() => void tick(), this.opts.pollIntervalMs); // tick catches its own failures
   }
 
   /**
@@ -257,11 +317,8 @@ export class HubWatcher {
         } catch (e) {
           failures++;
           this.log.warn({ height: next, failures, err: (e as Error).message }, "hub block processing failed; retrying");
-          if (failures % 3 === 0 && this.opts.rpcUrls.length > 1) {
-            this.urlIndex = (this.urlIndex + 1) % this.opts.rpcUrls.length;
-            await this.connect().catch(() => undefined);
-            this.resubscribe();
-          }
+          // Another network: fail over at once (nothing from that node may be processed).
+          if (e instanceof WrongHubError || (failures % 3 === 0 && this.opts.rpcUrls.length > 1)) await this.failover();
           await sleep(Math.min(200 * 2 ** Math.min(failures, 5), 5_000));
         }
       }

@@ -34,6 +34,9 @@ export class RelayerMetrics {
   readonly limitHits: Counter<"chain" | "limit">;
   readonly spendLastHour: Gauge<"chain">;
   readonly rpcBogus: Counter<"chain" | "what">;
+  readonly quarantinedJobs: Counter<"chain">;
+  readonly corruptState: Counter<"kind">;
+  readonly hubStalled: Gauge;
 
   constructor(instance: string, ageOf: (chain: string, topic: number) => number | undefined, pairs: () => Array<[string, number]>) {
     this.registry.setDefaultLabels({ instance });
@@ -81,5 +84,13 @@ export class RelayerMetrics {
     this.limitHits = new Counter({ name: "relayer_submit_limit_hits_total", help: "Transactions not signed because of a limit (limit: gas_cap, spend_budget)", labelNames: ["chain", "limit"], registers: r });
     this.spendLastHour = new Gauge({ name: "relayer_spend_last_hour_wei", help: "Fees paid by this instance in the last hour (wei, as a float), against chains[].maxSpendPerHour", labelNames: ["chain"], registers: r });
     this.rpcBogus = new Counter({ name: "relayer_rpc_bogus_values_total", help: "Values from an EVM RPC refused as impossible (what: log_address, nonce, timestamp, receipt)", labelNames: ["chain", "what"], registers: r });
+    this.quarantinedJobs = new Counter({ name: "relayer_quarantined_jobs_total", help: "Jobs whose data in Redis could not be read, moved to the dead-letter list", labelNames: ["chain"], registers: r });
+    this.corruptState = new Counter({
+      name: "relayer_corrupt_state_total",
+      help: "Redis entries found impossible and reset (kind: claim, checkpoint, lease)",
+      labelNames: ["kind"],
+      registers: r,
+    });
+    this.hubStalled = new Gauge({ name: "relayer_hub_stalled_seconds", help: "Seconds the hub head has been ahead of the last processed block without progress (0: keeping up)", registers: r });
   }
 }

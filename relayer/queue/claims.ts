@@ -49,8 +49,16 @@ export interface ClaimInput {
   timestamp: number;
 }
 
+// Deletes a topic's claim only if it still holds exactly the value read (a corrupt entry being reset;
+// a claim written meanwhile by a scheduler stays).
+const DROP_IF = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0`;
+
 export interface ClaimRecord extends PostedValue {
   jobId: string;
+  /** the entry as stored, for dropIf */
+  raw: string;
 }
 
 export class ClaimTable {
@@ -81,6 +89,11 @@ export class ClaimTable {
     return Number(await this.redis.eval(RELEASE, 1, this.key(chain), jobId, ...topics.map(String)));
   }
 
+  /** Deletes `topic`'s claim on `chain` if it is still `raw`; returns whether it did. */
+  async dropIf(chain: string, topic: number, raw: string): Promise<boolean> {
+    return Number(await this.redis.eval(DROP_IF, 1, this.key(chain), String(topic), raw)) === 1;
+  }
+
   /** Every topic's last scheduled value on `chain`. */
   async all(chain: string): Promise<Map<number, ClaimRecord>> {
     const raw = await this.redis.hgetall(this.key(chain));
@@ -88,7 +101,7 @@ export class ClaimTable {
     for (const [topic, v] of Object.entries(raw)) {
       const [nonce, jobId, value, ts] = v.split("|");
       try {
-        out.set(Number(topic), { nonce: BigInt(nonce), jobId, value: BigInt(value), timestamp: Number(ts) });
+        out.set(Number(topic), { nonce: BigInt(nonce), jobId, value: BigInt(value), timestamp: Number(ts), raw: v });
       } catch {
         /* a foreign or corrupt entry: Redis is untrusted; ignore it */
       }

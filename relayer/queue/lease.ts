@@ -9,6 +9,12 @@ import { randomBytes } from "node:crypto";
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+/**
+ * A lease no live holder could have written: no expiry at all, or one longer than CORRUPT_TTL_FACTOR
+ * TTLs (every instance of a deployment sets the same queue.lockDurationMs). Left alone it would keep
+ * every instance standing by for good, a silent stall (issue 19 finding 5).
+ */
+const CORRUPT_TTL_FACTOR = 3;
 
 export class ChainLease {
   readonly token: string;
@@ -22,6 +28,8 @@ export class ChainLease {
     instance: string,
     private readonly ttlMs: number,
     private readonly onChange: (held: boolean) => void,
+    /** called after a corrupt lease (see CORRUPT_TTL_FACTOR) was deleted */
+    private readonly onCorrupt: (found: { holder: string; ttlMs: number }) => void = () => undefined,
   ) {
     this.token = `${instance}:${randomBytes(6).toString("hex")}`;
   }
@@ -34,12 +42,22 @@ export class ChainLease {
   async tick(): Promise<boolean> {
     let now: boolean;
     if (this.held) now = Number(await this.redis.eval(RENEW, 1, this.key, this.token, String(this.ttlMs))) === 1;
-    else now = (await this.redis.set(this.key, this.token, "PX", this.ttlMs, "NX")) === "OK";
+    else {
+      now = (await this.redis.set(this.key, this.token, "PX", this.ttlMs, "NX")) === "OK";
+      if (!now) await this.dropIfCorrupt();
+    }
     if (now !== this.held) {
       this.held = now;
       this.onChange(now);
     }
     return now;
+  }
+
+  private async dropIfCorrupt(): Promise<void> {
+    const [holder, ttl] = await Promise.all([this.redis.get(this.key), this.redis.pttl(this.key)]);
+    if (holder === null || ttl === -2 || (ttl >= 0 && ttl <= this.ttlMs * CORRUPT_TTL_FACTOR)) return;
+    // Deleted only if it still holds what was read (a real holder that replaced it keeps its lease).
+    if (Number(await this.redis.eval(RELEASE, 1, this.key, holder)) === 1) this.onCorrupt({ holder, ttlMs: ttl });
   }
 
   start(): void {
@@ -51,7 +69,7 @@ export class ChainLease {
           this.onChange(false);
         }
       });
-      if (!this.stopped) this.timer = setTimeout(loop, Math.max(50, Math.floor(this.ttlMs / 3)));
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), Math.max(50, Math.floor(this.ttlMs / 3))); // loop catches tick()
     };
     void loop();
   }

@@ -10,7 +10,7 @@ import { HubInference } from "../hub/events";
 import { buildBatch, DueReport } from "../policy/batch";
 import { isDue, PostedValue } from "../policy/due";
 import { OnChainInference } from "../evm/oracle";
-import { ClaimTable } from "./claims";
+import { ClaimRecord, ClaimTable } from "./claims";
 import { epochJobId, JobReport, PostJobData, PRIORITY_NORMAL, PRIORITY_PAID, requestJobId, sweepJobId } from "./jobs";
 import { RequestBook } from "./requests";
 
@@ -31,6 +31,25 @@ export interface SchedulerDeps {
   nowSeconds?: () => number;
   /** called after a job was added (the local attesters sign right away) */
   onScheduled?: (chain: string, jobId: string, data: PostJobData) => void;
+  /** the hub head as last seen; a claim above it is corrupt (0 or absent: not known, not checked) */
+  hubHead?: () => number;
+  /** called after a corrupt claim was deleted (for the metric) */
+  onCorruptClaim?: (chain: string, topicId: number, reason: string) => void;
+}
+
+/** A claim's hub timestamp may run ahead of our clock by this much (clock skew) before it is corrupt. */
+export const CLAIM_MAX_FUTURE_SECONDS = 3_600;
+
+/**
+ * Why a stored claim cannot be real, or undefined. Claims only come from hub inferences this deployment
+ * saw, so one above the hub head or stamped far in the future was written by someone else; left in
+ * place it would hold its topic back for good, as the newer reference that nothing beats (issue 19
+ * finding 5).
+ */
+export function corruptClaim(claim: ClaimRecord, hubHead: number, nowSeconds: number): string | undefined {
+  if (hubHead > 0 && claim.nonce > BigInt(hubHead)) return `nonce ${claim.nonce} is above the hub head ${hubHead}`;
+  if (!Number.isFinite(claim.timestamp) || claim.timestamp > nowSeconds + CLAIM_MAX_FUTURE_SECONDS) return `timestamp ${claim.timestamp} is in the future`;
+  return undefined;
 }
 
 /** The newer (by nonce) of the on-chain value and the last scheduled one. */
@@ -61,6 +80,23 @@ export class Scheduler {
     }
   }
 
+  /** The chain's claims without the corrupt ones, which are deleted from Redis and reported. */
+  private async claimsOf(chain: string, hubHeight: number): Promise<Map<number, ClaimRecord>> {
+    const claims = await this.deps.claims.all(chain);
+    const head = Math.max(hubHeight, this.deps.hubHead?.() ?? 0);
+    const now = this.now();
+    for (const [topicId, claim] of claims) {
+      const reason = corruptClaim(claim, head, now);
+      if (reason === undefined) continue;
+      claims.delete(topicId);
+      if (await this.deps.claims.dropIf(chain, topicId, claim.raw)) {
+        this.deps.log.error({ alert: "corrupt_state", chain, topicId, claim: claim.raw.slice(0, 200), reason }, "impossible claim in Redis deleted; the topic is scheduled from the chain's value again");
+        this.deps.onCorruptClaim?.(chain, topicId, reason);
+      }
+    }
+    return claims;
+  }
+
   /** Schedules the due ones among `inferences` (one hub block, or a sweep) on every chain. */
   async schedule(inferences: readonly HubInference[], hubHeight: number, kind: "epoch" | "sweep", seenAt: number): Promise<void> {
     this.remember(inferences);
@@ -80,7 +116,7 @@ export class Scheduler {
     hubHeight: number,
     seenAt: number,
   ): Promise<void> {
-    const [claims, paid] = await Promise.all([this.deps.claims.all(chain.name), this.deps.requests.totals(chain.name)]);
+    const [claims, paid] = await Promise.all([this.claimsOf(chain.name, hubHeight), this.deps.requests.totals(chain.name)]);
     const now = this.now();
     const due: DueReport[] = [];
     for (const inf of inferences) {
@@ -117,7 +153,7 @@ export class Scheduler {
     await this.deps.requests.add(chainName, topicId, requestId, amount);
     const inf = this.latest.get(topicId);
     if (!inf) return;
-    const claims = await this.deps.claims.all(chainName);
+    const claims = await this.claimsOf(chainName, Number(inf.nonce));
     const ref = reference(chain.onchain.get(topicId), claims.get(topicId));
     if (ref !== undefined && inf.nonce <= ref.nonce) return; // the newest is posted or on its way; the next epoch serves it
     const jobId = requestJobId(chainName, requestId);

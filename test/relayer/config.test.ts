@@ -192,7 +192,7 @@ describe("relayer config: validation", () => {
     const local = loadConfig("relayer/config/local.yaml", { RELAYER_DEPLOYMENTS_DIR: dep });
     expect(local.chains.map((c) => c.name)).to.deep.equal(["ethereum", "bnb", "base"]);
     expect(local.http.dashboard).to.deep.equal({ enabled: true, path: "/queues", readOnly: true });
-    const env: Record<string, string> = { REDIS_URL: "redis://r:6379", ATTESTER_KEYSTORE: "/k/a.json" };
+    const env: Record<string, string> = { REDIS_URL: "redis://r:6379", ATTESTER_KEYSTORE: "/k/a.json", HUB_RPC_URL: "https://hub.example:26657" };
     for (const v of ["ETHEREUM", "BSC", "BASE", "SEPOLIA", "BSC_TESTNET", "BASE_SEPOLIA"]) env[`${v}_RPC_URL`] = "https://rpc.example";
     for (const v of ["ETHEREUM", "BSC", "BASE"]) env[`${v}_SUBMITTER_KEYSTORE`] = "/k/s.json";
     env.SUBMITTER_KEYSTORE = "/k/s.json";
@@ -202,7 +202,8 @@ describe("relayer config: validation", () => {
       expect(c.hub.chainId).to.equal(chainId);
       // their port is exposed (host 0.0.0.0): no dashboard unless asked for, and then read-only
       expect(c.http.dashboard, file).to.deep.equal({ enabled: false, path: "/queues", readOnly: true });
-      expect(loadConfig(`relayer/config/${file}.yaml`, { ...env, RELAYER_HTTP_DASHBOARD: "true" }).http.dashboard, file).to.deep.equal({ enabled: true, path: "/queues", readOnly: true });
+      // turning it on there without a token is refused: the port is reachable from outside
+      expect(() => loadConfig(`relayer/config/${file}.yaml`, { ...env, RELAYER_HTTP_DASHBOARD: "true" }), file).to.throw(/http\.dashboard: .* needs http\.dashboard\.tokenEnv/);
     }
   });
 });
@@ -226,7 +227,7 @@ describe("relayer config: keys", () => {
     const w = new Wallet(KEY);
     const json = await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, "pw", { scrypt: { N: 1024 } });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "relayer-ks-"));
-    fs.writeFileSync(path.join(dir, "k.json"), json);
+    fs.writeFileSync(path.join(dir, "k.json"), json, { mode: 0o600 });
     const got = await loadWallet({ keystore: "k.json", passwordEnv: "PW" }, "chains[0].submitter", dir, { PW: "pw" });
     expect(got.address).to.equal(w.address);
     await loadWallet({ keystore: "k.json", passwordEnv: "PW" }, "chains[0].submitter", dir, { PW: "nope" }).then(

@@ -44,6 +44,29 @@ function request(agent: http.Agent, url: string, method = "GET", headers: Record
   });
 }
 
+/**
+ * Announces a body of `announced` bytes, sends only the first KiB and waits for the answer: a server that
+ * answers decided before reading the body; one that reads it first never answers here (timeout -> 0).
+ */
+function answerBeforeBody(url: string, method: string, announced: number | "chunked", headers: Record<string, string> = {}): Promise<number> {
+  const { hostname, port, pathname } = new URL(url);
+  const size = announced === "chunked" ? {} : { "content-length": String(announced) };
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, path: pathname, method, headers: { "content-type": "application/json", ...size, ...headers } }, (res) => {
+      res.resume();
+      clearTimeout(timer);
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve(0);
+    }, 3_000);
+    req.on("error", reject); // a no-op once answered
+    req.write("{" + " ".repeat(1023));
+  });
+}
+
 function job(chain: string, height: number): PostJobData {
   return { chain, hubHeight: height, seenAt: Date.now(), reports: [{ topicId: 1, value: "3058994651756000000000", nonce: String(height), timestamp: 1_700_000_000, paid: "0" }] };
 }
@@ -57,7 +80,7 @@ describe("relayer HTTP: queue dashboard (bull-board) on real Redis", function ()
   const agent = new http.Agent({ keepAlive: true });
   const servers: Array<{ url: string; close(): Promise<void> }> = [];
 
-  const serve = async (dashboard?: { path: string; readOnly: boolean }) => {
+  const serve = async (dashboard?: { path: string; readOnly: boolean; token?: string }) => {
     const deps = {
       registry: new Registry(),
       health: () => ({ ok: true, stale: [] }),
@@ -162,6 +185,35 @@ describe("relayer HTTP: queue dashboard (bull-board) on real Redis", function ()
     expect((await request(agent, `${url}/queues/api/queues/post-ethereum/add`, "POST", {}, JSON.stringify({ name: "x", data: {} }))).status).to.equal(405);
     expect(await eth.getJob("ethereum.h101")).to.not.equal(undefined);
     expect(await eth.getJobCounts()).to.deep.equal(counts);
+  });
+
+  it("refuses mutating calls and large bodies before reading the body (issue 19 finding 6)", async () => {
+    const readOnly = await serve({ path: "/queues", readOnly: true });
+    const eth = queues[chains.indexOf("ethereum")];
+    for (const action of ["pause", "resume"]) expect((await request(agent, `${readOnly}/queues/api/queues/post-ethereum/${action}`, "PUT")).status, action).to.equal(405);
+    expect(await eth.isPaused()).to.equal(false);
+    // 300 MiB announced, 1 KiB sent: the 405 comes without waiting for (or buffering) the rest
+    expect(await answerBeforeBody(`${readOnly}/queues/api/queues/post-ethereum/add`, "POST", 300 * 2 ** 20)).to.equal(405);
+    const writable = await serve({ path: "/queues", readOnly: false });
+    expect(await answerBeforeBody(`${writable}/queues/api/queues/post-ethereum/add`, "POST", 300 * 2 ** 20)).to.equal(413);
+    expect(await answerBeforeBody(`${writable}/queues/api/queues/post-ethereum/add`, "POST", "chunked")).to.equal(411);
+    expect(await eth.getJobCounts()).to.include({ waiting: 2 });
+  });
+
+  it("with a token, every request needs it (Basic password or Bearer)", async () => {
+    const token = "0123456789abcdef0123";
+    const url = await serve({ path: "/queues", readOnly: true, token });
+    const none = await request(agent, `${url}/queues/api/queues`);
+    expect(none.status).to.equal(401);
+    expect(none.body).to.not.include("post-ethereum");
+    expect((await request(agent, `${url}/queues`, "GET", { authorization: `Bearer ${token}x` })).status).to.equal(401);
+    const basic = await request(agent, `${url}/queues/api/queues`, "GET", { authorization: `Basic ${Buffer.from(`ops:${token}`).toString("base64")}` });
+    expect(basic.status).to.equal(200);
+    expect(basic.body).to.include("post-ethereum");
+    expect((await request(agent, `${url}/queues`, "GET", { authorization: `Bearer ${token}` })).status).to.equal(200);
+    expect(await answerBeforeBody(`${url}/queues/api/queues/post-ethereum/add`, "POST", 300 * 2 ** 20)).to.equal(401);
+    // the relayer's own endpoints stay open (Prometheus scrapes them)
+    expect((await request(agent, `${url}/metrics`)).status).to.equal(200);
   });
 
   it("writable when configured so, but never from another site", async () => {

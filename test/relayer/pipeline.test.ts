@@ -6,48 +6,16 @@
 import { expect } from "chai";
 import { ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import readline from "node:readline";
 import IORedis from "ioredis";
 import YAML from "yaml";
-import { Contract, ContractFactory, InterfaceAbi, HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager as EthersNonceManager, Wallet, getAddress } from "ethers";
+import { Contract, ContractFactory, InterfaceAbi, JsonRpcProvider, NonceManager as EthersNonceManager, Wallet, getAddress } from "ethers";
 import { startHubDevnet, HubDevnet } from "../../devnet/hub/node";
+import { account, freePort, REDIS_URL, ROOT, sleep, waitFor } from "./helpers";
 import { oracleInterface } from "../../relayer/evm/oracle";
-
-const ROOT = path.resolve(__dirname, "../..");
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const MNEMONIC = "test test test test test test test test test test test junk"; // PUBLIC Hardhat test mnemonic
-const account = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-}
 
 interface RelayerProc {
   child: ChildProcess;
@@ -72,7 +40,7 @@ function startRelayerProc(configFile: string, env: Record<string, string>): Rela
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  exited.then(() => {
+  void exited.then(() => {
     if (stderr) lines.push({ msg: "stderr", stderr });
   });
   return { child, lines, exited };

@@ -62,7 +62,7 @@ export function createHttpServer(methods: RpcMethods, bus: EventBus, log?: Logge
         }
         chunks.push(c);
       });
-      req.on("end", async () => {
+      const onEnd = async () => {
         if (res.writableEnded) return;
         let body: unknown;
         try {
@@ -80,7 +80,8 @@ export function createHttpServer(methods: RpcMethods, bus: EventBus, log?: Logge
         } else {
           send(res, 200, await handleOne(methods, body));
         }
-      });
+      };
+      req.on("end", () => void onEnd().catch((e: unknown) => (res.headersSent ? res.destroy() : send(res, 500, errorBody(-1, e)))));
       return;
     }
     if (req.method === "GET") {

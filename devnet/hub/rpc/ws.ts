@@ -2,7 +2,7 @@
  * CometBFT websocket endpoint (/websocket): any JSON-RPC method, plus subscribe / unsubscribe /
  * unsubscribe_all over the event bus (tm.event = NewBlock, NewBlockHeader, Tx, NewBlockEvents).
  */
-import { WebSocket, WebSocketServer } from "ws";
+import { RawData, WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "pino";
 import { Condition, matches, parseQuery, QueryParseError, Tags, tagsToObject } from "./query";
 import { RpcError, RpcMethods } from "./methods";
@@ -60,7 +60,8 @@ export function createWsServer(bus: EventBus, methods: RpcMethods, log?: Logger)
   const wss = new WebSocketServer({ noServer: true });
   wss.on("connection", (ws) => {
     const subs = bus.attach(ws);
-    ws.on("message", async (raw) => {
+    // The handler catches what it can; a throw from ws.send itself is logged, not left unhandled.
+    const onMessage = async (raw: RawData) => {
       let req: { jsonrpc?: string; id?: unknown; method?: unknown; params?: unknown };
       try {
         req = JSON.parse(raw.toString());
@@ -111,7 +112,8 @@ export function createWsServer(bus: EventBus, methods: RpcMethods, log?: Logger)
       } catch (e) {
         fail(e instanceof RpcError ? e : RpcError.internal((e as Error).message));
       }
-    });
+    };
+    ws.on("message", (raw) => void onMessage(raw).catch((e: unknown) => log?.warn({ err: (e as Error).message }, "websocket message failed")));
   });
   return wss;
 }
