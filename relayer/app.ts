@@ -32,7 +32,7 @@ import { makeProcessor, WorkerChain } from "./queue/worker";
 import { ChainLease } from "./queue/lease";
 import { requeueOrphans } from "./queue/orphans";
 import { Sequencer } from "./submit/sequencer";
-import { RelayerMetrics } from "./metrics/metrics";
+import { countKeys, RelayerMetrics } from "./metrics/metrics";
 import { evaluateHealth } from "./health/health";
 import { startHttp } from "./health/server";
 import { createDashboard, Dashboard } from "./health/dashboard";
@@ -122,6 +122,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     };
     const pairs = () => config.chains.flatMap((c) => config.hub.topics.map((t) => [c.name, t] as [string, number]));
     const metrics = new RelayerMetrics(config.instance, ageOf, pairs);
+    metrics.trackRedisKeys(() => countKeys(redis, prefix));
 
     // The EVM watchers need the scheduler for paid requests and the scheduler needs the chains: a late binding.
     const schedulerRef: { current?: Scheduler } = {};

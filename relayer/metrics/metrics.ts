@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client), one registry per relayer instance (so several can run in one process).
  */
+import type { Redis } from "ioredis";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export type UpdateOutcome = "updated" | "skipped" | "reverted" | "simulation_failed" | "insufficient_funds" | "no_signatures" | "error";
@@ -19,6 +20,9 @@ export class RelayerMetrics {
   readonly malformed: Counter<"topic">;
   readonly latency: Histogram<"chain">;
   readonly batchSize: Histogram<"chain">;
+  readonly redisKeys: Gauge;
+  private countRedisKeys?: () => Promise<number>;
+  private redisKeysCache?: { at: number; value: number };
 
   constructor(instance: string, ageOf: (chain: string, topic: number) => number | undefined, pairs: () => Array<[string, number]>) {
     this.registry.setDefaultLabels({ instance });
@@ -49,6 +53,48 @@ export class RelayerMetrics {
       buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60],
       registers: r,
     });
+    const keyCount = (): Promise<number | undefined> => this.redisKeyCount();
+    this.redisKeys = new Gauge({
+      name: "relayer_redis_keys",
+      help: "Keys under this relayer's Redis prefix (jobs, claims, signatures, checkpoints); bounded by the queue retention, see relayer/README.md",
+      registers: r,
+      async collect() {
+        const value = await keyCount();
+        if (value !== undefined) this.set(value);
+      },
+    });
     this.batchSize = new Histogram({ name: "relayer_batch_reports", help: "Reports per transaction", labelNames: ["chain"], buckets: [1, 2, 5, 10, 25, 50, 100, 200], registers: r });
   }
+
+  /** Counts the keys under the relayer's prefix for `relayer_redis_keys` (a SCAN, at most every 10 s). */
+  trackRedisKeys(count: () => Promise<number>): void {
+    this.countRedisKeys = count;
+  }
+
+  private async redisKeyCount(): Promise<number | undefined> {
+    if (!this.countRedisKeys) return undefined;
+    const now = Date.now();
+    if (this.redisKeysCache && now - this.redisKeysCache.at < REDIS_KEYS_EVERY_MS) return this.redisKeysCache.value;
+    try {
+      this.redisKeysCache = { at: now, value: await this.countRedisKeys() };
+    } catch {
+      // Redis unreachable: keep the last count; the relayer's own errors report Redis.
+    }
+    return this.redisKeysCache?.value;
+  }
+}
+
+/** How often `relayer_redis_keys` rescans: a SCAN walks the whole database, so not on every scrape. */
+const REDIS_KEYS_EVERY_MS = 10_000;
+
+/** The number of keys under `prefix:` (SCAN, so Redis is never blocked). */
+export async function countKeys(redis: Redis, prefix: string): Promise<number> {
+  let n = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== "0");
+  return n;
 }

@@ -97,6 +97,8 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       }
       throw e;
     }
+    // The batch landed: its signatures are never needed again (retention: relayer/README.md).
+    await deps.pool.forget(digest).catch(() => undefined);
     let updated = 0;
     let skipped = 0;
     for (const l of receipt.logs) {
