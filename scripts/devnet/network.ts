@@ -29,7 +29,9 @@ import {
   startRelayerProcess,
 } from "./relayer";
 import { DASHBOARD_PATH, writeRelayerConfig, writeRelayerEnv } from "./relayer-config";
-import { NetworkOptions } from "./options";
+import { NetworkOptions, networkPorts } from "./options";
+
+export { networkPorts };
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -253,17 +255,6 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     await stop();
     throw err;
   }
-}
-
-/** The ports a run listens on, with the flag that moves each: the chains, the hub, the relayer's HTTP server. */
-export function networkPorts(opts: NetworkOptions): { port: number; what: string; flag: string }[] {
-  return [
-    ...opts.chains.map((c) => ({ port: c.port, what: `${c.name} chain`, flag: "--chain-ports" })),
-    { port: opts.hub.port, what: "hub devnet", flag: "--hub-port" },
-    ...(opts.relayer
-      ? [{ port: opts.metricsPort, what: "relayer metrics and dashboard", flag: "--metrics-port" }]
-      : []),
-  ];
 }
 
 /**

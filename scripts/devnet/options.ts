@@ -169,3 +169,14 @@ export function resolveOptions(flags: CliFlags = {}): NetworkOptions {
     axelar: flags.axelar ?? process.env.DEVNET_AXELAR === "1",
   };
 }
+
+/** The ports a run listens on, with the flag that moves each: the chains, the hub, the relayer's HTTP server. */
+export function networkPorts(opts: NetworkOptions): { port: number; what: string; flag: string }[] {
+  return [
+    ...opts.chains.map((c) => ({ port: c.port, what: `${c.name} chain`, flag: "--chain-ports" })),
+    { port: opts.hub.port, what: "hub devnet", flag: "--hub-port" },
+    ...(opts.relayer
+      ? [{ port: opts.metricsPort, what: "relayer metrics and dashboard", flag: "--metrics-port" }]
+      : []),
+  ];
+}

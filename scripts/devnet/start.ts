@@ -4,10 +4,9 @@
  * If any child process dies, it says which one (with the end of its log) and stops the rest.
  */
 import { Command } from "commander";
-import { collectStatus, renderStatus } from "../lib/status";
-import { LocalNetwork, startLocalNetwork, UserFacingError } from "./network";
-import { CliFlags, resolveOptions, startPolicy } from "./options";
-import { relayerShellCommand } from "./relayer-config";
+import { assertPortsFree } from "../lib/ports";
+import type { LocalNetwork } from "./network";
+import { CliFlags, networkPorts, resolveOptions, startPolicy } from "./options";
 
 const program = new Command()
   .name("npm start --")
@@ -48,6 +47,15 @@ async function main(): Promise<void> {
   const opts = resolveOptions(flags);
   const policy = startPolicy(flags);
   opts.relayerConfig = { ...opts.relayerConfig, ...policy };
+  // A busy port is said within a second: checked before loading the network's code (~7 s of module loading
+  // on a busy machine). startLocalNetwork checks again (other callers, and a port taken meanwhile).
+  await assertPortsFree(networkPorts(opts)).catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+  const { startLocalNetwork, UserFacingError } = await import("./network");
+  const { collectStatus, renderStatus } = await import("../lib/status");
+  const { relayerShellCommand } = await import("./relayer-config");
   const isTty = process.stdout.isTTY === true;
   let network: LocalNetwork | undefined;
   let stopNetwork: (() => Promise<void>) | undefined;

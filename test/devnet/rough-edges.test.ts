@@ -119,6 +119,29 @@ describe("issue 15: rough edges of the local network", function () {
       }
     });
 
+    it("npm start says so before it loads or starts anything, and exits 1", async function () {
+      const [c1, c2, c3, hub, metrics] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
+      const busy = await listen(metrics);
+      const stateDir = tmpDir("start-ports");
+      try {
+        const r = await runScript([
+          "scripts/devnet/start.ts",
+          "--chain-ports", `${c1},${c2},${c3}`, "--hub-port", String(hub), "--metrics-port", String(metrics),
+          "--state-dir", stateDir,
+        ]);
+        expect(r.code).to.equal(1);
+        expect(r.stderr.trim()).to.equal(
+          `port ${metrics} (relayer metrics and dashboard) is already in use: stop what runs there (another npm start?) ` +
+            `or choose another port with --metrics-port`,
+        );
+        expect(r.stdout).to.not.include("Starting the local network");
+        expect(fs.existsSync(path.join(stateDir, "logs"))).to.equal(false);
+      } finally {
+        busy.close();
+        fs.rmSync(stateDir, { recursive: true, force: true });
+      }
+    });
+
     it("checks the chains, the hub and, when it runs, the relayer's HTTP port", function () {
       const opts = resolveOptions({ chainPorts: "1001,1002,1003", hubPort: "1004", metricsPort: "1005" });
       expect(networkPorts(opts).map((p) => [p.port, p.flag])).to.deep.equal([
