@@ -3,6 +3,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import type { HardhatUserConfig, NetworkUserConfig } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
 import path from "node:path";
+import { publicEvmChains } from "./lib/chains";
 
 /**
  * The compiler version. It must equal the version of the npm package `solc` pinned in
@@ -33,7 +34,11 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-/** A remote network whose URL (and optional deployer key) come only from the environment. */
+/**
+ * A public network, named as in lib/chains.ts, whose URL (and deployer key) come only from the environment.
+ * An unset URL stays empty here (Hardhat loads this file for every task); scripts/deploy.ts names the
+ * missing variable before anything connects (deploy/preflight.ts).
+ */
 function remote(urlVar: string, chainId: number): NetworkUserConfig {
   const key = process.env.DEPLOYER_PRIVATE_KEY;
   return {
@@ -77,12 +82,8 @@ const config: HardhatUserConfig = {
     ethereumLocal: local("DEVNET_ETHEREUM_PORT", 8545, 31337),
     bnbLocal: local("DEVNET_BNB_PORT", 8546, 31338),
     baseLocal: local("DEVNET_BASE_PORT", 8547, 31339),
-    ethereum: remote("ETHEREUM_RPC_URL", 1),
-    bsc: remote("BSC_RPC_URL", 56),
-    base: remote("BASE_RPC_URL", 8453),
-    sepolia: remote("SEPOLIA_RPC_URL", 11155111),
-    bscTestnet: remote("BSC_TESTNET_RPC_URL", 97),
-    baseSepolia: remote("BASE_SEPOLIA_RPC_URL", 84532),
+    // ethereum, bnb, base, sepolia, bnbTestnet, baseSepolia: one name per chain, lib/chains.ts's.
+    ...Object.fromEntries(publicEvmChains().map((c) => [c.name, remote(c.rpcUrlEnv!, c.chainId)])),
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
   gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true },

@@ -65,10 +65,12 @@ export function axelarPeers(chain: EvmChainName): EvmChainName[] {
   return EVM_PEERS[hubOf(chain)].filter((p) => p !== chain);
 }
 
-/** The Hardhat network name (hardhat.config.ts, deployments/<network>.json) of a lib/chains.ts chain. */
+/**
+ * The Hardhat network name (hardhat.config.ts, deployments/<network>.json) of a lib/chains.ts chain: the
+ * chain's own name (one name per chain everywhere).
+ */
 export function networkOfChain(chain: EvmChainName): string {
-  const renamed: Partial<Record<EvmChainName, string>> = { bnb: "bsc", bnbTestnet: "bscTestnet" };
-  return renamed[chain] ?? chain;
+  return chain;
 }
 
 /**

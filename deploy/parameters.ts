@@ -48,10 +48,18 @@ function requiredString(fix: string) {
   return z.string({ error: (issue) => (issue.input === undefined ? `required: ${fix}` : `expected a string: ${fix}`) });
 }
 
-/** One of Axelar's contracts on this chain: its address, or "local" (local networks: the stack deploys one). */
+/**
+ * One of Axelar's contracts on this chain: its address, "published" (Axelar's published address on the chain
+ * deployed to, filled in by scripts/deploy.ts: deploy/preflight.ts), or "local" (local networks: the stack
+ * deploys one).
+ */
 function axelarContract(what: string) {
-  const fix = `${what} on this chain (Axelar's published address, see README "Deploy: Axelar"), or "local" on a local network`;
-  return requiredString(fix).refine((v) => v === "local" || ethers.isAddress(v), { message: `expected ${fix}` });
+  const fix =
+    `${what} on this chain (Axelar's published address, see README "Deploy: Axelar"), "published" for that ` +
+    `address on whichever public chain is deployed to, or "local" on a local network`;
+  return requiredString(fix).refine((v) => v === "local" || v === "published" || ethers.isAddress(v), {
+    message: `expected ${fix}`,
+  });
 }
 
 /**

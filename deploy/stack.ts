@@ -557,8 +557,6 @@ function bridgeHub(network: string, params: DeployParameters): HubChainName {
 
 /** lib/chains.ts's name of the chain behind a Hardhat network name. */
 function evmChainName(network: string, chainId: number): EvmChainName {
-  const renamed: Record<string, EvmChainName> = { bsc: "bnb", bscTestnet: "bnbTestnet" };
-  if (renamed[network]) return renamed[network];
   if (network in EVM_CHAINS) return network as EvmChainName;
   return evmChainById(chainId).name;
 }

@@ -24,7 +24,10 @@ export function cosmosBridgeChainId(cosmosChainId: string): bigint {
 
 /** An EVM chain the bridge serves. */
 export interface EvmChain {
-  /** Our name, used in config and deploy parameters. */
+  /**
+   * Our name, the one name of the chain everywhere: config, deploy parameters, the Hardhat network
+   * (hardhat.config.ts, `--network <name>`) and its deployment record (deployments/<name>.json).
+   */
   name: EvmChainName;
   /** EIP-155 chain id; also the chain's bridge chain id. */
   chainId: number;
@@ -32,6 +35,8 @@ export interface EvmChain {
   axelarName: string;
   /** Whether this is a production network (false: testnet or local). */
   production: boolean;
+  /** The environment variable with the chain's RPC URL (public chains; local ones have fixed ports). */
+  rpcUrlEnv?: string;
 }
 
 /** The hub (a Cosmos chain). */
@@ -67,12 +72,30 @@ export type HubChainName = "allora-mainnet" | "allora-testnet" | "allora-devnet"
  * The local chains reuse the mainnet names so that tests exercise the production mapping.
  */
 export const EVM_CHAINS: Readonly<Record<EvmChainName, EvmChain>> = {
-  ethereum: { name: "ethereum", chainId: 1, axelarName: "Ethereum", production: true },
-  bnb: { name: "bnb", chainId: 56, axelarName: "binance", production: true },
-  base: { name: "base", chainId: 8453, axelarName: "base", production: true },
-  sepolia: { name: "sepolia", chainId: 11155111, axelarName: "ethereum-sepolia", production: false },
-  bnbTestnet: { name: "bnbTestnet", chainId: 97, axelarName: "binance", production: false },
-  baseSepolia: { name: "baseSepolia", chainId: 84532, axelarName: "base-sepolia", production: false },
+  ethereum: { name: "ethereum", chainId: 1, axelarName: "Ethereum", production: true, rpcUrlEnv: "ETHEREUM_RPC_URL" },
+  bnb: { name: "bnb", chainId: 56, axelarName: "binance", production: true, rpcUrlEnv: "BNB_RPC_URL" },
+  base: { name: "base", chainId: 8453, axelarName: "base", production: true, rpcUrlEnv: "BASE_RPC_URL" },
+  sepolia: {
+    name: "sepolia",
+    chainId: 11155111,
+    axelarName: "ethereum-sepolia",
+    production: false,
+    rpcUrlEnv: "SEPOLIA_RPC_URL",
+  },
+  bnbTestnet: {
+    name: "bnbTestnet",
+    chainId: 97,
+    axelarName: "binance",
+    production: false,
+    rpcUrlEnv: "BNB_TESTNET_RPC_URL",
+  },
+  baseSepolia: {
+    name: "baseSepolia",
+    chainId: 84532,
+    axelarName: "base-sepolia",
+    production: false,
+    rpcUrlEnv: "BASE_SEPOLIA_RPC_URL",
+  },
   ethereumLocal: { name: "ethereumLocal", chainId: 31337, axelarName: "Ethereum", production: false },
   bnbLocal: { name: "bnbLocal", chainId: 31338, axelarName: "binance", production: false },
   baseLocal: { name: "baseLocal", chainId: 31339, axelarName: "base", production: false },
@@ -95,6 +118,11 @@ export const EVM_PEERS: Readonly<Record<HubChainName, readonly EvmChainName[]>> 
   "allora-testnet": ["sepolia", "bnbTestnet", "baseSepolia"],
   "allora-devnet": ["ethereumLocal", "bnbLocal", "baseLocal"],
 };
+
+/** The public chains (those with an RPC URL variable): the Hardhat networks a real deployment uses. */
+export function publicEvmChains(): EvmChain[] {
+  return Object.values(EVM_CHAINS).filter((c) => c.rpcUrlEnv !== undefined);
+}
 
 /** The EVM chain with this name; throws naming the known names otherwise. */
 export function evmChain(name: string): EvmChain {

@@ -34,7 +34,7 @@ import { requeueOrphans } from "./queue/orphans";
 import { deadLetterKey, quarantineCorruptJobs } from "./queue/quarantine";
 import { background, every } from "./tasks";
 import { Sequencer } from "./submit/sequencer";
-import { RelayerMetrics } from "./metrics/metrics";
+import { countKeys, RelayerMetrics } from "./metrics/metrics";
 import { evaluateHealth, HubProgress, hubStallLimitMs, withHubProgress } from "./health/health";
 import { startHttp } from "./health/server";
 import { createDashboard, Dashboard } from "./health/dashboard";
@@ -148,6 +148,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     const pairs = () => config.chains.flatMap((c) => config.hub.topics.map((t) => [c.name, t] as [string, number]));
     const metrics = new RelayerMetrics(config.instance, ageOf, pairs);
     attesters.onRefused = (chain, reason) => metrics.jobsRefused.inc({ chain, reason });
+    metrics.trackRedisKeys(() => countKeys(redis, prefix));
 
     // The EVM watchers need the scheduler for paid requests and the scheduler needs the chains: a late binding.
     const schedulerRef: { current?: Scheduler } = {};

@@ -8,15 +8,24 @@
  * DEPLOY_MODULES (optional, comma-separated, e.g. "AlloraOracle") limits the contracts deployed after the
  * token (AlloraOracle, AlloraBridge, AlloraAxelarAdapter); "none" deploys the token alone. The Axelar adapter
  * is deployed when the parameters have an `axelar` section.
+ *
+ * Before anything connects or is sent (deploy/preflight.ts): the public network's RPC URL variable and
+ * DEPLOYER_PRIVATE_KEY must be set, and CreateX must be on the chain.
  */
 import hre from "hardhat";
 import { loadParameters } from "../deploy/parameters";
+import { checkCreateX, environmentProblems, withNetworkDefaults } from "../deploy/preflight";
 import { deployStack } from "../deploy/stack";
 
 async function main(): Promise<void> {
   const network = hre.network.name;
-  const { file, params } = loadParameters(network);
+  // Hardhat's provider is created on first use, so a missing URL is reported here, by name, and not as HH117.
+  const missing = environmentProblems(network);
+  if (missing.length) throw new Error(`cannot deploy to ${network}:\n  ${missing.join("\n  ")}`);
+  const { file, params: raw } = loadParameters(network);
+  const params = withNetworkDefaults(raw, network);
   console.log(`deploying to ${network} with ${file}`);
+  await checkCreateX(hre.ethers.provider, network);
   const result = await deployStack(hre, params, {
     deploymentsDir: process.env.DEPLOYMENTS_DIR || undefined,
     modules: process.env.DEPLOY_MODULES

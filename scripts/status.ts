@@ -1,16 +1,17 @@
 /**
- * `npm run status [-- --watch] [-- --json]`: the local network at a glance, from .devnet/manifest.json:
- * per topic the hub's latest inference and each chain's stored one (nonce, value, "ok" when current,
- * "-N" when N hub blocks behind). For the relayer's own view (ages, next due) use `npm run relayer -- status`.
+ * `npm run status [-- --watch] [-- --json]`: the local network at a glance, from .devnet/manifest.json (or
+ * DEVNET_STATE_DIR's, as for `npm start`): per topic the hub's latest inference and each chain's stored one
+ * (nonce, value, "ok" when current, "-N" when N hub blocks behind). For the relayer's own view (ages, next
+ * due) use `npm run relayer -- status`.
  */
 import { Command } from "commander";
-import { readManifest } from "./lib/manifest";
-import { collectStatus, currentCounts, renderStatus } from "./lib/status";
+import { defaultStateDir, notRunningMessage, readManifest } from "./lib/manifest";
+import { collectStatus, networkDown, renderStatus, statusJson } from "./lib/status";
 
 const program = new Command()
   .name("npm run status --")
   .description("Show the hub's latest inference and every chain's stored inference per topic")
-  .option("--state-dir <dir>", "where the manifest is", ".devnet")
+  .option("--state-dir <dir>", "where the manifest is (env DEVNET_STATE_DIR)", defaultStateDir())
   .option("--watch", "refresh every second until Ctrl-C")
   .option("--json", "print one JSON object instead of the table")
   .option("--rows <n>", "most topic rows to print", "20");
@@ -22,26 +23,15 @@ async function main(): Promise<void> {
   let previous = 0;
   for (;;) {
     const s = await collectStatus(manifest);
+    const down = networkDown(manifest, s);
     if (o.json) {
-      const out = {
-        at: s.at.toISOString(),
-        hub: { height: s.hubHeight?.toString(), error: s.hubError },
-        topics: manifest.hub.topics.map((t) => ({
-          topic: t,
-          hub: s.hub.get(t) && { nonce: s.hub.get(t)!.height.toString(), value: s.hub.get(t)!.value },
-          chains: Object.fromEntries(
-            manifest.chains.map((c) => {
-              const v = s.chains.get(c.name)?.topics.get(t);
-              return [
-                c.name,
-                v && { nonce: v.nonce.toString(), value: v.value.toString(), timestamp: Number(v.timestamp) },
-              ];
-            }),
-          ),
-        })),
-        current: Object.fromEntries(currentCounts(manifest, s)),
-      };
-      console.log(JSON.stringify(out));
+      console.log(JSON.stringify(statusJson(manifest, s)));
+      if (down) console.error(`status: ${notRunningMessage(o.stateDir, manifest)}`);
+    } else if (down) {
+      // A table of "not answering" cells says less than one line.
+      if (o.watch && process.stdout.isTTY && previous) process.stdout.write(`\x1b[${previous}A\x1b[J`);
+      console.log(`${s.at.toISOString().slice(11, 19)}  ${notRunningMessage(o.stateDir, manifest)}`);
+      previous = 1;
     } else {
       const lines = renderStatus(manifest, s, Number(o.rows));
       if (o.watch && process.stdout.isTTY && previous) process.stdout.write(`\x1b[${previous}A\x1b[J`);

@@ -7,7 +7,10 @@ import type { Redis } from "ioredis";
 import { SigningKey, getAddress } from "ethers";
 import { concatBySigner, recoverSigner, signDigest } from "./eip712";
 
-/** How long a digest's signatures are kept (they are useless once the batch landed). */
+/**
+ * How long a digest's signatures are kept at most (a batch that never lands). They are useless once the batch
+ * landed, and the worker deletes them then (forget), so a long-running relayer keeps only in-flight digests.
+ */
 const SIGNATURE_TTL_SECONDS = 3 * 24 * 3600;
 
 export class SignaturePool {
@@ -37,6 +40,11 @@ export class SignaturePool {
   /** Puts a signature in under a claimed signer (the claim is never trusted; see valid()). */
   async put(digest: string, signer: string, signature: string): Promise<void> {
     await this.redis.multi().hset(this.key(digest), getAddress(signer), signature).expire(this.key(digest), SIGNATURE_TTL_SECONDS).exec();
+  }
+
+  /** Deletes a digest's signatures (its batch landed: nothing will ask for them again). */
+  async forget(digest: string): Promise<void> {
+    await this.redis.del(this.key(digest));
   }
 
   async has(digest: string, signer: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client), one registry per relayer instance (so several can run in one process).
  */
+import type { Redis } from "ioredis";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export type UpdateOutcome =
@@ -37,6 +38,9 @@ export class RelayerMetrics {
   readonly quarantinedJobs: Counter<"chain">;
   readonly corruptState: Counter<"kind">;
   readonly hubStalled: Gauge;
+  readonly redisKeys: Gauge;
+  private countRedisKeys?: () => Promise<number>;
+  private redisKeysCache?: { at: number; value: number };
 
   constructor(instance: string, ageOf: (chain: string, topic: number) => number | undefined, pairs: () => Array<[string, number]>) {
     this.registry.setDefaultLabels({ instance });
@@ -67,6 +71,16 @@ export class RelayerMetrics {
       buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60],
       registers: r,
     });
+    const keyCount = (): Promise<number | undefined> => this.redisKeyCount();
+    this.redisKeys = new Gauge({
+      name: "relayer_redis_keys",
+      help: "Keys under this relayer's Redis prefix (jobs, claims, signatures, checkpoints); bounded by the queue retention, see relayer/README.md",
+      registers: r,
+      async collect() {
+        const value = await keyCount();
+        if (value !== undefined) this.set(value);
+      },
+    });
     this.batchSize = new Histogram({ name: "relayer_batch_reports", help: "Reports per transaction", labelNames: ["chain"], buckets: [1, 2, 5, 10, 25, 50, 100, 200], registers: r });
     // Alerts on hostile input. Every label value comes from a fixed set, never from job data.
     this.jobsRefused = new Counter({
@@ -93,4 +107,36 @@ export class RelayerMetrics {
     });
     this.hubStalled = new Gauge({ name: "relayer_hub_stalled_seconds", help: "Seconds the hub head has been ahead of the last processed block without progress (0: keeping up)", registers: r });
   }
+
+  /** Counts the keys under the relayer's prefix for `relayer_redis_keys` (a SCAN, at most every 10 s). */
+  trackRedisKeys(count: () => Promise<number>): void {
+    this.countRedisKeys = count;
+  }
+
+  private async redisKeyCount(): Promise<number | undefined> {
+    if (!this.countRedisKeys) return undefined;
+    const now = Date.now();
+    if (this.redisKeysCache && now - this.redisKeysCache.at < REDIS_KEYS_EVERY_MS) return this.redisKeysCache.value;
+    try {
+      this.redisKeysCache = { at: now, value: await this.countRedisKeys() };
+    } catch {
+      // Redis unreachable: keep the last count; the relayer's own errors report Redis.
+    }
+    return this.redisKeysCache?.value;
+  }
+}
+
+/** How often `relayer_redis_keys` rescans: a SCAN walks the whole database, so not on every scrape. */
+const REDIS_KEYS_EVERY_MS = 10_000;
+
+/** The number of keys under `prefix:` (SCAN, so Redis is never blocked). */
+export async function countKeys(redis: Redis, prefix: string): Promise<number> {
+  let n = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== "0");
+  return n;
 }

@@ -111,6 +111,7 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       }
     }
     let intent;
+    let digest: string | undefined;
     const ownSent = inFlight.filter((t) => t.own).pop();
     if (ownSent) {
       // Resuming our own transaction: its calldata (built and signed by us) carries the signatures it was sent
@@ -118,7 +119,9 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       // they may be, by this very transaction). Another key's calldata is never reused: it may carry bad signatures.
       intent = { ...oracleSubmitWork(chain.oracle, packed), data: ownSent.data };
     } else {
-      const { digest, set } = await deps.attesters.attest(chain, data.reports, String(job.id));
+      const attested = await deps.attesters.attest(chain, data.reports, String(job.id));
+      const set = attested.set;
+      digest = attested.digest;
       if (digest === undefined) throw new UnrecoverableError(`chain ${chain.name}: job ${job.id}: the attesters refused its reports`); // checked above; kept for the type
       const sigs = await deps.pool.waitForThreshold(digest, set.signers, set.threshold, deps.signatureWaitMs, 25, deps.aborted);
       if (!sigs) {
@@ -150,6 +153,8 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
       }
       throw e;
     }
+    // The batch landed: its signatures are never needed again (retention: relayer/README.md).
+    if (digest !== undefined) await deps.pool.forget(digest).catch(() => undefined);
     let updated = 0;
     let skipped = 0;
     for (const l of receipt.logs) {

@@ -26,6 +26,7 @@ import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubD
 import { EscrowJobRefused, EscrowReader, EscrowSignaturePool, payOnce, type EscrowConfig } from "./escrow";
 import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobData, type EscrowJobData } from "./jobs";
 import { TransferMetrics } from "./metrics";
+import { every, type Recurring } from "../tasks";
 import { QueuedTracker, releaseQueuedJobId, type ReleaseQueuedJobData } from "./queued-tracker";
 
 export interface TransferChain {
@@ -204,29 +205,10 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   };
 
   // Sources.
-  const timers: NodeJS.Timeout[] = [];
-  const loops: Promise<void>[] = [];
-  const every = (name: string, ms: number, fn: () => Promise<unknown>) => {
-    let timer: NodeJS.Timeout | undefined;
-    const run = async () => {
-      if (deps.stopping()) return;
-      const p = fn().then(
-        () => undefined,
-        (e) => log.warn({ loop: name, err: e as Error }, "transfer loop pass failed; retrying"),
-      );
-      loops.push(p);
-      await p;
-      loops.splice(loops.indexOf(p), 1);
-      if (!deps.stopping()) {
-        timer = setTimeout(() => void run(), ms);
-        timers.push(timer);
-      }
-    };
-    timer = setTimeout(() => void run(), 0);
-    timers.push(timer);
-  };
+  const recurring: Recurring[] = [];
+  const loop = (name: string, ms: number, fn: () => Promise<unknown>) => recurring.push(every(log, `transfer ${name}`, ms, fn, { runNow: true }));
   const hubCheckpoint = redisCheckpoint(deps.redis, `${deps.prefix}:xfer:cp:hub`);
-  every("hub-deposits", cfg.pollIntervalMs, () =>
+  loop("hub-deposits", cfg.pollIntervalMs, () =>
     pollHubSource({
       ledger,
       hub: { chainId: hubChain, escrow: escrowAddress },
@@ -242,14 +224,14 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   for (const c of deps.chains) {
     const b = bridgeOf(c.name);
     const checkpoint = redisCheckpoint(deps.redis, `${deps.prefix}:xfer:cp:${c.name}`);
-    every(`evm-sent-${c.name}`, cfg.pollIntervalMs, () =>
+    loop(`evm-sent-${c.name}`, cfg.pollIntervalMs, () =>
       c.rpc.use((provider) =>
         pollEvmSource({ name: c.name, src: sourceOf(c.name), provider, confirmations: c.confirmations, startBlock: b.startBlock, hub: { chainId: hubChain, denom: cfg.denom }, chainName, checkpoint, sink, log }),
       ),
     );
     const tracker = new QueuedTracker(c.name, b.address, b.startBlock, log);
     trackers.set(c.name, tracker);
-    every(`queued-${c.name}`, Math.max(cfg.pollIntervalMs, 1_000), () =>
+    loop(`queued-${c.name}`, Math.max(cfg.pollIntervalMs, 1_000), () =>
       c.rpc.use(async (provider) => {
         for (const job of await tracker.due(provider)) await c.queue.add("releaseQueued", job, { jobId: releaseQueuedJobId(c.name, job.transferId) });
       }),
@@ -349,8 +331,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     escrowQueue,
     metrics,
     stop: async () => {
-      for (const t of timers) clearTimeout(t);
-      await Promise.allSettled(loops);
+      for (const r of recurring) r.stop();
       await escrowWorker.close();
       await escrowQueue.close();
     },

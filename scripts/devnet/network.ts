@@ -9,9 +9,9 @@ import { ethers } from "ethers";
 import { jsonRpc, waitFor } from "../lib/json-rpc";
 import { Manifest, ManifestChain, writeManifest } from "../lib/manifest";
 import { assertPortsFree } from "../lib/ports";
-import { pingRedis, redisHelp } from "../lib/redis";
+import { deleteRedisNamespace, pingRedis, redisHelp, removeDeadDevnetNamespaces } from "../lib/redis";
 import { ensureRelayerBuild } from "../lib/relayer-build";
-import { hardhatCli, hardhatRegister, SupervisedChild, Supervisor } from "../lib/supervisor";
+import { hardhatCli, hardhatRegister, rotateLogs, SupervisedChild, Supervisor } from "../lib/supervisor";
 import { HubDevnet } from "../../devnet/hub/node";
 import {
   deployAllChains,
@@ -28,8 +28,10 @@ import {
   RelayerHandle,
   startRelayerProcess,
 } from "./relayer";
-import { DASHBOARD_PATH, writeRelayerConfig } from "./relayer-config";
-import { NetworkOptions } from "./options";
+import { DASHBOARD_PATH, writeRelayerConfig, writeRelayerEnv } from "./relayer-config";
+import { NetworkOptions, networkPorts } from "./options";
+
+export { networkPorts };
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -84,16 +86,25 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
   };
 
   let started = false;
+  // Each run starts fresh logs; the previous run's stay as <name>.log.1.
+  rotateLogs(path.join(stateDir, "logs"));
   const supervisor = new Supervisor(path.join(stateDir, "logs"), (child, reason) => {
     if (started) hooks.onChildDeath?.(child, reason);
   });
   const stopFns: (() => Promise<void>)[] = [];
   let stopped = false;
+  let redisReachable = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     await supervisor.stopAll();
     for (const fn of stopFns.reverse()) await fn().catch(() => {});
+    // The run's relayer state goes with the run (the relayer has stopped: nothing writes it any more).
+    if (redisReachable) {
+      await deleteRedisNamespace(opts.redisUrl, opts.namespace).catch((err: Error) =>
+        log(`could not delete the Redis keys under ${opts.namespace}: ${err.message}`),
+      );
+    }
   };
   hooks.onStopAvailable?.(stop);
 
@@ -104,13 +115,19 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       } catch (err) {
         throw new UserFacingError(redisHelp(opts.redisUrl, (err as Error).message));
       }
+      redisReachable = true;
     });
-    await assertPortsFree([
-      ...opts.chains.map((c) => ({ port: c.port, what: `${c.name} chain`, flag: "--chain-ports" })),
-      { port: opts.hub.port, what: "hub devnet", flag: "--hub-port" },
-    ]).catch((err: Error) => {
+    // Every port this run will listen on, before anything starts: a busy one is a one-line message here
+    // instead of a child dying with EADDRINUSE after the whole start-up.
+    await assertPortsFree(networkPorts(opts)).catch((err: Error) => {
       throw new UserFacingError(err.message);
     });
+    // A crashed or killed run could not delete its Redis keys: its namespace goes now (only devnet
+    // namespaces whose process is gone; anything else in Redis is left alone).
+    const leftovers = await removeDeadDevnetNamespaces(opts.redisUrl);
+    if (leftovers.namespaces.length) {
+      log(`removed ${leftovers.keys} Redis keys of ${leftovers.namespaces.length} earlier run(s) that did not stop cleanly: ${leftovers.namespaces.join(", ")}`);
+    }
 
     // The chains (child processes), the deployer (a child that loads Hardhat, compiles if needed, then
     // waits for the chains) and the hub (in this process) all start at the same time.
@@ -198,6 +215,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     if (deployed) {
       attesters = await localAttesterKeys(manifest);
       relayerConfigFile = writeRelayerConfig(stateDir, manifest, attesters.keys.length, opts.relayerConfig);
+      writeRelayerEnv(stateDir, attesters.keys, opts.metricsPort + 1);
     }
     const metricsPort = opts.metricsPort;
     const startRelayer = (instance: number, override: { configFile?: string; httpPort?: number } = {}) => {

@@ -49,6 +49,30 @@ export const DEFAULT_HUB_PORT = 26657;
 export const DEFAULT_METRICS_PORT = 9464;
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
+/**
+ * The update policy of `npm start`'s relayer: post a topic when its value moves 1 % from the one on the chain,
+ * or when the one on the chain is 5 minutes old. Topic 1 (a price near 3,000 that moves ~0.14 % a block)
+ * then waits minutes between updates, which is what a paid request (`npm run request`) skips; topic 2 (a
+ * return near zero: any change is a large relative change) updates nearly every block. The e2e test and the
+ * benchmark keep the relayer config's own default (every new inference).
+ */
+export const START_POLICY = { deviationBps: 100, heartbeatSeconds: 300 } as const;
+
+/** The policy of `npm start` from its flags, then DEVNET_DEVIATION_BPS / DEVNET_HEARTBEAT_SECONDS, then START_POLICY. */
+export function startPolicy(flags: { deviationBps?: string; heartbeat?: string } = {}): {
+  deviationBps: number;
+  heartbeatSeconds: number;
+} {
+  const heartbeatSeconds =
+    flagInt("heartbeat", flags.heartbeat) ?? envInt("DEVNET_HEARTBEAT_SECONDS") ?? START_POLICY.heartbeatSeconds;
+  if (heartbeatSeconds < 1) throw new Error(`--heartbeat must be at least 1 second`);
+  return {
+    deviationBps:
+      flagInt("deviation-bps", flags.deviationBps) ?? envInt("DEVNET_DEVIATION_BPS") ?? START_POLICY.deviationBps,
+    heartbeatSeconds,
+  };
+}
+
 function envInt(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return undefined;
@@ -144,4 +168,15 @@ export function resolveOptions(flags: CliFlags = {}): NetworkOptions {
       flags.separateChainProcesses ?? process.env.DEVNET_SEPARATE_CHAIN_PROCESSES === "1",
     axelar: flags.axelar ?? process.env.DEVNET_AXELAR === "1",
   };
+}
+
+/** The ports a run listens on, with the flag that moves each: the chains, the hub, the relayer's HTTP server. */
+export function networkPorts(opts: NetworkOptions): { port: number; what: string; flag: string }[] {
+  return [
+    ...opts.chains.map((c) => ({ port: c.port, what: `${c.name} chain`, flag: "--chain-ports" })),
+    { port: opts.hub.port, what: "hub devnet", flag: "--hub-port" },
+    ...(opts.relayer
+      ? [{ port: opts.metricsPort, what: "relayer metrics and dashboard", flag: "--metrics-port" }]
+      : []),
+  ];
 }

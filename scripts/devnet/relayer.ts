@@ -9,7 +9,9 @@ import { ethers } from "ethers";
 import { hardhatAccountByAddress } from "../lib/dev-keys";
 import { LogLine, LogWatcher } from "../lib/log-watch";
 import { Manifest } from "../lib/manifest";
-import { ensureRelayerBuildSync, RELAYER_CLI_JS, RELAYER_LAUNCHER_JS } from "../lib/relayer-build";
+import { ensureRelayerBuildSync, RELAYER_CLI_JS, RELAYER_LAUNCHER_JS, relayerNodeFlags } from "../lib/relayer-build";
+
+export { relayerNodeFlags };
 import { SupervisedChild, Supervisor } from "../lib/supervisor";
 import { relayerEnv } from "./relayer-config";
 
@@ -66,18 +68,6 @@ export interface RelayerHandle {
   httpPort: number;
   /** Resolves with the "relayer ready" line; rejects if the process exits first. */
   ready(timeoutMs?: number): Promise<LogLine>;
-}
-
-/**
- * The relayer's node flags. `--optimize-for-size` makes V8 trade some speed for memory: bench:relay (100
- * topics, 3 chains) measured a maximum RSS of 122-130 MB with it against 178-270 MB without (latency within
- * the run-to-run spread); a small young generation (`--max-semi-space-size`, RELAYER_SEMI_SPACE_MB, default 3
- * MB) is set from the process's start. RELAYER_NODE_FLAGS replaces the whole list ("" for none).
- */
-export function relayerNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env.RELAYER_NODE_FLAGS !== undefined) return env.RELAYER_NODE_FLAGS.split(" ").filter(Boolean);
-  const mb = Number(env.RELAYER_SEMI_SPACE_MB ?? 3);
-  return ["--optimize-for-size", ...(mb > 0 ? [`--max-semi-space-size=${mb}`] : [])];
 }
 
 /** Starts relayer instance `instance` (1-based; its own submitter key and HTTP port). */

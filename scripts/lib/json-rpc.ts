@@ -5,8 +5,9 @@ export class JsonRpcError extends Error {
     readonly url: string,
     readonly method: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${method} at ${url}: ${message}`);
+    super(`${method} at ${url}: ${message}`, options);
   }
 }
 
@@ -26,7 +27,11 @@ export async function jsonRpc<T = unknown>(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new JsonRpcError(url, method, (err as Error).message);
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ...) is its cause, kept for callers.
+    const cause = (err as Error).cause as Error | undefined;
+    throw new JsonRpcError(url, method, cause?.message ? `${(err as Error).message}: ${cause.message}` : (err as Error).message, {
+      cause: err,
+    });
   }
   const body = (await response.json().catch(() => undefined)) as
     { result?: T; error?: { code: number; message: string } } | undefined;

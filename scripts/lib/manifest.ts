@@ -29,6 +29,30 @@ export interface Manifest {
 
 export const DEFAULT_STATE_DIR = ".devnet";
 
+/** The state directory when no flag names one: DEVNET_STATE_DIR (as for `npm start`), else .devnet. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DEVNET_STATE_DIR || DEFAULT_STATE_DIR;
+}
+
+/** True when `err` (or its cause) says nothing answers at the address: the network is not running there. */
+export function isUnreachable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    const text = `${String(e.code ?? "")} ${String(e.message ?? "")}`;
+    if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|socket hang up/.test(text)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+/** What to say when the network a manifest describes does not answer. */
+export function notRunningMessage(stateDir: string, manifest: Manifest): string {
+  return (
+    `the local network in ${manifestPath(stateDir)} (started ${manifest.startedAt}) is not answering: ` +
+    `it has stopped. Start it with \`npm start\`` +
+    (stateDir === DEFAULT_STATE_DIR ? "" : ` (with DEVNET_STATE_DIR=${stateDir} or --state-dir ${stateDir})`)
+  );
+}
+
 export function manifestPath(stateDir: string): string {
   return path.join(stateDir, "manifest.json");
 }
@@ -41,7 +65,7 @@ export function writeManifest(stateDir: string, manifest: Manifest): string {
 }
 
 /** Reads the manifest, with an error that says how to get one when it is missing. */
-export function readManifest(stateDir = DEFAULT_STATE_DIR): Manifest {
+export function readManifest(stateDir = defaultStateDir()): Manifest {
   const file = manifestPath(stateDir);
   if (!fs.existsSync(file)) {
     throw new Error(

@@ -72,3 +72,60 @@ export async function deleteRedisNamespace(url: string, prefix: string): Promise
   }
   return deleted;
 }
+
+/**
+ * The namespaces `npm start` gives its runs: `devnet-<pid>-<start time, base 36>` (scripts/devnet/options.ts),
+ * and test variants that append `-<suffix>` to one (the e2e test's `…-held`). Matched strictly, so keys
+ * under any other prefix are never touched.
+ */
+const DEVNET_NAMESPACE = /^(devnet-(\d+)-[0-9a-z]+)(?:[-:]|$)/;
+
+/** The pid that owns a devnet namespace key, and the namespace; undefined for any other key. */
+export function devnetNamespaceOf(key: string): { namespace: string; pid: number } | undefined {
+  const m = DEVNET_NAMESPACE.exec(key);
+  return m ? { namespace: m[1], pid: Number(m[2]) } : undefined;
+}
+
+/** True while a process with this pid runs on this machine (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user, so it is alive.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Deletes the keys of devnet runs whose process is gone (a crashed or killed `npm start`, which could not
+ * clean up after itself). Namespaces of running processes, and keys under any other prefix, stay. Returns
+ * the namespaces removed and how many keys they held.
+ */
+export async function removeDeadDevnetNamespaces(
+  url: string,
+  isAlive: (pid: number) => boolean = processAlive,
+): Promise<{ namespaces: string[]; keys: number }> {
+  const { default: Redis } = await import("ioredis");
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const dead = new Set<string>();
+  let deleted = 0;
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", "devnet-*", "COUNT", 1000);
+      cursor = next;
+      const doomed = keys.filter((k) => {
+        const owner = devnetNamespaceOf(k);
+        if (!owner || isAlive(owner.pid)) return false;
+        dead.add(owner.namespace);
+        return true;
+      });
+      if (doomed.length) deleted += await redis.del(...doomed);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+  return { namespaces: [...dead].sort(), keys: deleted };
+}

@@ -5,12 +5,15 @@
  */
 import { ethers } from "ethers";
 import { HubInference, hubHeight, latestHubInference } from "./hub";
-import { Manifest } from "./manifest";
+import { isUnreachable, Manifest } from "./manifest";
 import { formatValue, OnChainInference, oracleAt, readInference } from "./oracle";
+import { decToInt256, int256ToDec } from "../../relayer/convert/dec";
 
 export interface ChainStatus {
   block?: number;
   error?: string;
+  /** Nothing answers at the chain's RPC address (connection refused). */
+  down?: boolean;
   /** topic id -> stored inference (undefined where the read failed). */
   topics: Map<number, OnChainInference>;
 }
@@ -19,6 +22,8 @@ export interface StatusSnapshot {
   at: Date;
   hubHeight?: bigint;
   hubError?: string;
+  /** Nothing answers at the hub's RPC address (connection refused). */
+  hubDown?: boolean;
   hub: Map<number, HubInference>;
   chains: Map<string, ChainStatus>;
 }
@@ -49,6 +54,7 @@ export async function collectStatus(manifest: Manifest): Promise<StatusSnapshot>
       for (const v of values) if (v) snapshot.hub.set(v.topicId, v);
     } catch (err) {
       snapshot.hubError = short(err);
+      snapshot.hubDown = isUnreachable(err);
     }
   };
   const chainPart = async (
@@ -68,6 +74,7 @@ export async function collectStatus(manifest: Manifest): Promise<StatusSnapshot>
       values.forEach((v, i) => status.topics.set(topics[i], v));
     } catch (err) {
       status.error = short(err);
+      status.down = isUnreachable(err);
     }
   };
   await Promise.all([
@@ -75,6 +82,13 @@ export async function collectStatus(manifest: Manifest): Promise<StatusSnapshot>
     ...manifest.chains.map((c) => chainPart(c.name, c.rpc, c.chainId, c.contracts.oracle)),
   ]);
   return snapshot;
+}
+
+/** True when neither the hub nor any chain of the manifest answers: the network is not running. */
+export function networkDown(manifest: Manifest, s: StatusSnapshot): boolean {
+  return (
+    (s.hubDown === true || !manifest.hub.rpc) && manifest.chains.every((c) => s.chains.get(c.name)?.down === true)
+  );
 }
 
 /** How many topics each chain has at the hub's latest nonce. */
@@ -100,7 +114,9 @@ function pad(s: string, n: number): string {
 export function renderStatus(manifest: Manifest, s: StatusSnapshot, maxRows = 20): string[] {
   const colW = 24;
   const lines: string[] = [];
-  const hubText = s.hubError
+  const hubText = s.hubDown
+    ? "hub: not answering"
+    : s.hubError
     ? `hub: ${s.hubError}`
     : manifest.hub.rpc
       ? `hub height ${s.hubHeight ?? "?"}`
@@ -113,7 +129,7 @@ export function renderStatus(manifest: Manifest, s: StatusSnapshot, maxRows = 20
     const cs = s.chains.get(c.name);
     blocks.push(
       pad(
-        cs?.error ? `! ${cs.error}` : `block ${cs?.block ?? "?"}${c.contracts.oracle ? "" : ", no oracle"}`,
+        cs?.down ? "! not answering" : cs?.error ? `! ${cs.error}` : `block ${cs?.block ?? "?"}${c.contracts.oracle ? "" : ", no oracle"}`,
         colW,
       ),
     );
@@ -142,4 +158,58 @@ export function renderStatus(manifest: Manifest, s: StatusSnapshot, maxRows = 20
   if (topics.length > maxRows) lines.push(`... ${topics.length - maxRows} more topics`);
   lines.push(`at the hub's latest nonce: ${summary}`);
   return lines;
+}
+
+/**
+ * An inference value in both forms, labelled, the same for the hub and the chains: `value` is a decimal
+ * string, `fixed18` the 18-decimal integer the oracle stores (for the hub: what the relayer will post, the
+ * hub's decimal truncated toward zero past 18 digits; null when the hub's value is malformed).
+ */
+export interface JsonValue {
+  value: string;
+  fixed18: string | null;
+}
+
+function hubJsonValue(dec: string): JsonValue {
+  try {
+    return { value: dec, fixed18: decToInt256(dec).toString() };
+  } catch {
+    return { value: dec, fixed18: null };
+  }
+}
+
+/** `npm run status -- --json`: one object; values as {@link JsonValue} for the hub and every chain alike. */
+export function statusJson(manifest: Manifest, s: StatusSnapshot): Record<string, unknown> {
+  return {
+    at: s.at.toISOString(),
+    hub: { height: s.hubHeight?.toString(), error: s.hubError, down: s.hubDown || undefined },
+    chains: Object.fromEntries(
+      manifest.chains.map((c) => {
+        const cs = s.chains.get(c.name);
+        return [c.name, { block: cs?.block, error: cs?.error, down: cs?.down || undefined }];
+      }),
+    ),
+    topics: manifest.hub.topics.map((t) => {
+      const hub = s.hub.get(t);
+      return {
+        topic: t,
+        hub: hub && { nonce: hub.height.toString(), ...hubJsonValue(hub.value) },
+        chains: Object.fromEntries(
+          manifest.chains.map((c) => {
+            const v = s.chains.get(c.name)?.topics.get(t);
+            return [
+              c.name,
+              v && {
+                nonce: v.nonce.toString(),
+                value: int256ToDec(v.value),
+                fixed18: v.value.toString(),
+                timestamp: Number(v.timestamp),
+              },
+            ];
+          }),
+        ),
+      };
+    }),
+    current: Object.fromEntries(currentCounts(manifest, s)),
+  };
 }

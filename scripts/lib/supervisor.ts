@@ -152,3 +152,19 @@ export function hardhatRegister(): string {
 export function tsNodeBin(): string {
   return require.resolve("ts-node/dist/bin.js");
 }
+
+/**
+ * Starts a run with fresh logs: every `<name>.log` in `logDir` becomes `<name>.log.1` (replacing the one
+ * before), so a run's logs hold only that run and the previous run's stay at hand. Within a run the
+ * supervisor appends, so a restarted child keeps its history.
+ */
+export function rotateLogs(logDir: string): string[] {
+  if (!fs.existsSync(logDir)) return [];
+  const rotated: string[] = [];
+  for (const name of fs.readdirSync(logDir)) {
+    if (!name.endsWith(".log")) continue;
+    fs.renameSync(path.join(logDir, name), path.join(logDir, `${name}.1`));
+    rotated.push(name);
+  }
+  return rotated;
+}

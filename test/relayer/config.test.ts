@@ -193,10 +193,10 @@ describe("relayer config: validation", () => {
     expect(local.chains.map((c) => c.name)).to.deep.equal(["ethereum", "bnb", "base"]);
     expect(local.http.dashboard).to.deep.equal({ enabled: true, path: "/queues", readOnly: true });
     const env: Record<string, string> = { REDIS_URL: "redis://r:6379", ATTESTER_KEYSTORE: "/k/a.json", HUB_RPC_URL: "https://hub.example:26657" };
-    for (const v of ["ETHEREUM", "BSC", "BASE", "SEPOLIA", "BSC_TESTNET", "BASE_SEPOLIA"]) env[`${v}_RPC_URL`] = "https://rpc.example";
-    for (const v of ["ETHEREUM", "BSC", "BASE"]) env[`${v}_SUBMITTER_KEYSTORE`] = "/k/s.json";
+    for (const v of ["ETHEREUM", "BNB", "BASE", "SEPOLIA", "BNB_TESTNET", "BASE_SEPOLIA"]) env[`${v}_RPC_URL`] = "https://rpc.example";
+    for (const v of ["ETHEREUM", "BNB", "BASE"]) env[`${v}_SUBMITTER_KEYSTORE`] = "/k/s.json";
     env.SUBMITTER_KEYSTORE = "/k/s.json";
-    for (const n of ["ethereum", "bnb", "base", "sepolia", "bsc-testnet", "base-sepolia"]) env[`RELAYER_CHAIN_${n.toUpperCase().replace(/-/g, "_")}_ORACLE`] = ORACLE;
+    for (const n of ["ethereum", "bnb", "base", "sepolia", "bnb-testnet", "base-sepolia"]) env[`RELAYER_CHAIN_${n.toUpperCase().replace(/-/g, "_")}_ORACLE`] = ORACLE;
     for (const [file, chainId] of [["mainnet", "allora-mainnet-1"], ["testnet", "allora-testnet-1"]]) {
       const c = loadConfig(`relayer/config/${file}.yaml`, env);
       expect(c.hub.chainId).to.equal(chainId);

@@ -210,13 +210,15 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
       proxy = http.createServer((req, res) => {
         let body = "";
         req.on("data", (d) => (body += d));
-        req.on("end", async () => {
-          const upstream = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-          const answer = (await upstream.json()) as { id: unknown; result?: unknown };
-          const request = JSON.parse(body) as { method: string };
-          if (request.method === "eth_getLogs" && Array.isArray(answer.result)) answer.result.push(...extraLogs);
-          res.setHeader("content-type", "application/json");
-          res.end(JSON.stringify(answer));
+        req.on("end", () => {
+          void (async () => {
+            const upstream = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+            const answer = (await upstream.json()) as { id: unknown; result?: unknown };
+            const request = JSON.parse(body) as { method: string };
+            if (request.method === "eth_getLogs" && Array.isArray(answer.result)) answer.result.push(...extraLogs);
+            res.setHeader("content-type", "application/json");
+            res.end(JSON.stringify(answer));
+          })().catch(() => res.destroy());
         });
       });
       await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));

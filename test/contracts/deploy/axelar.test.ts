@@ -283,15 +283,6 @@ describe("deployStack: the Axelar adapter on two local chains", function () {
       ).to.throw(/axelar\.remotes\.ethereumLocal: that is this chain[\s\S]*axelar\.remotes\.base: not a peer of ethereumLocal/);
     });
 
-    it("example.json is valid for Ethereum and names Axelar's published Ethereum contracts", function () {
-      const example = parseParameters(
-        JSON.parse(fs.readFileSync(path.join(PARAMETERS_DIR, "example.json"), "utf8")),
-        "example.json",
-      );
-      expect({ gateway: example.axelar!.gateway, gasService: example.axelar!.gasService }).to.deep.equal(AXELAR_PUBLISHED.ethereum);
-      expect(() => checkAxelarParameters("ethereum", "ethereum", example.axelar!)).not.to.throw();
-    });
-
     it("on the chain, before anything is sent: local on a network that is not local, a gateway without code", async function () {
       const before = await hre.ethers.provider.getBlockNumber();
       expect(await rejection(deployStack(hre, params(), { network: "base", deploymentsDir: dir }))).to.match(
