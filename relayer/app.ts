@@ -35,6 +35,7 @@ import { deadLetterKey, quarantineCorruptJobs } from "./queue/quarantine";
 import { background, every } from "./tasks";
 import { Sequencer } from "./submit/sequencer";
 import { countKeys, RelayerMetrics } from "./metrics/metrics";
+import { startTransferPipeline, type TransferPipeline } from "./transfer/pipeline";
 import { evaluateHealth, HubProgress, hubStallLimitMs, withHubProgress } from "./health/health";
 import { startHttp } from "./health/server";
 import { createDashboard, Dashboard } from "./health/dashboard";
@@ -260,6 +261,32 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       }
     }
 
+    // The transfer pipeline (when configured): its own queues and workers per chain, sharing each chain's
+    // submitter (one key, one nonce sequence) and lease with the inference pipeline.
+    let transfers: TransferPipeline | undefined;
+    if (config.transfers?.enabled) {
+      transfers = await startTransferPipeline({
+        cfg: config.transfers,
+        hubChainId: config.hub.chainId,
+        hubPrefix: config.transfers.escrow.address.slice(0, config.transfers.escrow.address.lastIndexOf("1")),
+        comet: () => hub.comet(),
+        redis,
+        redisUrl: config.redis.url,
+        newConnection: () => redisConnection(config.redis.url),
+        prefix,
+        chains: chains.map((c) => ({ name: c.name, chainId: c.chainId, confirmations: c.cfg.confirmations, maxInFlight: c.cfg.maxInFlight, rpc: c.rpc, sender: c.sender, sequencer: c.sequencer })),
+        attesters: attesterWallets,
+        env,
+        pool,
+        signatureWaitMs: config.signatureWaitMs,
+        registry: metrics.registry,
+        log,
+        stopping: () => stopping,
+        queue: config.queue,
+      });
+      log.info({ escrow: config.transfers.escrow.address, bridges: config.transfers.bridges, startHeight: config.transfers.startHeight }, "transfer pipeline started");
+    }
+
     // Workers.
     const processorDeps = { attesters, pool, signatureWaitMs: config.signatureWaitMs, metrics, log, aborted: () => stopping };
     for (const c of chains) {
@@ -285,10 +312,15 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
           log.error({ chain: c.name, err: e }, "orphan recovery failed; the worker starts anyway (BullMQ's stalled check requeues them later)");
         }
         if (stopping) return;
+        const transferWorker = transfers?.workers.get(c.name);
         if (!running) {
           running = true;
           worker.run().catch((e) => log.error({ chain: c.name, err: e }, "worker stopped"));
-        } else await worker.resume();
+          transferWorker?.run().catch((e) => log.error({ chain: c.name, err: e }, "transfer worker stopped"));
+        } else {
+          await worker.resume();
+          transferWorker?.resume();
+        }
       };
       const lease = new ChainLease(
         redis,
@@ -298,7 +330,10 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         (held) => {
           log.info({ chain: c.name, held }, held ? "submitter lease acquired" : "submitter lease lost; standing by");
           if (held) background(log, "taking over the chain", onLeaseHeld, { chain: c.name });
-          else background(log, "pausing the worker", () => worker.pause(true), { chain: c.name });
+          else background(log, "pausing the worker", async () => {
+            await worker.pause(true);
+            await transfers?.workers.get(c.name)?.pause(true);
+          }, { chain: c.name });
         },
         (found) => {
           metrics.corruptState.inc({ kind: "lease" });
@@ -498,6 +533,9 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       stop: () =>
         (stopped ??= (async () => {
           stopping = true;
+          // Transfers first: their loops and the escrow worker read the hub through the watcher's client.
+          const transfersStopped = transfers?.stop();
+          await transfersStopped;
           await hub.stop();
           const closing = Promise.all(chains.map((c) => c.worker?.close()));
           const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), SHUTDOWN_GRACE_MS).unref())]);

@@ -6,6 +6,7 @@
  * encrypted JSON keystore plus the environment variable that holds its password.
  */
 import { z } from "zod";
+import { transfersSchema } from "./transfers";
 
 const ethAddress = z
   .string()
@@ -216,6 +217,8 @@ export const configSchema = z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") })
       .strict()
       .default({ level: "info" }),
+    /** the transfer pipeline (relayer/transfer/README.md); absent: inferences only */
+    transfers: transfersSchema.optional(),
     queue: z
       .object({
         attempts: positiveInt.default(8),

@@ -18,7 +18,7 @@ import { packReports } from "../../lib/eip712/oracle";
 import { decodeInferenceUpdated, oracleInterface, oracleSubmitIntent, oracleSubmitWork } from "../evm/oracle";
 import type { EvmWatcher } from "../evm/watcher";
 import { RelayerMetrics } from "../metrics/metrics";
-import { InsufficientFundsError, Journal, LimitError, SimulationError, TxSender } from "../submit/sender";
+import { type SentTx, InsufficientFundsError, Journal, LimitError, SimulationError, TxSender } from "../submit/sender";
 import { checkJobReports, JobRules } from "../policy/job-check";
 import { Sequencer } from "../submit/sequencer";
 import { PostJobData, PostJobResult } from "./jobs";
@@ -42,7 +42,7 @@ export interface ProcessorDeps {
 }
 
 /** A journal stored in the job's data, so it survives a crash of this process. */
-export function jobJournal(job: Job<PostJobData>): Journal {
+export function jobJournal(job: Job<{ sent?: SentTx[] }>): Journal {
   return {
     entries: () => job.data.sent ?? [],
     record: async (tx) => {

@@ -9,6 +9,7 @@ import { Contract, Interface, getAddress, type Provider, type TransactionReceipt
 import type { Logger } from "pino";
 import { transferDigest } from "../../lib/eip712/bridge";
 import type { SignaturePool } from "../attest/pool";
+import type { TxIntent } from "../submit/intent";
 import type { DeliverJobData } from "./jobs";
 import { SignedTransfers, type Verdict } from "./verify";
 
@@ -55,6 +56,26 @@ export function deliverCalldata(job: DeliverJobData, signatures: string): string
     BigInt(job.amount),
     signatures,
   ]);
+}
+
+/**
+ * The submitter's intent for a delivery: any `deliver` of this same transfer is this job's work (a retry may
+ * carry other signatures, e.g. after a rotation), nothing else is.
+ */
+export function deliverIntent(bridge: string, calldata: string): TxIntent {
+  const want = bridgeInterface.decodeFunctionData("deliver", calldata);
+  const key = (args: ReadonlyArray<unknown>) => args.slice(0, 5).map(String).join("|").toLowerCase();
+  return {
+    to: bridge,
+    data: calldata,
+    sameWork: (data) => {
+      try {
+        return key(bridgeInterface.decodeFunctionData("deliver", data)) === key(want);
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 export type DeliveryOutcome =

@@ -17,10 +17,14 @@ import { cosmosBridgeChainId } from "../../lib/chains";
 import { hubBridgeId, transferId } from "../../lib/eip712/bridge";
 import type { SignaturePool } from "../attest/pool";
 import type { FailoverRpc } from "../evm/rpc";
+import type { SentTx, TxSender } from "../submit/sender";
+import type { Sequencer } from "../submit/sequencer";
+import { exactIntent, type TxIntent } from "../submit/intent";
+import { jobJournal } from "../queue/worker";
 import type { TransfersConfig } from "../config/transfers";
 import { HubDepositsLedger } from "./hub-deposits-ledger";
 import { pollEvmSource, pollHubSource, type CheckpointStore, type TransferSink } from "./sources";
-import { bridgeInterface, deliverOnce } from "./deliver";
+import { bridgeInterface, deliverIntent, deliverOnce } from "./deliver";
 import { confirmTransfer, type SourceChain } from "./evm-source";
 import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubDelivery, type Verdict } from "./verify";
 import { EscrowJobRefused, EscrowReader, EscrowSignaturePool, payOnce, type EscrowConfig } from "./escrow";
@@ -33,9 +37,12 @@ export interface TransferChain {
   name: string;
   chainId: number;
   confirmations: number;
+  maxInFlight: number;
   rpc: FailoverRpc;
-  /** the chain's post queue (shared with inference batches) */
-  queue: Queue;
+  /** the chain's submitter: one key and one nonce sequence for inference batches and transfers alike */
+  sender: TxSender;
+  /** orders this instance's broadcasts on the chain, across both pipelines */
+  sequencer: Sequencer;
 }
 
 export interface TransferPipelineDeps {
@@ -60,14 +67,13 @@ export interface TransferPipelineDeps {
 
 export type TransferJobData = DeliverJobData | ReleaseQueuedJobData;
 
-export function isTransferJob(data: unknown): data is TransferJobData {
-  const kind = (data as { kind?: unknown })?.kind;
-  return kind === "deliver" || kind === "releaseQueued";
-}
+/** The per-chain queue of transfer jobs (deliveries, queued releases). */
+export const transferQueueName = (chain: string) => `xfer-${chain}`;
 
 export interface TransferPipeline {
-  /** runs a deliver / releaseQueued job on its chain; `send` goes through the chain's TxSender */
-  process(chain: string, job: Job<TransferJobData>, token: string | undefined, send: (to: string, calldata: string) => Promise<TransactionReceipt>): Promise<Record<string, unknown>>;
+  /** per chain: the worker of its transfer queue (created paused; the chain's lease holder runs it) */
+  workers: Map<string, Worker<TransferJobData>>;
+  queues: Map<string, Queue<TransferJobData>>;
   escrowQueue: Queue<EscrowJobData>;
   metrics: TransferMetrics;
   stop(): Promise<void>;
@@ -159,7 +165,13 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   const escrowQueue = new Queue<EscrowJobData>(ESCROW_QUEUE, { connection: deps.newConnection(), prefix: deps.prefix, defaultJobOptions: jobOptions });
   await escrowQueue.setGlobalConcurrency(1);
 
-  const queueOf = (name: string) => deps.chains.find((c) => c.name === name)!.queue;
+  const queues = new Map<string, Queue<TransferJobData>>();
+  for (const c of deps.chains) {
+    const q = new Queue<TransferJobData>(transferQueueName(c.name), { connection: deps.newConnection(), prefix: deps.prefix, defaultJobOptions: jobOptions });
+    await q.setGlobalConcurrency(c.maxInFlight);
+    queues.set(c.name, q);
+  }
+  const queueOf = (name: string) => queues.get(name)!;
   const sink: TransferSink = {
     deliver: async (job) => {
       metrics.seen.inc({ route: `${job.origin.kind === "hub" ? "hub" : job.origin.chain}->${job.chain}` });
@@ -233,7 +245,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     trackers.set(c.name, tracker);
     loop(`queued-${c.name}`, Math.max(cfg.pollIntervalMs, 1_000), () =>
       c.rpc.use(async (provider) => {
-        for (const job of await tracker.due(provider)) await c.queue.add("releaseQueued", job, { jobId: releaseQueuedJobId(c.name, job.transferId) });
+        for (const job of await tracker.due(provider)) await queueOf(c.name).add("releaseQueued", job, { jobId: releaseQueuedJobId(c.name, job.transferId) });
       }),
     );
   }
@@ -274,7 +286,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   escrowWorker.on("error", (err) => log.error({ err }, "escrow worker error"));
 
   const signed = new SignedTransfers();
-  const process: TransferPipeline["process"] = async (chainName_, job, token, send) => {
+  const process = async (chainName_: string, job: Job<TransferJobData>, token: string | undefined, send: (intent: TxIntent) => Promise<TransactionReceipt>) => {
     const chain = deps.chains.find((c) => c.name === chainName_)!;
     const bridge = bridgeOf(chainName_).address;
     const data = job.data;
@@ -282,7 +294,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       const provider = chain.rpc.current;
       const q = (await new Contract(bridge, bridgeInterface, provider).queuedTransfer(data.transferId)) as { amount: bigint; held: boolean };
       if (q.amount === 0n) return { released: false, why: "not queued (released or cancelled already)" };
-      const receipt = await send(bridge, bridgeInterface.encodeFunctionData("releaseQueued", [data.transferId]));
+      const receipt = await send(exactIntent(bridge, bridgeInterface.encodeFunctionData("releaseQueued", [data.transferId])));
       metrics.released.inc({ route: `->${chainName_}` });
       log.info({ stage: "released", chain: chainName_, id: data.transferId, txHash: receipt.hash }, "queued transfer released");
       return { released: true, txHash: receipt.hash };
@@ -297,7 +309,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       pool: deps.pool,
       signatureWaitMs: deps.signatureWaitMs,
       signed,
-      send,
+      send: (to, calldata) => send(deliverIntent(to, calldata)),
       log,
       aborted: deps.stopping,
     });
@@ -326,13 +338,36 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     }
   };
 
+  const workers = new Map<string, Worker<TransferJobData>>();
+  for (const c of deps.chains) {
+    const worker = new Worker<TransferJobData>(
+      transferQueueName(c.name),
+      async (job, token) => {
+        // Take the chain's turn in pickup order, as inference batches do: one nonce sequence for both.
+        const turn = c.sequencer.enter();
+        try {
+          return await process(c.name, job, token, async (intent) => (await c.sender.send(intent, jobJournal(job as Job<{ sent?: SentTx[] }>), turn)).receipt);
+        } finally {
+          turn.done();
+        }
+      },
+      { connection: deps.newConnection(), prefix: deps.prefix, concurrency: c.maxInFlight, lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000, autorun: false },
+    );
+    worker.on("error", (err) => log.error({ chain: c.name, err }, "transfer worker error"));
+    worker.on("failed", (job, err) => log.warn({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, "transfer job attempt failed"));
+    workers.set(c.name, worker);
+  }
+
   return {
-    process,
+    workers,
+    queues,
     escrowQueue,
     metrics,
     stop: async () => {
       for (const r of recurring) r.stop();
+      await Promise.all([...workers.values()].map((w) => w.close()));
       await escrowWorker.close();
+      await Promise.all([...queues.values()].map((q) => q.close()));
       await escrowQueue.close();
     },
   };

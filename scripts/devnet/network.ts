@@ -29,6 +29,7 @@ import {
   startRelayerProcess,
 } from "./relayer";
 import { DASHBOARD_PATH, writeRelayerConfig, writeRelayerEnv } from "./relayer-config";
+import { devnetEscrow, devnetTransfersConfig } from "./transfers";
 import { NetworkOptions, networkPorts } from "./options";
 
 export { networkPorts };
@@ -152,6 +153,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     await relayerBuilt;
     // npm start's relayer loads its code during the deploy and runs once its config exists (written after).
     const earlyKeys = opts.relayer ? attesterKeysFromLocalParameters(REPO_ROOT) : [];
+    const escrow = await devnetEscrow();
     const earlyRelayer = opts.relayer
       ? startRelayerProcess({
           supervisor,
@@ -159,6 +161,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
           configFile: relayerConfigPath,
           instance: 1,
           attesterKeys: earlyKeys,
+          hubMnemonics: escrow.mnemonics,
           httpPort: opts.metricsPort,
           early: true,
         })
@@ -198,6 +201,8 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
         chainId: hub.chainId,
         blockTimeMs: opts.hub.blockTimeMs,
         topics: hub.config.topics.map((t) => t.id),
+        escrow: escrow.address,
+        denom: escrow.denom,
       },
       chains,
       redis: opts.redisUrl,
@@ -214,8 +219,11 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     let relayerConfigFile = "";
     if (deployed) {
       attesters = await localAttesterKeys(manifest);
-      relayerConfigFile = writeRelayerConfig(stateDir, manifest, attesters.keys.length, opts.relayerConfig);
-      writeRelayerEnv(stateDir, attesters.keys, opts.metricsPort + 1);
+      // Transfers ride along whenever every chain has a bridge (opt out: relayerConfig.transfers = false).
+      const bridged = manifest.chains.every((c) => c.contracts.bridge);
+      const transfers = bridged && opts.relayerConfig?.transfers !== false ? devnetTransfersConfig(manifest, escrow, attesters.keys.length) : undefined;
+      relayerConfigFile = writeRelayerConfig(stateDir, manifest, attesters.keys.length, { ...opts.relayerConfig, transfers });
+      writeRelayerEnv(stateDir, attesters.keys, opts.metricsPort + 1, 2, escrow.mnemonics);
     }
     const metricsPort = opts.metricsPort;
     const startRelayer = (instance: number, override: { configFile?: string; httpPort?: number } = {}) => {
@@ -226,6 +234,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
         configFile: override.configFile ?? relayerConfigFile,
         instance,
         attesterKeys: attesters.keys,
+        hubMnemonics: escrow.mnemonics,
         httpPort: override.httpPort ?? metricsPort + instance - 1,
       });
     };

@@ -79,6 +79,8 @@ export function startRelayerProcess(opts: {
   attesterKeys: string[];
   httpPort: number;
   extraEnv?: Record<string, string>;
+  /** the operators' member keys of the hub escrow (DEVNET ONLY public mnemonics), one per attester key */
+  hubMnemonics?: readonly string[];
   /** Start through relayer-launcher: load now, run once `configFile` exists (npm start). */
   early?: boolean;
 }): RelayerHandle {
@@ -95,7 +97,7 @@ export function startRelayerProcess(opts: {
       ...(opts.early ? [RELAYER_LAUNCHER_JS, opts.configFile] : [RELAYER_CLI_JS, "start", "-c", opts.configFile]),
     ],
     cwd: opts.repoRoot,
-    env: { ...relayerEnv(opts.instance, opts.attesterKeys, opts.httpPort), ...opts.extraEnv },
+    env: { ...relayerEnv(opts.instance, opts.attesterKeys, opts.httpPort, opts.hubMnemonics), ...opts.extraEnv },
   });
   const log = new LogWatcher(child.logFile);
   return {

@@ -15,7 +15,8 @@ export interface ManifestChain {
 }
 
 export interface Manifest {
-  hub: { rpc: string; chainId: string; blockTimeMs: number; topics: number[] };
+  /** escrow: the hub bridge escrow (bech32) that hub -> EVM deposits go to; denom: the bridged denom (uallo) */
+  hub: { rpc: string; chainId: string; blockTimeMs: number; topics: number[]; escrow?: string; denom?: string };
   chains: ManifestChain[];
   redis: string;
   /** The relayer's Prometheus endpoint, e.g. http://127.0.0.1:9464/metrics. */
