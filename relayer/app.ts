@@ -319,8 +319,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
           transferWorker?.run().catch((e) => log.error({ chain: c.name, err: e }, "transfer worker stopped"));
         } else {
           await worker.resume();
-          // BullMQ's resume() is typed as a promise-returning call in some versions: keep it awaited.
-          await Promise.resolve(transferWorker?.resume());
+          await transferWorker?.resume();
         }
       };
       const lease = new ChainLease(
