@@ -230,7 +230,8 @@ interface IAlloraBridge {
      * @notice Delivers an attested inbound transfer: mints it, or queues it when the source's inbound limit
      * has too little available. Anyone may submit; the signatures carry the authority. A transfer already
      * delivered (or queued) is a no-op that returns {DeliveryStatus.AlreadyDelivered}. Reverts with
-     * {UnknownSourceBridge} unless `sourceBridge` is the one registered for `sourceChain`.
+     * {UnknownSourceBridge} unless `sourceBridge` is the one registered for `sourceChain`, and with
+     * {SequenceBeforeFirst} for a sequence a previous bridge on this chain settled ({setRemoteFirstSequence}).
      * @param sourceChain The chain the transfer was sent from.
      * @param sourceBridge The bridge that sent it (see the source bridges above).
      * @param sequence Its sequence for (source bridge, this chain); at least 1.
