@@ -96,8 +96,10 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControlDefaultAdminR
      * - `available`: what the rate limit holds at `updatedAt`, at most the capacity, so capacities are capped
      *   at 2^88 - 1 base units (309 million ALLO per window);
      * - `updatedAt`: the low 32 bits of the timestamp of that write ({RateLimit-refilled} subtracts modulo 2^32);
-     * - `sequence`: outbound only (always zero inbound), the last sequence sent to the chain. 2^40 - 1 sends
-     *   per destination (1.1e12); the next one reverts rather than reuse a sequence;
+     * - `sequence`: outbound, the last sequence sent to the chain. 2^40 - 1 sends per destination (1.1e12);
+     *   the next one reverts rather than reuse a sequence. Inbound, the last sequence of the registered source
+     *   bridge that an earlier bridge on this chain settled (zero unless the admin set a first sequence,
+     *   {setRemoteFirstSequence}); deliveries at or below it are refused. Transfers never change it;
      * - `total`: the running total moved that way, modulo 2^96. Only differences of totals are read
      *   ({_netBridgedIn}), and a difference taken modulo 2^96 and read as an int96 is exact while the true
      *   net of a chain stays within +-(2^95 - 1) base units (39.6 billion ALLO, 40 times ALLO's supply). A
@@ -240,6 +242,11 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControlDefaultAdminR
         if (!_markDelivered(sourceChain, sourceBridge, sequence, recipient, amount, signatures)) {
             return DeliveryStatus.AlreadyDelivered;
         }
+        // A replacement destination bridge starts with an empty bitmap: what its predecessor settled is refused
+        // by sequence (the revert also clears the bit just set). Checked after the bitmap so that a replay stays
+        // cheap; this cold read of the inbound flow makes the limit's read of the same slot warm.
+        uint64 settled = _inbound[sourceChain].sequence;
+        if (sequence <= settled) revert SequenceBeforeFirst(sourceChain, sequence, settled + 1);
         return _settleInbound(sourceChain, sourceBridge, sequence, recipient, amount, config.capacity);
     }
 
@@ -323,7 +330,23 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControlDefaultAdminR
         InboundConfig storage inbound = _inboundConfig[chain];
         bytes32 previous = bytes32(uint256(inbound.sourceBridge));
         inbound.sourceBridge = uint160(uint256(sourceBridge_));
+        // Another source bridge numbers its own sends from 1.
+        _inbound[chain].sequence = 0;
         emit RemoteSourceBridgeSet(chain, previous, sourceBridge_);
+    }
+
+    /// @inheritdoc IAlloraBridge
+    function setRemoteFirstSequence(
+        uint64 chain,
+        uint64 firstSequence
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (firstSequence == 0 || firstSequence > uint64(type(uint40).max) + 1) {
+            revert InvalidFirstSequence(firstSequence);
+        }
+        bytes32 sourceBridge_ = bytes32(uint256(_inboundConfig[chain].sourceBridge));
+        if (sourceBridge_ == 0) revert UnknownSourceBridge(chain, sourceBridge_);
+        _inbound[chain].sequence = uint40(firstSequence - 1);
+        emit RemoteFirstSequenceSet(chain, sourceBridge_, firstSequence);
     }
 
     /// @inheritdoc IAlloraBridge
@@ -382,7 +405,8 @@ contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControlDefaultAdminR
                 inboundPaused: inbound.flags & _INBOUND_PAUSED != 0,
                 lastOutboundSequence: _outbound[chain].sequence,
                 netBridgedIn: _netBridgedIn(chain),
-                sourceBridge: bytes32(uint256(inbound.sourceBridge))
+                sourceBridge: bytes32(uint256(inbound.sourceBridge)),
+                firstInboundSequence: uint64(_inbound[chain].sequence) + 1
             });
     }
 

@@ -46,6 +46,7 @@ interface IAlloraBridge {
     /// @param lastOutboundSequence The sequence of the last transfer sent to the chain (0: none yet).
     /// @param netBridgedIn Minted here from the chain minus burned here towards it (see {netBridgedIn}).
     /// @param sourceBridge The only bridge of the chain whose transfers mint here (zero: none registered).
+    /// @param firstInboundSequence The lowest sequence of that bridge accepted here (1 unless the admin set it).
     struct RemoteChainView {
         bool outboundEnabled;
         bool inboundEnabled;
@@ -54,6 +55,7 @@ interface IAlloraBridge {
         uint64 lastOutboundSequence;
         int256 netBridgedIn;
         bytes32 sourceBridge;
+        uint64 firstInboundSequence;
     }
 
     /// @notice An inbound transfer that waits for inbound capacity, and at least one {limitWindow} after
@@ -113,7 +115,11 @@ interface IAlloraBridge {
     );
 
     /// @notice The admin registered the source bridge whose transfers from `chain` mint here (zero: none).
+    /// Its first accepted sequence is 1 again.
     event RemoteSourceBridgeSet(uint64 indexed chain, bytes32 previousSourceBridge, bytes32 sourceBridge);
+
+    /// @notice The admin set the lowest sequence of `chain`'s source bridge that mints here.
+    event RemoteFirstSequenceSet(uint64 indexed chain, bytes32 sourceBridge, uint64 firstSequence);
 
     /// @notice The admin enabled or disabled a remote chain's directions.
     event RemoteChainEnabled(uint64 indexed chain, bool outboundEnabled, bool inboundEnabled);
@@ -159,6 +165,11 @@ interface IAlloraBridge {
     error UnknownSourceBridge(uint64 chain, bytes32 sourceBridge);
     /// @notice A source bridge id must be a 20-byte value left-padded to 32 bytes.
     error InvalidSourceBridge(bytes32 sourceBridge);
+    /// @notice The sequence is below the first one this bridge accepts from the chain's source bridge (an
+    /// earlier bridge on this chain settled it).
+    error SequenceBeforeFirst(uint64 chain, uint64 sequence, uint64 firstSequence);
+    /// @notice A first sequence must be in 1..2^40.
+    error InvalidFirstSequence(uint64 firstSequence);
     /// @notice The limit window is zero (every limit would refill at once, capping size but not volume).
     error InvalidLimitWindow();
     /// @notice The queued transfer is held by a guardian.
@@ -219,7 +230,8 @@ interface IAlloraBridge {
      * @notice Delivers an attested inbound transfer: mints it, or queues it when the source's inbound limit
      * has too little available. Anyone may submit; the signatures carry the authority. A transfer already
      * delivered (or queued) is a no-op that returns {DeliveryStatus.AlreadyDelivered}. Reverts with
-     * {UnknownSourceBridge} unless `sourceBridge` is the one registered for `sourceChain`.
+     * {UnknownSourceBridge} unless `sourceBridge` is the one registered for `sourceChain`, and with
+     * {SequenceBeforeFirst} for a sequence a previous bridge on this chain settled ({setRemoteFirstSequence}).
      * @param sourceChain The chain the transfer was sent from.
      * @param sourceBridge The bridge that sent it (see the source bridges above).
      * @param sequence Its sequence for (source bridge, this chain); at least 1.
@@ -265,6 +277,14 @@ interface IAlloraBridge {
      * account's address bytes ({InvalidSourceBridge} otherwise).
      */
     function setRemoteSourceBridge(uint64 chain, bytes32 sourceBridge) external;
+
+    /**
+     * @notice For a replacement destination bridge: refuses the registered source bridge's sequences below
+     * `firstSequence`, which the previous bridge on this chain settled (its replay bitmap is not here). Register
+     * the source bridge first ({UnknownSourceBridge} otherwise); registering another one resets this to 1.
+     * Admin only.
+     */
+    function setRemoteFirstSequence(uint64 chain, uint64 firstSequence) external;
 
     /// @notice Sets a remote chain's outbound and inbound capacities (refilled over {limitWindow}). Admin only.
     function setRemoteChainLimits(uint64 chain, uint256 outboundCapacity, uint256 inboundCapacity) external;

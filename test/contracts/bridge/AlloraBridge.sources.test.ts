@@ -2,6 +2,7 @@
  * The contract review's bridge findings (issue 14), each as the adversarial case it describes:
  * - a source bridge redeployed while its peer keeps its bitmap: the new bridge's sequence 1 must mint, and only
  *   the registered source bridge may mint at all;
+ * - a destination bridge redeployed (empty bitmap): what its predecessor settled is refused by sequence;
  * - the TypeScript signing code (lib/eip712/bridge.ts) agrees with the contract's digest, transfer id and ids;
  * - a queued transfer whose source was disabled, held by a guardian or cancelled by the admin; the wait;
  * - a zero limit window;
@@ -167,6 +168,77 @@ describe("AlloraBridge source bridges and review findings", function () {
         .to.be.revertedWithCustomError(bridge, "InvalidRemoteChain")
         .withArgs(LOCAL);
       expect(await bridge.isDelivered(BNB, wide, 1n)).to.equal(false);
+    });
+  });
+
+  describe("a destination bridge redeployed while its sources keep their ids and sequences", function () {
+    it("refuses re-signed transfers its predecessor settled once the admin sets the first sequence", async function () {
+      const { bridge: v1, token, attesters, admin, guardian, relayer } = await loadFixture(deployBridge);
+      const recipient = "0x00000000000000000000000000000000000000d2";
+      const transfer = (sequence: bigint): Inbound => ({ sourceChain: BNB, sequence, recipient, amount: ONE });
+      for (const sequence of [1n, 2n]) {
+        const t = transfer(sequence);
+        await v1.connect(relayer).deliver(BNB, src(BNB), sequence, recipient, ONE, await attest(v1, t, attesters));
+      }
+      // v2 replaces v1 on this chain: same token, same source bridges, an empty bitmap.
+      const v2 = await ethers.deployContract("AlloraBridge", [
+        await token.getAddress(),
+        HUB,
+        WINDOW,
+        admin.address,
+        guardian.address,
+        1n,
+        attesters.map((a) => a.address),
+        3,
+      ]);
+      await token.connect(admin).setBridgeLimits(await v2.getAddress(), OUT_CAP, OUT_CAP);
+      await v2.setRemoteChainEnabled(BNB, true, true);
+      await v2.setRemoteChainLimits(BNB, OUT_CAP, IN_CAP);
+      await v2.setRemoteSourceBridge(BNB, src(BNB));
+      expect((await v2.remoteChain(BNB)).firstInboundSequence).to.equal(1n);
+      // Re-signed for v2, BNB's sequence 1 would mint a second time (v1's bitmap is not here)...
+      const again = await attest(v2, transfer(1n), attesters);
+      expect(await v2.connect(relayer).deliver.staticCall(BNB, src(BNB), 1n, recipient, ONE, again)).to.equal(
+        DeliveryStatus.Minted,
+      );
+      // ... unless the admin says where v1 stopped.
+      await expect(v2.connect(admin).setRemoteFirstSequence(BNB, 3n))
+        .to.emit(v2, "RemoteFirstSequenceSet")
+        .withArgs(BNB, src(BNB), 3n);
+      expect((await v2.remoteChain(BNB)).firstInboundSequence).to.equal(3n);
+      for (const sequence of [1n, 2n]) {
+        await expect(
+          v2.connect(relayer).deliver(BNB, src(BNB), sequence, recipient, ONE, await attest(v2, transfer(sequence), attesters)),
+        )
+          .to.be.revertedWithCustomError(v2, "SequenceBeforeFirst")
+          .withArgs(BNB, sequence, 3n);
+      }
+      await expect(
+        v2.connect(relayer).deliver(BNB, src(BNB), 3n, recipient, ONE, await attest(v2, transfer(3n), attesters)),
+      ).to.emit(v2, "TransferDelivered");
+      expect(await token.balanceOf(recipient)).to.equal(3n * ONE);
+      // The limit's state beside the first sequence is intact, and a new source bridge starts at 1 again.
+      expect(await v2.netBridgedIn(BNB)).to.equal(ONE);
+      await v2.connect(admin).setRemoteSourceBridge(BNB, evmBridgeId("0x0000000000000000000000000000000000000b22"));
+      expect((await v2.remoteChain(BNB)).firstInboundSequence).to.equal(1n);
+    });
+
+    it("checks the first sequence it is given", async function () {
+      const { bridge, admin, guardian } = await loadFixture(deployBridge);
+      for (const bad of [0n, 2n ** 40n + 1n]) {
+        await expect(bridge.connect(admin).setRemoteFirstSequence(BNB, bad))
+          .to.be.revertedWithCustomError(bridge, "InvalidFirstSequence")
+          .withArgs(bad);
+      }
+      await bridge.connect(admin).setRemoteFirstSequence(BNB, 2n ** 40n);
+      expect((await bridge.remoteChain(BNB)).firstInboundSequence).to.equal(2n ** 40n);
+      await expect(bridge.connect(admin).setRemoteFirstSequence(77n, 5n))
+        .to.be.revertedWithCustomError(bridge, "UnknownSourceBridge")
+        .withArgs(77n, ethers.ZeroHash);
+      await expect(bridge.connect(guardian).setRemoteFirstSequence(BNB, 5n)).to.be.revertedWithCustomError(
+        bridge,
+        "AccessControlUnauthorizedAccount",
+      );
     });
   });
 
