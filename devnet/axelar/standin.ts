@@ -30,6 +30,11 @@ import {
 } from "./chains";
 import { LocalAxelarGmp, newStandinMemory, type StandinMemory } from "./local-gmp";
 
+/** Where the devnet (`npm start -- --axelar`) writes the stand-in's lines. */
+export function standinLogFile(stateDir: string): string {
+  return path.join(stateDir, "logs", "axelar-standin.log");
+}
+
 /** DEVNET ONLY (derived from a public string): pays for the stand-in's approvals and executions. */
 export const STANDIN_KEY = id("allora devnet: local Axelar stand-in relayer");
 
