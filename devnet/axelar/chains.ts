@@ -3,7 +3,15 @@
  * (deploy/local-axelar.ts), and Axelar's name for the chain (lib/chains.ts, by chain id). Plus the reading
  * of GMP calls out of a source transaction, shared by the stand-in and its status.
  */
-import { Contract, Interface, JsonRpcProvider, getAddress, type Log, type TransactionReceipt } from "ethers";
+import {
+  Contract,
+  FetchRequest,
+  Interface,
+  JsonRpcProvider,
+  getAddress,
+  type Log,
+  type TransactionReceipt,
+} from "ethers";
 import { EVM_CHAINS } from "../../lib/chains";
 import { axelarArtifact, type AxelarMessage } from "../../deploy/local-axelar";
 
@@ -49,7 +57,11 @@ export function axelarNameOf(chainId: number, name: string): string {
 export function connectChain(config: StandinChainConfig): StandinChain {
   // cacheTimeout -1: ethers otherwise answers a repeated call (block number, an eth_call with the same
   // arguments) from a 250 ms cache, and a poll right after a change would act on the state before it.
-  const provider = new JsonRpcProvider(config.rpc, config.chainId, {
+  // A 10 s request timeout (ethers' default is 300 s): a chain that accepts and never answers (one being
+  // stopped) would otherwise hold the stand-in's loop for five minutes.
+  const request = new FetchRequest(config.rpc);
+  request.timeout = 10_000;
+  const provider = new JsonRpcProvider(request, config.chainId, {
     staticNetwork: true,
     batchMaxCount: 1,
     cacheTimeout: -1,

@@ -35,6 +35,10 @@ export function standinLogFile(stateDir: string): string {
   return path.join(stateDir, "logs", "axelar-standin.log");
 }
 
+/** How long `stop` waits for the pass in progress; how long for an execution's receipt. */
+const STOP_WAIT_MS = 2_000;
+const RECEIPT_TIMEOUT_MS = 60_000;
+
 /** DEVNET ONLY (derived from a public string): pays for the stand-in's approvals and executions. */
 export const STANDIN_KEY = id("allora devnet: local Axelar stand-in relayer");
 
@@ -79,7 +83,10 @@ export async function startAxelarStandin(
   configs: readonly StandinChainConfig[],
   opts: StandinOptions & { start?: boolean } = {},
 ): Promise<AxelarStandin> {
-  const log = opts.log ?? (() => {});
+  let stopped = false;
+  const log = (line: string): void => {
+    if (!stopped) opts.log?.(line); // nothing after stop: the devnet's log file may be closed by then
+  };
   const chains = configs.map(connectChain);
   const names = new Set(chains.map((c) => c.axelarName));
   if (names.size !== chains.length) {
@@ -135,7 +142,6 @@ export async function startAxelarStandin(
     }
   };
 
-  let stopped = false;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   const loop = (): void => {
@@ -155,7 +161,14 @@ export async function startAxelarStandin(
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
-      await running.catch(() => undefined);
+      // The pass in progress may be waiting on a chain that is already gone (the devnet stops its chains
+      // first): wait for it a little, not for ever.
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([
+        running.catch(() => undefined),
+        new Promise<void>((resolve) => (bound = setTimeout(resolve, STOP_WAIT_MS))),
+      ]);
+      clearTimeout(bound);
       for (const c of chains) c.provider.destroy();
     },
   };
@@ -216,7 +229,7 @@ async function carryCall(
   memory.executing.add(call.messageId);
   try {
     const tx = await target.getFunction("execute")(commandId, m.sourceChain, m.sourceAddress, call.payload);
-    const receipt = await tx.wait();
+    const receipt = await tx.wait(1, RECEIPT_TIMEOUT_MS);
     if (receipt?.status !== 1) throw new Error(`execute ${tx.hash} reverted`);
     memory.errors.delete(call.messageId);
     executed.push(call.messageId);

@@ -336,7 +336,7 @@ describe("devnet: npm start -- --axelar moves ALLO by itself (startLocalNetwork 
       metricsPort: String(ports[4]),
       stateDir: fs.mkdtempSync(path.join(os.tmpdir(), "allo-axelar-net-")),
       topics: "1",
-      blockTime: "500",
+      blockTime: "1000", // the npm start default
       relayer: false,
       axelar: true,
     });
@@ -376,7 +376,7 @@ describe("devnet: npm start -- --axelar moves ALLO by itself (startLocalNetwork 
         },
         { timeoutMs: 30_000, intervalMs: 100 },
       );
-      console.log(`      delivered ${Date.now() - t0} ms after the send was submitted (block time 500 ms)`);
+      console.log(`      delivered ${Date.now() - t0} ms after the send was submitted (block time 1000 ms)`);
       const token = new Contract(base.contracts.token, TOKEN_ABI, pb);
       expect(await token.balanceOf(recipient)).to.equal(amount);
       // Another process's view (what `devnet/axelar/main.ts status` prints) gives the same answer from the chains.
