@@ -7,6 +7,7 @@
  * as the live SDK module, goes through the stages; nothing is carried twice.
  */
 import { expect } from "chai";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -19,7 +20,7 @@ import { fundUser } from "../../scripts/devnet/faucet";
 import { DEV_ACCOUNT_INDEX, hardhatAccount } from "../../scripts/lib/dev-keys";
 import { jsonRpc, waitFor } from "../../scripts/lib/json-rpc";
 import type { ManifestChain } from "../../scripts/lib/manifest";
-import { hardhatRegister, Supervisor } from "../../scripts/lib/supervisor";
+import { hardhatRegister, Supervisor, tsNodeBin } from "../../scripts/lib/supervisor";
 import { connectChain, gmpCallsIn, standinChainsFromManifest } from "../../devnet/axelar/chains";
 import { LocalAxelarGmp } from "../../devnet/axelar/local-gmp";
 import { startLocalNetwork, type LocalNetwork } from "../../scripts/devnet/network";
@@ -382,6 +383,16 @@ describe("devnet: npm start -- --axelar moves ALLO by itself (startLocalNetwork 
       // Another process's view (what `devnet/axelar/main.ts status` prints) gives the same answer from the chains.
       const fromManifest = await reader.status(tx.hash as string);
       expect(fromManifest).to.deep.equal(status);
+      // And the command line's: devnet/axelar/main.ts status <hash> <state dir> prints the same, as JSON.
+      const printed = await new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [tsNodeBin(), "--transpile-only", "devnet/axelar/main.ts", "status", tx.hash as string, net!.stateDir],
+          { cwd: REPO },
+          (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        ),
+      );
+      expect(JSON.parse(printed)).to.deep.equal(status);
       expect(status).to.deep.include({ stage: "executed", raw: "destination_executed" });
     } finally {
       pe.destroy();
