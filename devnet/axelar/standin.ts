@@ -225,6 +225,13 @@ async function carryCall(
     memory.errors.delete(call.messageId);
     return true;
   }
+  // A call to an address without code would "succeed" as a plain transfer and consume nothing.
+  if ((await destination.provider.getCode(m.contractAddress)) === "0x") {
+    const reason = `${m.contractAddress} on ${destination.name} has no code: nothing to execute`;
+    if (memory.errors.get(call.messageId) !== reason) log(`${tag}: ${reason}, not executed`);
+    memory.errors.set(call.messageId, reason);
+    return true;
+  }
   const target = new Contract(m.contractAddress, errors, signer);
   memory.executing.add(call.messageId);
   try {
