@@ -146,6 +146,7 @@ describe("devnet: the Axelar stand-in on two local chains (npm start -- --axelar
     a?.provider.destroy();
     b?.provider.destroy();
     await supervisor?.stopAll();
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
   const standin = async (start = false): Promise<AxelarStandin> => {
@@ -346,6 +347,7 @@ describe("devnet: npm start -- --axelar moves ALLO by itself (startLocalNetwork 
 
   after(async function () {
     await stopNetwork?.();
+    if (net) fs.rmSync(net.stateDir, { recursive: true, force: true });
   });
 
   it("a GMP transfer ethereum -> base is delivered by the stand-in; its status through AxelarGmp, in-process and from the manifest", async function () {
