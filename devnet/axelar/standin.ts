@@ -135,7 +135,12 @@ export async function startAxelarStandin(
       cursors.set(source.name, latest + 1);
     }
     for (const [messageId, call] of pending) {
-      if (await carry(call)) {
+      // One message's RPC failure does not hold up the others: it is retried on the next poll.
+      const done = await carry(call).catch((err: Error) => {
+        log(`axelar stand-in: ${messageId}: ${err.message} (retrying)`);
+        return false;
+      });
+      if (done) {
         pending.delete(messageId);
         settled.add(messageId);
       }
@@ -156,7 +161,8 @@ export async function startAxelarStandin(
 
   return {
     gmp,
-    pollOnce: () => (running = running.then(pollOnce)),
+    // After the pass in progress (a failed earlier pass does not stop this one).
+    pollOnce: () => (running = running.catch(() => undefined).then(pollOnce)),
     executed,
     stop: async () => {
       stopped = true;
