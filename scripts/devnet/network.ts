@@ -32,6 +32,8 @@ import { DASHBOARD_PATH, writeRelayerConfig, writeRelayerEnv } from "./relayer-c
 import { devnetEscrow, devnetTransfersConfig } from "./transfers";
 import { NetworkOptions, networkPorts } from "./options";
 
+import type { AxelarStandin } from "../../devnet/axelar/standin";
+
 export { networkPorts };
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -58,6 +60,8 @@ export interface LocalNetwork {
   relayerConfigFile: string;
   /** Starts relayer instance `instance` (1-based) as a child process. */
   startRelayer(instance: number, override?: { configFile?: string; httpPort?: number }): RelayerHandle;
+  /** With --axelar: the Axelar stand-in carrying GMP messages between the chains (devnet/axelar/). */
+  axelar?: AxelarStandin;
   /** Stops every child and the in-process hub; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -215,6 +219,18 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     const manifestFile = writeManifest(stateDir, manifest);
 
     const deployed = manifest.chains.every((c) => c.contracts.oracle);
+    // With --axelar, nothing else carries GMP messages locally; loaded only then (it reads Axelar's artifacts).
+    let axelar: AxelarStandin | undefined;
+    if (opts.axelar && deployed) {
+      const { startAxelarStandin, standinLogFile } = await import("../../devnet/axelar/standin");
+      const { standinChainsFromManifest } = await import("../../devnet/axelar/chains");
+      const logFile = standinLogFile(stateDir);
+      axelar = await phase("axelar stand-in started", () =>
+        startAxelarStandin(standinChainsFromManifest(manifest), { log: (l) => fs.appendFileSync(logFile, `${l}\n`) }),
+      );
+      log(`axelar stand-in: carrying GMP messages between the chains, log ${logFile}`);
+      stopFns.push(() => axelar!.stop());
+    }
     let attesters: { keys: string[]; threshold: number } = { keys: [], threshold: 0 };
     let relayerConfigFile = "";
     if (deployed) {
@@ -258,6 +274,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       attesterThreshold: attesters.threshold,
       relayerConfigFile,
       startRelayer,
+      axelar,
       stop,
     };
   } catch (err) {
