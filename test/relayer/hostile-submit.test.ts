@@ -193,7 +193,7 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
   }
 
   async function finished(id: string): Promise<Job<PostJobData>> {
-    const job = await waitFor(
+    const found = await waitFor(
       `job ${id} to finish`,
       async () => {
         const j = await Job.fromId<PostJobData>(queue, `ethereum.evil.${id}`);
@@ -203,7 +203,10 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
       },
       90_000,
     );
-    return job!;
+    const job = found!;
+    // RELAYER_TEST_VERBOSE=1: what each injected job cost (run against an older relayer to see the damage)
+    if (process.env.RELAYER_TEST_VERBOSE) console.log(`      job ${id}: ${await job.getState()}, gasUsed ${job.returnvalue?.gasUsed ?? 0}, ${job.returnvalue?.updated ?? 0} updated, ${job.returnvalue?.skipped ?? 0} skipped`);
+    return job;
   }
 
   async function metric(name: string, labels: Record<string, string>): Promise<number> {
