@@ -94,11 +94,10 @@ export const chainSchema = z
     maxBatchSize: positiveInt.max(500).default(100),
     /**
      * the most gas one transaction may use: a batch whose estimate exceeds it is refused (alert, metric),
-     * and no transaction is signed with a higher gas limit. A report that stores a new value costs about 8,000
-     * gas (bench:relay: 7,873 per topic in full batches of 100), so the default fits about 240 reports; set it
-     * to what your largest batch needs (maxBatchSize x 8,000 plus the estimate margin).
+     * and no transaction is signed with a higher gas limit. Default: a full batch of first writes,
+     * maxBatchSize x GAS_PER_REPORT_MAX + GAS_PER_TX_BASE (see gasCapOf).
      */
-    maxGasPerTx: positiveInt.max(30_000_000).default(2_000_000),
+    maxGasPerTx: positiveInt.max(30_000_000).optional(),
     /**
      * the most this instance may spend in fees on this chain per hour, in ether units (the chain's native
      * coin): a transaction whose worst case (gas limit x max fee) would exceed what is left is not signed
@@ -114,6 +113,19 @@ export const chainSchema = z
     path: ["oracle"],
   });
 export type ChainConfig = z.infer<typeof chainSchema>;
+
+/**
+ * Gas of one report at most: the first value of a topic writes fresh storage (bench:relay's first sweep of
+ * 100 topics: 2,497,435 gas, ~25,000 a report); later values ~8,000 (7,873 a report in full batches).
+ */
+export const GAS_PER_REPORT_MAX = 26_000;
+/** Gas of a transaction besides its reports (signatures, calldata, the call itself), with margin. */
+export const GAS_PER_TX_BASE = 150_000;
+
+/** The chain's gas cap per transaction: `maxGasPerTx`, or enough for a full batch of first writes. */
+export function gasCapOf(chain: Pick<ChainConfig, "maxGasPerTx" | "maxBatchSize">): number {
+  return chain.maxGasPerTx ?? chain.maxBatchSize * GAS_PER_REPORT_MAX + GAS_PER_TX_BASE;
+}
 
 export const hubSchema = z
   .object({

@@ -32,7 +32,7 @@ export interface EvmWatcherOptions {
   /** the highest hub height seen (0: not known yet); no real hub nonce is above it */
   hubHeight?: () => number;
   /** an RPC answer refused as impossible (wired to a metric) */
-  onBogus?: (what: "log_address" | "nonce" | "timestamp") => void;
+  onBogus?: (what: "log_address" | "nonce" | "timestamp" | "checkpoint") => void;
 }
 
 export class EvmWatcher {
@@ -101,12 +101,18 @@ export class EvmWatcher {
     await this.refreshAll();
     const head = await this.rpc.use((p) => p.getBlockNumber());
     const saved = await this.redis.get(this.key);
-    this.scanned = saved !== null ? Number(saved) : Math.max(0, head - FIRST_START_LOOKBACK);
-    // Redis is untrusted: a scan checkpoint above the chain head (or not a number) would keep the watcher
-    // from ever scanning again, so paid requests would go unserved in silence (issue 19 finding 5).
-    if (saved !== null && (!/^\d{1,15}$/.test(saved) || this.scanned > head)) {
-      this.log.error({ alert: "corrupt_state", chain: this.opts.chain, scanned: saved.slice(0, 40), head }, "impossible EVM scan checkpoint in Redis; scanning from the first-start lookback instead");
-      this.scanned = Math.max(0, head - FIRST_START_LOOKBACK);
+    const fallback = Math.max(0, head - FIRST_START_LOOKBACK);
+    if (saved === null) this.scanned = fallback;
+    else if (/^\d{1,15}$/.test(saved) && Number(saved) <= head) this.scanned = Number(saved);
+    else {
+      // Redis is untrusted: a checkpoint that is not a block number, or beyond the chain's head, would make
+      // the watcher skip every log (paid requests, other instances' updates) until the chain caught up.
+      this.opts.onBogus?.("checkpoint");
+      this.log.error(
+        { alert: "corrupt_state", chain: this.opts.chain, key: this.key, scanned: saved.slice(0, 40), head, resetTo: fallback },
+        "impossible EVM scan checkpoint in Redis (not a block number at or below the chain head); scanning from the first-start lookback instead",
+      );
+      this.scanned = fallback;
     }
     const tick = async () => {
       if (this.stopped) return;

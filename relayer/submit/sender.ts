@@ -14,7 +14,7 @@
  */
 import { Transaction, TransactionReceipt, Wallet, formatEther, getAddress, keccak256, parseEther } from "ethers";
 import type { Logger } from "pino";
-import { ChainConfig } from "../config/schema";
+import { ChainConfig, gasCapOf } from "../config/schema";
 import { FailoverRpc, isTransportError } from "../evm/rpc";
 import { OracleReader } from "../evm/oracle";
 import { bumpFees, Fees, initialFees } from "./fees";
@@ -142,7 +142,7 @@ export class TxSender {
   }
 
   private get gasCap(): bigint {
-    return BigInt(this.chain.maxGasPerTx);
+    return BigInt(gasCapOf(this.chain));
   }
 
   /**

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { Wallet, encryptKeystoreJson } from "ethers";
 import { ConfigError, loadConfig, parseConfig } from "../../relayer/config/load";
+import { gasCapOf } from "../../relayer/config/schema";
 import { policyFor } from "../../relayer/config/schema";
 import { loadWallet } from "../../relayer/config/keys";
 
@@ -44,7 +45,8 @@ describe("relayer config: validation", () => {
     expect(c.oracles.ethereum).to.equal(ORACLE);
     expect(c.chains[0].confirmations).to.equal(1);
     expect(c.chains[0].fees.bumpPercent).to.equal(12.5);
-    expect(c.chains[0].maxGasPerTx).to.equal(2_000_000);
+    expect(c.chains[0].maxGasPerTx).to.equal(undefined);
+    expect(gasCapOf(c.chains[0]), "a full batch of first writes").to.equal(100 * 26_000 + 150_000);
     expect(c.chains[0].maxSpendPerHour).to.equal("1");
     expect(c.redis.prefix).to.equal("allora-relayer");
     expect(c.queue.attempts).to.be.greaterThan(1);
