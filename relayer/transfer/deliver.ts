@@ -112,8 +112,20 @@ export interface DeliverDeps {
   aborted?: () => boolean;
 }
 
-/** One attempt at a delivery. "waiting" means retry later; "refused" must be alerted and never retried. */
-export async function deliverOnce(job: DeliverJobData, deps: DeliverDeps): Promise<DeliveryOutcome> {
+type AttestDeps = Pick<DeliverDeps, "chainId" | "bridge" | "provider" | "attesters" | "verify" | "pool" | "signed">;
+
+export type AttestOutcome =
+  | { state: "attested"; digest: string; signers: string[]; threshold: number; setId: bigint }
+  | { state: "already"; queued: boolean }
+  | { state: "waiting"; why: string }
+  | { state: "refused"; problem: string };
+
+/**
+ * The attester's part of a delivery, which every instance runs for every delivery job it sees (its keys may
+ * be the ones the submitting instance lacks): the chain's replay state, then this instance's own check of the
+ * job, then a signature per local key in the bridge's current set.
+ */
+export async function attestDelivery(job: DeliverJobData, deps: AttestDeps): Promise<AttestOutcome> {
   if (BigInt(job.destinationChain) !== deps.chainId) return { state: "refused", problem: `job for chain ${job.destinationChain} on chain ${deps.chainId}` };
   const bridge = new Contract(deps.bridge, bridgeInterface, deps.provider);
   if ((await bridge.isDelivered(BigInt(job.sourceChain), job.sourceBridge, BigInt(job.sequence))) as boolean) {
@@ -141,6 +153,14 @@ export async function deliverOnce(job: DeliverJobData, deps: DeliverDeps): Promi
     if (conflict) return { state: "refused", problem: conflict };
     for (const w of mine) if (!(await deps.pool.has(digest, w.address))) await deps.pool.sign(digest, w);
   }
+  return { state: "attested", digest, signers, threshold: Number(threshold), setId };
+}
+
+/** One attempt at a delivery. "waiting" means retry later; "refused" must be alerted and never retried. */
+export async function deliverOnce(job: DeliverJobData, deps: DeliverDeps): Promise<DeliveryOutcome> {
+  const a = await attestDelivery(job, deps);
+  if (a.state !== "attested") return a;
+  const { digest, signers, threshold, setId } = a;
   const sigs = await deps.pool.waitForThreshold(digest, signers, Number(threshold), deps.signatureWaitMs, 50, deps.aborted);
   if (!sigs) return { state: "waiting", why: `fewer than ${threshold} valid signatures for ${job.transferId} (set ${setId})` };
   const receipt = await deps.send(deps.bridge, deliverCalldata(job, sigs.signatures));

@@ -138,11 +138,17 @@ export interface EscrowPayerDeps {
   log: Logger;
 }
 
+export type EscrowSignOutcome =
+  | { state: "signed"; plan: EscrowSendPlan; hash: string }
+  | { state: "paid"; txHash: string; already: true }
+  | { state: "waiting"; why: string };
+
 /**
- * One attempt at a payment. Returns "paid" (now or before) or "waiting" (not enough signatures yet, or the
- * ledger is not complete); throws on a refused job (the caller alerts and fails it for good).
+ * The members' part of a payment, which every instance runs for every escrow job it sees: the complete ledger
+ * and the committed sequence, the job's own check, then this instance's member signatures over the plan for
+ * that sequence. Throws EscrowJobRefused on a job the check refuses.
  */
-export async function payOnce(job: EscrowJobData, deps: EscrowPayerDeps): Promise<EscrowOutcome> {
+export async function signEscrowPayment(job: EscrowJobData, deps: Omit<EscrowPayerDeps, "query" | "log">): Promise<EscrowSignOutcome> {
   const snap = await deps.reader.snapshot();
   const verdict = releaseVerdict({
     kind: job.kind,
@@ -166,6 +172,17 @@ export async function payOnce(job: EscrowJobData, deps: EscrowPayerDeps): Promis
     }
     for (const m of deps.members) await deps.pool.put(hash, await signEscrowSend(m, plan));
   }
+  return { state: "signed", plan, hash };
+}
+
+/**
+ * One attempt at a payment. Returns "paid" (now or before) or "waiting" (not enough signatures yet, or the
+ * ledger is not complete); throws on a refused job (the caller alerts and fails it for good).
+ */
+export async function payOnce(job: EscrowJobData, deps: EscrowPayerDeps): Promise<EscrowOutcome> {
+  const signed = await signEscrowPayment(job, deps);
+  if (signed.state !== "signed") return signed;
+  const { plan, hash } = signed;
   let assembled;
   try {
     assembled = await assembleEscrowTx(deps.cfg.multisig, deps.cfg.prefix, plan, await deps.pool.all(hash));

@@ -24,10 +24,10 @@ import { jobJournal } from "../queue/worker";
 import type { TransfersConfig } from "../config/transfers";
 import { HubDepositsLedger } from "./hub-deposits-ledger";
 import { pollEvmSource, pollHubSource, type CheckpointStore, type TransferSink } from "./sources";
-import { bridgeInterface, deliverIntent, deliverOnce } from "./deliver";
+import { attestDelivery, bridgeInterface, deliverIntent, deliverOnce } from "./deliver";
 import { confirmTransfer, type SourceChain } from "./evm-source";
 import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubDelivery, type Verdict } from "./verify";
-import { EscrowJobRefused, EscrowReader, EscrowSignaturePool, payOnce, type EscrowConfig } from "./escrow";
+import { EscrowJobRefused, EscrowReader, EscrowSignaturePool, payOnce, signEscrowPayment, type EscrowConfig } from "./escrow";
 import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobData, type EscrowJobData } from "./jobs";
 import { TransferMetrics } from "./metrics";
 import { every, type Recurring } from "../tasks";
@@ -337,6 +337,37 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       }
     }
   };
+
+  // Attest what other instances process: their keys alone may not reach the threshold. Every instance with
+  // attester or escrow member keys reads the transfer queues and signs, after its own checks, what it may.
+  if (deps.attesters.length > 0 || members.length > 0) {
+    const seen = new Map<string, number>();
+    const attestDeps = (c: TransferChain) => ({ chainId: BigInt(c.chainId), bridge: bridgeOf(c.name).address, provider: c.rpc.current, attesters: deps.attesters, verify: verifyDeliver, pool: deps.pool, signed });
+    loop("attest poll", 500, async () => {
+      const now = Date.now();
+      for (const [k, at] of seen) if (now - at > 5_000) seen.delete(k); // re-sign after a while: the set may have rotated
+      if (deps.attesters.length > 0) {
+        for (const c of deps.chains) {
+          const jobs = await queueOf(c.name).getJobs(["waiting", "delayed", "active", "prioritized"], 0, 50, true);
+          for (const j of jobs) {
+            if (!j?.id || j.data?.kind !== "deliver" || seen.has(j.id)) continue;
+            seen.set(j.id, now);
+            const out = await attestDelivery(j.data, attestDeps(c)).catch((e: Error) => ({ state: "error" as const, problem: e.message }));
+            if (out.state === "error") log.warn({ chain: c.name, id: j.data.transferId, err: out.problem }, "transfer attestation failed; will retry");
+            else if (out.state === "refused") log.error({ alert: "transfer_refused", chain: c.name, id: j.data.transferId, problem: out.problem }, "refusing to sign a transfer that does not match its source");
+          }
+        }
+      }
+      if (members.length > 0) {
+        const jobs = await escrowQueue.getJobs(["waiting", "delayed", "active", "prioritized"], 0, 20, true);
+        for (const j of jobs) {
+          if (!j?.id || seen.has(j.id)) continue;
+          seen.set(j.id, now);
+          await signEscrowPayment(j.data, escrowDeps).catch((e: Error) => log.warn({ id: j.data?.key, err: e.message }, "escrow signing skipped"));
+        }
+      }
+    });
+  }
 
   const workers = new Map<string, Worker<TransferJobData>>();
   for (const c of deps.chains) {

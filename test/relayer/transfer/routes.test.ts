@@ -19,7 +19,7 @@ import { evmBridgeId, hubBridgeId, transferId } from "../../../lib/eip712/bridge
 import { SignaturePool } from "../../../relayer/attest/pool";
 import { HubDepositsLedger } from "../../../relayer/transfer/hub-deposits-ledger";
 import { pollEvmSource, pollHubSource, type CheckpointStore, type TransferSink } from "../../../relayer/transfer/sources";
-import { deliverOnce, type DeliverDeps } from "../../../relayer/transfer/deliver";
+import { attestDelivery, deliverOnce, type DeliverDeps } from "../../../relayer/transfer/deliver";
 import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubDelivery } from "../../../relayer/transfer/verify";
 import { confirmTransfer, type SourceChain } from "../../../relayer/transfer/evm-source";
 import { EscrowReader, EscrowSignaturePool, payOnce } from "../../../relayer/transfer/escrow";
@@ -272,5 +272,21 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
       () => expect.fail("accepted nonsense"),
       (e: Error) => expect(e.message).to.match(/neither a transfer id/),
     );
+  });
+
+  it("two instances holding one attester key each deliver together (each signs after its own check)", async () => {
+    await hubDeposit(31338, user2.address, 3n * ALLO);
+    const sink = new ListSink();
+    await pollHubSource({ ledger, hub: { chainId: hubChain, escrow }, comet: () => comet, chainName, transferIdOf: (d: bigint, s: bigint) => transferId(hubChain, hubBridgeId(escrow), d, s), checkpoint: memCheckpoint(), sink, log });
+    const job = sink.deliveries.find((j) => j.chain === "bnbLocal" && j.amount === String(3n * ALLO))!;
+    const bridgeB = await db.bridge.getAddress();
+    const verify = async (j: DeliverJobData) => verifyHubDelivery(j, hubSide());
+    const before = (await db.token.balanceOf(user2.address)) as bigint;
+    // instance A alone (1 of the 2 needed) cannot deliver
+    expect((await deliverOnce(job, { ...deliverDeps(b, db, bridgeB, verify, [attesters[0]]), signatureWaitMs: 300 })).state).to.equal("waiting");
+    // instance B's attest poll signs; then A delivers
+    expect((await attestDelivery(job, deliverDeps(b, db, bridgeB, verify, [attesters[2]]))).state).to.equal("attested");
+    expect((await deliverOnce(job, deliverDeps(b, db, bridgeB, verify, [attesters[0]]))).state).to.equal("delivered");
+    expect((await db.token.balanceOf(user2.address)) - before).to.equal(3n * ALLO);
   });
 });
