@@ -16,6 +16,7 @@ import { OracleReader } from "./evm/oracle";
 import { HubWatcher } from "./hub/watcher";
 import { formatStatusTable, StatusRow, statusRow } from "./status";
 import pino from "pino";
+import { registerTransferCommands } from "./transfer/commands";
 
 // A smaller young generation keeps the daemon's RSS down (it allocates small, short-lived objects at a
 // steady rate); set before the heap grows. bench:relay (100 topics) measured max RSS 181 MB at 3 MB against
@@ -172,6 +173,8 @@ program
     process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + "\n" : formatStatusTable(rows, now) + "\n");
     process.exit(failed ? 1 : 0);
   });
+
+registerTransferCommands(program, (opt) => load(configPath(opt)));
 
 program.parseAsync(process.argv).catch((e) => {
   process.stderr.write(`${(e as Error).message}\n`);

@@ -30,6 +30,7 @@ import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubD
 import { EscrowJobRefused, EscrowReader, EscrowSignaturePool, payOnce, signEscrowPayment, type EscrowConfig } from "./escrow";
 import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobData, type EscrowJobData } from "./jobs";
 import { TransferMetrics } from "./metrics";
+import { readReconciliation } from "./inflight";
 import { every, type Recurring } from "../tasks";
 import { QueuedTracker, releaseQueuedJobId, type ReleaseQueuedJobData } from "./queued-tracker";
 
@@ -80,6 +81,7 @@ export interface TransferPipeline {
 }
 
 const WAIT_MS = 1_000;
+const RECONCILE_EVERY_MS = 60_000;
 
 function redisCheckpoint(redis: Redis, key: string): CheckpointStore {
   return {
@@ -138,12 +140,13 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     if (!cfg.escrow.members.includes(b64)) throw new Error(`transfers.hubSigners: ${acc.address} is not a member of the escrow ${escrowAddress}`);
   }
 
+  const ledgerRules = {
+    denom: cfg.denom,
+    destinations: (cfg.destinations ?? deps.chains.map((c) => ({ chainId: c.chainId, enabled: true, fromHeight: 0 }))).map((d) => ({ chainId: BigInt(d.chainId), enabled: d.enabled, fromHeight: BigInt(d.fromHeight) })),
+  };
   const ledger = new HubDepositsLedger({
     escrow: escrowAddress,
-    rules: {
-      denom: cfg.denom,
-      destinations: (cfg.destinations ?? deps.chains.map((c) => ({ chainId: c.chainId, enabled: true, fromHeight: 0 }))).map((d) => ({ chainId: BigInt(d.chainId), enabled: d.enabled, fromHeight: BigInt(d.fromHeight) })),
-    },
+    rules: ledgerRules,
     startHeight: BigInt(cfg.startHeight),
     indexLagBlocks: cfg.indexLagBlocks,
   });
@@ -368,6 +371,25 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       }
     });
   }
+
+  // The supply check, from the truth, once a minute: in-flight count and value, and the delta (0 = balanced).
+  loop("reconciliation", RECONCILE_EVERY_MS, async () => {
+    const report = await readReconciliation({
+      comet: deps.comet(),
+      hubChain,
+      hubPrefix: deps.hubPrefix,
+      escrow: escrowAddress,
+      denom: cfg.denom,
+      startHeight: BigInt(cfg.startHeight),
+      float: BigInt(cfg.escrow.float),
+      rules: ledgerRules,
+      chains: deps.chains.map((c) => ({ name: c.name, chainId: BigInt(c.chainId), provider: c.rpc.current, bridge: bridgeOf(c.name).address, startBlock: bridgeOf(c.name).startBlock })),
+    });
+    metrics.inFlightCount.set(report.inFlightTransfers.length);
+    metrics.inFlightValue.set(Number(formatUnits(report.inFlight, 18)));
+    metrics.reconciliationDelta.set(Number(formatUnits(report.delta, 18)));
+    if (!report.ok) log.error({ alert: "supply_mismatch", delta: report.delta.toString(), inFlight: report.inFlightTransfers.length }, "escrow backing differs from EVM supply + in flight");
+  });
 
   const workers = new Map<string, Worker<TransferJobData>>();
   for (const c of deps.chains) {

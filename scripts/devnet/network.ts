@@ -20,7 +20,7 @@ import {
   devnetHardhatEnv,
   setBlockTime,
 } from "./deploy";
-import { fundUser } from "./faucet";
+import { FAUCET_AMOUNT, fundUser } from "./faucet";
 import { startHub } from "./hub";
 import {
   attesterKeysFromLocalParameters,
@@ -237,7 +237,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       attesters = await localAttesterKeys(manifest);
       // Transfers ride along whenever every chain has a bridge (opt out: relayerConfig.transfers = false).
       const bridged = manifest.chains.every((c) => c.contracts.bridge);
-      const transfers = bridged && opts.relayerConfig?.transfers !== false ? devnetTransfersConfig(manifest, escrow, attesters.keys.length) : undefined;
+      const transfers = bridged && opts.relayerConfig?.transfers !== false ? devnetTransfersConfig(manifest, escrow, attesters.keys.length, FAUCET_AMOUNT * BigInt(manifest.chains.length)) : undefined;
       relayerConfigFile = writeRelayerConfig(stateDir, manifest, attesters.keys.length, { ...opts.relayerConfig, transfers });
       writeRelayerEnv(stateDir, attesters.keys, opts.metricsPort + 1, 2, escrow.mnemonics);
     }

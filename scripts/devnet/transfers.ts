@@ -54,8 +54,12 @@ export async function devnetEscrow(configFile = DEFAULT_CONFIG_PATH): Promise<De
   };
 }
 
-/** The relayer config's `transfers` section for the local network. */
-export function devnetTransfersConfig(manifest: Manifest, escrow: DevnetEscrow, hubSigners: number): Record<string, unknown> {
+/**
+ * The relayer config's `transfers` section for the local network. The escrow's genesis balance backs, besides
+ * its fee float, the ALLO `npm start`'s faucet gives the test user on each chain at start (`faucetMinted`,
+ * minted there with the token admin's key as if bridged at genesis), so reconciliation balances from the start.
+ */
+export function devnetTransfersConfig(manifest: Manifest, escrow: DevnetEscrow, hubSigners: number, faucetMinted = 0n): Record<string, unknown> {
   return {
     enabled: true,
     denom: escrow.denom,
@@ -67,7 +71,7 @@ export function devnetTransfersConfig(manifest: Manifest, escrow: DevnetEscrow, 
       threshold: escrow.threshold,
       members: escrow.members,
       fee: { amount: "3000000", gas: "300000" },
-      float: escrow.genesisBalance,
+      float: (BigInt(escrow.genesisBalance) - faucetMinted).toString(),
     },
     bridges: Object.fromEntries(
       manifest.chains.filter((c) => c.contracts.bridge).map((c) => [c.name, { address: c.contracts.bridge, startBlock: 0 }]),

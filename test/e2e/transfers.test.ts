@@ -6,11 +6,13 @@
  * 1. every attested route: hub -> EVM, EVM -> EVM, EVM -> hub; a malformed deposit refunded with its reason;
  * 2. SIGKILL of the relayer while deliveries are in flight, then restart: each transfer minted exactly once;
  * 3. a second instance on the same Redis: nothing delivered or released twice;
- * 4. supply reconciliation from the chains and the hub.
+ * 4. `relayer reconcile` (supply reconciliation from the chains and the hub) and `relayer transfer`.
  *
  * Ports and the Redis namespace are the test's own; the chain ids are the local ones the bridges are wired with.
  */
 import { expect } from "chai";
+import { execFile } from "node:child_process";
+import path from "node:path";
 import { ethers } from "ethers";
 import { Secp256k1HdWallet } from "@cosmjs/amino";
 import { coins, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
@@ -18,15 +20,12 @@ import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { LocalNetwork, startLocalNetwork } from "../../scripts/devnet/network";
 import { resolveOptions } from "../../scripts/devnet/options";
 import { RelayerHandle } from "../../scripts/devnet/relayer";
-import { FAUCET_AMOUNT } from "../../scripts/devnet/faucet";
 import { devnetEscrow } from "../../scripts/devnet/transfers";
 import { DEV_ACCOUNT_INDEX, hardhatAccount } from "../../scripts/lib/dev-keys";
 import { deleteRedisNamespace } from "../../scripts/lib/redis";
-import { cosmosBridgeChainId } from "../../lib/chains";
 import { depositMemo, parseEscrowMemo } from "../../relayer/transfer/memo";
 import { bridgeInterface } from "../../relayer/transfer/deliver";
 import { scanEscrowSends } from "../../relayer/transfer/hub-ledger";
-import { readReconciliation } from "../../relayer/transfer/inflight";
 import { mnemonicOf } from "../devnet/helpers";
 import { sleep, until } from "./helpers";
 
@@ -51,6 +50,7 @@ describe("e2e: transfers on the local network", function () {
   const providers: ethers.JsonRpcProvider[] = [];
   const user = hardhatAccount(DEV_ACCOUNT_INDEX.user);
   const log = (line: string): void => console.log(`      ${line}`);
+  let firstDeposit = "";
 
   const chain = (name: string) => {
     const c = net.manifest.chains.find((x) => x.name === name)!;
@@ -117,6 +117,7 @@ describe("e2e: transfers on the local network", function () {
     const ethBefore = await balanceOn(eth, user.address);
     const dep = await alice.client.sendTokens(alice.address, escrow, coins((7n * ALLO).toString(), "uallo"), "auto", depositMemo(eth.c.chainId, user.address));
     expect(dep.code, dep.rawLog).to.equal(0);
+    firstDeposit = dep.transactionHash;
     const bad = await bob.client.sendTokens(bob.address, escrow, coins("123456", "uallo"), "auto", "to base please");
     expect(bad.code, bad.rawLog).to.equal(0);
     const bnbBefore = await balanceOn(bnb, user.address);
@@ -193,35 +194,34 @@ describe("e2e: transfers on the local network", function () {
     expect((await hubQuery.getBalance(hubRecipient, "uallo")).amount).to.equal((3n * ALLO).toString());
   });
 
-  it("4. reconciliation: escrow backing = EVM supply + in flight, the faucet's admin mints named", async function () {
-    const escrowCfg = await devnetEscrow();
-    const chains = net.manifest.chains.map((c) => {
-      const p = new ethers.JsonRpcProvider(c.rpc, c.chainId, { staticNetwork: true, cacheTimeout: -1 });
-      providers.push(p);
-      return { name: c.name, chainId: BigInt(c.chainId), provider: p, bridge: c.contracts.bridge, startBlock: 0 };
-    });
+  it("4. `relayer reconcile` balances (escrow backing = EVM supply + in flight); `relayer transfer` shows the stages", async function () {
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        execFile(process.execPath, ["dist/relayer/cli.js", ...args, "-c", net.relayerConfigFile], { cwd: path.resolve(__dirname, "../.."), env: { ...process.env } }, (e, out, err) =>
+          resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
+        );
+      });
     const report = await until(
-      "nothing in flight",
+      "reconcile to balance with nothing in flight",
       async () => {
-        const r = await readReconciliation({
-          comet,
-          hubChain: cosmosBridgeChainId(net.manifest.hub.chainId),
-          hubPrefix: "allo",
-          escrow,
-          denom: "uallo",
-          startHeight: 1n,
-          float: BigInt(escrowCfg.genesisBalance),
-          rules: { denom: "uallo", destinations: net.manifest.chains.map((c) => ({ chainId: BigInt(c.chainId), enabled: true, fromHeight: 0n })) },
-          chains,
-        });
-        return r.inFlightTransfers.length === 0 ? r : undefined;
+        const r = await cli(["reconcile", "--json"]);
+        const json = JSON.parse(r.out || "{}") as { ok?: boolean; delta?: string; inFlightTransfers?: unknown[] };
+        return r.code === 0 && json.ok && json.inFlightTransfers?.length === 0 ? json : undefined;
       },
       60_000,
       1_000,
     );
-    // The devnet faucet still mints FAUCET_AMOUNT per chain with the token admin's key (not bridged): exactly
-    // that much EVM supply has no escrow backing; everything the bridge carried is accounted for to the unit.
-    expect(report.delta).to.equal(-(FAUCET_AMOUNT * BigInt(net.manifest.chains.length)));
-    log(`reconciliation: EVM supply ${ethers.formatUnits(report.evmSupply, 18)} ALLO, escrow fees ${report.feesPaid} uallo, delta = -faucet mints`);
+    expect(report.delta).to.equal("0");
+    const table = await cli(["reconcile"]);
+    expect(table.code).to.equal(0);
+    expect(table.out).to.match(/balanced/);
+    const tracked = await cli(["transfer", firstDeposit]);
+    expect(tracked.code, tracked.err).to.equal(0);
+    expect(tracked.out).to.match(/hub->ethereum/);
+    expect(tracked.out).to.match(/✔ delivered/);
+    const unknown = await cli(["transfer", "0x" + "00".repeat(32)]);
+    expect(unknown.code).to.equal(1);
+    expect(unknown.err).to.match(/no transfer found/);
+    log(table.out.trim().split("\n").slice(-1)[0]);
   });
 });
