@@ -5,6 +5,7 @@
  *
  * 1. every attested route: hub -> EVM, EVM -> EVM, EVM -> hub; a malformed deposit refunded with its reason;
  * 2. SIGKILL of the relayer while deliveries are in flight, then restart: each transfer minted exactly once;
+ *    SIGKILL mid-release with Redis emptied before the restart: each release paid exactly once;
  * 3. a second instance on the same Redis: nothing delivered or released twice;
  * 4. `relayer reconcile` (supply reconciliation from the chains and the hub) and `relayer transfer`.
  *
@@ -177,6 +178,28 @@ describe("e2e: transfers on the local network", function () {
     const ids = logs.map((l) => l.topics[1]);
     expect(ids.length).to.equal(n);
     expect(new Set(ids).size).to.equal(n);
+  });
+
+  it("2b. SIGKILL mid-release, Redis emptied, restart: every release paid exactly once, from the chains and the hub", async function () {
+    const eth = chain("ethereum");
+    const recipients = await Promise.all([newHubAddress(), newHubAddress(), newHubAddress()]);
+    for (const [i, r] of recipients.entries()) await (await eth.bridge.sendToHub(r, BigInt(i + 1) * ALLO)).wait();
+    const paid = async () => (await Promise.all(recipients.map(async (r) => BigInt((await hubQuery.getBalance(r, "uallo")).amount)))).filter((b) => b > 0n).length;
+    await until("a release under way", async () => ((await paid()) >= 1 ? true : undefined), 60_000, 20);
+    const r1 = relayers.get(1)!;
+    r1.child.signal("SIGKILL");
+    await r1.child.exited;
+    r1.log.close();
+    const deleted = await deleteRedisNamespace(net.manifest.redis, net.manifest.namespace);
+    log(`SIGKILLed relayer-1 after ${await paid()} of 3 releases; emptied Redis (${deleted} keys)`);
+    await startRelayer(1);
+    await until("all three released", async () => ((await paid()) === 3 ? true : undefined), 90_000);
+    await sleep(4000); // a second payment would show now
+    for (const [i, r] of recipients.entries()) expect((await hubQuery.getBalance(r, "uallo")).amount).to.equal((BigInt(i + 1) * ALLO).toString());
+    const sends = await scanEscrowSends(comet, escrow);
+    const releases = sends.filter((x) => x.code === 0 && parseEscrowMemo(x.memo).kind === "release");
+    const ids = releases.map((x) => (parseEscrowMemo(x.memo) as { transferId: string }).transferId);
+    expect(new Set(ids).size, "a transfer released twice").to.equal(ids.length);
   });
 
   it("3. a second instance on the same Redis delivers and releases nothing twice", async function () {
