@@ -69,9 +69,9 @@ const boolText = (s: string): boolean | string => {
   return v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : s;
 };
 
-/** The environment variable prefix of a chain's overrides: RELAYER_CHAIN_<NAME>_ (dashes become _). */
+/** The environment variable prefix of a chain's overrides: RELAYER_CHAIN_<NAME>_ (camelCase and dashes become _: bnbTestnet -> BNB_TESTNET). */
 export function chainEnvPrefix(chainName: string): string {
-  return `RELAYER_CHAIN_${chainName.toUpperCase().replace(/-/g, "_")}_`;
+  return `RELAYER_CHAIN_${chainName.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase().replace(/-/g, "_")}_`;
 }
 
 /**

@@ -70,7 +70,9 @@ export type FeeConfig = z.infer<typeof feeSchema>;
 
 export const chainSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "chain names are lower-case letters, digits and dashes, e.g. base"),
+    // The chain registry's names (lib/chains.ts: ethereum, bnb, base, sepolia, bnbTestnet, baseSepolia, ...):
+    // one name per chain in the deploy records, the Hardhat networks and here.
+    name: z.string().regex(/^[a-z][a-zA-Z0-9-]*$/, "chain names start with a lower-case letter, then letters, digits and dashes, e.g. base or bnbTestnet (lib/chains.ts)"),
     chainId: positiveInt,
     /** tried in order; the next one is used when a call fails */
     rpcUrls: z.array(url).min(1, "give at least one RPC URL"),

@@ -198,7 +198,7 @@ describe("relayer config: validation", () => {
     for (const v of ["ETHEREUM", "BNB", "BASE", "SEPOLIA", "BNB_TESTNET", "BASE_SEPOLIA"]) env[`${v}_RPC_URL`] = "https://rpc.example";
     for (const v of ["ETHEREUM", "BNB", "BASE"]) env[`${v}_SUBMITTER_KEYSTORE`] = "/k/s.json";
     env.SUBMITTER_KEYSTORE = "/k/s.json";
-    for (const n of ["ethereum", "bnb", "base", "sepolia", "bnb-testnet", "base-sepolia"]) env[`RELAYER_CHAIN_${n.toUpperCase().replace(/-/g, "_")}_ORACLE`] = ORACLE;
+    for (const n of ["ETHEREUM", "BNB", "BASE", "SEPOLIA", "BNB_TESTNET", "BASE_SEPOLIA"]) env[`RELAYER_CHAIN_${n}_ORACLE`] = ORACLE;
     for (const [file, chainId] of [["mainnet", "allora-mainnet-1"], ["testnet", "allora-testnet-1"]]) {
       const c = loadConfig(`relayer/config/${file}.yaml`, env);
       expect(c.hub.chainId).to.equal(chainId);
