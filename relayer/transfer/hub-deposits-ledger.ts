@@ -59,11 +59,20 @@ export class HubDepositsLedger {
     return this.byKey.get(depositKey(txHash, msgIndex));
   }
 
+  private syncing: Promise<unknown> = Promise.resolve();
+
   /**
    * Scans from the last scanned height to `head - indexLagBlocks` and returns the new decisions in hub
-   * order. Safe to call concurrently only from one caller at a time (the watcher's loop).
+   * order. Calls are serialised (the source loop and the attester's check both sync): each continues from
+   * where the previous one ended.
    */
-  async sync(comet: CometClient, head: bigint): Promise<SequencedDeposit[]> {
+  sync(comet: CometClient, head: bigint): Promise<SequencedDeposit[]> {
+    const run = this.syncing.then(() => this.syncNow(comet, head));
+    this.syncing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async syncNow(comet: CometClient, head: bigint): Promise<SequencedDeposit[]> {
     const lag = BigInt(this.opts.indexLagBlocks ?? 2);
     const maxRange = BigInt(this.opts.maxRange ?? 5_000);
     const target = head - lag;

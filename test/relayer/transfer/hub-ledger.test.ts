@@ -13,6 +13,7 @@ import { mnemonicOf } from "../../devnet/helpers";
 import { assignSequences, type DepositRules } from "../../../relayer/transfer/deposits";
 import { depositMemo, refundMemo, releaseMemo } from "../../../relayer/transfer/memo";
 import { scanDeposits, scanEscrowSends } from "../../../relayer/transfer/hub-ledger";
+import { HubDepositsLedger } from "../../../relayer/transfer/hub-deposits-ledger";
 import { escrowLedger, refundKey, releaseVerdict } from "../../../relayer/transfer/release";
 import {
   assembleEscrowTx,
@@ -108,6 +109,10 @@ describe("relayer transfer: hub ledger on the hub devnet", function () {
       "31337#2:7",
       "unknown_destination",
     ]);
+    // concurrent syncs (the source loop and an attester's check) are serialised: no deposit twice, none lost
+    const shared = new HubDepositsLedger({ escrow, rules: RULES, startHeight: from, indexLagBlocks: 0, maxRange: 1 });
+    const [x, y] = await Promise.all([shared.sync(comet, to), shared.sync(comet, to)]);
+    expect([...x, ...y].map((d) => d.deposit.txHash)).to.deep.equal(hashes);
     // the same history read in two pieces sequences the same (an attester that restarted agrees)
     const mid = scan.deposits[2].height;
     const a = assignSequences((await scanDeposits(comet, escrow, from, mid)).deposits, RULES);
