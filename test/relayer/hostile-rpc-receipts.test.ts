@@ -158,7 +158,12 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
     let settled = false;
     void sending.finally(() => (settled = true)).catch(() => undefined);
     while (journal.list.length < 2 && !settled) await sleep(20);
-    await mine();
+    // The entry is journaled before it is broadcast: keep making blocks until the sender has its receipt
+    // (one block right after the journal write could come before the broadcast and leave it unmined).
+    while (!settled) {
+      await mine();
+      await sleep(100);
+    }
     const { receipt, resumed } = await sending;
     expect(resumed).to.equal(false);
     expect(receipt.hash).to.not.equal(otherTx.hash);

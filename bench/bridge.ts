@@ -1,0 +1,353 @@
+/**
+ * `npm run bench:bridge [-- --transfers 1000]`: ALLO transfers through the relayer on the local network.
+ *
+ * Starts the local network on its own ports (hub devnet and three Hardhat chains with 1 s blocks, the deploy
+ * stack's contracts), one relayer (confirmations 1 on every chain, inferences flowing at the same time with
+ * deviation 0), funds EVM senders by bridging from the hub (warm-up, not measured), then sends N transfers
+ * spread over every route and direction from several senders at once and waits for all of them. Writes
+ * bench/results/bridge.json:
+ *
+ * - transfers, delivered, lost (sent, not delivered when the wait ended), duplicated (delivered more than once);
+ * - latency_ms {p50, p99}: destination block time minus source block time, per transfer, matched by transfer id
+ *   (hub deposits: the id the destination bridge computes from the deposit's sequence in hub order). EVM
+ *   block timestamps are whole seconds, so the figures have a 1 s resolution;
+ * - throughput_per_s: delivered / (last delivery's block time - first send's block time);
+ * - gas_per_delivery: mean gasUsed of the EVM transactions that delivered (one `deliver` each);
+ * - reconciliation_delta: `relayer reconcile`'s delta at the end (must be 0);
+ * - rss_mb: the relayer process group's resident set size, sampled every 500 ms, maximum.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import { ethers } from "ethers";
+import YAML from "yaml";
+import { Secp256k1HdWallet } from "@cosmjs/amino";
+import { coins, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+import { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import { LocalNetwork, REPO_ROOT, startLocalNetwork } from "../scripts/devnet/network";
+import { resolveOptions } from "../scripts/devnet/options";
+import { devnetEscrow } from "../scripts/devnet/transfers";
+import { hardhatAccount } from "../scripts/lib/dev-keys";
+import { deleteRedisNamespace } from "../scripts/lib/redis";
+import { cosmosBridgeChainId } from "../lib/chains";
+import { depositMemo, parseEscrowMemo } from "../relayer/transfer/memo";
+import { bridgeInterface } from "../relayer/transfer/deliver";
+import { TRANSFER_SENT_TOPIC } from "../relayer/transfer/evm-source";
+import { scanDeposits, scanEscrowSends } from "../relayer/transfer/hub-ledger";
+import { assignSequences } from "../relayer/transfer/deposits";
+import { hubBridgeId, transferId } from "../lib/eip712/bridge";
+import { readReconciliation } from "../relayer/transfer/inflight";
+
+const ALLO = 10n ** 18n;
+const BRIDGE_ABI = [
+  "function sendToChain(uint64 destinationChain, address recipient, uint256 amount) payable returns (bytes32, uint64)",
+  "function sendToHub(string recipient, uint256 amount) payable returns (bytes32, uint64)",
+];
+const SENDER_ACCOUNTS = [6, 7, 8, 9];
+const HUB_SENDERS = ["alice", "bob"];
+
+const program = new Command()
+  .name("npm run bench:bridge --")
+  .option("--transfers <n>", "transfers sent in the measured phase", "1000")
+  .option("--timeout <s>", "how long to wait for every delivery", "900")
+  .option("--out <file>", "result file", "bench/results/bridge.json");
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN);
+
+function groupRssMb(pgid: number): number {
+  try {
+    const out = execFileSync("ps", ["-o", "rss=", "-g", String(pgid)], { encoding: "utf8" });
+    return out.split("\n").map((l) => Number(l.trim())).filter((n) => n > 0).reduce((a, b) => a + b, 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function mnemonicOf(name: string): string {
+  const cfg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "devnet/hub.config.json"), "utf8")) as { accounts: { name: string; mnemonic?: string }[] };
+  return cfg.accounts.find((a) => a.name === name)!.mnemonic!;
+}
+
+interface Sent {
+  /** how the destination names it: EVM transfer id, or for hub deposits "<txhash>:<msg>" until resolved */
+  key: string;
+  route: string;
+  sourceTime: number;
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<{ transfers: string; timeout: string; out: string }>();
+  const n = Number(o.transfers);
+  for (const [k, v] of Object.entries({ DEVNET_ETHEREUM_CHAIN_ID: "31337", DEVNET_BNB_CHAIN_ID: "31338", DEVNET_BASE_CHAIN_ID: "31339" })) process.env[k] = v;
+  const opts = resolveOptions({ chainPorts: "26545,26546,26547", hubPort: "26657", metricsPort: "26464", stateDir: ".devnet/bench-bridge", topics: "2", blockTime: "1000", hubBlockTime: "1000", relayer: false });
+  opts.relayerConfig = { logLevel: "info", dashboard: false, deviationBps: 0, heartbeatSeconds: 60 };
+  const load0 = os.loadavg();
+  let stopNetwork: (() => Promise<void>) | undefined;
+  let net: LocalNetwork | undefined;
+  const providers: ethers.JsonRpcProvider[] = [];
+  try {
+    console.log(`bench:bridge: ${n} transfers over every route, 3 chains + hub, 1 s blocks, confirmations 1`);
+    net = await startLocalNetwork(opts, { log: (l) => console.log(`  ${l}`), onStopAvailable: (s) => (stopNetwork = s) });
+    // The bench's relayer config: confirmations 1 everywhere (the issue's setting).
+    const cfg = YAML.parse(fs.readFileSync(net.relayerConfigFile, "utf8")) as { chains: { confirmations: number }[] };
+    for (const c of cfg.chains) c.confirmations = 1;
+    const benchConfig = path.join(net.stateDir, "relayer-bench.yaml");
+    fs.writeFileSync(benchConfig, YAML.stringify(cfg));
+    const relayer = net.startRelayer(1, { configFile: benchConfig });
+    let rssMax = 0;
+    const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, groupRssMb(relayer.child.pid))), 500);
+    await relayer.ready(120_000);
+
+    const comet = await Comet38Client.connect(net.manifest.hub.rpc);
+    const hubQuery = await StargateClient.connect(net.manifest.hub.rpc);
+    const escrow = net.manifest.hub.escrow!;
+    const hubChain = cosmosBridgeChainId(net.manifest.hub.chainId);
+    const chains = net.manifest.chains.map((c) => {
+      const provider = new ethers.JsonRpcProvider(c.rpc, c.chainId, { staticNetwork: true, cacheTimeout: -1 });
+      provider.pollingInterval = 200;
+      providers.push(provider);
+      return { c, provider, token: new ethers.Contract(c.contracts.token, ["function balanceOf(address) view returns (uint256)"], provider) };
+    });
+    const hubClients = await Promise.all(
+      HUB_SENDERS.map(async (name) => {
+        const wallet = await Secp256k1HdWallet.fromMnemonic(mnemonicOf(name), { prefix: "allo" });
+        const [acc] = await wallet.getAccounts();
+        return { address: acc.address, client: await SigningStargateClient.connectWithSigner(net!.manifest.hub.rpc, wallet, { gasPrice: GasPrice.fromString("10uallo"), broadcastPollIntervalMs: 200 }) };
+      }),
+    );
+    const evmSenders = SENDER_ACCOUNTS.map((i) => hardhatAccount(i));
+
+    // Warm-up: fund every EVM sender on every chain by bridging from the hub (one tx per chain, a MsgSend per sender).
+    const fund = 1_000n * ALLO;
+    for (const ch of chains) {
+      const msgs = evmSenders.map(() => ({ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.fromPartial({ fromAddress: hubClients[0].address, toAddress: escrow, amount: coins(fund.toString(), "uallo") }) }));
+      // one memo per tx: one tx per sender
+      for (const s of evmSenders) {
+        const r = await hubClients[0].client.signAndBroadcast(hubClients[0].address, [msgs[0]], "auto", depositMemo(ch.c.chainId, s.address));
+        if (r.code !== 0) throw new Error(`warm-up deposit failed: ${r.rawLog}`);
+      }
+    }
+    const funded = async () => {
+      for (const ch of chains) for (const s of evmSenders) if (((await ch.token.balanceOf(s.address)) as bigint) < fund) return false;
+      return true;
+    };
+    const warmDeadline = Date.now() + 180_000;
+    while (!(await funded())) {
+      if (Date.now() > warmDeadline) throw new Error("warm-up: senders not funded by the bridge within 180 s");
+      await sleep(1000);
+    }
+    console.log("  warm-up: every EVM sender funded by bridging from the hub");
+
+    // Measured phase: N transfers, round-robin over routes.
+    const hubRecipients = await Promise.all(Array.from({ length: 8 }, async () => (await (await Secp256k1HdWallet.generate(12, { prefix: "allo" })).getAccounts())[0].address));
+    const routes: string[] = [];
+    for (const a of chains) {
+      routes.push(`hub->${a.c.name}`, `${a.c.name}->hub`);
+      for (const b of chains) if (a !== b) routes.push(`${a.c.name}->${b.c.name}`);
+    }
+    const plan = Array.from({ length: n }, (_, i) => routes[i % routes.length]);
+    const amount = ALLO / 100n;
+    const startBlocks = new Map(await Promise.all(chains.map(async (ch) => [ch.c.name, await ch.provider.getBlockNumber()] as const)));
+    const hubStart = BigInt((await comet.status()).syncInfo.latestBlockHeight);
+    const t0 = Date.now();
+    const evmSends: Promise<unknown>[] = [];
+    const managers = new Map<string, ethers.NonceManager>();
+    const signer = (chainName: string, i: number) => {
+      const key = `${chainName}:${i}`;
+      let m = managers.get(key);
+      if (!m) {
+        const ch = chains.find((x) => x.c.name === chainName)!;
+        m = new ethers.NonceManager(new ethers.Wallet(evmSenders[i].privateKey, ch.provider));
+        managers.set(key, m);
+      }
+      return m;
+    };
+    const hubDeposits: { route: string; chainId: number; recipient: string }[] = [];
+    plan.forEach((route, i) => {
+      const [from, to] = route.split("->");
+      if (from === "hub") {
+        const dest = chains.find((x) => x.c.name === to)!;
+        hubDeposits.push({ route, chainId: dest.c.chainId, recipient: evmSenders[i % evmSenders.length].address });
+        return;
+      }
+      const src = chains.find((x) => x.c.name === from)!;
+      const bridge = new ethers.Contract(src.c.contracts.bridge, BRIDGE_ABI, signer(from, i % evmSenders.length));
+      if (to === "hub") evmSends.push(bridge.sendToHub(hubRecipients[i % hubRecipients.length], amount));
+      else evmSends.push(bridge.sendToChain(chains.find((x) => x.c.name === to)!.c.chainId, evmSenders[(i + 1) % evmSenders.length].address, amount));
+    });
+    // Hub deposits: batched per (sender, destination, recipient): one tx with a MsgSend per transfer.
+    const groups = new Map<string, { chainId: number; recipient: string; count: number }>();
+    for (const d of hubDeposits) {
+      const k = `${d.chainId}|${d.recipient}`;
+      const g = groups.get(k) ?? { chainId: d.chainId, recipient: d.recipient, count: 0 };
+      g.count++;
+      groups.set(k, g);
+    }
+    const hubSends = [...groups.values()].map(async (g, gi) => {
+      const sender = hubClients[gi % hubClients.length];
+      const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.fromPartial({ fromAddress: sender.address, toAddress: escrow, amount: coins(amount.toString(), "uallo") }) };
+      return { sender, msgs: Array.from({ length: g.count }, () => msg), memo: depositMemo(g.chainId, g.recipient) };
+    });
+    const evmTxs = await Promise.all(evmSends);
+    for (const hs of await Promise.all(hubSends)) {
+      for (let i = 0; i < hs.msgs.length; i += 50) {
+        const r = await hs.sender.client.signAndBroadcast(hs.sender.address, hs.msgs.slice(i, i + 50), "auto", hs.memo);
+        if (r.code !== 0) throw new Error(`deposit failed: ${r.rawLog}`);
+      }
+    }
+    await Promise.all(evmTxs.map((t) => (t as ethers.ContractTransactionResponse).wait()));
+    console.log(`  sent ${n} transfers in ${((Date.now() - t0) / 1000).toFixed(1)} s (${evmTxs.length} EVM txs, ${hubDeposits.length} hub deposits)`);
+
+    // Collect sources and destinations from the chains and the hub until every transfer is delivered.
+    const blockTime = new Map<string, number>();
+    const evmTime = async (ch: (typeof chains)[number], block: number) => {
+      const k = `${ch.c.name}:${block}`;
+      if (!blockTime.has(k)) blockTime.set(k, ((await ch.provider.getBlock(block))!.timestamp as number) * 1000);
+      return blockTime.get(k)!;
+    };
+    const hubTime = async (height: number) => {
+      const k = `hub:${height}`;
+      if (!blockTime.has(k)) blockTime.set(k, (await comet.blockchain(height, height)).blockMetas[0].header.time.getTime());
+      return blockTime.get(k)!;
+    };
+    const sent = new Map<string, Sent>(); // by EVM transfer id or hub "<tx>:<msg>"
+    for (const ch of chains) {
+      const logs = await ch.provider.getLogs({ address: ch.c.contracts.bridge, fromBlock: startBlocks.get(ch.c.name)! + 1, toBlock: "latest", topics: [TRANSFER_SENT_TOPIC] });
+      for (const l of logs) {
+        const dest = BigInt(l.topics[2]);
+        const to = dest === hubChain ? "hub" : chains.find((x) => BigInt(x.c.chainId) === dest)!.c.name;
+        sent.set(l.topics[1].toLowerCase(), { key: l.topics[1].toLowerCase(), route: `${ch.c.name}->${to}`, sourceTime: await evmTime(ch, l.blockNumber) });
+      }
+    }
+    // Hub deposits: the destination's transfer id is derived from hub history (lib: transferId over the deposit's
+    // sequence), so each hub -> EVM transfer is matched with its own deposit block.
+    const hubHead = BigInt((await comet.status()).syncInfo.latestBlockHeight);
+    const { decided } = assignSequences(
+      (await scanDeposits(comet, escrow, 1n, hubHead)).deposits,
+      { denom: "uallo", destinations: chains.map((ch) => ({ chainId: BigInt(ch.c.chainId), enabled: true, fromHeight: 0n })) },
+    );
+    let hubDepositCount = 0;
+    for (const d of decided) {
+      if (d.kind !== "transfer" || d.deposit.height <= hubStart) continue;
+      hubDepositCount++;
+      const to = chains.find((x) => BigInt(x.c.chainId) === d.destinationChain)!.c.name;
+      const id = transferId(hubChain, hubBridgeId(escrow), d.destinationChain, d.sequence).toLowerCase();
+      sent.set(id, { key: id, route: `hub->${to}`, sourceTime: await hubTime(Number(d.deposit.height)) });
+    }
+    const deliveries = new Map<string, number[]>(); // id -> destination times (several = duplicated)
+    const gas: bigint[] = [];
+    const seenTx = new Set<string>();
+    const deadline = Date.now() + Number(o.timeout) * 1000;
+    const evmScanned = new Map(chains.map((ch) => [ch.c.name, startBlocks.get(ch.c.name)!]));
+    for (;;) {
+      for (const ch of chains) {
+        const head = await ch.provider.getBlockNumber();
+        const from = evmScanned.get(ch.c.name)! + 1;
+        if (head < from) continue;
+        const logs = await ch.provider.getLogs({ address: ch.c.contracts.bridge, fromBlock: from, toBlock: head, topics: [[bridgeInterface.getEvent("TransferDelivered")!.topicHash, bridgeInterface.getEvent("TransferQueued")!.topicHash]] });
+        for (const l of logs) {
+          const id = l.topics[1].toLowerCase();
+          deliveries.set(id, [...(deliveries.get(id) ?? []), await evmTime(ch, l.blockNumber)]);
+          if (!seenTx.has(l.transactionHash)) {
+            seenTx.add(l.transactionHash);
+            gas.push((await ch.provider.getTransactionReceipt(l.transactionHash))!.gasUsed);
+          }
+        }
+        evmScanned.set(ch.c.name, head);
+      }
+      // hub side: releases by transfer id
+      const releases = (await scanEscrowSends(comet, escrow, hubStart)).filter((s) => s.code === 0);
+      for (const r of releases) {
+        const m = parseEscrowMemo(r.memo);
+        if (m.kind !== "release" || seenTx.has(r.txHash)) continue;
+        seenTx.add(r.txHash);
+        deliveries.set(m.transferId, [...(deliveries.get(m.transferId) ?? []), await hubTime(Number(r.height))]);
+      }
+      const done = [...sent.keys()].filter((id) => deliveries.has(id)).length;
+      process.stdout.write(`\r  delivered ${done}/${n} after ${((Date.now() - t0) / 1000).toFixed(0)} s   `);
+      if (done >= n || Date.now() > deadline) break;
+      await sleep(1000);
+    }
+    process.stdout.write("\n");
+    clearInterval(rssTimer);
+
+    // Latency per transfer: its first destination record's block time minus its source block's time.
+    const latencies: number[] = [];
+    let lastDelivery = 0;
+    for (const [id, src] of sent) {
+      const d = deliveries.get(id);
+      if (!d) continue;
+      latencies.push(d[0] - src.sourceTime);
+      lastDelivery = Math.max(lastDelivery, d[0]);
+    }
+    latencies.sort((x, y) => x - y);
+    const firstSend = Math.min(...[...sent.values()].map((x) => x.sourceTime));
+    const delivered = [...sent.keys()].filter((id) => deliveries.has(id)).length;
+    const duplicated = [...sent.keys()].filter((id) => (deliveries.get(id)?.length ?? 0) > 1).length;
+    const byRoute: Record<string, { sent: number; delivered: number }> = {};
+    for (const [id, src] of sent) {
+      const r = (byRoute[src.route] ??= { sent: 0, delivered: 0 });
+      r.sent++;
+      if (deliveries.has(id)) r.delivered++;
+    }
+
+    const escrowCfg = await devnetEscrow();
+    const rcfg = YAML.parse(fs.readFileSync(benchConfig, "utf8")) as { transfers: { escrow: { float: string } } };
+    const report = await readReconciliation({
+      comet,
+      hubChain,
+      hubPrefix: "allo",
+      escrow,
+      denom: escrowCfg.denom,
+      startHeight: 1n,
+      float: BigInt(rcfg.transfers.escrow.float),
+      rules: { denom: "uallo", destinations: chains.map((ch) => ({ chainId: BigInt(ch.c.chainId), enabled: true, fromHeight: 0n })) },
+      chains: chains.map((ch) => ({ name: ch.c.name, chainId: BigInt(ch.c.chainId), provider: ch.provider, bridge: ch.c.contracts.bridge, startBlock: 0 })),
+    });
+    const result = {
+      transfers: n,
+      transfers_seen_at_sources: sent.size,
+      delivered,
+      lost: n - delivered,
+      duplicated,
+      latency_ms: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+      throughput_per_s: Number((delivered / Math.max(1, (lastDelivery - firstSend) / 1000)).toFixed(2)),
+      gas_per_delivery: gas.length ? Number(gas.reduce((a, b) => a + b, 0n) / BigInt(gas.length)) : null,
+      reconciliation_delta: report.delta.toString(),
+      in_flight_at_end: report.inFlightTransfers.length,
+      rss_mb: Number(rssMax.toFixed(1)),
+      routes: routes.length,
+      per_route: byRoute,
+      hub_deposit_txs: hubDepositCount,
+      settings: { chain_block_ms: 1000, hub_block_ms: 1000, confirmations: 1, evm_senders: evmSenders.length, hub_senders: hubClients.length, amount_allo: "0.01", inferences: "2 topics, deviation 0" },
+      machine: { cpus: os.cpus().length, load_before: load0.map((x) => Number(x.toFixed(2))), load_after: os.loadavg().map((x) => Number(x.toFixed(2))) },
+      measured_at: new Date().toISOString(),
+    };
+    console.log("\n| figure | value |\n|---|---:|");
+    for (const [k, v] of Object.entries(result)) if (typeof v !== "object") console.log(`| ${k} | ${v} |`);
+    console.log(`| latency_ms p50 / p99 | ${result.latency_ms.p50} / ${result.latency_ms.p99} |`);
+    fs.mkdirSync(path.dirname(o.out), { recursive: true });
+    fs.writeFileSync(o.out, JSON.stringify(result, null, 2) + "\n");
+    console.log(`wrote ${o.out}`);
+    hubClients.forEach((h) => h.client.disconnect());
+    comet.disconnect();
+    hubQuery.disconnect();
+  } finally {
+    for (const p of providers) p.destroy();
+    await stopNetwork?.();
+    if (net) await deleteRedisNamespace(net.manifest.redis, net.manifest.namespace).catch(() => 0);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench:bridge failed: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);
