@@ -75,7 +75,8 @@ export async function startHardhat(chainId = 31337): Promise<HardhatNode> {
   };
 }
 
-function readArtifact(name: string): { abi: InterfaceAbi; bytecode: string } {
+/** A compiled contract from artifacts/contracts (e.g. "oracle/AlloraOracle.sol/AlloraOracle"). */
+export function readArtifact(name: string): { abi: InterfaceAbi; bytecode: string } {
   return JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/contracts", `${name}.json`), "utf8"));
 }
 

@@ -6,9 +6,7 @@
  * is the relayer's own view of what it would build and pay for (issue 19, findings 1 and 2).
  */
 import { expect } from "chai";
-import { ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -16,55 +14,21 @@ import { Writable } from "node:stream";
 import IORedis, { Redis } from "ioredis";
 import { Job, Queue } from "bullmq";
 import pino from "pino";
-import { ContractFactory, HDNodeWallet, InterfaceAbi, JsonRpcProvider, Mnemonic, NonceManager as EthersNonceManager, Transaction, Wallet, getAddress, keccak256, parseUnits } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, Transaction, Wallet, keccak256, parseUnits } from "ethers";
 import { startHubDevnet, HubDevnet } from "../../devnet/hub/node";
 import { startRelayer, RelayerHandle } from "../../relayer/app";
 import { parseConfig } from "../../relayer/config/load";
 import { HubWatcher } from "../../relayer/hub/watcher";
 import { JobReport, PostJobData } from "../../relayer/queue/jobs";
 import { oracleInterface } from "../../relayer/evm/oracle";
+import { REDIS_URL, account, deployOracle, startHardhat, waitFor, type HardhatNode } from "./helpers";
 
-const ROOT = path.resolve(__dirname, "../..");
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const MNEMONIC = "test test test test test test test test test test test junk"; // PUBLIC Hardhat test mnemonic
-const account = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const silent = pino({ level: "silent" });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-}
-
-function readArtifact(name: string): { abi: InterfaceAbi; bytecode: string } {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/contracts", `${name}.json`), "utf8"));
-}
 
 describe("hostile Redis: post jobs and journal entries written by an attacker", function () {
   this.timeout(300_000);
   let hub: HubDevnet;
-  let hardhat: ChildProcess;
+  let node: HardhatNode;
   let provider: JsonRpcProvider;
   let oracle: string;
   let relayer: RelayerHandle;
@@ -122,24 +86,11 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
 
   before(async () => {
     hub = await startHubDevnet({ port: 0, blockTimeMs: 500, quiet: true });
-    const port = await freePort();
-    hardhat = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "node", "--port", String(port)], {
-      cwd: ROOT,
-      env: { ...process.env, HARDHAT_CHAIN_ID: "31337", HARDHAT_BLOCK_TIME_MS: "0" },
-      stdio: "ignore",
-    });
-    const url = `http://127.0.0.1:${port}`;
-    provider = new JsonRpcProvider(url, 31337, { staticNetwork: true, cacheTimeout: -1 });
-    await waitFor("hardhat node", async () => (await provider.getBlockNumber()) >= 0 || undefined, 120_000, 500);
-    const deployer = new EthersNonceManager(new Wallet(account(0).privateKey, provider));
-    const tokenArtifact = readArtifact("test/OracleMockAllo.sol/OracleMockAllo");
-    const token = await (await new ContractFactory(tokenArtifact.abi, tokenArtifact.bytecode, deployer).deploy()).waitForDeployment();
-    const artifact = readArtifact("oracle/AlloraOracle.sol/AlloraOracle");
-    const signers = attesters.map((a) => getAddress(a.address)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    const o = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(account(0).address, account(0).address, await token.getAddress(), 1, signers, 2);
-    oracle = await (await o.waitForDeployment()).getAddress();
+    node = await startHardhat();
+    provider = node.provider;
+    oracle = await deployOracle(node, attesters, 2);
 
-    rpcUrl = url;
+    rpcUrl = node.url;
     relayer = await launch(prefix, submitter, {}, lines);
     await waitFor("the start-up sweep on chain", async () => ((await onchainNonce(1)) > 0n ? true : undefined), 60_000);
 
@@ -153,9 +104,8 @@ describe("hostile Redis: post jobs and journal entries written by an attacker", 
     await relayer?.stop();
     await queue?.close();
     await hubReader?.stop();
-    hardhat?.kill("SIGKILL");
+    node?.stop();
     await hub?.stop();
-    provider?.destroy();
     if (redis) {
       for (const p of [prefix, ...extraPrefixes]) {
         const keys = await redis.keys(`${p}:*`);

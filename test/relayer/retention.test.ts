@@ -5,47 +5,26 @@
  * Hardhat node (child process) with the real AlloraOracle, real Redis, and the relayer (startRelayer).
  */
 import { expect } from "chai";
-import { ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import IORedis from "ioredis";
 import YAML from "yaml";
-import { ContractFactory, HDNodeWallet, InterfaceAbi, JsonRpcProvider, Mnemonic, NonceManager, Wallet, getAddress } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import { startHubDevnet, HubDevnet } from "../../devnet/hub/node";
 import { startRelayer } from "../../relayer/app";
 import { loadConfig } from "../../relayer/config/load";
 import { countKeys } from "../../relayer/metrics/metrics";
+import { REDIS_URL, account, deployOracle, freePort, sleep, startHardhat, type HardhatNode } from "./helpers";
 
-const ROOT = path.resolve(__dirname, "../..");
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const MNEMONIC = "test test test test test test test test test test test junk"; // PUBLIC Hardhat test mnemonic
-const account = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Completed jobs kept (queue.keepCompletedCount): small, so the test passes it many times over. */
 const KEEP_COMPLETED = 5;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on("error", reject);
-  });
-}
-
-function readArtifact(name: string): { abi: InterfaceAbi; bytecode: string } {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/contracts", `${name}.json`), "utf8"));
-}
 
 describe("relayer retention: Redis keys stay bounded while batches keep landing", function () {
   this.timeout(300_000);
   let hub: HubDevnet;
-  let hardhat: ChildProcess;
+  let node: HardhatNode;
   let provider: JsonRpcProvider;
   let redis: IORedis;
   let relayer: Awaited<ReturnType<typeof startRelayer>> | undefined;
@@ -53,29 +32,10 @@ describe("relayer retention: Redis keys stay bounded while batches keep landing"
 
   before(async () => {
     hub = await startHubDevnet({ port: 0, blockTimeMs: 250, quiet: true });
-    const port = await freePort();
-    hardhat = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "node", "--port", String(port)], {
-      cwd: ROOT,
-      env: { ...process.env, HARDHAT_CHAIN_ID: "31337", HARDHAT_BLOCK_TIME_MS: "0" },
-      stdio: "ignore",
-    });
-    provider = new JsonRpcProvider(`http://127.0.0.1:${port}`, 31337, { staticNetwork: true, cacheTimeout: -1 });
-    for (let i = 0; ; i++) {
-      if (await provider.getBlockNumber().then(() => true, () => false)) break;
-      if (i > 240) throw new Error("hardhat node did not start");
-      await sleep(500);
-    }
-    const deployer = new NonceManager(new Wallet(account(0).privateKey, provider));
-    const tokenArtifact = readArtifact("test/OracleMockAllo.sol/OracleMockAllo");
-    const token = await new ContractFactory(tokenArtifact.abi, tokenArtifact.bytecode, deployer).deploy();
-    await token.waitForDeployment();
+    node = await startHardhat();
+    provider = node.provider;
     const attesters = [account(1), account(2)];
-    const signers = attesters.map((a) => getAddress(a.address)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    const oracleArtifact = readArtifact("oracle/AlloraOracle.sol/AlloraOracle");
-    const oracle = await new ContractFactory(oracleArtifact.abi, oracleArtifact.bytecode, deployer).deploy(
-      account(0).address, account(0).address, await token.getAddress(), 1, signers, 2,
-    );
-    await oracle.waitForDeployment();
+    const oracle = await deployOracle(node, attesters, 2);
     const httpPort = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "relayer-retention-"));
     const file = path.join(dir, "relayer.yaml");
@@ -89,8 +49,8 @@ describe("relayer retention: Redis keys stay bounded while batches keep landing"
           {
             name: "ethereum",
             chainId: 31337,
-            rpcUrls: [`http://127.0.0.1:${port}`],
-            oracle: await oracle.getAddress(),
+            rpcUrls: [node.url],
+            oracle,
             confirmations: 0,
             fees: { strategy: "eip1559", maxFeePerGasGwei: 500, maxPriorityFeePerGasGwei: 5 },
             submitter: { env: "RELAYER_SUBMITTER_KEY" },
@@ -119,9 +79,8 @@ describe("relayer retention: Redis keys stay bounded while batches keep landing"
 
   after(async () => {
     await relayer?.stop();
-    hardhat?.kill("SIGKILL");
+    node?.stop();
     await hub?.stop();
-    provider?.destroy();
     if (redis) {
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length) await redis.del(...keys);

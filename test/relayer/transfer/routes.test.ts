@@ -27,7 +27,7 @@ import { depositMemo } from "../../../relayer/transfer/memo";
 import { readReconciliation } from "../../../relayer/transfer/inflight";
 import { trackTransfer } from "../../../relayer/transfer/track";
 import type { DeliverJobData, EscrowJobData } from "../../../relayer/transfer/jobs";
-import { deployBridge, startHardhat, wireRemote, type Deployed, type TestChain } from "./helpers";
+import { deployBridge, startChain, wireRemote, type Deployed, type TestChain } from "./helpers";
 
 const log = pino({ level: "silent" });
 const PREFIX = `test-routes-${process.pid}`;
@@ -69,7 +69,7 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
   let ledger: HubDepositsLedger;
 
   before(async () => {
-    [hub, a, b] = await Promise.all([startHubDevnet({ port: 0, blockTimeMs: 200, quiet: true }), startHardhat(31337), startHardhat(31338)]);
+    [hub, a, b] = await Promise.all([startHubDevnet({ port: 0, blockTimeMs: 200, quiet: true }), startChain(31337), startChain(31338)]);
     comet = await Comet38Client.connect(hub.rpcUrl);
     query = await StargateClient.connect(hub.rpcUrl);
     redis = new IORedis("redis://127.0.0.1:6379");
