@@ -134,7 +134,7 @@ describe("relayer transfer: hub ledger on the hub devnet", function () {
     const stranger = await signEscrowSend(await Secp256k1HdWallet.fromMnemonic(mnemonicOf("bob"), { prefix: PREFIX }), p);
     await assembleEscrowTx(multisig, PREFIX, p, [sig1, forged, stranger, sig1]).then(
       () => expect.fail("assembled with a forged signature"),
-      (e: Error) => expect(e.message).to.match(/does not verify.*not a member.*duplicate|does not verify/),
+      (e: Error) => expect(e.message).to.match(/does not verify.*not a member.*duplicate/),
     );
     const tx = await assembleEscrowTx(multisig, PREFIX, p, [sig3, forged, sig1]);
     expect(tx.signers.length).to.equal(2);
