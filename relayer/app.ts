@@ -36,6 +36,7 @@ import { background, every } from "./tasks";
 import { Sequencer } from "./submit/sequencer";
 import { countKeys, RelayerMetrics } from "./metrics/metrics";
 import { startTransferPipeline, type TransferPipeline } from "./transfer/pipeline";
+import { hubPrefixOf } from "./config/transfers";
 import { evaluateHealth, HubProgress, hubStallLimitMs, withHubProgress } from "./health/health";
 import { startHttp } from "./health/server";
 import { createDashboard, Dashboard } from "./health/dashboard";
@@ -268,7 +269,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       transfers = await startTransferPipeline({
         cfg: config.transfers,
         hubChainId: config.hub.chainId,
-        hubPrefix: config.transfers.escrow.address.slice(0, config.transfers.escrow.address.lastIndexOf("1")),
+        hubPrefix: hubPrefixOf(config.transfers),
         comet: () => hub.comet(),
         redis,
         redisUrl: config.redis.url,
@@ -534,8 +535,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         (stopped ??= (async () => {
           stopping = true;
           // Transfers first: their loops and the escrow worker read the hub through the watcher's client.
-          const transfersStopped = transfers?.stop();
-          await transfersStopped;
+          await transfers?.stop();
           await hub.stop();
           const closing = Promise.all(chains.map((c) => c.worker?.close()));
           const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), SHUTDOWN_GRACE_MS).unref())]);

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { fromBase64 } from "@cosmjs/encoding";
+import type { DepositRules } from "../transfer/deposits";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name such as RELAYER_HUB_KEY_1");
 const digits = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()], { error: 'an integer amount, e.g. "3000000"' }).transform((v) => String(v));
@@ -58,3 +59,23 @@ export const transfersSchema = z
     path: ["escrow", "threshold"],
   });
 export type TransfersConfig = z.infer<typeof transfersSchema>;
+
+/** The hub's bech32 prefix, read off the escrow's address (`allo1…` -> `allo`). */
+export function hubPrefixOf(t: TransfersConfig): string {
+  return t.escrow.address.slice(0, t.escrow.address.lastIndexOf("1"));
+}
+
+/**
+ * The deposit rules every attester applies (relayer/transfer/deposits.ts): the configured destinations, or by
+ * default every EVM chain of the config, taking deposits from hub height 0.
+ */
+export function depositRulesOf(t: TransfersConfig, chainIds: readonly number[]): DepositRules {
+  return {
+    denom: t.denom,
+    destinations: (t.destinations ?? chainIds.map((chainId) => ({ chainId, enabled: true, fromHeight: 0 }))).map((d) => ({
+      chainId: BigInt(d.chainId),
+      enabled: d.enabled,
+      fromHeight: BigInt(d.fromHeight),
+    })),
+  };
+}

@@ -7,7 +7,7 @@ import { JsonRpcProvider } from "ethers";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { cosmosBridgeChainId } from "../../lib/chains";
 import type { LoadedConfig } from "../config/load";
-import type { TransfersConfig } from "../config/transfers";
+import { depositRulesOf, hubPrefixOf, type TransfersConfig } from "../config/transfers";
 import { readReconciliation } from "./inflight";
 import { formatAllo } from "./reconcile";
 import { trackTransfer } from "./track";
@@ -44,15 +44,7 @@ async function reader(config: LoadedConfig): Promise<Reader> {
   };
 }
 
-const rulesOf = (config: LoadedConfig, t: TransfersConfig) => ({
-  denom: t.denom,
-  destinations: (t.destinations ?? config.chains.map((c) => ({ chainId: c.chainId, enabled: true, fromHeight: 0 }))).map((d) => ({
-    chainId: BigInt(d.chainId),
-    enabled: d.enabled,
-    fromHeight: BigInt(d.fromHeight),
-  })),
-});
-const prefixOf = (address: string) => address.slice(0, address.lastIndexOf("1"));
+const rulesOf = (config: LoadedConfig, t: TransfersConfig) => depositRulesOf(t, config.chains.map((c) => c.chainId));
 
 export function registerTransferCommands(program: Command, loadFrom: (opt?: string) => LoadedConfig): void {
   program
@@ -66,7 +58,7 @@ export function registerTransferCommands(program: Command, loadFrom: (opt?: stri
       try {
         const hubChain = cosmosBridgeChainId(config.hub.chainId);
         const result = await trackTransfer(
-          { comet: r.comet, hubChain, hubPrefix: prefixOf(r.t.escrow.address), escrow: r.t.escrow.address, startHeight: BigInt(r.t.startHeight), rules: rulesOf(config, r.t), chains: r.chains },
+          { comet: r.comet, hubChain, hubPrefix: hubPrefixOf(r.t), escrow: r.t.escrow.address, startHeight: BigInt(r.t.startHeight), rules: rulesOf(config, r.t), chains: r.chains },
           ref,
         );
         if (!result) {
@@ -102,7 +94,7 @@ export function registerTransferCommands(program: Command, loadFrom: (opt?: stri
         const report = await readReconciliation({
           comet: r.comet,
           hubChain: cosmosBridgeChainId(config.hub.chainId),
-          hubPrefix: prefixOf(r.t.escrow.address),
+          hubPrefix: hubPrefixOf(r.t),
           escrow: r.t.escrow.address,
           denom: r.t.denom,
           startHeight: BigInt(r.t.startHeight),

@@ -23,8 +23,6 @@ export const BRIDGE_ABI = [
   "function attesterSet() view returns (uint64 setId, address[] signers, uint8 threshold)",
   "function netBridgedIn(uint64 chain) view returns (int256)",
   "function token() view returns (address)",
-  "function localChain() view returns (uint64)",
-  "function transferId(uint64 sourceChain, bytes32 sourceBridge, uint64 destinationChain, uint64 sequence) pure returns (bytes32)",
   "event TransferDelivered(bytes32 indexed transferId, uint64 indexed sourceChain, uint64 indexed sequence, address recipient, uint256 amount)",
   "event TransferQueued(bytes32 indexed transferId, uint64 indexed sourceChain, uint64 indexed sequence, address recipient, uint256 amount)",
   "event QueuedTransferReleased(bytes32 indexed transferId, address indexed recipient, uint256 amount)",

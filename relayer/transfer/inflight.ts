@@ -7,7 +7,7 @@
 import { Contract, type Provider } from "ethers";
 import type { CometClient } from "@cosmjs/tendermint-rpc";
 import { StargateClient } from "@cosmjs/stargate";
-import { evmBridgeId, hubBridgeId } from "../../lib/eip712/bridge";
+import { evmBridgeId, hubBridgeId, transferId } from "../../lib/eip712/bridge";
 import { assignSequences, type DepositRules } from "./deposits";
 import { bridgeInterface } from "./deliver";
 import { scanTransferSent } from "./evm-source";
@@ -84,7 +84,7 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
       inFlight.push({ transferId: `${d.deposit.txHash}:${d.deposit.msgIndex}`, route: `hub->${d.destinationChain}`, amount: d.amount, stage: "destination not configured here" });
       continue;
     }
-    const stage = await destinationStage(bridgeAt(dest), input.hubChain, hubId, d.sequence);
+    const stage = await destinationStage(bridgeAt(dest), input.hubChain, hubId, d.sequence, transferId(input.hubChain, hubId, d.destinationChain, d.sequence));
     if (stage) inFlight.push({ transferId: `${d.deposit.txHash}:${d.deposit.msgIndex}`, route: `hub->${dest.name}`, amount: d.amount, stage });
   }
 
@@ -116,10 +116,9 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
 }
 
 /** Undefined when minted at the destination; else why it is still in flight. */
-async function destinationStage(bridge: Contract, sourceChain: bigint, sourceBridge: string, sequence: bigint, id?: string): Promise<string | undefined> {
+async function destinationStage(bridge: Contract, sourceChain: bigint, sourceBridge: string, sequence: bigint, id: string): Promise<string | undefined> {
   const delivered = (await bridge.isDelivered(sourceChain, sourceBridge, sequence)) as boolean;
   if (!delivered) return "sent, not delivered";
-  const transferIdOnDest = id ?? ((await bridge.transferId(sourceChain, sourceBridge, await bridge.localChain(), sequence)) as string);
-  const q = (await bridge.queuedTransfer(transferIdOnDest)) as { amount: bigint };
+  const q = (await bridge.queuedTransfer(id)) as { amount: bigint };
   return q.amount > 0n ? "queued at the destination" : undefined;
 }

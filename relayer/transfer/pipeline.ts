@@ -10,7 +10,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Contract, formatUnits, type TransactionReceipt, type Wallet } from "ethers";
 import type { Registry } from "prom-client";
-import { createMultisigThresholdPubkey, Secp256k1HdWallet, type OfflineAminoSigner } from "@cosmjs/amino";
+import { createMultisigThresholdPubkey, pubkeyToAddress, Secp256k1HdWallet, type OfflineAminoSigner } from "@cosmjs/amino";
 import { StargateClient } from "@cosmjs/stargate";
 import type { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { cosmosBridgeChainId } from "../../lib/chains";
@@ -21,7 +21,7 @@ import type { SentTx, TxSender } from "../submit/sender";
 import type { Sequencer } from "../submit/sequencer";
 import { exactIntent, type TxIntent } from "../submit/intent";
 import { jobJournal } from "../queue/worker";
-import type { TransfersConfig } from "../config/transfers";
+import { depositRulesOf, type TransfersConfig } from "../config/transfers";
 import { HubDepositsLedger } from "./hub-deposits-ledger";
 import { pollEvmSource, pollHubSource, type CheckpointStore, type TransferSink } from "./sources";
 import { attestDelivery, bridgeInterface, deliverIntent, deliverOnce } from "./deliver";
@@ -128,7 +128,6 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   );
   const escrowCfg: EscrowConfig = { chainId: deps.hubChainId, prefix: deps.hubPrefix, address: escrowAddress, multisig, fee: { amount: [{ denom: cfg.denom, amount: cfg.escrow.fee.amount }], gas: cfg.escrow.fee.gas } };
   {
-    const { pubkeyToAddress } = await import("@cosmjs/amino");
     const derived = pubkeyToAddress(multisig, deps.hubPrefix);
     if (derived !== escrowAddress) {
       throw new Error(`transfers.escrow: members and threshold make ${derived}, not the escrow ${escrowAddress} (fix: list the members in the multisig's order, or the threshold)`);
@@ -140,10 +139,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     if (!cfg.escrow.members.includes(b64)) throw new Error(`transfers.hubSigners: ${acc.address} is not a member of the escrow ${escrowAddress}`);
   }
 
-  const ledgerRules = {
-    denom: cfg.denom,
-    destinations: (cfg.destinations ?? deps.chains.map((c) => ({ chainId: c.chainId, enabled: true, fromHeight: 0 }))).map((d) => ({ chainId: BigInt(d.chainId), enabled: d.enabled, fromHeight: BigInt(d.fromHeight) })),
-  };
+  const ledgerRules = depositRulesOf(cfg, deps.chains.map((c) => c.chainId));
   const ledger = new HubDepositsLedger({
     escrow: escrowAddress,
     rules: ledgerRules,

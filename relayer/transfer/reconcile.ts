@@ -8,6 +8,7 @@
  * or deposited, not yet minted). The escrow float is uallo in the escrow that backs nothing: what operators
  * put there to pay the escrow's own hub fees, minus the fees paid so far. Pure arithmetic over exact bigints.
  */
+import { formatUnits } from "ethers";
 
 export interface SupplyReading {
   chain: string;
@@ -53,11 +54,7 @@ export function reconcile(args: {
   return { escrowBalance: args.escrowBalance, escrowFloat: args.escrowFloat, backing, evmSupply, inFlight, delta, ok: delta === 0n, rows };
 }
 
-/** Formats base units (18 decimals) as ALLO, exactly, for tables and logs. */
+/** Formats base units (18 decimals) as ALLO, exactly, without a trailing ".0" (tables and logs). */
 export function formatAllo(amount: bigint): string {
-  const neg = amount < 0n;
-  const abs = neg ? -amount : amount;
-  const whole = abs / 10n ** 18n;
-  const frac = (abs % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "");
-  return `${neg ? "-" : ""}${whole}${frac ? "." + frac : ""}`;
+  return formatUnits(amount, 18).replace(/\.0$/, "");
 }
