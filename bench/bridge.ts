@@ -16,20 +16,19 @@
  * - reconciliation_delta: `relayer reconcile`'s delta at the end (must be 0);
  * - rss_mb: the relayer process group's resident set size, sampled every 500 ms, maximum.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
+import { groupRssMb, percentile } from "./measure";
 import { ethers } from "ethers";
 import YAML from "yaml";
 import { Secp256k1HdWallet } from "@cosmjs/amino";
-import { coins, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+import { coins, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { LocalNetwork, REPO_ROOT, startLocalNetwork } from "../scripts/devnet/network";
 import { resolveOptions } from "../scripts/devnet/options";
-import { devnetEscrow } from "../scripts/devnet/transfers";
 import { hardhatAccount } from "../scripts/lib/dev-keys";
 import { deleteRedisNamespace } from "../scripts/lib/redis";
 import { cosmosBridgeChainId } from "../lib/chains";
@@ -57,16 +56,7 @@ const program = new Command()
   .option("--out <file>", "result file", "bench/results/bridge.json");
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN);
 
-function groupRssMb(pgid: number): number {
-  try {
-    const out = execFileSync("ps", ["-o", "rss=", "-g", String(pgid)], { encoding: "utf8" });
-    return out.split("\n").map((l) => Number(l.trim())).filter((n) => n > 0).reduce((a, b) => a + b, 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
 
 function mnemonicOf(name: string): string {
   const cfg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "devnet/hub.config.json"), "utf8")) as { accounts: { name: string; mnemonic?: string }[] };
@@ -74,7 +64,7 @@ function mnemonicOf(name: string): string {
 }
 
 interface Sent {
-  /** how the destination names it: EVM transfer id, or for hub deposits "<txhash>:<msg>" until resolved */
+  /** the transfer id, as the destination (bridge or escrow release memo) names it */
   key: string;
   route: string;
   sourceTime: number;
@@ -105,7 +95,6 @@ async function main(): Promise<void> {
     await relayer.ready(120_000);
 
     const comet = await Comet38Client.connect(net.manifest.hub.rpc);
-    const hubQuery = await StargateClient.connect(net.manifest.hub.rpc);
     const escrow = net.manifest.hub.escrow!;
     const hubChain = cosmosBridgeChainId(net.manifest.hub.chainId);
     const chains = net.manifest.chains.map((c) => {
@@ -126,10 +115,9 @@ async function main(): Promise<void> {
     // Warm-up: fund every EVM sender on every chain by bridging from the hub (one tx per chain, a MsgSend per sender).
     const fund = 1_000n * ALLO;
     for (const ch of chains) {
-      const msgs = evmSenders.map(() => ({ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.fromPartial({ fromAddress: hubClients[0].address, toAddress: escrow, amount: coins(fund.toString(), "uallo") }) }));
-      // one memo per tx: one tx per sender
+      // the memo names the recipient: one deposit tx per sender
       for (const s of evmSenders) {
-        const r = await hubClients[0].client.signAndBroadcast(hubClients[0].address, [msgs[0]], "auto", depositMemo(ch.c.chainId, s.address));
+        const r = await hubClients[0].client.sendTokens(hubClients[0].address, escrow, coins(fund.toString(), "uallo"), "auto", depositMemo(ch.c.chainId, s.address));
         if (r.code !== 0) throw new Error(`warm-up deposit failed: ${r.rawLog}`);
       }
     }
@@ -192,13 +180,13 @@ async function main(): Promise<void> {
       g.count++;
       groups.set(k, g);
     }
-    const hubSends = [...groups.values()].map(async (g, gi) => {
+    const hubSends = [...groups.values()].map((g, gi) => {
       const sender = hubClients[gi % hubClients.length];
       const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.fromPartial({ fromAddress: sender.address, toAddress: escrow, amount: coins(amount.toString(), "uallo") }) };
       return { sender, msgs: Array.from({ length: g.count }, () => msg), memo: depositMemo(g.chainId, g.recipient) };
     });
     const evmTxs = await Promise.all(evmSends);
-    for (const hs of await Promise.all(hubSends)) {
+    for (const hs of hubSends) {
       for (let i = 0; i < hs.msgs.length; i += 50) {
         const r = await hs.sender.client.signAndBroadcast(hs.sender.address, hs.msgs.slice(i, i + 50), "auto", hs.memo);
         if (r.code !== 0) throw new Error(`deposit failed: ${r.rawLog}`);
@@ -300,14 +288,13 @@ async function main(): Promise<void> {
       if (deliveries.has(id)) r.delivered++;
     }
 
-    const escrowCfg = await devnetEscrow();
     const rcfg = YAML.parse(fs.readFileSync(benchConfig, "utf8")) as { transfers: { escrow: { float: string } } };
     const report = await readReconciliation({
       comet,
       hubChain,
       hubPrefix: "allo",
       escrow,
-      denom: escrowCfg.denom,
+      denom: "uallo",
       startHeight: 1n,
       float: BigInt(rcfg.transfers.escrow.float),
       rules: { denom: "uallo", destinations: chains.map((ch) => ({ chainId: BigInt(ch.c.chainId), enabled: true, fromHeight: 0n })) },
@@ -340,7 +327,6 @@ async function main(): Promise<void> {
     console.log(`wrote ${o.out}`);
     hubClients.forEach((h) => h.client.disconnect());
     comet.disconnect();
-    hubQuery.disconnect();
   } finally {
     for (const p of providers) p.destroy();
     await stopNetwork?.();

@@ -15,11 +15,11 @@
  *   batch (min(T, 100) topics); `gas_per_topic_update_all_txs` over every window transaction.
  * - rss_mb: the relayer process group's resident set size, sampled every 500 ms, maximum.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
+import { groupRssMb, percentile } from "./measure";
 import { ethers } from "ethers";
 import { LocalNetwork, REPO_ROOT, startLocalNetwork } from "../scripts/devnet/network";
 import { resolveOptions } from "../scripts/devnet/options";
@@ -57,27 +57,6 @@ async function retry<T>(what: string, fn: () => Promise<T>, attempts = 4): Promi
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
-/** Resident set size of a process group in MB (sum over its processes), or 0 if it is gone. */
-function groupRssMb(pgid: number): number {
-  try {
-    const out = execFileSync("ps", ["-o", "rss=", "-g", String(pgid)], { encoding: "utf8" });
-    return (
-      out
-        .split("\n")
-        .map((l) => Number(l.trim()))
-        .filter((n) => n > 0)
-        .reduce((a, b) => a + b, 0) / 1024
-    );
-  } catch {
-    return 0;
-  }
-}
 
 /** Records, per chain, when each block was first seen (polling eth_blockNumber every 25 ms). */
 class BlockClock {
