@@ -73,6 +73,12 @@ interface IAlloraOracle {
     error ZeroTimestamp(uint64 topicId);
     /// @notice A pulled report is older (lower nonce) than the inference stored for its topic.
     error ReportOlderThanStored(uint64 topicId, uint64 nonce, uint64 storedNonce);
+    /// @notice The L2 sequencer is down (its uptime feed says so): values may be stale while it is.
+    error SequencerDown();
+    /// @notice The L2 sequencer came back at `upSince`; strict reads resume after `gracePeriod` seconds.
+    error SequencerGracePeriodNotOver(uint256 upSince, uint256 gracePeriod);
+    /// @notice The L2 sequencer uptime feed has no status yet (its `startedAt` is 0).
+    error SequencerStatusUnknown();
 
     /**
      * @notice Stores every report in the batch that is newer than the stored inference of its topic and
@@ -128,7 +134,11 @@ interface IAlloraOracle {
 
     /**
      * @notice The topic's latest inference, reverting with {NoInference} when there is none and with
-     * {StaleInference} when it is older than `maxAge` seconds.
+     * {StaleInference} when it is older than `maxAge` seconds. On an L2 whose deployment configured a
+     * sequencer uptime feed (Chainlink's L2 Sequencer Uptime Feed), it also reverts with {SequencerDown}
+     * while the sequencer is down and with {SequencerGracePeriodNotOver} for the grace period after it comes
+     * back: while the sequencer is down nobody can post newer values, and right after it returns the first
+     * transactions may act on values that are old in the world but look fresh to a max-age check.
      */
     function latestInferenceNoOlderThan(
         uint64 topicId,

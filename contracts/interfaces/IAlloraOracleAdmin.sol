@@ -12,8 +12,15 @@ interface IAlloraOracleAdmin {
     /// @notice The admin moved `amount` of accrued request fees to `to`.
     event FeesWithdrawn(address indexed to, uint256 amount, address indexed by);
 
+    /// @notice The strict read's L2 sequencer guard changed (`feed` zero: off).
+    event SequencerUptimeFeedSet(address indexed feed, uint32 gracePeriod, address indexed by);
+
     /// @notice A required address is zero.
     error ZeroAddress(string what);
+    /// @notice `account` has no contract code, so it cannot be a sequencer uptime feed.
+    error NotAContract(address account);
+    /// @notice A grace period was given without a sequencer uptime feed to apply it to.
+    error GracePeriodWithoutFeed(uint32 gracePeriod);
 
     /// @notice Stops `submit`, `verifyAndStore` and requests. Reads keep working. Guardian role only.
     function pause() external;
@@ -23,6 +30,17 @@ interface IAlloraOracleAdmin {
 
     /// @notice Sends `amount` of the accrued ALLO request fees to `to`. Admin role only; works while paused.
     function withdrawFees(address to, uint256 amount) external;
+
+    /**
+     * @notice Turns the strict read's L2 sequencer guard on (`feed`: Chainlink's L2 Sequencer Uptime Feed of
+     * this chain, `gracePeriod`: seconds after the sequencer comes back during which strict reads still
+     * revert; Chainlink suggests 3600) or off (`feed` zero, `gracePeriod` zero). Admin role only. Leave it off
+     * on chains that have no sequencer (Ethereum, BNB Smart Chain).
+     */
+    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external;
+
+    /// @notice The strict read's L2 sequencer guard: the uptime feed (zero: off) and its grace period.
+    function sequencerUptimeFeed() external view returns (address feed, uint32 gracePeriod);
 
     /// @notice The ERC-20 (with ERC-2612 permit) that requests pay in: ALLO.
     function paymentToken() external view returns (address);

@@ -9,6 +9,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {AttesterSets} from "../attestation/AttesterSets.sol";
+import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {IAlloraOracle} from "../interfaces/IAlloraOracle.sol";
 import {IAlloraOracleAdmin} from "../interfaces/IAlloraOracleAdmin.sol";
 
@@ -102,6 +103,14 @@ contract AlloraOracle is
     IERC20 private immutable _paymentToken;
 
     uint256 private _requestCount;
+
+    /// @dev The strict read's L2 sequencer guard, in one slot: read once per strict read.
+    struct SequencerGuard {
+        AggregatorV3Interface feed;
+        uint32 gracePeriod;
+    }
+
+    SequencerGuard private _sequencer;
 
     /**
      * @param admin Holder of `DEFAULT_ADMIN_ROLE` (handed over with {beginDefaultAdminTransfer}).
@@ -203,6 +212,7 @@ contract AlloraOracle is
         uint64 topicId,
         uint256 maxAge
     ) external view returns (int256 value, uint64 nonce, uint64 timestamp) {
+        _checkSequencerUp();
         StoredInference memory stored = _readInference(topicId);
         if (stored.nonce == 0) revert NoInference(topicId);
         // A timestamp slightly ahead of this chain's clock (within MAX_FUTURE_DRIFT) counts as age zero.
@@ -210,6 +220,12 @@ contract AlloraOracle is
             revert StaleInference(topicId, stored.timestamp, maxAge);
         }
         return (stored.value, stored.nonce, stored.timestamp);
+    }
+
+    /// @inheritdoc IAlloraOracleAdmin
+    function sequencerUptimeFeed() external view returns (address feed, uint32 gracePeriod) {
+        SequencerGuard memory guard = _sequencer;
+        return (address(guard.feed), guard.gracePeriod);
     }
 
     /// @inheritdoc IAlloraOracleAdmin
@@ -257,6 +273,14 @@ contract AlloraOracle is
         if (to == address(0)) revert ZeroAddress("to");
         _paymentToken.safeTransfer(to, amount);
         emit FeesWithdrawn(to, amount, msg.sender);
+    }
+
+    /// @inheritdoc IAlloraOracleAdmin
+    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (feed == address(0) && gracePeriod != 0) revert GracePeriodWithoutFeed(gracePeriod);
+        if (feed != address(0) && feed.code.length == 0) revert NotAContract(feed);
+        _sequencer = SequencerGuard(AggregatorV3Interface(feed), gracePeriod);
+        emit SequencerUptimeFeedSet(feed, gracePeriod, msg.sender);
     }
 
     /// @inheritdoc IAlloraOracleAdmin
@@ -315,6 +339,22 @@ contract AlloraOracle is
     }
 
     /// @dev Reverts unless `length` is a positive multiple of {_REPORT_SIZE}.
+    /**
+     * @dev Chainlink's L2 sequencer uptime pattern: answer 0 = up, 1 = down; `startedAt` = when the status
+     * last changed. Off (one slot read) when no feed is configured.
+     */
+    function _checkSequencerUp() private view {
+        SequencerGuard memory guard = _sequencer;
+        if (address(guard.feed) == address(0)) return;
+        (, int256 status, uint256 startedAt, , ) = guard.feed.latestRoundData();
+        if (status != 0) revert SequencerDown();
+        if (startedAt == 0) revert SequencerStatusUnknown();
+        // A change stamped ahead of this block counts as just now.
+        if (startedAt >= block.timestamp || block.timestamp - startedAt <= guard.gracePeriod) {
+            revert SequencerGracePeriodNotOver(startedAt, guard.gracePeriod);
+        }
+    }
+
     function _checkBatchLength(uint256 length) private pure {
         if (length == 0) revert EmptyBatch();
         if (length % _REPORT_SIZE != 0) revert MalformedBatch(length, _REPORT_SIZE);

@@ -4,7 +4,9 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 export interface FeedAdapterSpec {
   /** The Allora topic the adapter serves. */
   topicId: number | bigint;
-  /** AggregatorV3Interface.description(), e.g. "ETH / USD 5min (Allora topic 14)". */
+  /** The answer's decimals: 8 (as Chainlink's USD feeds; the 18-decimal value truncated) or 18. */
+  decimals: 8 | 18;
+  /** description(), e.g. "ETH / USD 5min (Allora topic 14)"; "(may be negative)" for such topics. */
   description: string;
 }
 
@@ -24,6 +26,9 @@ export function buildAlloraOracleModule(feeds: readonly FeedAdapterSpec[] = []) 
   for (const feed of feeds) {
     const key = BigInt(feed.topicId).toString();
     if (seen.has(key)) throw new Error(`feed adapters: topic ${key} is listed twice; list each topic once`);
+    if (feed.decimals !== 8 && feed.decimals !== 18) {
+      throw new Error(`feed adapters: topic ${key} asks for ${String(feed.decimals)} decimals; use 8 or 18`);
+    }
     seen.add(key);
   }
   return buildModule("AlloraOracle", (m) => {
@@ -46,7 +51,7 @@ export function buildAlloraOracleModule(feeds: readonly FeedAdapterSpec[] = []) 
         const id = `AlloraFeedAdapter_topic${BigInt(feed.topicId)}`;
         return [
           id,
-          m.contract("AlloraFeedAdapter", [oracle, BigInt(feed.topicId), feed.description], { id }),
+          m.contract("AlloraFeedAdapter", [oracle, BigInt(feed.topicId), feed.decimals, feed.description], { id }),
         ];
       }),
     );

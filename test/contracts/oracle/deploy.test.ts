@@ -32,8 +32,8 @@ describe("deploy/modules/AlloraOracle (Ignition)", () => {
   it("deploys one feed adapter per listed topic, wired to the oracle", async () => {
     const params = await parameters();
     const module = buildAlloraOracleModule([
-      { topicId: 14, description: "ETH / USD 5min (Allora topic 14)" },
-      { topicId: 1n, description: "BTC / USD 10min (Allora topic 1)" },
+      { topicId: 14, decimals: 8, description: "ETH / USD 5min (Allora topic 14)" },
+      { topicId: 1n, decimals: 18, description: "BTC / USD 10min (Allora topic 1)" },
     ]);
     const out = (await hre.ignition.deploy(module, { parameters: { AlloraOracle: params } })) as Record<
       string,
@@ -46,19 +46,27 @@ describe("deploy/modules/AlloraOracle (Ignition)", () => {
     expect(await adapter.oracle()).to.equal(await out.oracle.getAddress());
     expect(await adapter.topicId()).to.equal(14n);
     expect(await adapter.description()).to.equal("ETH / USD 5min (Allora topic 14)");
+    expect(await adapter.decimals()).to.equal(8n);
     const btc = await ethers.getContractAt(
       "AlloraFeedAdapter",
       await out.AlloraFeedAdapter_topic1.getAddress(),
     );
     expect(await btc.topicId()).to.equal(1n);
+    expect(await btc.decimals()).to.equal(18n);
   });
 
   it("refuses a topic listed twice", () => {
     expect(() =>
       buildAlloraOracleModule([
-        { topicId: 1, description: "a" },
-        { topicId: 1n, description: "b" },
+        { topicId: 1, decimals: 18, description: "a" },
+        { topicId: 1n, decimals: 18, description: "b" },
       ]),
     ).to.throw(/topic 1 is listed twice/);
+  });
+
+  it("refuses decimals other than 8 and 18", () => {
+    expect(() =>
+      buildAlloraOracleModule([{ topicId: 3, decimals: 6 as unknown as 8, description: "a" }]),
+    ).to.throw(/topic 3 asks for 6 decimals; use 8 or 18/);
   });
 });
