@@ -119,6 +119,48 @@ const axelarSection = z
     }
   });
 
+/** One Chainlink-compatible feed adapter next to the oracle (deploy/modules/AlloraOracle.ts). */
+const feedSpec = z.object(
+  {
+    topic: z.number().int().nonnegative(),
+    decimals: z.union([z.literal(8), z.literal(18)], { error: "expected 8 (as Chainlink's USD feeds) or 18" }),
+    description: z.string().min(1, "describe the feed, e.g. \"ETH / USD 5min (Allora topic 14)\""),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: a feed takes topic, decimals and description` : undefined,
+  },
+).strict();
+
+/**
+ * The AlloraOracle section: admin and guardian; `feeds` (one AlloraFeedAdapter per topic, deployed with the
+ * oracle) and `sequencerUptimeFeed` (the strict read's L2 sequencer guard: Chainlink's L2 Sequencer Uptime Feed
+ * of this chain and a grace period in seconds; only on L2s that have one, e.g. Base).
+ */
+const oracleSection = z
+  .object({
+    admin: accountRef,
+    guardian: accountRef,
+    feeds: z
+      .array(feedSpec)
+      .default([])
+      .superRefine((feeds, ctx) => {
+        const seen = new Set<number>();
+        feeds.forEach((f, i) => {
+          if (seen.has(f.topic)) ctx.addIssue({ code: "custom", path: [i, "topic"], message: `topic ${f.topic} is listed twice: list each topic once` });
+          seen.add(f.topic);
+        });
+      }),
+    sequencerUptimeFeed: z
+      .object({
+        address: z.string().refine((v) => ethers.isAddress(v) && v !== ethers.ZeroAddress, "expected the uptime feed's 0x address"),
+        gracePeriod: z.number().int().min(0).max(2 ** 32 - 1, "at most 2^32-1 seconds"),
+      })
+      .strict()
+      .optional(),
+  })
+  .passthrough();
+
 /**
  * The AlloraBridge section. Besides admin and guardian: `hub` (the hub network, lib/chains.ts), `limitWindow`
  * (seconds, above zero), `hubEscrow` (the hub escrow account whose transfers the bridge accepts from the hub)
@@ -178,7 +220,7 @@ export const deployParametersSchema = z.object({
     })
     .refine((a) => a.threshold <= a.signers.length, { message: "threshold is above the number of signers" }),
   /** Admin and guardian of the oracle and the bridge (each module reads what it needs). */
-  oracle: z.object({ admin: accountRef, guardian: accountRef }).passthrough().optional(),
+  oracle: oracleSection.optional(),
   bridge: bridgeSection.optional(),
   /** The Axelar GMP adapter; absent: not deployed. */
   axelar: axelarSection.optional(),

@@ -25,6 +25,7 @@ import type { IgnitionModule } from "@nomicfoundation/ignition-core";
 import { HardhatArtifactResolver, errorDeploymentResultToExceptionMessage } from "@nomicfoundation/hardhat-ignition/helpers";
 import { EVM_CHAINS, HUB_CHAINS, evmChainById, type EvmChainName, type HubChainName } from "../lib/chains";
 import AlloTokenModule from "./modules/AlloToken";
+import type { FeedAdapterSpec } from "./modules/AlloraOracle";
 import type { AdminCall } from "./axelar";
 import { resolveBridgeSources, wireBridgeSources } from "./bridge-sources";
 import { ensureCreateX, predictCreate2Address, type RpcProvider } from "./createx";
@@ -157,12 +158,12 @@ export async function deployStack(
       continue;
     }
     const parameters = moduleParameters(name, params, deployer.address, contracts);
-    const results = Object.values(module.results) as { contractName: string }[];
-    const recorded = results.map((f) => previous?.contracts[f.contractName]);
+    const results = Object.entries(module.results as Record<string, { contractName: string }>).map(([key, f]) => recordName(key, f.contractName));
+    const recorded = results.map((n) => previous?.contracts[n]);
     const allLive = recorded.every((r) => r !== undefined) && (await allHaveCode(provider, recorded as ContractRecord[]));
     // The in-process network keeps no journal: the record stands in, for the same token only.
     if (!journals && allLive && previous?.contracts.AlloToken?.address === tokenAddress) {
-      results.forEach((f, i) => (contracts[f.contractName] = recorded[i] as ContractRecord));
+      results.forEach((n, i) => (contracts[n] = recorded[i] as ContractRecord));
       log(`${name}: already deployed (record)`);
       continue;
     }
@@ -171,7 +172,7 @@ export async function deployStack(
     const out = await ignitionDeploy(ctx, name, module, { parameters: { [name]: parameters } });
     const after = await provider.getBlockNumber();
     for (const [key, contract] of Object.entries(out)) {
-      const contractName = (module.results as Record<string, { contractName: string }>)[key].contractName;
+      const contractName = recordName(key, (module.results as Record<string, { contractName: string }>)[key].contractName);
       const address = await contract.getAddress();
       const prior = previous?.contracts[contractName];
       const fresh = after > before && (await provider.getCode(address, before)) === "0x";
@@ -248,6 +249,14 @@ export async function deployStack(
           `its deployment record): deploy on ${peer}, then run this again here`,
       );
     }
+  }
+
+  // ---- wiring: the oracle's L2 sequencer guard
+  if (contracts.AlloraOracle && params.oracle) {
+    const oracle = await hre.ethers.getContractAt("AlloraOracle", contracts.AlloraOracle.address, deployer);
+    const wired = await wireSequencerGuard(oracle as unknown as ethers.Contract, deployer, params.oracle.sequencerUptimeFeed, log);
+    sent.push(...wired.sent);
+    pending.push(...wired.pending);
   }
 
   // ---- wiring: the bridge's source bridges (the hub escrow, the other peers' bridges)
@@ -475,7 +484,8 @@ function moduleParameters(
   if (!section) {
     throw new Error(`deploy/modules/${name}.ts exists but the parameters have no "${name === "AlloraOracle" ? "oracle" : "bridge"}" section`);
   }
-  const { admin, guardian, ...rest } = section;
+  // feeds and the sequencer guard are not module parameters: the feeds shape the module, the guard is wiring.
+  const { admin, guardian, feeds: _feeds, sequencerUptimeFeed: _guard, ...rest } = section as typeof section & { feeds?: unknown; sequencerUptimeFeed?: unknown };
   // Module-specific extras pass through; amounts written as "<n> ALLO" become base units.
   const extra: Record<string, ModuleParameterValue> = {};
   for (const [key, value] of Object.entries(rest)) {
@@ -518,6 +528,49 @@ function amountOrString(value: string): string | bigint {
   return tokens ? ethers.parseUnits(tokens[1], 18) : value;
 }
 
+/**
+ * The record's name of a module result: its contract name, except for the feed adapters, one per topic, which
+ * keep their future id (`AlloraFeedAdapter_topic<N>`).
+ */
+export function recordName(key: string, contractName: string): string {
+  return contractName === "AlloraFeedAdapter" ? key : contractName;
+}
+
+/** The topic of a feed adapter's record name, or undefined for any other contract. */
+export function feedTopicOf(recordKey: string): string | undefined {
+  return /^AlloraFeedAdapter_topic(\d+)$/.exec(recordKey)?.[1];
+}
+
+/**
+ * Sets the oracle's L2 sequencer guard to the parameters' (off when absent) when it differs; a pending admin
+ * call when the deployer is not the oracle's admin.
+ */
+async function wireSequencerGuard(
+  oracle: ethers.Contract,
+  deployer: ethers.Signer & { address: string },
+  wanted: { address: string; gracePeriod: number } | undefined,
+  log: (line: string) => void,
+): Promise<{ sent: string[]; pending: PendingAdminCall[] }> {
+  const [feed, grace] = (await oracle.sequencerUptimeFeed()) as [string, bigint];
+  const target = wanted ? { address: ethers.getAddress(wanted.address), gracePeriod: wanted.gracePeriod } : { address: ethers.ZeroAddress, gracePeriod: 0 };
+  if (ethers.getAddress(feed) === target.address && Number(grace) === target.gracePeriod) return { sent: [], pending: [] };
+  const description =
+    target.address === ethers.ZeroAddress
+      ? "AlloraOracle: turn the L2 sequencer guard off"
+      : `AlloraOracle: strict reads check the L2 sequencer uptime feed ${target.address} (grace period ${target.gracePeriod} s)`;
+  const data = oracle.interface.encodeFunctionData("setSequencerUptimeFeed", [target.address, target.gracePeriod]);
+  const to = await oracle.getAddress();
+  const isAdmin = (await oracle.hasRole(ethers.ZeroHash, deployer.address)) as boolean;
+  if (!isAdmin) {
+    log(`pending (needs the oracle admin): ${description}`);
+    return { sent: [], pending: [{ to, data, description }] };
+  }
+  const receipt = await (await deployer.sendTransaction({ to, data })).wait();
+  if (receipt?.status !== 1) throw new Error(`${description}: transaction failed`);
+  log(description);
+  return { sent: [description], pending: [] };
+}
+
 function moduleExists(name: string): boolean {
   return fs.existsSync(path.join(__dirname, "modules", `${name}.ts`));
 }
@@ -537,6 +590,12 @@ function loadModule(
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exported = require(path.join(__dirname, "modules", `${name}.ts`)) as Record<string, unknown>;
   const builder = exported[`build${name}Module`];
+  if (name === "AlloraOracle" && typeof builder === "function") {
+    const feeds = params.oracle?.feeds ?? [];
+    return (builder as (feeds: readonly FeedAdapterSpec[]) => IgnitionModule)(
+      feeds.map((f) => ({ topicId: f.topic, decimals: f.decimals, description: f.description })),
+    );
+  }
   if (name === "AlloraBridge" && typeof builder === "function") {
     return (builder as (chain: string, hub: string) => IgnitionModule)(evmChainName(network, chainId), bridgeHub(network, params));
   }

@@ -5,6 +5,7 @@
  * same parameters deploys nothing and rewrites the same file.
  *
  * DEPLOYMENTS_DIR (optional) writes the record elsewhere than deployments/ (the devnet's e2e test does).
+ * DEVNET_FEEDS (set by the local network's deployer) replaces `oracle.feeds` with the feeds of its topics.
  * DEPLOY_MODULES (optional, comma-separated, e.g. "AlloraOracle") limits the contracts deployed after the
  * token (AlloraOracle, AlloraBridge, AlloraAxelarAdapter); "none" deploys the token alone. The Axelar adapter
  * is deployed when the parameters have an `axelar` section.
@@ -16,6 +17,7 @@ import hre from "hardhat";
 import { loadParameters } from "../deploy/parameters";
 import { checkCreateX, environmentProblems, withNetworkDefaults } from "../deploy/preflight";
 import { deployStack } from "../deploy/stack";
+import { withDevnetFeeds } from "./devnet/feeds";
 
 async function main(): Promise<void> {
   const network = hre.network.name;
@@ -23,7 +25,8 @@ async function main(): Promise<void> {
   const missing = environmentProblems(network);
   if (missing.length) throw new Error(`cannot deploy to ${network}:\n  ${missing.join("\n  ")}`);
   const { file, params: raw } = loadParameters(network);
-  const params = withNetworkDefaults(raw, network);
+  // DEVNET_FEEDS: the local network's deployer gives the feeds of the topics it relays.
+  const params = withDevnetFeeds(withNetworkDefaults(raw, network));
   console.log(`deploying to ${network} with ${file}`);
   await checkCreateX(hre.ethers.provider, network);
   const result = await deployStack(hre, params, {

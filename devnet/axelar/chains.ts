@@ -77,17 +77,12 @@ export function connectChain(config: StandinChainConfig): StandinChain {
 
 /** The chains of a devnet manifest that have the local Axelar (`npm start -- --axelar`). */
 export function standinChainsFromManifest(manifest: {
-  chains: { name: string; chainId: number; rpc: string; contracts: Record<string, string> }[];
+  chains: { name: string; chainId: number; rpc: string; contracts: { axelarGateway?: string; axelarGasService?: string } }[];
 }): StandinChainConfig[] {
-  const chains = manifest.chains
-    .filter((c) => c.contracts.axelarGateway && c.contracts.axelarGasService)
-    .map((c) => ({
-      name: c.name,
-      chainId: c.chainId,
-      rpc: c.rpc,
-      gateway: c.contracts.axelarGateway,
-      gasService: c.contracts.axelarGasService,
-    }));
+  const chains = manifest.chains.flatMap((c) => {
+    const { axelarGateway: gateway, axelarGasService: gasService } = c.contracts;
+    return gateway && gasService ? [{ name: c.name, chainId: c.chainId, rpc: c.rpc, gateway, gasService }] : [];
+  });
   if (chains.length < 2) {
     throw new Error(
       `the manifest lists the local Axelar gateway on ${chains.length} chain(s): start the network with ` +

@@ -18,6 +18,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { loadParameters } from "../../deploy/parameters";
 import { runtimeEnvironmentFor } from "../lib/hardhat-env";
 import { deployStack, type StackResult } from "../../deploy/stack";
+import { withDevnetFeeds } from "./feeds";
 
 function environmentFor(network: string): HardhatRuntimeEnvironment {
   return network === hre.network.name ? hre : runtimeEnvironmentFor(hre, network);
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
     const network = `${chain}Local`;
     const env = environmentFor(network);
     await waitForNode(env);
-    const { file, params } = loadParameters(network);
+    const { file, params: raw } = loadParameters(network);
+    const params = withDevnetFeeds(raw);
     const log = (line: string): void => console.log(`[${chain}] ${line}`);
     log(pass === 1 ? `deploying with ${file}` : `second pass: registering the bridges (and adapters) deployed after this chain`);
     if (pass === 1 && !axelar) log("AlloraAxelarAdapter: not deployed locally unless asked (npm start -- --axelar)");

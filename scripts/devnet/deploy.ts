@@ -10,7 +10,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { jsonRpc } from "../lib/json-rpc";
-import { ManifestChain } from "../lib/manifest";
+import { ManifestChain, ManifestContracts, noContracts } from "../lib/manifest";
+import { feedTopicOf } from "../../deploy/stack";
+import type { DevnetFeed } from "./feeds";
 import { hardhatCli, hardhatRegister, Supervisor } from "../lib/supervisor";
 import { ChainOptions } from "./options";
 
@@ -59,9 +61,11 @@ export async function deployChain(opts: {
   allChains: ChainOptions[];
   deploymentsDir: string;
   axelar?: boolean;
+  /** One AlloraFeedAdapter per topic (DEVNET_FEEDS for the deployer). */
+  feeds?: DevnetFeed[];
   /** Names the child (and its log) apart from an earlier run on the same chain. */
   pass?: number;
-}): Promise<Record<string, string>> {
+}): Promise<ManifestContracts> {
   const network = hardhatNetworkName(opts.chain.name);
   const child = opts.supervisor.start({
     name: `deploy-${opts.chain.name}${opts.pass && opts.pass > 1 ? `-${opts.pass}` : ""}`,
@@ -72,6 +76,7 @@ export async function deployChain(opts: {
       ...devnetHardhatEnv(opts.allChains),
       DEPLOYMENTS_DIR: opts.deploymentsDir,
       DEPLOY_MODULES: devnetModules(opts.axelar ?? false),
+      ...(opts.feeds ? { DEVNET_FEEDS: JSON.stringify(opts.feeds) } : {}),
     },
   });
   await child.exited;
@@ -93,7 +98,9 @@ export async function deployAllChains(opts: {
   chains: ChainOptions[];
   deploymentsDir: string;
   axelar?: boolean;
-}): Promise<Record<string, string>[]> {
+  /** One AlloraFeedAdapter per topic (DEVNET_FEEDS for the deployer). */
+  feeds?: DevnetFeed[];
+}): Promise<ManifestContracts[]> {
   const child = opts.supervisor.start({
     name: "deploy",
     command: process.execPath,
@@ -107,6 +114,7 @@ export async function deployAllChains(opts: {
       DEPLOYMENTS_DIR: opts.deploymentsDir,
       DEVNET_CHAINS: opts.chains.map((c) => c.name).join(","),
       DEVNET_AXELAR: opts.axelar ? "1" : "0",
+      ...(opts.feeds ? { DEVNET_FEEDS: JSON.stringify(opts.feeds) } : {}),
     },
   });
   await child.exited;
@@ -116,7 +124,7 @@ export async function deployAllChains(opts: {
   return opts.chains.map((chain) => readDeployment(opts.deploymentsDir, chain));
 }
 
-function readDeployment(deploymentsDir: string, chain: ChainOptions): Record<string, string> {
+function readDeployment(deploymentsDir: string, chain: ChainOptions): ManifestContracts {
   const network = hardhatNetworkName(chain.name);
   const file = path.join(deploymentsDir, `${network}.json`);
   if (!fs.existsSync(file)) throw new Error(`the deployment did not write ${file}`);
@@ -124,9 +132,17 @@ function readDeployment(deploymentsDir: string, chain: ChainOptions): Record<str
   if (record.chainId !== chain.chainId) {
     throw new Error(`${file} is for chain id ${record.chainId}, expected ${chain.chainId}`);
   }
-  const contracts: Record<string, string> = {};
-  for (const [name, rec] of Object.entries(record.contracts)) {
-    contracts[MANIFEST_KEYS[name] ?? name.charAt(0).toLowerCase() + name.slice(1)] = rec.address;
+  return manifestContracts(record.contracts);
+}
+
+/** A deployment record's contracts as the manifest lists them: addresses by key, feed adapters by topic. */
+export function manifestContracts(recorded: DeploymentRecord["contracts"]): ManifestContracts {
+  const contracts = noContracts();
+  const byName = contracts as unknown as Record<string, string>;
+  for (const [name, rec] of Object.entries(recorded)) {
+    const topic = feedTopicOf(name);
+    if (topic !== undefined) contracts.feeds[topic] = rec.address;
+    else byName[MANIFEST_KEYS[name] ?? name.charAt(0).toLowerCase() + name.slice(1)] = rec.address;
   }
   return contracts;
 }

@@ -7,7 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { ethers } from "ethers";
 import { jsonRpc, waitFor } from "../lib/json-rpc";
-import { Manifest, ManifestChain, writeManifest } from "../lib/manifest";
+import { Manifest, ManifestChain, noContracts, writeManifest } from "../lib/manifest";
+import { devnetFeeds } from "./feeds";
 import { assertPortsFree } from "../lib/ports";
 import { deleteRedisNamespace, pingRedis, redisHelp, removeDeadDevnetNamespaces } from "../lib/redis";
 import { ensureRelayerBuild } from "../lib/relayer-build";
@@ -137,10 +138,12 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     // The chains (child processes), the deployer (a child that loads Hardhat, compiles if needed, then
     // waits for the chains) and the hub (in this process) all start at the same time.
     const deploymentsDir = path.join(stateDir, "deployments");
+    // One Chainlink-compatible feed adapter per relayed topic on every chain.
+    const feeds = devnetFeeds(opts.hub.topics, opts.hub.topicShape);
     fs.rmSync(deploymentsDir, { recursive: true, force: true });
     const deploying = opts.separateChainProcesses
       ? undefined
-      : deployAllChains({ supervisor, repoRoot: REPO_ROOT, chains: opts.chains, deploymentsDir, axelar: opts.axelar });
+      : deployAllChains({ supervisor, repoRoot: REPO_ROOT, chains: opts.chains, deploymentsDir, axelar: opts.axelar, feeds });
     deploying?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     const relayerConfigPath = path.join(stateDir, "relayer.yaml");
     fs.rmSync(relayerConfigPath, { force: true });
@@ -182,6 +185,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
               allChains: opts.chains,
               deploymentsDir,
               axelar: opts.axelar,
+              feeds,
               pass,
             }),
           ),
@@ -348,7 +352,7 @@ async function startChains(opts: NetworkOptions, supervisor: Supervisor): Promis
       if (Number(chainIdHex) !== c.chainId) {
         throw new Error(`${c.name} chain answers chain id ${Number(chainIdHex)}, expected ${c.chainId}`);
       }
-      return { name: c.name, rpc, chainId: c.chainId, blockTimeMs: c.blockTimeMs, contracts: {} };
+      return { name: c.name, rpc, chainId: c.chainId, blockTimeMs: c.blockTimeMs, contracts: noContracts() };
     }),
   );
 }

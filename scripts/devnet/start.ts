@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   console.log(`  hub       ${manifest.hub.rpc || "(not started)"}  chain id ${manifest.hub.chainId}`);
   for (const c of manifest.chains) {
     const contracts = Object.entries(c.contracts)
-      .map(([k, v]) => `${k} ${v}`)
+      .map(([k, v]) => (typeof v === "string" ? `${k} ${v}` : `${k}: ${Object.keys(v).length} (manifest)`))
       .join("  ");
     console.log(`  ${c.name.padEnd(9)} ${c.rpc}  chain id ${c.chainId}  ${contracts}`);
   }

@@ -10,8 +10,23 @@ export interface ManifestChain {
   rpc: string;
   chainId: number;
   blockTimeMs: number;
-  /** Contract name (lower camel case: token, oracle, bridge; with --axelar axelarAdapter, axelarGateway, axelarGasService) to address. */
-  contracts: Record<string, string>;
+  contracts: ManifestContracts;
+}
+
+/**
+ * A chain's contracts: addresses by lower-camel-case name, and the feed adapters by topic. Before the deployment
+ * (and for a contract that was not deployed) an address is "".
+ */
+export interface ManifestContracts {
+  token: string;
+  oracle: string;
+  bridge: string;
+  /** With --axelar: the Axelar adapter and the local Axelar gateway and gas service. */
+  axelarAdapter?: string;
+  axelarGateway?: string;
+  axelarGasService?: string;
+  /** Topic id (as a string) to its AlloraFeedAdapter (Chainlink AggregatorV2V3Interface) address. */
+  feeds: Record<string, string>;
 }
 
 export interface Manifest {
@@ -26,6 +41,11 @@ export interface Manifest {
   /** Key prefix / queue namespace of this run in Redis. */
   namespace: string;
   startedAt: string;
+}
+
+/** The contracts of a chain nothing is deployed on yet. */
+export function noContracts(): ManifestContracts {
+  return { token: "", oracle: "", bridge: "", feeds: {} };
 }
 
 export const DEFAULT_STATE_DIR = ".devnet";

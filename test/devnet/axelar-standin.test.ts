@@ -124,7 +124,7 @@ describe("devnet: the Axelar stand-in on two local chains (npm start -- --axelar
       return {
         chain,
         provider,
-        adapter: new Contract(contracts[i].axelarAdapter, ADAPTER_ABI, provider),
+        adapter: new Contract(contracts[i].axelarAdapter!, ADAPTER_ABI, provider),
         token: new Contract(contracts[i].token, TOKEN_ABI, provider),
       };
     });
@@ -136,8 +136,8 @@ describe("devnet: the Axelar stand-in on two local chains (npm start -- --axelar
       name: s.chain.name,
       chainId: s.chain.chainId,
       rpc: s.chain.rpc,
-      gateway: s.chain.contracts.axelarGateway,
-      gasService: s.chain.contracts.axelarGasService,
+      gateway: s.chain.contracts.axelarGateway!,
+      gasService: s.chain.contracts.axelarGasService!,
     }));
   });
 
@@ -208,7 +208,7 @@ describe("devnet: the Axelar stand-in on two local chains (npm start -- --axelar
     const [call] = gmpCallsIn(sourceView, receipt);
     sourceView.provider.destroy();
     // Approve as Axelar's validators would (the previous stand-in's first step), from another account.
-    await approveOnLocalGateway(admin, b.chain.contracts.axelarGateway, [call.message]);
+    await approveOnLocalGateway(admin, b.chain.contracts.axelarGateway!, [call.message]);
     const approved = await s.gmp.status(hash);
     expect(approved).to.deep.include({ stage: "approved", raw: "destination_gateway_approved" });
     expect(approved.approvalTxHash).to.match(/^0x[0-9a-f]{64}$/);
@@ -216,7 +216,7 @@ describe("devnet: the Axelar stand-in on two local chains (npm start -- --axelar
     const [, nonceB] = await nonces();
     await s.pollOnce();
     expect((await nonces())[1]).to.equal(nonceB + 1); // one transaction: the execute, no second approval
-    const gateway = new Contract(b.chain.contracts.axelarGateway, GATEWAY_ABI, b.provider);
+    const gateway = new Contract(b.chain.contracts.axelarGateway!, GATEWAY_ABI, b.provider);
     const approvals = await gateway.queryFilter(gateway.filters.ContractCallApproved(commandIdOf(call.message)));
     expect(approvals).to.have.length(1);
     expect(await b.token.balanceOf(bob)).to.equal(bobBefore + amount);
@@ -263,7 +263,7 @@ describe("devnet: the Axelar stand-in on two local chains (npm start -- --axelar
 
   it("a gateway call that paid no gas is insufficient_fee and not carried", async function () {
     const s = await standin();
-    const gateway = new Contract(a.chain.contracts.axelarGateway, GATEWAY_ABI, alice);
+    const gateway = new Contract(a.chain.contracts.axelarGateway!, GATEWAY_ABI, alice);
     const payload = AbiCoder.defaultAbiCoder().encode(["address", "address", "uint256"], [await alice.getAddress(), bob, ONE]);
     const tx = await gateway.getFunction("callContract")("binance", b.chain.contracts.axelarAdapter, payload);
     await tx.wait();
@@ -366,7 +366,7 @@ describe("devnet: npm start -- --axelar moves ALLO by itself (startLocalNetwork 
       const recipient = Wallet.createRandom().address;
       const amount = 25n * ONE;
       const { fee } = await net!.axelar!.gmp.quoteFee({ sourceChain: "ethereumLocal", destinationChain: "baseLocal", gasLimit: ADAPTER_EXECUTE_GAS });
-      const adapter = new Contract(eth.contracts.axelarAdapter, ADAPTER_ABI, user);
+      const adapter = new Contract(eth.contracts.axelarAdapter!, ADAPTER_ABI, user);
       const t0 = Date.now();
       const tx = await adapter.getFunction("send")(base.chainId, recipient, amount, { value: fee });
       await tx.wait();

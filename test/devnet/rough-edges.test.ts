@@ -16,7 +16,7 @@ import { networkPorts, startLocalNetwork, UserFacingError } from "../../scripts/
 import { resolveOptions, START_POLICY, startPolicy } from "../../scripts/devnet/options";
 import { writeRelayerConfig, writeRelayerEnv } from "../../scripts/devnet/relayer-config";
 import { DEV_ACCOUNT_INDEX, hardhatAccount } from "../../scripts/lib/dev-keys";
-import { Manifest, writeManifest } from "../../scripts/lib/manifest";
+import { Manifest, noContracts, writeManifest } from "../../scripts/lib/manifest";
 import { devnetNamespaceOf, removeDeadDevnetNamespaces } from "../../scripts/lib/redis";
 import { RELAYER_CLI_JS, ensureRelayerBuildSync } from "../../scripts/lib/relayer-build";
 import { StatusSnapshot, statusJson } from "../../scripts/lib/status";
@@ -76,6 +76,7 @@ async function stoppedManifest(): Promise<Manifest> {
       chainId: 31337 + i,
       blockTimeMs: 1000,
       contracts: {
+        ...noContracts(),
         token: "0xF47f9e1E1588726FE1b75e7b76CE5AF60B87a77D",
         oracle: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
       },

@@ -12,7 +12,7 @@ import { devnetModules } from "../../scripts/devnet/deploy";
 import { parseBlockTimes, parsePorts, resolveOptions } from "../../scripts/devnet/options";
 import { relayerEnv, writeRelayerConfig } from "../../scripts/devnet/relayer-config";
 import { hardhatAccount } from "../../scripts/lib/dev-keys";
-import { Manifest } from "../../scripts/lib/manifest";
+import { Manifest, noContracts } from "../../scripts/lib/manifest";
 import { pingRedis, redisHelp } from "../../scripts/lib/redis";
 
 const manifest: Manifest = {
@@ -23,21 +23,21 @@ const manifest: Manifest = {
       rpc: "http://127.0.0.1:8545",
       chainId: 31337,
       blockTimeMs: 1000,
-      contracts: { oracle: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512" },
+      contracts: { ...noContracts(), oracle: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512" },
     },
     {
       name: "bnb",
       rpc: "http://127.0.0.1:8546",
       chainId: 31338,
       blockTimeMs: 1000,
-      contracts: { oracle: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0" },
+      contracts: { ...noContracts(), oracle: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0" },
     },
     {
       name: "base",
       rpc: "http://127.0.0.1:8547",
       chainId: 31339,
       blockTimeMs: 0,
-      contracts: { oracle: "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9" },
+      contracts: { ...noContracts(), oracle: "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9" },
     },
   ],
   redis: "redis://127.0.0.1:6379",

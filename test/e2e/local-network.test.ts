@@ -41,6 +41,13 @@ const E2E_ENV = {
   DEVNET_BASE_CHAIN_ID: "41339",
 };
 
+const FEED_ABI = [
+  "function decimals() view returns (uint8)",
+  "function description() view returns (string)",
+  "function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)",
+  "function latestAnswer() view returns (int256)",
+];
+
 describe("e2e: the local network", function () {
   let net: LocalNetwork;
   let stopNetwork: (() => Promise<void>) | undefined;
@@ -126,6 +133,30 @@ describe("e2e: the local network", function () {
     // and the latest: the hub's newest inference (made after h0) reaches every chain too
     const latest = await latestHubInference(net.manifest.hub.rpc, 1);
     await allChainsReach(latest!.height, 15_000);
+  });
+
+  it("1b. every chain has a Chainlink-compatible feed per topic in the manifest, serving the oracle's value", async function () {
+    for (const v of views) {
+      const feeds = v.chain.contracts.feeds;
+      expect(Object.keys(feeds).sort(), `${v.chain.name}: contracts.feeds lists every relayed topic`).to.deep.equal(
+        TOPICS.map(String).sort(),
+      );
+      for (const t of TOPICS) {
+        const feed = new ethers.Contract(feeds[String(t)], FEED_ABI, v.provider);
+        const [decimals, description] = (await Promise.all([feed.decimals(), feed.description()])) as [bigint, string];
+        expect(description, `${v.chain.name} feed ${t}`).to.contain(`Allora topic ${t}`);
+        // Read the feed and the oracle at the same block: the feed's answer is the oracle's value in its decimals.
+        const block = await v.provider.getBlockNumber();
+        const [[roundId, answer, , updatedAt, answeredInRound], latestAnswer, stored] = await Promise.all([
+          feed.latestRoundData({ blockTag: block }) as Promise<[bigint, bigint, bigint, bigint, bigint]>,
+          feed.latestAnswer({ blockTag: block }) as Promise<bigint>,
+          v.oracle.latestInference(t, { blockTag: block }) as Promise<[bigint, bigint, bigint]>,
+        ]);
+        const expected = stored[0] / 10n ** (18n - decimals);
+        expect([roundId, answer, answeredInRound, latestAnswer]).to.deep.equal([stored[1], expected, stored[1], expected]);
+        expect(updatedAt > 0n && updatedAt <= stored[2]).to.equal(true);
+      }
+    }
   });
 
   async function hubBlock(height: bigint): Promise<{ time: string }> {
