@@ -1,5 +1,10 @@
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS,
+  TASK_TEST_GET_TEST_FILES,
+} from "hardhat/builtin-tasks/task-names";
+import fs from "node:fs";
 import type { HardhatUserConfig, NetworkUserConfig } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
 import path from "node:path";
@@ -32,6 +37,36 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: args.solcVersion,
     longVersion: longVersion.replace(/\.Emscripten\.clang$/, ""),
   };
+});
+
+/** Files under examples/<name>/<dir>/ whose names end with `suffix`, recursively. */
+function exampleFiles(dir: "contracts" | "test", suffix: string): string[] {
+  const root = path.join(__dirname, "examples");
+  if (!fs.existsSync(root)) return [];
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(suffix)) out.push(p);
+    }
+  };
+  for (const example of fs.readdirSync(root, { withFileTypes: true })) {
+    const d = path.join(root, example.name, dir);
+    if (example.isDirectory() && fs.existsSync(d)) walk(d);
+  }
+  return out.sort();
+}
+
+// The integrators' examples (examples/<name>/contracts, examples/<name>/test) compile and run with the project,
+// so `npm test` keeps them working against the contracts they import.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS, async (_args, _hre, runSuper) => [
+  ...((await runSuper()) as string[]),
+  ...exampleFiles("contracts", ".sol"),
+]);
+subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, runSuper) => {
+  const files = (await runSuper(args)) as string[];
+  return args.testFiles.length > 0 ? files : [...files, ...exampleFiles("test", ".test.ts")];
 });
 
 /**
