@@ -251,14 +251,6 @@ export async function deployStack(
     }
   }
 
-  // ---- wiring: the oracle's L2 sequencer guard
-  if (contracts.AlloraOracle && params.oracle) {
-    const oracle = await hre.ethers.getContractAt("AlloraOracle", contracts.AlloraOracle.address, deployer);
-    const wired = await wireSequencerGuard(oracle as unknown as ethers.Contract, deployer, params.oracle.sequencerUptimeFeed, log);
-    sent.push(...wired.sent);
-    pending.push(...wired.pending);
-  }
-
   // ---- wiring: the bridge's source bridges (the hub escrow, the other peers' bridges)
   let missingBridgeSources: string[] = [];
   if (contracts.AlloraBridge && params.bridge) {
@@ -484,8 +476,12 @@ function moduleParameters(
   if (!section) {
     throw new Error(`deploy/modules/${name}.ts exists but the parameters have no "${name === "AlloraOracle" ? "oracle" : "bridge"}" section`);
   }
-  // feeds and the sequencer guard are not module parameters: the feeds shape the module, the guard is wiring.
-  const { admin, guardian, feeds: _feeds, sequencerUptimeFeed: _guard, ...rest } = section as typeof section & { feeds?: unknown; sequencerUptimeFeed?: unknown };
+  // The feeds shape the oracle's module (one adapter each) rather than parameterise it; the sequencer guard
+  // becomes the oracle's two constructor parameters.
+  const { admin, guardian, feeds: _feeds, sequencerUptimeFeed: guard, ...rest } = section as typeof section & {
+    feeds?: unknown;
+    sequencerUptimeFeed?: { address: string; gracePeriod: number };
+  };
   // Module-specific extras pass through; amounts written as "<n> ALLO" become base units.
   const extra: Record<string, ModuleParameterValue> = {};
   for (const [key, value] of Object.entries(rest)) {
@@ -496,6 +492,10 @@ function moduleParameters(
   }
   // The bridge module may set its own limits on the token: give it the ones the token section asks for,
   // so that it and the wiring below agree.
+  if (guard) {
+    extra.sequencerUptimeFeed = ethers.getAddress(guard.address);
+    extra.sequencerGracePeriod = guard.gracePeriod;
+  }
   const tokenLimits = params.token.bridges.find((b) => b.bridge === name);
   if (tokenLimits) {
     extra.tokenMintLimit = tokenLimits.mintingLimit;
@@ -539,36 +539,6 @@ export function recordName(key: string, contractName: string): string {
 /** The topic of a feed adapter's record name, or undefined for any other contract. */
 export function feedTopicOf(recordKey: string): string | undefined {
   return /^AlloraFeedAdapter_topic(\d+)$/.exec(recordKey)?.[1];
-}
-
-/**
- * Sets the oracle's L2 sequencer guard to the parameters' (off when absent) when it differs; a pending admin
- * call when the deployer is not the oracle's admin.
- */
-async function wireSequencerGuard(
-  oracle: ethers.Contract,
-  deployer: ethers.Signer & { address: string },
-  wanted: { address: string; gracePeriod: number } | undefined,
-  log: (line: string) => void,
-): Promise<{ sent: string[]; pending: PendingAdminCall[] }> {
-  const [feed, grace] = (await oracle.sequencerUptimeFeed()) as [string, bigint];
-  const target = wanted ? { address: ethers.getAddress(wanted.address), gracePeriod: wanted.gracePeriod } : { address: ethers.ZeroAddress, gracePeriod: 0 };
-  if (ethers.getAddress(feed) === target.address && Number(grace) === target.gracePeriod) return { sent: [], pending: [] };
-  const description =
-    target.address === ethers.ZeroAddress
-      ? "AlloraOracle: turn the L2 sequencer guard off"
-      : `AlloraOracle: strict reads check the L2 sequencer uptime feed ${target.address} (grace period ${target.gracePeriod} s)`;
-  const data = oracle.interface.encodeFunctionData("setSequencerUptimeFeed", [target.address, target.gracePeriod]);
-  const to = await oracle.getAddress();
-  const isAdmin = (await oracle.hasRole(ethers.ZeroHash, deployer.address)) as boolean;
-  if (!isAdmin) {
-    log(`pending (needs the oracle admin): ${description}`);
-    return { sent: [], pending: [{ to, data, description }] };
-  }
-  const receipt = await (await deployer.sendTransaction({ to, data })).wait();
-  if (receipt?.status !== 1) throw new Error(`${description}: transaction failed`);
-  log(description);
-  return { sent: [description], pending: [] };
 }
 
 function moduleExists(name: string): boolean {

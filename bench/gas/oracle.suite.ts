@@ -42,6 +42,8 @@ const suite: GasSuite = async (hre) => {
       1n,
       signers.map((s) => s.address),
       m,
+      ethers.ZeroAddress,
+      0,
     );
     const domain = oracleDomain(chainId, await oracle.getAddress());
     /** Submits `reports` signed by the first `m` attesters; returns the transaction's gasUsed. */

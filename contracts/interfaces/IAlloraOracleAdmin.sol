@@ -12,8 +12,8 @@ interface IAlloraOracleAdmin {
     /// @notice The admin moved `amount` of accrued request fees to `to`.
     event FeesWithdrawn(address indexed to, uint256 amount, address indexed by);
 
-    /// @notice The strict read's L2 sequencer guard changed (`feed` zero: off).
-    event SequencerUptimeFeedSet(address indexed feed, uint32 gracePeriod, address indexed by);
+    /// @notice The strict read's L2 sequencer guard, set at deployment (`feed` zero: off).
+    event SequencerUptimeFeedSet(address indexed feed, uint32 gracePeriod);
 
     /// @notice A required address is zero.
     error ZeroAddress(string what);
@@ -32,14 +32,10 @@ interface IAlloraOracleAdmin {
     function withdrawFees(address to, uint256 amount) external;
 
     /**
-     * @notice Turns the strict read's L2 sequencer guard on (`feed`: Chainlink's L2 Sequencer Uptime Feed of
-     * this chain, `gracePeriod`: seconds after the sequencer comes back during which strict reads still
-     * revert; Chainlink suggests 3600) or off (`feed` zero, `gracePeriod` zero). Admin role only. Leave it off
-     * on chains that have no sequencer (Ethereum, BNB Smart Chain).
+     * @notice The strict read's L2 sequencer guard, fixed at deployment: Chainlink's L2 Sequencer Uptime Feed
+     * of this chain (zero: off, as on chains without a sequencer) and the grace period (seconds after the
+     * sequencer comes back during which strict reads still revert).
      */
-    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external;
-
-    /// @notice The strict read's L2 sequencer guard: the uptime feed (zero: off) and its grace period.
     function sequencerUptimeFeed() external view returns (address feed, uint32 gracePeriod);
 
     /// @notice The ERC-20 (with ERC-2612 permit) that requests pay in: ALLO.

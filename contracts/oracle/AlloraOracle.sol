@@ -104,13 +104,10 @@ contract AlloraOracle is
 
     uint256 private _requestCount;
 
-    /// @dev The strict read's L2 sequencer guard, in one slot: read once per strict read.
-    struct SequencerGuard {
-        AggregatorV3Interface feed;
-        uint32 gracePeriod;
-    }
-
-    SequencerGuard private _sequencer;
+    /// @dev The strict read's L2 sequencer guard: Chainlink's uptime feed (zero: off) and its grace period.
+    /// Immutable: the chain's uptime feed does not move, and an unguarded strict read then costs no storage read.
+    AggregatorV3Interface private immutable _sequencerFeed;
+    uint32 private immutable _sequencerGracePeriod;
 
     /**
      * @param admin Holder of `DEFAULT_ADMIN_ROLE` (handed over with {beginDefaultAdminTransfer}).
@@ -119,6 +116,10 @@ contract AlloraOracle is
      * @param attesterSetId_ The initial attester set id (at least 1).
      * @param signers The initial attesters, strictly ascending.
      * @param threshold The initial threshold (more than half of the signers).
+     * @param sequencerUptimeFeed_ The L2 sequencer uptime feed the strict read checks (Chainlink's), or zero
+     * where the chain has none (Ethereum, BNB Smart Chain).
+     * @param sequencerGracePeriod_ Seconds after the sequencer comes back during which strict reads still
+     * revert (Chainlink suggests 3600); zero without a feed.
      */
     constructor(
         address admin,
@@ -126,7 +127,9 @@ contract AlloraOracle is
         IERC20 paymentToken_,
         uint64 attesterSetId_,
         address[] memory signers,
-        uint8 threshold
+        uint8 threshold,
+        address sequencerUptimeFeed_,
+        uint32 sequencerGracePeriod_
     )
         EIP712("AlloraOracle", "1")
         AttesterSets(attesterSetId_, signers, threshold)
@@ -135,8 +138,17 @@ contract AlloraOracle is
         // (A zero admin is refused by AccessControlDefaultAdminRules before this runs.)
         if (guardian == address(0)) revert ZeroAddress("guardian");
         if (address(paymentToken_) == address(0)) revert ZeroAddress("paymentToken");
+        if (sequencerUptimeFeed_ == address(0) && sequencerGracePeriod_ != 0) {
+            revert GracePeriodWithoutFeed(sequencerGracePeriod_);
+        }
+        if (sequencerUptimeFeed_ != address(0) && sequencerUptimeFeed_.code.length == 0) {
+            revert NotAContract(sequencerUptimeFeed_);
+        }
         _paymentToken = paymentToken_;
+        _sequencerFeed = AggregatorV3Interface(sequencerUptimeFeed_);
+        _sequencerGracePeriod = sequencerGracePeriod_;
         _grantRole(GUARDIAN_ROLE, guardian);
+        emit SequencerUptimeFeedSet(sequencerUptimeFeed_, sequencerGracePeriod_);
     }
 
     // ---------------------------------------------------------------- reports
@@ -224,8 +236,7 @@ contract AlloraOracle is
 
     /// @inheritdoc IAlloraOracleAdmin
     function sequencerUptimeFeed() external view returns (address feed, uint32 gracePeriod) {
-        SequencerGuard memory guard = _sequencer;
-        return (address(guard.feed), guard.gracePeriod);
+        return (address(_sequencerFeed), _sequencerGracePeriod);
     }
 
     /// @inheritdoc IAlloraOracleAdmin
@@ -273,14 +284,6 @@ contract AlloraOracle is
         if (to == address(0)) revert ZeroAddress("to");
         _paymentToken.safeTransfer(to, amount);
         emit FeesWithdrawn(to, amount, msg.sender);
-    }
-
-    /// @inheritdoc IAlloraOracleAdmin
-    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (feed == address(0) && gracePeriod != 0) revert GracePeriodWithoutFeed(gracePeriod);
-        if (feed != address(0) && feed.code.length == 0) revert NotAContract(feed);
-        _sequencer = SequencerGuard(AggregatorV3Interface(feed), gracePeriod);
-        emit SequencerUptimeFeedSet(feed, gracePeriod, msg.sender);
     }
 
     /// @inheritdoc IAlloraOracleAdmin
@@ -341,17 +344,16 @@ contract AlloraOracle is
     /// @dev Reverts unless `length` is a positive multiple of {_REPORT_SIZE}.
     /**
      * @dev Chainlink's L2 sequencer uptime pattern: answer 0 = up, 1 = down; `startedAt` = when the status
-     * last changed. Off (one slot read) when no feed is configured.
+     * last changed. Off (no storage read: the feed is immutable) when no feed is configured.
      */
     function _checkSequencerUp() private view {
-        SequencerGuard memory guard = _sequencer;
-        if (address(guard.feed) == address(0)) return;
-        (, int256 status, uint256 startedAt, , ) = guard.feed.latestRoundData();
+        if (address(_sequencerFeed) == address(0)) return;
+        (, int256 status, uint256 startedAt, , ) = _sequencerFeed.latestRoundData();
         if (status != 0) revert SequencerDown();
         if (startedAt == 0) revert SequencerStatusUnknown();
         // A change stamped ahead of this block counts as just now.
-        if (startedAt >= block.timestamp || block.timestamp - startedAt <= guard.gracePeriod) {
-            revert SequencerGracePeriodNotOver(startedAt, guard.gracePeriod);
+        if (startedAt >= block.timestamp || block.timestamp - startedAt <= _sequencerGracePeriod) {
+            revert SequencerGracePeriodNotOver(startedAt, _sequencerGracePeriod);
         }
     }
 

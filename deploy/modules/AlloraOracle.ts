@@ -20,6 +20,8 @@ export interface FeedAdapterSpec {
  * - `guardian` (address): GUARDIAN_ROLE (pause).
  * - `paymentToken` (address): ALLO (ERC-20 with ERC-2612 permit) that requests pay in.
  * - `attesterSetId` (uint64 >= 1), `signers` (addresses, strictly ascending), `threshold` (> half of them).
+ * - `sequencerUptimeFeed` (address, default zero: off), `sequencerGracePeriod` (seconds, default 0): the strict
+ *   read's L2 sequencer guard, fixed at deployment.
  */
 export function buildAlloraOracleModule(feeds: readonly FeedAdapterSpec[] = []) {
   const seen = new Set<string>();
@@ -38,6 +40,8 @@ export function buildAlloraOracleModule(feeds: readonly FeedAdapterSpec[] = []) 
     const attesterSetId = m.getParameter<number>("attesterSetId");
     const signers = m.getParameter<string[]>("signers");
     const threshold = m.getParameter<number>("threshold");
+    const sequencerUptimeFeed = m.getParameter<string>("sequencerUptimeFeed", "0x0000000000000000000000000000000000000000");
+    const sequencerGracePeriod = m.getParameter<number>("sequencerGracePeriod", 0);
     const oracle = m.contract("AlloraOracle", [
       admin,
       guardian,
@@ -45,6 +49,8 @@ export function buildAlloraOracleModule(feeds: readonly FeedAdapterSpec[] = []) 
       attesterSetId,
       signers,
       threshold,
+      sequencerUptimeFeed,
+      sequencerGracePeriod,
     ]);
     const adapters = Object.fromEntries(
       feeds.map((feed) => {

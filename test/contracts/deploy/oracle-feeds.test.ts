@@ -56,34 +56,16 @@ describe("deploy: the oracle's feed adapters and sequencer guard", function () {
     expect(Object.keys(m)).not.to.include("alloraFeedAdapter_topic1");
   });
 
-  it("sets the sequencer guard when the deployer is the admin, changes only what differs, and turns it off", async function () {
+  it("deploys the oracle with the sequencer guard of the parameters, and without one by default", async function () {
     const feed = await (await ethers.getContractFactory("SequencerUptimeFeedMock")).deploy();
     const guard = { address: await feed.getAddress(), gracePeriod: 3600 };
     const on = await deployStack(hre, params({ sequencerUptimeFeed: guard }), { deploymentsDir: dir, modules: ["AlloraOracle"] });
-    expect(on.sent.some((s) => /L2 sequencer uptime feed .* \(grace period 3600 s\)/.test(s))).to.equal(true);
     const oracle = await ethers.getContractAt("AlloraOracle", on.record.contracts.AlloraOracle.address);
     expect(await oracle.sequencerUptimeFeed()).to.deep.equal([guard.address, 3600n]);
-    const again = await deployStack(hre, params({ sequencerUptimeFeed: guard }), { deploymentsDir: dir, modules: ["AlloraOracle"] });
-    expect(again.sent).to.deep.equal([]);
-    const off = await deployStack(hre, params({}), { deploymentsDir: dir, modules: ["AlloraOracle"] });
-    expect(off.sent).to.deep.equal(["AlloraOracle: turn the L2 sequencer guard off"]);
-    expect(await oracle.sequencerUptimeFeed()).to.deep.equal([ethers.ZeroAddress, 0n]);
-  });
-
-  it("returns the guard as a call for the oracle's admin when the deployer is not the admin", async function () {
-    const [, , , , other] = await ethers.getSigners();
-    const feed = await (await ethers.getContractFactory("SequencerUptimeFeedMock")).deploy();
-    const guard = { address: await feed.getAddress(), gracePeriod: 600 };
-    const result = await deployStack(hre, params({ admin: other.address, sequencerUptimeFeed: guard }), {
-      deploymentsDir: dir,
-      modules: ["AlloraOracle"],
-    });
-    const call = result.pendingAdminCalls.find((c) => /sequencer/.test(c.description));
-    expect(call, "a pending call for the guard").not.to.equal(undefined);
-    await ethers.provider.send("hardhat_impersonateAccount", [other.address]);
-    await (await ethers.getSigner(other.address)).sendTransaction({ to: call!.to, data: call!.data });
-    const oracle = await ethers.getContractAt("AlloraOracle", result.record.contracts.AlloraOracle.address);
-    expect(await oracle.sequencerUptimeFeed()).to.deep.equal([guard.address, 600n]);
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "allo-feeds-"));
+    const off = await deployStack(hre, params({}), { deploymentsDir: elsewhere, modules: ["AlloraOracle"] });
+    const plain = await ethers.getContractAt("AlloraOracle", off.record.contracts.AlloraOracle.address);
+    expect(await plain.sequencerUptimeFeed()).to.deep.equal([ethers.ZeroAddress, 0n]);
   });
 
   it("validates the section: decimals, duplicate topics, the guard's address and grace period", function () {

@@ -62,13 +62,13 @@ describe("AlloraOracle", () => {
       const signers = attesters(1).map((s) => s.address);
       const token = a.address; // any non-zero address works for the constructor
       // AccessControlDefaultAdminRules refuses a zero first admin itself.
-      await expect(factory.deploy(ethers.ZeroAddress, g.address, token, 1, signers, 1))
+      await expect(factory.deploy(ethers.ZeroAddress, g.address, token, 1, signers, 1, ethers.ZeroAddress, 0))
         .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
         .withArgs(ethers.ZeroAddress);
-      await expect(factory.deploy(a.address, ethers.ZeroAddress, token, 1, signers, 1))
+      await expect(factory.deploy(a.address, ethers.ZeroAddress, token, 1, signers, 1, ethers.ZeroAddress, 0))
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("guardian");
-      await expect(factory.deploy(a.address, g.address, ethers.ZeroAddress, 1, signers, 1))
+      await expect(factory.deploy(a.address, g.address, ethers.ZeroAddress, 1, signers, 1, ethers.ZeroAddress, 0))
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("paymentToken");
     });
@@ -296,6 +296,8 @@ describe("AlloraOracle", () => {
         1n,
         f.signers.map((s) => s.address),
         3,
+        ethers.ZeroAddress,
+        0,
       );
       const r = [await report(1n, 1n, 1n)];
       const forOther = signReports(f.signers.slice(0, 3), r, {

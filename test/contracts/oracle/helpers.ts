@@ -29,8 +29,15 @@ export interface OracleFixture {
   chainId: bigint;
 }
 
-/** Deploys a mock ALLO and an oracle with an `m`-of-`n` set (id 1). Signer 0 is admin, 1 guardian. */
-export async function deployOracle(n = 5, m = 3): Promise<OracleFixture> {
+/**
+ * Deploys a mock ALLO and an oracle with an `m`-of-`n` set (id 1). Signer 0 is admin, 1 guardian. `sequencer`:
+ * the strict read's L2 sequencer guard (default: none).
+ */
+export async function deployOracle(
+  n = 5,
+  m = 3,
+  sequencer: { feed: string; gracePeriod: number } = { feed: ethers.ZeroAddress, gracePeriod: 0 },
+): Promise<OracleFixture> {
   const [admin, guardian] = await ethers.getSigners();
   const token = await (await ethers.getContractFactory("OracleMockAllo")).deploy();
   const signers = attesters(n);
@@ -43,6 +50,8 @@ export async function deployOracle(n = 5, m = 3): Promise<OracleFixture> {
     1n,
     signers.map((s) => s.address),
     m,
+    sequencer.feed,
+    sequencer.gracePeriod,
   );
   const { chainId } = await ethers.provider.getNetwork();
   return { oracle, token, signers, threshold: m, setId: 1n, chainId };

@@ -2,64 +2,54 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { packReports } from "../../../lib/eip712/oracle";
-import { ONE, deployOracle, report, sign } from "./helpers";
+import { ONE, attesters, deployOracle, report, sign } from "./helpers";
 
 /**
- * The strict read's L2 sequencer guard (Chainlink's L2 Sequencer Uptime Feed pattern): off by default;
- * when an uptime feed is set, `latestInferenceNoOlderThan` reverts while the sequencer is down and for the
+ * The strict read's L2 sequencer guard (Chainlink's L2 Sequencer Uptime Feed pattern), fixed at deployment:
+ * off by default; with an uptime feed, `latestInferenceNoOlderThan` reverts while the sequencer is down and for the
  * grace period after it comes back. `latestInference` (the raw read) is never guarded.
  */
 describe("AlloraOracle: L2 sequencer uptime guard on the strict read", () => {
   const GRACE = 3600;
 
-  async function fixture() {
-    const f = await deployOracle(3, 2);
+  /** An uptime feed, and an oracle with topic 7 stored, guarded by that feed when `guarded`. */
+  async function deploy(guarded: boolean, gracePeriod = GRACE) {
     const feed = await (await ethers.getContractFactory("SequencerUptimeFeedMock")).deploy();
+    // Up for long past the grace period.
+    await feed.setStatus(0, BigInt(await time.latest()) - 10_000n);
+    const f = await deployOracle(3, 2, guarded ? { feed: await feed.getAddress(), gracePeriod } : undefined);
     const r = await report(7n, 42n * ONE, 1n);
     await f.oracle.submit(packReports([r]), await sign(f, [r]));
-    const [admin, guardian, stranger] = await ethers.getSigners();
-    return { ...f, feed, admin, guardian, stranger };
+    return { ...f, feed };
   }
+  const unguarded = () => deploy(false);
+  const guarded = () => deploy(true);
 
-  /** Guard on, sequencer up for long past the grace period. */
-  async function guarded() {
-    const f = await fixture();
-    await f.feed.setStatus(0, BigInt(await time.latest()) - 10_000n);
-    await f.oracle.setSequencerUptimeFeed(await f.feed.getAddress(), GRACE);
-    return f;
-  }
-
-  it("is off by default: the strict read ignores any feed", async () => {
-    const { oracle } = await loadFixture(fixture);
+  it("is off by default: the strict read ignores the sequencer", async () => {
+    const { oracle, feed } = await loadFixture(unguarded);
+    await feed.setStatus(1, BigInt(await time.latest()));
     expect(await oracle.sequencerUptimeFeed()).to.deep.equal([ethers.ZeroAddress, 0n]);
     expect((await oracle.latestInferenceNoOlderThan(7n, 3600n))[0]).to.equal(42n * ONE);
   });
 
-  it("is set by the admin only, with an event", async () => {
-    const { oracle, feed, admin, guardian, stranger } = await loadFixture(fixture);
-    const feedAddress = await feed.getAddress();
-    await expect(oracle.setSequencerUptimeFeed(feedAddress, GRACE))
+  it("is fixed at deployment, announced by an event and readable", async () => {
+    const { oracle, feed } = await loadFixture(guarded);
+    expect(await oracle.sequencerUptimeFeed()).to.deep.equal([await feed.getAddress(), BigInt(GRACE)]);
+    await expect(oracle.deploymentTransaction())
       .to.emit(oracle, "SequencerUptimeFeedSet")
-      .withArgs(feedAddress, GRACE, admin.address);
-    expect(await oracle.sequencerUptimeFeed()).to.deep.equal([feedAddress, BigInt(GRACE)]);
-    for (const who of [guardian, stranger]) {
-      await expect(oracle.connect(who).setSequencerUptimeFeed(ethers.ZeroAddress, 0))
-        .to.be.revertedWithCustomError(oracle, "AccessControlUnauthorizedAccount")
-        .withArgs(who.address, await oracle.DEFAULT_ADMIN_ROLE());
-    }
-    await expect(oracle.setSequencerUptimeFeed(ethers.ZeroAddress, 0))
-      .to.emit(oracle, "SequencerUptimeFeedSet")
-      .withArgs(ethers.ZeroAddress, 0, admin.address);
-    expect(await oracle.sequencerUptimeFeed()).to.deep.equal([ethers.ZeroAddress, 0n]);
+      .withArgs(await feed.getAddress(), GRACE);
   });
 
   it("refuses a feed without code and a grace period without a feed", async () => {
-    const { oracle, stranger } = await loadFixture(fixture);
-    await expect(oracle.setSequencerUptimeFeed(stranger.address, GRACE))
-      .to.be.revertedWithCustomError(oracle, "NotAContract")
+    const [admin, guardian, stranger] = await ethers.getSigners();
+    const factory = await ethers.getContractFactory("AlloraOracle");
+    const token = admin.address; // any non-zero address works for the constructor
+    const signers = attesters(1).map((s) => s.address);
+    await expect(factory.deploy(admin.address, guardian.address, token, 1, signers, 1, stranger.address, GRACE))
+      .to.be.revertedWithCustomError(factory, "NotAContract")
       .withArgs(stranger.address);
-    await expect(oracle.setSequencerUptimeFeed(ethers.ZeroAddress, GRACE))
-      .to.be.revertedWithCustomError(oracle, "GracePeriodWithoutFeed")
+    await expect(factory.deploy(admin.address, guardian.address, token, 1, signers, 1, ethers.ZeroAddress, GRACE))
+      .to.be.revertedWithCustomError(factory, "GracePeriodWithoutFeed")
       .withArgs(GRACE);
   });
 
@@ -120,8 +110,7 @@ describe("AlloraOracle: L2 sequencer uptime guard on the strict read", () => {
   });
 
   it("with a grace period of 0 lets reads through from the second after the sequencer comes back", async () => {
-    const f = await loadFixture(fixture);
-    await f.oracle.setSequencerUptimeFeed(await f.feed.getAddress(), 0);
+    const f = await deploy(true, 0);
     const upSince = BigInt(await time.latest()) + 1n;
     await f.feed.setStatus(0, upSince);
     await expect(f.oracle.latestInferenceNoOlderThan(7n, 100_000n)).to.be.revertedWithCustomError(
