@@ -10,7 +10,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import IORedis from "ioredis";
 import pino from "pino";
-import { ContractFactory, HDNodeWallet, InterfaceAbi, JsonRpcProvider, Mnemonic, NonceManager as EthersNonceManager, Wallet, getAddress } from "ethers";
+import { ContractFactory, HDNodeWallet, InterfaceAbi, JsonRpcProvider, Mnemonic, NonceManager as EthersNonceManager, Wallet, ZeroAddress, getAddress } from "ethers";
 import { oracleInterface } from "../../relayer/evm/oracle";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -88,7 +88,7 @@ export async function deployOracle(node: HardhatNode, attesters: readonly { addr
   await token.waitForDeployment();
   const artifact = readArtifact("oracle/AlloraOracle.sol/AlloraOracle");
   const signers = attesters.map((a) => getAddress(a.address)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  const c = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(account(0).address, account(0).address, await token.getAddress(), 1, signers, threshold);
+  const c = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(account(0).address, account(0).address, await token.getAddress(), 1, signers, threshold, ZeroAddress, 0);
   await c.waitForDeployment();
   return c.getAddress();
 }

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import readline from "node:readline";
 import IORedis from "ioredis";
 import YAML from "yaml";
-import { Contract, ContractFactory, InterfaceAbi, JsonRpcProvider, NonceManager as EthersNonceManager, Wallet, getAddress } from "ethers";
+import { Contract, ContractFactory, InterfaceAbi, JsonRpcProvider, NonceManager as EthersNonceManager, Wallet, ZeroAddress, getAddress } from "ethers";
 import { startHubDevnet, HubDevnet } from "../../devnet/hub/node";
 import { account, freePort, REDIS_URL, ROOT, sleep, waitFor } from "./helpers";
 import { oracleInterface } from "../../relayer/evm/oracle";
@@ -98,7 +98,7 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
   async function deployOracle(): Promise<string> {
     const artifact = readArtifact("oracle/AlloraOracle.sol/AlloraOracle");
     const signers = attesters.map((a) => getAddress(a.address)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    const c = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(account(0).address, account(0).address, token, 1, signers, 2);
+    const c = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(account(0).address, account(0).address, token, 1, signers, 2, ZeroAddress, 0);
     await c.waitForDeployment();
     return c.getAddress();
   }
