@@ -87,6 +87,7 @@ contract Consumer {
         contract: typeof oracle.latestInferenceNoOlderThan,
         fragment: oracle.interface.getFunction("latestInferenceNoOlderThan").format(),
         deployments: typeof p.deployments,
+        client: typeof new p.AlloraReportClient({ baseUrl: "http://127.0.0.1:1/" }).latest,
       }));`;
     const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: project, encoding: "utf8" })) as Record<string, unknown>;
     expect(out.abis).to.deep.equal([...PACKAGE_ABIS].sort());
@@ -96,6 +97,7 @@ contract Consumer {
       contract: "function",
       fragment: "latestInferenceNoOlderThan(uint64,uint256)",
       deployments: "object",
+      client: "function",
     });
   });
 

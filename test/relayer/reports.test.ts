@@ -14,7 +14,11 @@ import { AttesterSetCache, ReportSigner, type ReportChain } from "../../relayer/
 import { ReportService } from "../../relayer/reports/service";
 import { singleReportDigest } from "../../relayer/reports/attested";
 import { signDigest } from "../../lib/eip712/signatures";
-import { REDIS_URL, account, deployOracle, dropPrefixes, startHardhat, uniquePrefix, type HardhatNode } from "./helpers";
+import { REDIS_URL, ROOT, account, deployOracle, dropPrefixes, readArtifact, startHardhat, uniquePrefix, type HardhatNode } from "./helpers";
+import { AlloraReportClient, AlloraReportError } from "../../packages/contracts/client";
+import { ContractFactory } from "ethers";
+import fs from "node:fs";
+import path from "node:path";
 
 const ONE = 10n ** 18n;
 const ORACLE_ABI = [
@@ -166,5 +170,36 @@ describe("relayer/reports: the signed-report service (pull mode)", function () {
     expect(wrongHub.status).to.equal(404);
     expect(wrongHub.body).to.deep.include({ status: false, apiResponseMessage: "this relayer relays the hub allora-devnet-1, not allora-testnet-1" });
     expect((await get("/v2/allora/consumer/sepolia?allora_topic_id=1")).body.apiResponseMessage).to.match(/expected <chain>-<chain id>, e.g. ethereum-31337/);
+  });
+
+  it("the integrators' client fetches a report and a consumer contract uses it in the user's transaction", async function () {
+    const client = new AlloraReportClient({ baseUrl: base });
+    const report = await client.latest("ethereum", 1);
+    expect(report).to.deep.include({ topic_id: 1, nonce: 102 });
+    // The example lending market (examples/lending) borrows against the pulled report.
+    const user = new NonceManager(new Wallet(account(4).privateKey, node.provider));
+    const token = readArtifact("test/OracleMockAllo.sol/OracleMockAllo");
+    const [collateral, debt] = await Promise.all([0, 1].map(async () => {
+      const c = await new ContractFactory(token.abi, token.bytecode, user).deploy();
+      await c.waitForDeployment();
+      return c as unknown as Contract;
+    }));
+    const marketArtifact = JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/examples/lending/contracts/MiniLendingMarket.sol/MiniLendingMarket.json"), "utf8")) as { abi: []; bytecode: string };
+    const market = (await new ContractFactory(marketArtifact.abi, marketArtifact.bytecode, user).deploy(chain.oracle, 1n, 3_600n, await collateral.getAddress(), await debt.getAddress())) as unknown as Contract;
+    await market.waitForDeployment();
+    await (await collateral.mint(await user.getAddress(), ONE)).wait();
+    await (await debt.mint(await market.getAddress(), 10_000n * ONE)).wait();
+    await (await collateral.approve(await market.getAddress(), ONE)).wait();
+    await (await market.deposit(ONE)).wait();
+    // 1 collateral at 3,001 x 75%.
+    await (await market.borrowWithReport(2_250n * ONE, ...client.reportArgs(report))).wait();
+    expect(await debt.balanceOf(await user.getAddress())).to.equal(2_250n * ONE);
+    expect(client.verifyAndStoreTx(report)).to.deep.equal({ to: chain.oracle, data: report.calldata.verifyAndStore });
+    // Errors carry the service's status and message.
+    const err = await client.latest("base", 1).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(AlloraReportError);
+    expect(err).to.deep.include({ status: 404, message: 'unknown chain "base": this relayer serves ethereum (31337)' });
+    const down = await new AlloraReportClient({ baseUrl: "http://127.0.0.1:1" }).latest("ethereum", 1).catch((e: unknown) => e as Error);
+    expect((down as Error).message).to.match(/did not answer .*is the relayer running/);
   });
 });
