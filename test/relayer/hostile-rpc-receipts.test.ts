@@ -14,7 +14,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import IORedis from "ioredis";
 import pino from "pino";
-import { AbiCoder, ContractFactory, HDNodeWallet, InterfaceAbi, Mnemonic, NonceManager as EthersNonceManager, Wallet, getAddress, zeroPadValue, toBeHex } from "ethers";
+import { AbiCoder, ContractFactory, HDNodeWallet, InterfaceAbi, Mnemonic, NonceManager as EthersNonceManager, Wallet, ZeroAddress, getAddress, zeroPadValue, toBeHex } from "ethers";
 import { FailoverRpc } from "../../relayer/evm/rpc";
 import { LimitError, Journal, SentTx, TxSender } from "../../relayer/submit/sender";
 import { NonceManager } from "../../relayer/submit/nonce";
@@ -209,7 +209,7 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
       const tokenTx = await new ContractFactory(tokenArt.abi, tokenArt.bytecode, deployer).deploy();
       await mine();
       const art = read("oracle/AlloraOracle.sol/AlloraOracle");
-      const o = await new ContractFactory(art.abi, art.bytecode, deployer).deploy(account(0).address, account(0).address, await tokenTx.getAddress(), 1, [account(1).address], 1);
+      const o = await new ContractFactory(art.abi, art.bytecode, deployer).deploy(account(0).address, account(0).address, await tokenTx.getAddress(), 1, [account(1).address], 1, ZeroAddress, 0);
       await mine();
       oracle = await o.getAddress();
       proxy = http.createServer((req, res) => {
