@@ -30,7 +30,9 @@ const bridgeA = getAddress("0x" + "11".repeat(20));
 const hash = (n: number) => "0x" + n.toString(16).padStart(64, "0");
 const hubHash = (n: number) => n.toString(16).toUpperCase().padStart(64, "0");
 
-function deposit(n: number, height: number, d: Omit<SequencedDeposit, "deposit">): SequencedDeposit {
+type Decision = { kind: "transfer"; destinationChain: bigint; recipient: string; amount: bigint; sequence: bigint } | { kind: "refund"; reason: "malformed_memo" | "missing_memo"; detail: string; coins: { denom: string; amount: bigint }[] };
+
+function deposit(n: number, height: number, d: Decision): SequencedDeposit {
   return { deposit: { txHash: hubHash(n), height: BigInt(height), txIndex: 0, msgIndex: 0, sender: alice, coins: [{ denom: "uallo", amount: 5n * ALLO }], memo: "" }, ...d } as SequencedDeposit;
 }
 
