@@ -131,6 +131,8 @@ export function createExplorer(deps: ExplorerDeps): Explorer {
       at: now,
       hub: { chainId: deps.hub.chainId, height: deps.hub.head() },
       health: deps.health(),
+      /** whether /v1/explorer/transfers has anything to say (the relayer carries transfers) */
+      transfers: reading !== undefined,
       chains: deps.chains.map((c) => ({ name: c.name, chainId: c.chainId })),
       topics: deps.topics,
       rows: deps.chains.flatMap((c) =>

@@ -8,7 +8,9 @@ import { expect } from "chai";
 import http from "node:http";
 import { toBech32 } from "@cosmjs/encoding";
 import { Registry } from "prom-client";
+import fs from "node:fs";
 import { getAddress } from "ethers";
+import { chromium } from "playwright-core";
 import { hubBridgeId, transferId } from "../../lib/eip712/bridge";
 import { cosmosBridgeChainId } from "../../lib/chains";
 import { buildTransfers, inFlightSummary, reconcileViews, routeCounts, type ChainScan, type ScanResult, type TransferView } from "../../relayer/explorer/transfers";
@@ -243,7 +245,7 @@ describe("explorer: the page and its JSON on the relayer's HTTP server", functio
 
   it("answers the oracle JSON from the chain's stored values, and says when there are no transfers", async function () {
     const o = JSON.parse((await get("/v1/explorer/oracle")).body);
-    expect(o).to.deep.include({ instance: "unit-1", hub: { chainId: "allora-local-1", height: 99 }, topics: [1, 2] });
+    expect(o).to.deep.include({ instance: "unit-1", hub: { chainId: "allora-local-1", height: 99 }, topics: [1, 2], transfers: false });
     expect(o.rows.map((r: { topicId: number; value: string | null; nonce: string }) => [r.topicId, r.value, r.nonce])).to.deep.equal([
       [1, "1.234", "41"],
       [2, null, "0"],
@@ -257,5 +259,51 @@ describe("explorer: the page and its JSON on the relayer's HTTP server", functio
     expect((await get("/v1/explorer/tx/base/0x00")).status).to.equal(400);
     const status = JSON.parse((await get("/status")).body);
     expect(status).to.deep.equal({ topics: [] });
+  });
+});
+
+describe("explorer: the page renders what chains say as text, in a real browser", function () {
+  this.timeout(60_000);
+  const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+  it("shows a hostile chain name and instance as text, updates live, and logs no console error", async function () {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
+    const now = Math.floor(Date.now() / 1000);
+    const onchain = new Map([[1, { value: 1234n * 10n ** 15n, nonce: 41n, timestamp: now - 5 }]]);
+    const hostile = '<img src=x onerror="document.body.dataset.pwned=1">';
+    const explorer = createExplorer({
+      instance: hostile,
+      topics: [1],
+      chains: [{ name: `base${hostile}`, chainId: 31339, onchain, policy: () => ({ deviationBps: 50, heartbeatSeconds: 3600 }) as never, provider: () => undefined as never }],
+      hub: { chainId: "allora-local-1", comet: () => undefined as never, head: () => 7 },
+      health: () => ({ ok: true, stale: [] }),
+    });
+    const server = await startHttp("127.0.0.1", 0, { registry: new Registry(), health: () => ({ ok: true, stale: [] }), status: async () => [], explorer });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${server.url}/explorer/`);
+      await page.waitForSelector("body[data-loaded=true]");
+      expect(await page.locator("#instance").textContent()).to.equal(`instance ${hostile}`);
+      expect(await page.locator("th").nth(1).textContent()).to.equal(`base${hostile} (31339)`);
+      expect(await page.locator("img").count()).to.equal(0);
+      const cell = page.locator("td.cell");
+      expect(await cell.locator(".value").textContent()).to.equal("1.234");
+      expect(await page.locator("#transfers-section").isHidden()).to.equal(true);
+      // A new value on chain shows up at the next poll, and the chart gets its second point.
+      onchain.set(1, { value: 1300n * 10n ** 15n, nonce: 42n, timestamp: now });
+      await page.waitForFunction(() => document.querySelector("td.cell")?.getAttribute("data-nonce") === "42", undefined, { timeout: 10_000 });
+      expect(await cell.locator(".value").textContent()).to.equal("1.3");
+      expect(await cell.locator("polyline").count()).to.equal(1);
+      expect(await page.evaluate(() => document.body.dataset.pwned)).to.equal(undefined);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await browser.close();
+      explorer.close();
+      await server.close();
+    }
   });
 });

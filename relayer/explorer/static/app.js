@@ -118,7 +118,7 @@ function step(e) {
 }
 
 function renderTransfers(t) {
-  replace("transfers-source", `read from the chains and the hub at hub height ${t.hubHeight}; ${t.total} transfers in all`);
+  replace("transfers-source", `read from the chains and the hub at hub height ${t.hubHeight}; ${t.total} ${t.total === 1 ? "transfer" : "transfers"} in all`);
   const routes = Object.entries(t.routes).sort(([a], [b]) => a.localeCompare(b));
   replace(
     "routes",
@@ -137,7 +137,7 @@ function renderTransfers(t) {
     el(
       "table",
       {},
-      el("tbody", {}, el("tr", {}, el("th", {}, "in flight"), el("td", { id: "inflight-count" }, `${f.count} transfers`)), el("tr", {}, el("th", {}, "value"), el("td", {}, `${allo(f.value)} ALLO`)), el("tr", {}, el("th", {}, "oldest"), el("td", {}, f.oldestId ? `${age(f.oldestAgeSeconds)} (${short(f.oldestId)})` : "-"))),
+      el("tbody", {}, el("tr", {}, el("th", {}, "in flight"), el("td", { id: "inflight-count" }, `${f.count} ${f.count === 1 ? "transfer" : "transfers"}`)), el("tr", {}, el("th", {}, "value"), el("td", {}, `${allo(f.value)} ALLO`)), el("tr", {}, el("th", {}, "oldest"), el("td", {}, f.oldestId ? `${age(f.oldestAgeSeconds)} (${short(f.oldestId)})` : "-"))),
     ),
   );
   replace(
@@ -194,30 +194,38 @@ async function getJson(path) {
 
 async function tick() {
   const problems = [];
+  let transfers = true;
   try {
     const o = await getJson("/v1/explorer/oracle");
-    if (o.status === 200) renderOracle(o.body);
-    else problems.push(o.body.error);
+    if (o.status === 200) {
+      renderOracle(o.body);
+      transfers = o.body.transfers;
+    } else problems.push(o.body.error);
   } catch (e) {
     problems.push(`the relayer does not answer (${e.message})`);
   }
-  try {
-    const t = await getJson("/v1/explorer/transfers?limit=25");
-    if (t.status === 200) {
-      renderTransfers(t.body);
-      if (t.body.error) problems.push(`last transfer reading failed, showing the one before: ${t.body.error}`);
-    } else if (t.status === 404) {
-      document.getElementById("transfers-section").hidden = true;
-      document.getElementById("supply-section").hidden = true;
-    } else problems.push(t.body.error);
-  } catch (e) {
-    problems.push(`transfers: ${e.message}`);
+  document.getElementById("transfers-section").hidden = !transfers;
+  document.getElementById("supply-section").hidden = !transfers;
+  if (transfers) {
+    await tickTransfers(problems);
   }
   const box = document.getElementById("problem");
   box.hidden = problems.length === 0;
   box.textContent = problems.join("; ");
   replace("updated", `updated ${new Date().toLocaleTimeString()}`);
   document.body.setAttribute("data-loaded", "true");
+}
+
+async function tickTransfers(problems) {
+  try {
+    const t = await getJson("/v1/explorer/transfers?limit=25");
+    if (t.status === 200) {
+      renderTransfers(t.body);
+      if (t.body.error) problems.push(`last transfer reading failed, showing the one before: ${t.body.error}`);
+    } else problems.push(t.body.error);
+  } catch (e) {
+    problems.push(`transfers: ${e.message}`);
+  }
 }
 
 async function loop() {
