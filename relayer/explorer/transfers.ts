@@ -287,6 +287,25 @@ export class BlockTimes {
   }
 }
 
+/** How many of each source's newest transfers get their block times read (the rest sort after them). */
+const TIMED_PER_SOURCE = 100;
+
+/**
+ * The transfers whose block times are worth reading: each source's newest TIMED_PER_SOURCE (views are in
+ * source order per source) and every one in flight (for the oldest's age). Bounds the reads on a long history.
+ */
+export function timedOnes(views: readonly TransferView[]): TransferView[] {
+  const bySource = new Map<string, TransferView[]>();
+  for (const v of views) {
+    const list = bySource.get(v.source);
+    if (list) list.push(v);
+    else bySource.set(v.source, [v]);
+  }
+  const out = new Set<TransferView>(views.filter(isInFlight));
+  for (const list of bySource.values()) for (const v of list.slice(-TIMED_PER_SOURCE)) out.add(v);
+  return [...out];
+}
+
 async function scanOnce(src: TransfersSource, query: StargateClient): Promise<{ scan: ScanResult; supplies: { chain: string; block: number; totalSupply: bigint }[]; head: number; balanceBefore: bigint; balanceAfter: bigint }> {
   const balance = async () => BigInt((await query.getBalance(src.escrow, src.denom)).amount);
   const balanceBefore = await balance();
@@ -331,7 +350,7 @@ export async function readTransfers(src: TransfersSource, times: BlockTimes, now
   }
   const { views, r, o } = last!;
   const providerOf = new Map(src.chains.map((c) => [c.name, c.provider]));
-  for (const t of views) {
+  for (const t of timedOnes(views)) {
     for (const e of t.timeline) {
       e.time = await times.of(`${e.place}:${e.block}`, async () => {
         if (e.place === "hub") return e.block > 0 ? Math.floor(new Date((await src.comet.block(e.block)).block.header.time.toISOString()).getTime() / 1000) : undefined;

@@ -13,7 +13,7 @@ import { getAddress } from "ethers";
 import { chromium } from "playwright-core";
 import { hubBridgeId, transferId } from "../../lib/eip712/bridge";
 import { cosmosBridgeChainId } from "../../lib/chains";
-import { buildTransfers, inFlightSummary, reconcileViews, routeCounts, type ChainScan, type ScanResult, type TransferView } from "../../relayer/explorer/transfers";
+import { buildTransfers, inFlightSummary, reconcileViews, routeCounts, timedOnes, type ChainScan, type ScanResult, type TransferView } from "../../relayer/explorer/transfers";
 import { ValueHistory } from "../../relayer/explorer/history";
 import { txLink } from "../../relayer/explorer/links";
 import { createExplorer } from "../../relayer/explorer/service";
@@ -140,6 +140,17 @@ describe("explorer: where each transfer stands, from the chains' and the hub's r
     expect(s.oldestId).to.equal(oldest.id);
     expect(s.oldestAgeSeconds).to.equal(2_000 - oldest.timeline[0].time!);
     expect(inFlightSummary([], 5)).to.deep.equal({ count: 0, value: "0", oldestAgeSeconds: null, oldestId: null });
+  });
+
+  it("reads block times only for each source's newest 100 and everything in flight", function () {
+    const many = (source: string, n: number, status: TransferView["status"]): TransferView[] =>
+      Array.from({ length: n }, (_, i) => ({ id: `${source}-${i}`, route: `${source}->x`, source, destination: "x", amount: "1", sender: "", recipient: "", status, timeline: [] }));
+    const hub = many("hub", 150, "delivered");
+    hub[3].status = "sent"; // old and still in flight: its age matters
+    const base = many("base", 20, "delivered");
+    const picked = new Set(timedOnes([...hub, ...base]).map((v) => v.id));
+    expect(picked.size).to.equal(100 + 1 + 20);
+    expect(picked.has("hub-3") && picked.has("hub-149") && picked.has("hub-50") && !picked.has("hub-49") && picked.has("base-0")).to.equal(true);
   });
 
   it("the supply check balances only when escrow - (float - fees) = supplies + in flight", function () {
