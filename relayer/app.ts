@@ -40,6 +40,8 @@ import { hubPrefixOf } from "./config/transfers";
 import { evaluateHealth, HubProgress, hubStallLimitMs, withHubProgress } from "./health/health";
 import { startHttp } from "./health/server";
 import { createDashboard, Dashboard } from "./health/dashboard";
+import { createExplorer } from "./explorer/service";
+import { transfersSourceOf } from "./explorer/source";
 import { StatusRow, statusRow } from "./status";
 import { HubInference } from "./hub/events";
 
@@ -52,7 +54,7 @@ export interface StartOptions {
 
 export interface RelayerHandle {
   readonly instance: string;
-  /** base URL of /metrics, /healthz, /status */
+  /** base URL of /metrics, /healthz, /status and the explorer (/explorer/) */
   readonly httpUrl: string;
   /** the queue dashboard's URL when http.dashboard.enabled, e.g. http://127.0.0.1:9464/queues */
   readonly dashboardUrl: string | undefined;
@@ -507,7 +509,17 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       });
       if (!dashboard.readOnly) log.warn({ path: dashboard.path, host: config.http.host }, "queue dashboard is WRITABLE: anyone who reaches this port can retry, remove or add jobs");
     }
-    const httpServer = await startHttp(config.http.host, config.http.port, { registry: metrics.registry, health, status, dashboard });
+    // The explorer page and its JSON (read-only; values from the chains and the hub, see explorer/service.ts).
+    const explorer = createExplorer({
+      instance: config.instance,
+      topics: config.hub.topics,
+      chains: chains.map((c) => ({ name: c.name, chainId: c.chainId, onchain: c.watcher.onchain, policy: (t: number) => policyOf(c.name, t), provider: () => c.rpc.current })),
+      hub: { chainId: config.hub.chainId, comet: () => hub.comet(), head: () => hub.headHeight },
+      health,
+      transfers: config.transfers?.enabled ? () => transfersSourceOf(config, hub.comet(), (name) => chains.find((c) => c.name === name)!.rpc.current)! : undefined,
+    });
+    cleanups.push(() => explorer.close());
+    const httpServer = await startHttp(config.http.host, config.http.port, { registry: metrics.registry, health, status, dashboard, explorer });
     cleanups.push(() => httpServer.close());
     const dashboardUrl = dashboard ? `${httpServer.url}${dashboard.path}` : undefined;
 

@@ -14,7 +14,8 @@ import { installProcessHandlers } from "./tasks";
 import { FailoverRpc } from "./evm/rpc";
 import { OracleReader } from "./evm/oracle";
 import { HubWatcher } from "./hub/watcher";
-import { formatStatusTable, StatusRow, statusRow } from "./status";
+import { formatStatusTable, formatTransfersSection, StatusRow, statusRow, type TransfersStatus } from "./status";
+import { readTransfersStatus } from "./explorer/source";
 import pino from "pino";
 import { registerTransferCommands } from "./transfer/commands";
 
@@ -129,7 +130,7 @@ program
 
 program
   .command("status")
-  .description("print topics x chains: on-chain value, nonce, age, next due (reads the chains and the hub directly)")
+  .description("print topics x chains (on-chain value, nonce, age, next due) and, with transfers, per route counts, in flight, the supply check and recent transfers (reads the chains and the hub directly)")
   .option("-c, --config <file>", "YAML config")
   .option("--json", "print JSON instead of a table")
   .action(async (opts: { config?: string; json?: boolean }) => {
@@ -170,7 +171,18 @@ program
       }
     }
     rows.sort((a, b) => a.topicId - b.topicId || a.chain.localeCompare(b.chain));
-    process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + "\n" : formatStatusTable(rows, now) + "\n");
+    let transfers: TransfersStatus | undefined;
+    try {
+      transfers = await readTransfersStatus(config);
+    } catch (e) {
+      failed = true;
+      process.stderr.write(`transfers: ${sanitizeErrorText((e as Error).message.split("\n")[0])}\n`);
+    }
+    process.stdout.write(
+      opts.json
+        ? JSON.stringify({ topics: rows, transfers }, null, 2) + "\n"
+        : formatStatusTable(rows, now) + "\n" + (transfers ? `\n${formatTransfersSection(transfers, Math.floor(Date.now() / 1000))}\n` : ""),
+    );
     process.exit(failed ? 1 : 0);
   });
 

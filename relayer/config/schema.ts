@@ -147,7 +147,7 @@ export const hubSchema = z
   .strict();
 
 /** The HTTP server's own paths; the dashboard may not take one of them. */
-export const HTTP_ENDPOINTS = ["/metrics", "/healthz", "/status"] as const;
+export const HTTP_ENDPOINTS = ["/metrics", "/healthz", "/status", "/explorer", "/v1"] as const;
 
 export const dashboardSchema = z
   .object({

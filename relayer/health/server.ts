@@ -1,18 +1,22 @@
 /**
- * The HTTP endpoints: /metrics (Prometheus), /healthz (200 or 503 with the stale pairs), /status (JSON),
- * and the queue dashboard under its own path when one is given (dashboard.ts).
+ * The HTTP endpoints: /metrics (Prometheus), /healthz (200 or 503 with the stale pairs), /status (JSON:
+ * `topics`, the topics x chains rows, and `transfers`, the transfers section when the relayer carries them),
+ * the explorer (/explorer/ and /v1/explorer/..., ../explorer/service.ts) when given, and the queue dashboard
+ * under its own path when one is given (dashboard.ts).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { HealthReport } from "./health";
 import type { Dashboard } from "./dashboard";
+import type { Explorer } from "../explorer/service";
 
 export interface HttpDeps {
   registry: Registry;
   health(): HealthReport;
   status(): Promise<unknown>;
   dashboard?: Dashboard;
+  explorer?: Explorer;
 }
 
 /** How long close() lets requests in flight finish before it cuts their connections. */
@@ -34,11 +38,14 @@ export async function startHttp(host: string, port: number, deps: HttpDeps): Pro
         const h = deps.health();
         json(res, h.ok ? 200 : 503, h);
       } else if (path === "/status") {
-        json(res, 200, await deps.status());
+        const [topics, transfers] = await Promise.all([deps.status(), deps.explorer?.transfersStatus()]);
+        json(res, 200, { topics, transfers });
+      } else if (deps.explorer?.owns(path)) {
+        await deps.explorer.handle(req, res);
       } else if (deps.dashboard?.owns(path)) {
         await deps.dashboard.handle(req, res);
       } else {
-        json(res, 404, { error: `not found; try /metrics, /healthz, /status${deps.dashboard ? ` or ${deps.dashboard.path}` : ""}` });
+        json(res, 404, { error: `not found; try /metrics, /healthz, /status${deps.explorer ? ", /explorer/" : ""}${deps.dashboard ? ` or ${deps.dashboard.path}` : ""}` });
       }
     })().catch((e) => {
       if (res.headersSent) res.destroy();

@@ -217,6 +217,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       metrics: `http://127.0.0.1:${opts.metricsPort}/metrics`,
       dashboard:
         opts.relayerConfig?.dashboard === false ? undefined : `http://127.0.0.1:${opts.metricsPort}${DASHBOARD_PATH}`,
+      explorer: `http://127.0.0.1:${opts.metricsPort}/explorer/`,
       namespace: opts.namespace,
       startedAt: new Date(t0).toISOString(),
     };

@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     console.log(`  ${c.name.padEnd(9)} ${c.rpc}  chain id ${c.chainId}  ${contracts}`);
   }
   console.log(`  redis     ${manifest.redis} (namespace ${manifest.namespace})`);
+  if (manifest.explorer) console.log(`  explorer  ${manifest.explorer} (oracle values, transfers, supply check; open it in a browser)`);
   console.log(`  metrics   ${manifest.metrics}`);
   if (manifest.dashboard) console.log(`  queues    ${manifest.dashboard} (read-only dashboard)`);
   if (network.relayerConfigFile) {

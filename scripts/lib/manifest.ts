@@ -38,6 +38,8 @@ export interface Manifest {
   metrics: string;
   /** The relayer's queue dashboard (bull-board, read-only), e.g. http://127.0.0.1:9464/queues; absent when off. */
   dashboard?: string;
+  /** The relayer's explorer page (topics x chains, transfers, supply check, health), e.g. http://127.0.0.1:9464/explorer/. */
+  explorer?: string;
   /** Key prefix / queue namespace of this run in Redis. */
   namespace: string;
   startedAt: string;

@@ -151,8 +151,10 @@ describe("relayer config: validation", () => {
     has(/^http\.dashboard\.readOnly: must be true or false/);
     has(/^http\.dashboard: unknown field\(s\) title/);
     raw.http = { dashboard: { enabled: true, path: "/metrics" } };
-    expect(issues(raw)).to.deep.equal(["http.dashboard.path: must not be one of the server's own endpoints (/metrics, /healthz, /status); e.g. /queues"]);
+    expect(issues(raw)).to.deep.equal(["http.dashboard.path: must not be one of the server's own endpoints (/metrics, /healthz, /status, /explorer, /v1); e.g. /queues"]);
     raw.http = { dashboard: { path: "/status/queues" } };
+    expect(issues(raw)[0]).to.match(/^http\.dashboard\.path: must not be one of the server's own endpoints/);
+    raw.http = { dashboard: { path: "/explorer" } };
     expect(issues(raw)[0]).to.match(/^http\.dashboard\.path: must not be one of the server's own endpoints/);
     expect(issues(base(), { RELAYER_HTTP_DASHBOARD: "on" })).to.deep.equal(["http.dashboard.enabled: must be true or false (or set RELAYER_HTTP_DASHBOARD=true|false)"]);
     raw.http = { dashboard: true };

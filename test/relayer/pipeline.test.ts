@@ -324,7 +324,7 @@ describe("relayer pipeline: hub devnet -> relayer (child process) -> AlloraOracl
     let out = "";
     status.stdout.on("data", (d) => (out += d));
     expect(await new Promise((r) => status.on("exit", r))).to.equal(0);
-    const rows = JSON.parse(out) as Array<{ chain: string; topicId: number; nonce: string; hubNonce: string; nextDueAt: number; value: string }>;
+    const { topics: rows } = JSON.parse(out) as { topics: Array<{ chain: string; topicId: number; nonce: string; hubNonce: string; nextDueAt: number; value: string }> };
     expect(rows.map((x) => [x.chain, x.topicId])).to.deep.equal([["ethereum", 1], ["ethereum", 2]]);
     const onchain = (await oracleEvents(quietOracle)).updated;
     expect(rows[0].nonce).to.equal(String(onchain.filter((u) => u.topic === 1).pop()!.nonce));
