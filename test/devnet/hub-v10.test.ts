@@ -180,6 +180,26 @@ describe("hub devnet: emissions.v10 queries (real cosmjs QueryClient)", function
     expect(next.nextTopicId).to.equal(4n);
   });
 
+  it("devnet_injectFault puts the bad value in every label's combined value of a multi-label topic", async () => {
+    const before = (await v10Latest(3n)).inferenceBlockHeight; // read before injecting: the fault lands after it
+    const res = await fetch(node.rpcUrl, {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "devnet_injectFault", params: { topic_id: 3, kind: "nan", count: 1 } }),
+    });
+    expect(((await res.json()) as { result?: unknown }).result).to.not.equal(undefined);
+    await node.waitForHeight(Number(before) + 4);
+    // the first epoch after the injection carries NaN in both labels, the next one recovers
+    let faulty: NetworkInferenceBundle | undefined;
+    for (let n = before + 1n; n <= before + 3n && !faulty; n++) {
+      const b = await v10At(3n, n);
+      if (b.combinedValue[0].value === "NaN") faulty = b;
+    }
+    expect(faulty, "an epoch with the fault").to.not.equal(undefined);
+    expect(faulty!.combinedValue.map((v) => v.value)).to.deep.equal(["NaN", "NaN"]);
+    const after = await v10At(3n, faulty!.blockHeight + 1n);
+    for (const v of after.combinedValue) expect(Number.isFinite(Number(v.value))).to.equal(true);
+  });
+
   it("answers NotFound (code 22) for an unknown topic or a nonce that never closed", async () => {
     const r = await comet.abciQuery({ path: QueryPathsV10.GetTopic, data: toBytes(GetTopicRequestV10, { topicId: 99n }) });
     expect(r.code).to.equal(22);
@@ -250,6 +270,36 @@ describe("hub devnet: emissionsQueryVersions decides which emissions query servi
       expect.fail("should reject the config");
     } catch (e) {
       expect(String(e)).to.match(/topics\.0\.labels\.1\.name: duplicate label name ETH/);
+    }
+  });
+});
+
+describe("hub devnet: multi-label topics with synthesis worker threads", function () {
+  it("serves the same labelled bundles as the inline simulation (the label lanes run in the workers)", async () => {
+    const cfg = { topics: [{ ...multiLabelTopic, id: 1 }] } as Partial<HubConfigInput>;
+    const inline = await startTestNode({ ...cfg, synthesisWorkers: 0 }, 200);
+    const threaded = await startTestNode({ ...cfg, synthesisWorkers: 1 }, 200);
+    const a = await connect(inline);
+    const b = await connect(threaded);
+    try {
+      await Promise.all([inline.waitForHeight(4), threaded.waitForHeight(4)]);
+      const at = async (q: QueryClient) =>
+        GetNetworkInferencesAtBlockResponseV10.decode(
+          (
+            await q.queryAbci(
+              QueryPathsV10.GetNetworkInferencesAtBlock,
+              toBytes(GetNetworkInferencesAtBlockRequestV10, { topicId: 1n, blockHeightLastInference: 3n }),
+            )
+          ).value,
+        ).networkInferences!;
+      const x = await at(a.query);
+      expect(x.combinedValue).to.have.length(2);
+      expect(await at(b.query)).to.deep.equal(x);
+    } finally {
+      a.comet.disconnect();
+      b.comet.disconnect();
+      await inline.stop();
+      await threaded.stop();
     }
   });
 });

@@ -140,7 +140,7 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
     return max + 1n;
   }
 
-  /** Devnet-only fault hook: the next `count` bundles of the topic carry a bad combined_value. */
+  /** Devnet-only fault hook: the next `count` bundles of the topic carry a bad combined_value (every label). */
   injectFault(topicId: bigint, kind: FaultKind, count: number): number {
     const rt = this.topics.get(topicId);
     if (!rt) throw new Error(`topic ${topicId} does not exist`);
@@ -177,7 +177,7 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
       const bundle = bundles[0];
       const fault = rt.faults[0];
       if (fault) {
-        bundle.combinedValue = FAULT_VALUES[fault.kind];
+        for (const b of bundles) b.combinedValue = FAULT_VALUES[fault.kind]; // every label of the epoch
         fault.remaining -= 1;
         if (fault.remaining <= 0) rt.faults.shift();
       }
