@@ -67,6 +67,24 @@ const topicSchema = z.object({
   inferers: participants(infererSchema).default(3),
   forecasters: participants(forecasterSchema).default(2),
   reputers: participants(reputerSchema).default(2),
+  /**
+   * Labels of a multi-label topic (emissions.v10): each label is a value the topic's workers infer, with
+   * its own ground truth (default: the topic's, differently seeded). Absent: one label (see
+   * modules/labels.ts DEFAULT_LABEL). The v9 queries and events carry the first label.
+   */
+  labels: z
+    .array(
+      z.object({
+        /** uint32 label id; default: the label's index */
+        id: z.number().int().min(0).max(4294967295).optional(),
+        name: z.string().min(1),
+        groundTruth: z
+          .object({ start: z.number().optional(), volatility: z.number().nonnegative().optional(), seed: z.number().int().optional() })
+          .optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
 });
 
 const accountSchema = z
@@ -108,6 +126,14 @@ export const configSchema = z.object({
    * on the RPC thread) below; 0 forces inline.
    */
   synthesisWorkers: z.union([z.literal("auto"), z.number().int().min(0).max(16)]).default("auto"),
+  /**
+   * The emissions query services answered (`/emissions.<v>.QueryService/...`). A current hub registers
+   * only v10 (see README, "Query versions"); the default also keeps v9 for clients not yet on v10.
+   */
+  emissionsQueryVersions: z
+    .array(z.enum(["v9", "v10"]))
+    .min(1)
+    .default(["v9", "v10"]),
   accounts: z.array(accountSchema).default([]),
   topics: z.array(topicSchema).min(1),
 });
@@ -160,6 +186,15 @@ export function parseConfig(input: unknown, source = "(object)"): HubConfig {
     if (nInf < 1) issues.push(`topics.${i}.inferers: a topic needs at least one inferer`);
     const nRep = typeof t.reputers === "number" ? t.reputers : t.reputers.length;
     if (nRep < 1) issues.push(`topics.${i}.reputers: a topic needs at least one reputer`);
+    const labelNames = new Set<string>();
+    const labelIds = new Set<number>();
+    (t.labels ?? []).forEach((l, k) => {
+      const id = l.id ?? k;
+      if (labelNames.has(l.name)) issues.push(`topics.${i}.labels.${k}.name: duplicate label name ${l.name} (fix: label names must be unique in a topic)`);
+      if (labelIds.has(id)) issues.push(`topics.${i}.labels.${k}.id: duplicate label id ${id} (fix: give each label a unique id, or omit ids to number them by position)`);
+      labelNames.add(l.name);
+      labelIds.add(id);
+    });
   });
   const names = new Set<string>();
   cfg.accounts.forEach((a, i) => {

@@ -89,6 +89,7 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
     chainId: cfg.chainId,
     bundleHistory: cfg.bundleHistory,
     creator: moduleAddress("emissions", cfg.bech32Prefix),
+    queryVersions: cfg.emissionsQueryVersions,
     variants: cfg.synthesisVariants === "all" || (cfg.synthesisVariants === "auto" && cfg.topics.length <= 20),
     workers:
       cfg.synthesisWorkers === "auto"

@@ -48,3 +48,31 @@ export function setupEmissionsExtension(base: QueryClient): EmissionsExtension {
     },
   };
 }
+
+/** The emissions query service version a hub answers. */
+export type EmissionsVersion = "v10" | "v9";
+
+/**
+ * Asks the hub which emissions query service it answers, newest first: a hub registers only its
+ * current version (allora-chain x/emissions/module/module.go), so `GetNextTopicId` answers on exactly
+ * one of them; the others fail with `unknown query path`. Other errors (network, pruning) propagate.
+ * Logs the answer when given a logger.
+ */
+export async function probeEmissionsVersion(
+  base: QueryClient,
+  log?: { info(obj: object, msg: string): void },
+): Promise<EmissionsVersion> {
+  for (const version of ["v10", "v9"] as const) {
+    try {
+      await base.queryAbci(`/emissions.${version}.QueryService/GetNextTopicId`, GetNextTopicIdRequest.encode({}).finish());
+      log?.info({ emissionsVersion: version }, `hub answers emissions.${version} queries`);
+      return version;
+    } catch (e) {
+      if (!/unknown query path/.test(String((e as Error)?.message ?? e))) throw e;
+    }
+  }
+  throw new Error(
+    "the hub answers neither emissions.v10 nor emissions.v9 queries (unknown query path for both GetNextTopicId); " +
+      "point hub RPC at an Allora hub node, or upgrade the relayer if the hub moved past v10",
+  );
+}
