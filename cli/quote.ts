@@ -129,7 +129,7 @@ export function makeQuote(q: QuoteInput): Quote {
   if (q.balance < allo) {
     const extra = q.feeInAllo ? ` plus the ${formatAllo(q.gasCost)} ALLO fee` : "";
     throw new CliError(
-      `insufficient ALLO on ${q.from}: the sender holds ${formatAllo(q.balance)} ALLO, the transfer needs ${formatAllo(q.amount)}${extra}`,
+      `insufficient ALLO on ${q.from}: the sender holds ${formatAllo(q.balance)} ALLO, the transfer needs ${formatAllo(q.amount)} ALLO${extra}`,
       `send at most ${formatAllo(q.balance > (q.feeInAllo ? q.gasCost : 0n) ? q.balance - (q.feeInAllo ? q.gasCost : 0n) : 0n)} ALLO, or ${q.fundingHint}`,
     );
   }
