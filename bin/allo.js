@@ -3,6 +3,8 @@
 // `prepare`, or `npm run build:relayer`) when it is at least as new as the sources, else the TypeScript
 // sources through ts-node (a dev checkout with edits not built yet).
 "use strict";
+/* global __dirname, process */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS shim run by node directly */
 const fs = require("node:fs");
 const path = require("node:path");
 
