@@ -4,10 +4,11 @@
  * following only (the transfer is on chain and goes on) and prints how to resume.
  */
 import pc from "picocolors";
-import { trackTransfer, type TrackResult } from "../relayer/transfer/track";
+import { trackTransfer } from "../relayer/transfer/track";
 import type { Clients } from "./clients";
 import { CliError, EXIT, isUnreachable } from "./errors";
-import { changedStages, doneStages, progressLines, timelineOfRoute, unfinishedAdvice, type StageEvent } from "./progress";
+import { AttestationReader } from "./attested";
+import { changedStages, doneStages, progressLines, timelineOfRoute, unfinishedAdvice, withAttested, type ShownResult, type StageEvent } from "./progress";
 import { remainingSeconds, type StageEstimate } from "./quote";
 import { spinner } from "./terminal";
 
@@ -26,12 +27,25 @@ export interface FollowOptions {
 
 export const PAINT = { ok: pc.green, wait: pc.yellow, dim: pc.dim };
 
-export async function follow(clients: Clients, o: FollowOptions): Promise<TrackResult> {
-  const input = await clients.trackInput();
-  const seen = new Map<string, string>();
-  const spin = o.json ? undefined : spinner("waiting for the transfer");
-  let last: TrackResult | undefined;
+/**
+ * Until following starts: Ctrl-C after a transaction is out (waiting for its receipt) still says how to resume.
+ * Returns the function that removes the handler.
+ */
+export function resumeOnSigint(json: boolean, resume: string): () => void {
+  const handler = () => {
+    if (json) process.stdout.write(JSON.stringify({ event: "interrupted", resume }) + "\n");
+    process.stderr.write(`\nstopped following (the transfer itself goes on): follow it with \`${resume}\`\n`);
+    process.exit(130);
+  };
+  process.once("SIGINT", handler);
+  return () => process.removeListener("SIGINT", handler);
+}
+
+export async function follow(clients: Clients, o: FollowOptions): Promise<ShownResult> {
+  let last: ShownResult | undefined;
   let stopped = false;
+  let spin: ReturnType<typeof spinner> | undefined;
+  // Registered before the first await, so no Ctrl-C after the send goes without the resume line.
   const onSigint = () => {
     stopped = true;
     spin?.stop();
@@ -41,13 +55,18 @@ export async function follow(clients: Clients, o: FollowOptions): Promise<TrackR
     process.exit(130);
   };
   process.once("SIGINT", onSigint);
+  const attestations = new AttestationReader(clients, clients.net.relayerRedis);
   try {
+    const input = await clients.trackInput();
+    const seen = new Map<string, string>();
+    spin = o.json ? undefined : spinner("waiting for the transfer");
     const deadline = Date.now() + o.timeoutSeconds * 1000;
     let failures = 0;
     for (;;) {
-      let result: TrackResult | undefined;
+      let result: ShownResult | undefined;
       try {
-        result = await trackTransfer(input, o.ref);
+        const tracked = await trackTransfer(input, o.ref);
+        result = tracked && withAttested(tracked, await attestations.read(tracked));
         failures = 0;
       } catch (err) {
         // A node blinking is not the end of a transfer: keep trying for a while before giving up.
@@ -93,6 +112,7 @@ export async function follow(clients: Clients, o: FollowOptions): Promise<TrackR
     throw new CliError("stopped", o.resume, EXIT.unfinished);
   } finally {
     process.removeListener("SIGINT", onSigint);
+    attestations.close();
     spin?.stop();
   }
 }

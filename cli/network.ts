@@ -60,6 +60,8 @@ export interface Network {
   axelarEnvironment?: "mainnet" | "testnet";
   /** the flags that select this network again, for "resume with" lines */
   selector: string;
+  /** the relayer's Redis and key prefix, for the optional "attested k/n" stage (untrusted; counts are verified) */
+  relayerRedis?: { url: string; prefix: string };
 }
 
 export interface NetworkOptions {
@@ -133,6 +135,7 @@ export function localNetwork(stateDir: string): Network {
     live: false,
     stateDir,
     selector: stateDir === ".devnet" ? "" : ` --state-dir ${stateDir}`,
+    relayerRedis: { url: manifest.redis, prefix: manifest.namespace },
     topics: manifest.hub.topics,
     hub: {
       rpc: manifest.hub.rpc,
@@ -232,6 +235,7 @@ function namedNetwork(name: string, env: NodeJS.ProcessEnv): Network {
     name,
     live: true,
     selector: ` --network ${name}`,
+    relayerRedis: env.ALLO_RELAYER_REDIS_URL ? { url: env.ALLO_RELAYER_REDIS_URL, prefix: env.ALLO_RELAYER_REDIS_PREFIX ?? "allora" } : undefined,
     topics: cfg.topics ?? [],
     axelarEnvironment: cfg.axelar,
     hub: {

@@ -8,11 +8,40 @@ import { formatAllo, formatDuration } from "./amount";
 import type { Network } from "./network";
 import { stageTimeline, type StageEstimate } from "./quote";
 
+/** A stage as shown: the tracked ones, plus "attested" (signatures gathered) where the relayer's Redis tells it. */
+export type ShownStage = Omit<Stage, "stage"> & { stage: Stage["stage"] | "attested" };
+export type ShownResult = Omit<TrackResult, "stages"> & { stages: ShownStage[] };
+
+/** Valid attester signatures for a delivery, as counted from the relayer's signature pool. */
+export interface Attestations {
+  signed: number;
+  threshold: number;
+  members: number;
+}
+
+/**
+ * The stages with "attested k/n" after "confirmed". Redis may have dropped the signatures of a delivered
+ * transfer (they expire): a later stage done means it was attested, whatever the count says now.
+ */
+export function withAttested(result: TrackResult, a: Attestations | undefined): ShownResult {
+  if (!a) return result;
+  const at = result.stages.findIndex((s) => s.stage === "confirmed");
+  if (at < 0) return result;
+  const later = result.stages.slice(at + 1).some((s) => s.done && (s.stage === "delivered" || s.stage === "queued" || s.stage === "released"));
+  const signed = Math.min(a.signed, a.members);
+  const attested: ShownStage = {
+    stage: "attested",
+    done: later || signed >= a.threshold,
+    detail: later && signed < a.threshold ? `${a.threshold}/${a.members} attesters signed (carried by the delivery)` : `${signed}/${a.members} attesters signed (${a.threshold} needed)`,
+  };
+  return { ...result, stages: [...result.stages.slice(0, at + 1), attested, ...result.stages.slice(at + 1)] };
+}
+
 export interface StageEvent {
   event: "stage";
   transferId: string;
   route: string;
-  stage: Stage["stage"];
+  stage: ShownStage["stage"];
   done: boolean;
   detail: string;
   txHash?: string;
@@ -20,11 +49,11 @@ export interface StageEvent {
   remainingSeconds?: number;
 }
 
-const keyOf = (s: Stage) => `${s.done}|${s.detail}|${s.txHash ?? ""}`;
+const keyOf = (s: ShownStage) => `${s.done}|${s.detail}|${s.txHash ?? ""}`;
 
 /** The stages that changed since `seen` (updated in place): each new fact once, in the order of the stages. */
-export function changedStages(seen: Map<string, string>, result: TrackResult): Stage[] {
-  const out: Stage[] = [];
+export function changedStages(seen: Map<string, string>, result: ShownResult): ShownStage[] {
+  const out: ShownStage[] = [];
   for (const s of result.stages) {
     const key = keyOf(s);
     if (seen.get(s.stage) !== key) {
@@ -35,7 +64,7 @@ export function changedStages(seen: Map<string, string>, result: TrackResult): S
   return out;
 }
 
-export function doneStages(result: TrackResult | undefined): Set<string> {
+export function doneStages(result: ShownResult | undefined): Set<string> {
   const done = new Set<string>();
   for (const s of result?.stages ?? []) if (s.done) done.add(s.stage);
   return done;
@@ -50,7 +79,7 @@ export interface Paint {
 export const PLAIN: Paint = { ok: (s) => s, wait: (s) => s, dim: (s) => s };
 
 /** The live display's lines: a header, one row per stage, and the clock. */
-export function progressLines(result: TrackResult | undefined, elapsedS: number, remainingS: number | undefined, paint: Paint = PLAIN): string[] {
+export function progressLines(result: ShownResult | undefined, elapsedS: number, remainingS: number | undefined, paint: Paint = PLAIN): string[] {
   const clock = `elapsed ${formatDuration(elapsedS)}${remainingS !== undefined && !(result?.final ?? false) ? `, about ${formatDuration(remainingS)} to go` : ""}`;
   if (!result) return ["waiting for the transfer to show on the source chain", paint.dim(clock)];
   const lines = [`${result.route}  ${result.amount > 0n ? `${formatAllo(result.amount)} ALLO ` : ""}-> ${result.recipient || "?"}  ${paint.dim(result.transferId)}`];
@@ -80,7 +109,7 @@ export function timelineOfRoute(net: Network, route: string, queuedFor = 0): Sta
 }
 
 /** What is left to do for a transfer that is not final, and who can do it: the line printed on leaving. */
-export function unfinishedAdvice(result: TrackResult | undefined, resume: string): string {
+export function unfinishedAdvice(result: ShownResult | undefined, resume: string): string {
   if (!result) return `the transaction is sent but not seen yet; follow it with \`${resume}\``;
   const pending = result.stages.find((s) => !s.done);
   if (!pending) return "done";

@@ -15,7 +15,7 @@ import { checkRecipient } from "../address";
 import { parseAmount } from "../amount";
 import { Clients, guard } from "../clients";
 import { CliError, EXIT } from "../errors";
-import { follow } from "../follow";
+import { follow, resumeOnSigint } from "../follow";
 import { checkInbound, checkOutbound, type DirectionState } from "../limits";
 import { endpoint, evmSigner, hubMnemonic, type NetChain, type Network } from "../network";
 import { makeQuote, quoteLines, stageTimeline, withGasMargin, type Quote, type Route } from "../quote";
@@ -280,7 +280,8 @@ async function bridgeFromEvm(
   }
   const resume = `allo track ${tx.hash}${net.selector}`;
   sentLine(o, { chain: src.name, txHash: tx.hash, resume }, `sent on ${src.name}: ${tx.hash} (follow it any time with \`${resume}\`)`);
-  const receipt = await tx.wait();
+  const unguard = resumeOnSigint(Boolean(o.json), resume);
+  const receipt = await tx.wait().finally(unguard);
   if (!receipt || receipt.status !== 1) throw new CliError(`the send ${tx.hash} failed on ${src.name}`, "nothing was burned; run `allo bridge` again to recheck and resend");
   if (route === "axelar") {
     await followAxelar(gmp!, tx.hash, o, startedAt, timeoutS, resume);

@@ -9,7 +9,7 @@ import { formatAllo, formatDuration, parseAmount } from "../../cli/amount";
 import { CliError, EXIT } from "../../cli/errors";
 import { checkInbound, checkOutbound, secondsUntilFits, type DirectionState } from "../../cli/limits";
 import { endpoint, expandEnv, feedsOf, localNetwork, loadNetwork } from "../../cli/network";
-import { changedStages, progressLines, timelineOfRoute, unfinishedAdvice } from "../../cli/progress";
+import { changedStages, progressLines, timelineOfRoute, unfinishedAdvice, withAttested } from "../../cli/progress";
 import { makeQuote, remainingSeconds, stageTimeline, withGasMargin, type QuoteInput } from "../../cli/quote";
 import { feedRows } from "../../cli/commands/feeds";
 import { addressKind } from "../../cli/commands/balance";
@@ -173,6 +173,16 @@ describe("allo CLI: following a transfer", () => {
     expect(changedStages(seen, result("1/3", false))).to.deep.equal([]);
     expect(changedStages(seen, result("2/3", false)).map((s) => `${s.stage} ${s.detail}`)).to.deep.equal(["confirmed 2/3 blocks"]);
     expect(changedStages(seen, result("3/3", true)).map((s) => s.stage)).to.deep.equal(["confirmed", "delivered"]);
+  });
+  it("puts attested k/n after confirmed; a later stage done means attested even when the signatures expired", () => {
+    const pending = withAttested(result("3/3", false), { signed: 1, threshold: 2, members: 3 });
+    expect(pending.stages.map((s) => s.stage)).to.deep.equal(["sent", "confirmed", "attested", "delivered"]);
+    expect(pending.stages[2]).to.deep.equal({ stage: "attested", done: false, detail: "1/3 attesters signed (2 needed)" });
+    expect(withAttested(result("3/3", false), { signed: 2, threshold: 2, members: 3 }).stages[2].done).to.equal(true);
+    expect(withAttested(result("3/3", true), { signed: 0, threshold: 2, members: 3 }).stages[2]).to.include({ done: true, detail: "2/3 attesters signed (carried by the delivery)" });
+    // a forged flood in Redis cannot count more than the members
+    expect(withAttested(result("3/3", false), { signed: 9, threshold: 2, members: 3 }).stages[2].detail).to.equal("3/3 attesters signed (2 needed)");
+    expect(withAttested(result("3/3", false), undefined).stages).to.have.length(3);
   });
   it("shows the stages with the clock, and what is left and how to resume", () => {
     const lines = progressLines(result("2/3", false), 12, 30);

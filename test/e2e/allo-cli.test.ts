@@ -3,6 +3,7 @@
  * local network (hub devnet, three Hardhat chains, the relayer on a real Redis):
  *
  * 1. hub -> EVM and EVM -> hub bridges with --yes --json reach delivered / released, with the stage events;
+ *    EVM -> EVM in plain text (not a terminal);
  * 2. `allo track` of them with the relayer stopped (chain and hub data alone); a send with the relayer stopped
  *    stops following at --timeout with exit 4 and how to resume, and `allo balance` shows it in flight;
  * 3. `allo balance` matches the chains and the hub;
@@ -12,7 +13,7 @@
  * Ports, state directory and Redis namespace are this file's own.
  */
 import { expect } from "chai";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { ethers } from "ethers";
 import { Secp256k1HdWallet } from "@cosmjs/amino";
@@ -23,6 +24,7 @@ import { RelayerHandle } from "../../scripts/devnet/relayer";
 import { DEV_ACCOUNT_INDEX, hardhatAccount } from "../../scripts/lib/dev-keys";
 import { deleteRedisNamespace } from "../../scripts/lib/redis";
 import { mnemonicOf } from "../devnet/helpers";
+import { until } from "./helpers";
 
 const ALLO = 10n ** 18n;
 const E2E_ENV = { DEVNET_ETHEREUM_CHAIN_ID: "31337", DEVNET_BNB_CHAIN_ID: "31338", DEVNET_BASE_CHAIN_ID: "31339" };
@@ -103,7 +105,7 @@ describe("e2e: the allo CLI on the local network", function () {
     if (net) await deleteRedisNamespace(net.manifest.redis, net.manifest.namespace);
   });
 
-  it("1. bridges hub -> base and base -> hub with --yes --json, through every stage", async function () {
+  it("1. bridges hub -> base and base -> hub with --yes --json, bnb -> ethereum in plain text, through every stage", async function () {
     const base = tokenOn("base");
     const before = (await base.balanceOf(user.address)) as bigint;
     const t0 = Date.now();
@@ -115,7 +117,9 @@ describe("e2e: the allo CLI on the local network", function () {
     expect(kinds).to.include("submitted");
     expect(kinds.at(-1)).to.equal("final");
     const stages = down.events.filter((e) => e.event === "stage" && e.done).map((e) => e.stage);
-    expect(stages).to.include.members(["sent", "confirmed", "delivered"]);
+    expect(stages).to.include.members(["sent", "confirmed", "attested", "delivered"]);
+    const attested = down.events.filter((e) => e.event === "stage" && e.stage === "attested").at(-1)!;
+    expect(attested.detail).to.match(/^\d+\/\d+ attesters signed/);
     depositTx = down.events.find((e) => e.event === "submitted")!.txHash as string;
     expect(depositTx).to.match(/^[0-9A-F]{64}$/);
     expect((await base.balanceOf(user.address)) as bigint).to.equal(before + (325n * ALLO) / 100n);
@@ -131,6 +135,40 @@ describe("e2e: the allo CLI on the local network", function () {
     expect(upStages).to.include.members(["sent", "confirmed", "released"]);
     expect((await hubQuery.getBalance(hubRecipient, "uallo")).amount).to.equal(((15n * ALLO) / 10n).toString());
     log(`base -> hub released, the CLI returned after ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+
+    // EVM -> EVM without --json, not on a terminal: the quote on stderr, one plain line per stage on stdout.
+    const eth = tokenOn("ethereum");
+    const ethBefore = (await eth.balanceOf(user.address)) as bigint;
+    const across = await allo(["bridge", "--from", "bnb", "--to", "ethereum", "--amount", "0.75", "--yes", "--timeout", "120"]);
+    expect(across.code, across.err).to.equal(0);
+    expect(across.err).to.match(/bnb -> ethereum: 0x[0-9a-fA-F]{40} -> 0x/);
+    expect(across.err).to.match(/you receive\s+0\.75 ALLO/);
+    expect(across.err).to.match(/expected time about \d+ s/);
+    expect(across.out).to.match(/^✔ sent burned on bnb/m);
+    expect(across.out).to.match(/^✔ delivered minted on ethereum/m);
+    expect((await eth.balanceOf(user.address)) as bigint).to.equal(ethBefore + (75n * ALLO) / 100n);
+  });
+
+  it("1b. Ctrl-C stops following, never the transfer, and says how to resume", async function () {
+    const child = spawn(process.execPath, ["bin/allo.js", "--state-dir", STATE_DIR, "bridge", "--from", "hub", "--to", "bnb", "--amount", "0.25", "--yes", "--json"], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await until("the deposit submitted", async () => (out.includes('"event":"submitted"') ? true : undefined), 60_000, 100);
+    child.kill("SIGINT");
+    expect(await exited).to.equal(130);
+    expect(err).to.match(/stopped following \(the transfer itself goes on\)/);
+    const submitted = JSON.parse(out.split("\n").find((l) => l.includes('"event":"submitted"'))!) as { txHash: string };
+    expect(err).to.contain(`allo track ${submitted.txHash} --state-dir ${STATE_DIR}`);
+    // The transfer goes on without the CLI: resume following it to the end.
+    const resumed = await allo(["track", submitted.txHash, "--follow", "--json", "--timeout", "120"]);
+    expect(resumed.code, resumed.err).to.equal(0);
+    expect(resumed.events.at(-1)!.event).to.equal("final");
   });
 
   it("2. tracks transfers with the relayer stopped; a send it cannot finish exits 4 with how to resume, and shows in flight", async function () {
