@@ -4,7 +4,7 @@
  * Exit codes: 0 done, 1 unexpected failure, 2 refused (input, balance, limit, pause), 3 a node does not
  * answer or is the wrong network, 4 a sent transfer is not final yet (it goes on: `allo track` resumes).
  */
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import pc from "picocolors";
 import { defaultStateDir } from "../scripts/lib/manifest";
 import { bridgeCommand } from "./commands/bridge";
@@ -26,7 +26,10 @@ export function buildProgram(): Command {
     .description("ALLO for holders: bridge between the Allora hub and the EVM chains, follow transfers, balances, inferences")
     .option("--network <name>", "a named network from cli/networks.json (sepolia, ethereum, …); default: the local network")
     .option("--state-dir <dir>", "the local network's state directory (env DEVNET_STATE_DIR)", defaultStateDir())
-    .showHelpAfterError("(run allo --help for the commands)");
+    .showHelpAfterError("(run allo --help for the commands)")
+    // Commander's own refusals (unknown option, missing --amount) exit 2 like ours, not 1; set before the
+    // subcommands so they inherit it.
+    .exitOverride();
   const net = (): Network => {
     const g = program.opts<Globals>();
     return loadNetwork({ network: g.network, stateDir: g.stateDir });
@@ -94,6 +97,10 @@ export function buildProgram(): Command {
 }
 
 export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander printed its message already; help and --version are not errors.
+    return err.exitCode === 0 ? 0 : EXIT.refused;
+  }
   if (err instanceof CliError) {
     process.stderr.write(`${pc.red("error:")} ${err.problem}\n${err.fix ? `  ${pc.bold("fix:")} ${err.fix}\n` : ""}`);
     return err.exitCode;

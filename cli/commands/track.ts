@@ -44,13 +44,19 @@ export interface TransferRow {
   from: string;
   to: string;
   amount: bigint;
-  /** hub height or EVM block, for ordering within a source */
+  /** block time of the send, seconds since the epoch (orders transfers across the hub and the chains) */
   at: number;
 }
 
-/** Every transfer sent from the hub and the chains (optionally only those from or to `address`), newest last. */
+/** Every transfer sent from the hub and the chains (optionally only those from or to `address`), oldest first. */
 export async function listTransfers(clients: Clients, address?: string): Promise<TransferRow[]> {
   const net = clients.net;
+  const times = new Map<string, Promise<number>>();
+  const timeOf = (key: string, read: () => Promise<number>) => {
+    let t = times.get(key);
+    if (!t) times.set(key, (t = read()));
+    return t;
+  };
   const match = (a: string, b: string) => !address || a.toLowerCase() === address.toLowerCase() || b.toLowerCase() === address.toLowerCase();
   const rows: TransferRow[] = [];
   const comet = await clients.hub();
@@ -62,7 +68,8 @@ export async function listTransfers(clients: Clients, address?: string): Promise
     if (!match(d.deposit.sender, to)) continue;
     const dest = d.kind === "refund" ? "refund" : (net.chains.find((c) => BigInt(c.chainId) === d.destinationChain)?.name ?? String(d.destinationChain));
     const amount = d.kind === "refund" ? d.coins.reduce((s, c) => s + c.amount, 0n) : d.amount;
-    rows.push({ ref: d.deposit.txHash, route: `hub->${dest}`, from: d.deposit.sender, to, amount, at: Number(d.deposit.height) });
+    const at = await timeOf(`hub:${d.deposit.height}`, async () => (await comet.block(Number(d.deposit.height))).block.header.time.getTime() / 1000);
+    rows.push({ ref: d.deposit.txHash, route: `hub->${dest}`, from: d.deposit.sender, to, amount, at });
   }
   for (const c of net.chains) {
     const provider = await clients.evm(c);
@@ -70,10 +77,11 @@ export async function listTransfers(clients: Clients, address?: string): Promise
     for (const t of sent) {
       if (!match(t.sender, t.recipient.address)) continue;
       const dest = t.destinationChain === net.hub.bridgeChainId ? "hub" : (net.chains.find((x) => BigInt(x.chainId) === t.destinationChain)?.name ?? String(t.destinationChain));
-      rows.push({ ref: t.transferId, route: `${c.name}->${dest}`, from: t.sender, to: t.recipient.address, amount: t.amount, at: t.blockNumber });
+      const at = await timeOf(`${c.name}:${t.blockNumber}`, async () => (await provider.getBlock(t.blockNumber))?.timestamp ?? 0);
+      rows.push({ ref: t.transferId, route: `${c.name}->${dest}`, from: t.sender, to: t.recipient.address, amount: t.amount, at });
     }
   }
-  return rows;
+  return rows.sort((a, b) => a.at - b.at);
 }
 
 export async function transfersCommand(net: Network, o: { address?: string; limit: string; json?: boolean }): Promise<void> {
