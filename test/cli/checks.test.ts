@@ -14,6 +14,7 @@ import { makeQuote, remainingSeconds, stageTimeline, withGasMargin, type QuoteIn
 import { feedRows } from "../../cli/commands/feeds";
 import { addressKind } from "../../cli/commands/balance";
 import { checkRef } from "../../cli/commands/track";
+import { bridgeCommand } from "../../cli/commands/bridge";
 import type { TrackResult } from "../../relayer/transfer/track";
 
 const ALLO = 10n ** 18n;
@@ -237,6 +238,18 @@ describe("allo CLI: networks", () => {
     refused(() => expandEnv("${NOPE_RPC}", "sepolia/sepolia", {}), /needs the environment variable NOPE_RPC/);
     expect(expandEnv("https://${HOST}/rpc", "x", { HOST: "node" })).to.equal("https://node/rpc");
     expect(feedsOf({ AlloraFeedAdapter_topic7: "0xa", AlloraOracle: "0xb" })).to.deep.equal({ 7: "0xa" });
+  });
+  it("a stopped local network is named, with how to start it (exit 3), before anything is signed", async () => {
+    let caught: unknown;
+    try {
+      await bridgeCommand(localNetwork(dir), { from: "base", to: "hub", amount: "1", route: "attested", yes: true, timeout: "5" });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(CliError);
+    expect((caught as CliError).exitCode).to.equal(EXIT.unreachable);
+    expect((caught as CliError).problem).to.match(/base's RPC at http:\/\/127\.0\.0\.1:2 is not answering/);
+    expect((caught as CliError).fix).to.match(/start the local network with `npm start`/);
   });
   it("a named network takes its addresses from the config and its RPC URLs from the environment", () => {
     const file = path.join(dir, "networks.json");
