@@ -14,7 +14,8 @@ export interface Spinner {
 }
 
 export function spinner(initial: string): Spinner {
-  const isTty = Boolean(process.stderr.isTTY);
+  // A terminal that reports no width (0 columns) would make ora clear an endless number of wrapped lines.
+  const isTty = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0;
   let s: Ora | undefined;
   if (isTty) s = ora({ text: initial, stream: process.stderr }).start();
   return {

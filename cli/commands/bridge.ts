@@ -10,6 +10,7 @@ import { calculateFee, GasPrice, SigningStargateClient, coins } from "@cosmjs/st
 import { depositMemo } from "../../relayer/transfer/memo";
 import { TRANSFER_SENT_TOPIC, bridgeEvents } from "../../relayer/transfer/evm-source";
 import { ADAPTER_EXECUTE_GAS, type AxelarGmp } from "../../relayer/transfer/axelar/gmp";
+import { EVM_CHAINS, type EvmChainName } from "../../lib/chains";
 import { signPermit, TOKEN_ABI } from "../../scripts/lib/permit";
 import { checkRecipient } from "../address";
 import { parseAmount } from "../amount";
@@ -232,7 +233,7 @@ async function bridgeFromEvm(
     if (paused) throw new CliError(`${src.name}'s Axelar adapter is paused`, "wait until it is unpaused, or use --route attested");
     if (remote.adapter === ethers.ZeroAddress) throw new CliError(`${src.name}'s Axelar adapter has no route to ${destName}`, "use --route attested");
     gmp = await gmpFor(net);
-    const q = await gmp.quoteFee({ sourceChain: src.name as never, destinationChain: destName as never, gasLimit: ADAPTER_EXECUTE_GAS }).catch((err: Error) => {
+    const q = await gmp.quoteFee({ sourceChain: registryName(src), destinationChain: registryName(dest), gasLimit: ADAPTER_EXECUTE_GAS }).catch((err: Error) => {
       throw new CliError(`the Axelar fee quote failed: ${err.message}`, "retry later, or use --route attested", EXIT.unreachable);
     });
     axelarFee = q.fee;
@@ -292,7 +293,15 @@ async function bridgeFromEvm(
   await follow(clients, { ref: tx.hash, json: Boolean(o.json), timeoutSeconds: timeoutS, startedAt, timeline, resume: `allo track ${id}${net.selector}` });
 }
 
-async function gmpFor(net: Network): Promise<AxelarGmp> {
+/** The chain's name in lib/chains.ts (what AxelarGmp speaks): by chain id, the local entry for a local chain. */
+function registryName(chain: NetChain): EvmChainName {
+  const all = Object.values(EVM_CHAINS);
+  const entry = all.find((e) => e.chainId === chain.chainId && e.name === chain.name) ?? all.find((e) => e.chainId === chain.chainId);
+  if (!entry) throw new CliError(`${chain.name} (chain id ${chain.chainId}) is not in lib/chains.ts`, "use --route attested: Axelar needs a known chain");
+  return entry.name;
+}
+
+export async function gmpFor(net: Network): Promise<AxelarGmp> {
   if (net.axelarEnvironment) {
     const { AxelarSdkGmp } = await import("../../relayer/transfer/axelar/sdk");
     return new AxelarSdkGmp({ environment: net.axelarEnvironment });
@@ -304,7 +313,7 @@ async function gmpFor(net: Network): Promise<AxelarGmp> {
 }
 
 /** Axelar carries this route: its GMP status is the truth (sent, confirmed, approved, executed). */
-async function followAxelar(gmp: AxelarGmp, txHash: string, o: BridgeOptions, startedAt: number, timeoutS: number, resume: string): Promise<void> {
+export async function followAxelar(gmp: AxelarGmp, txHash: string, o: { json?: boolean }, startedAt: number, timeoutS: number, resume: string): Promise<void> {
   let last = "";
   const deadline = Date.now() + timeoutS * 1000;
   for (;;) {

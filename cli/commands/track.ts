@@ -7,6 +7,7 @@ import { formatAllo } from "../amount";
 import { Clients } from "../clients";
 import { CliError } from "../errors";
 import { follow } from "../follow";
+import { followAxelar, gmpFor } from "./bridge";
 import type { Network } from "../network";
 import { table } from "../terminal";
 
@@ -21,6 +22,18 @@ export async function trackCommand(net: Network, ref: string, o: { json?: boolea
   try {
     const input = await clients.trackInput();
     const now = await trackTransfer(input, ref);
+    if (!now && /^0x/.test(ref) && net.chains.some((c) => c.axelarAdapter)) {
+      // Not a bridge transfer: perhaps a send over Axelar, whose own status is the truth.
+      const gmp = await gmpFor(net);
+      const status = await gmp.status(ref).catch(() => undefined);
+      if (status && status.stage !== "not_found") {
+        await followAxelar(gmp, ref, o, Date.now(), o.follow ? Number(o.timeout) : 0, `allo track ${ref}${net.selector} --follow`).catch((err: unknown) => {
+          if (!o.follow && err instanceof CliError && err.exitCode === 4) return;
+          throw err;
+        });
+        return;
+      }
+    }
     if (!now) throw new CliError(`no transfer found for ${ref} on the ${net.name} network`, "check the network (--network / --state-dir) and the reference: a transfer id, the source tx hash on an EVM chain, or the hub deposit's tx hash");
     const firstTime = now.stages.find((s) => s.time)?.time;
     const startedAt = firstTime ? firstTime * 1000 : Date.now();
