@@ -104,7 +104,11 @@ export async function follow(clients: Clients, o: FollowOptions): Promise<ShownR
         return last;
       }
       if (Date.now() > deadline) {
-        spin?.stop();
+        // The live display clears itself on stop: leave the last reading on screen.
+        if (spin?.isTty) {
+          spin.stop();
+          process.stdout.write(progressLines(last, elapsedS, remaining, PAINT).join("\n") + "\n");
+        }
         throw new CliError(`stopped following after ${o.timeoutSeconds} s: the transfer is not final yet`, unfinishedAdvice(last, o.resume), EXIT.unfinished);
       }
       await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));

@@ -6,7 +6,7 @@
  *    EVM -> EVM in plain text (not a terminal);
  * 2. `allo track` of them with the relayer stopped (chain and hub data alone); a send with the relayer stopped
  *    stops following at --timeout with exit 4 and how to resume, and `allo balance` shows it in flight;
- * 3. `allo balance` matches the chains and the hub;
+ * 3. `allo balance` matches the chains and the hub; `allo transfers`, `allo feeds`, `allo status`;
  * 4. refused input: a bad bech32 checksum, over the balance, an unknown chain: exit 2, a message naming the
  *    problem and the fix, nothing sent.
  *
@@ -199,7 +199,7 @@ describe("e2e: the allo CLI on the local network", function () {
     expect(pending.out).to.match(/… released/);
   });
 
-  it("3. shows balances on the hub and every chain", async function () {
+  it("3. shows balances on the hub and every chain; lists transfers, feeds and status", async function () {
     const r = await allo(["balance", user.address, alice, "--json"]);
     expect(r.code, r.err).to.equal(0);
     const { balances } = r.events[0] as { balances: { address: string; where: string; base: string }[] };
@@ -209,6 +209,20 @@ describe("e2e: the allo CLI on the local network", function () {
     }
     const hubRow = balances.find((b) => b.address === alice && b.where === "hub")!;
     expect(hubRow.base).to.equal((await hubQuery.getBalance(alice, "uallo")).amount);
+    const listed = await allo(["transfers", "--address", hubRecipient, "--json"]);
+    expect(listed.code, listed.err).to.equal(0);
+    // oldest first: the base -> hub release of test 1, then the ethereum -> hub send left in flight in test 2
+    expect(listed.events.map((e) => [e.route, e.stage])).to.deep.equal([
+      ["base->hub", "done"],
+      ["ethereum->hub", "confirmed, waiting"],
+    ]);
+    const feeds = await allo(["feeds", "--json"]);
+    expect(feeds.code, feeds.err).to.equal(0);
+    expect(feeds.events.map((e) => [e.topic, e.chain])).to.deep.equal([[1, "ethereum"], [1, "bnb"], [1, "base"]]);
+    expect(feeds.events.every((e) => /^0x[0-9a-fA-F]{40}$/.test(e.oracle as string))).to.equal(true);
+    const status = await allo(["status", "--json"]);
+    expect(status.code, status.err).to.equal(0);
+    expect(status.events).to.have.length(1);
     const table = await allo(["balance", user.address]);
     expect(table.out).to.match(/base/);
     expect(table.out).not.to.contain("\u001b["); // NO_COLOR and not a TTY: no escape codes
