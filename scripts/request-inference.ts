@@ -95,17 +95,23 @@ export function unpaidWait(policy: Policy, storedTimestamp: bigint, requestedAtS
 
 let manifestForErrors: { stateDir: string; manifest: Manifest } | undefined;
 
+export interface RequestOptions {
+  chain: string;
+  topic: string;
+  amount: string;
+  key?: string;
+  stateDir: string;
+  timeout: string;
+  wait: boolean;
+}
+
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{
-    chain: string;
-    topic: string;
-    amount: string;
-    key?: string;
-    stateDir: string;
-    timeout: string;
-    wait: boolean;
-  }>();
+  await requestInference(program.opts<RequestOptions>());
+}
+
+/** Pays for and follows one request (the body of `npm run request`, also `allo request`). */
+export async function requestInference(o: RequestOptions): Promise<void> {
   const manifest = readManifest(o.stateDir);
   manifestForErrors = { stateDir: o.stateDir, manifest };
   const chain = chainByName(manifest, o.chain);

@@ -6,7 +6,7 @@
 import type { Provider } from "ethers";
 import type { CometClient } from "@cosmjs/tendermint-rpc";
 import { fromHex, toHex } from "@cosmjs/encoding";
-import { hubBridgeId, transferId as idOf } from "../../lib/eip712/bridge";
+import { evmBridgeId, hubBridgeId, transferId as idOf } from "../../lib/eip712/bridge";
 import { bridgeInterface } from "./deliver";
 import { decodeTransferSent, TRANSFER_SENT_TOPIC, type SentTransfer } from "./evm-source";
 import { assignSequences, type DepositRules } from "./deposits";
@@ -37,6 +37,8 @@ export interface TrackResult {
   recipient: string;
   stages: Stage[];
   final: boolean;
+  /** What the attesters sign for it (absent when found by its destination logs only, or a refund). */
+  source?: { chain: bigint; bridge: string; sequence: bigint; destinationChain: bigint };
 }
 
 export interface TrackInput {
@@ -91,7 +93,8 @@ async function trackSent(input: TrackInput, src: TrackChain, t: SentTransfer): P
     route = `${src.name}->${dest?.name ?? t.destinationChain}`;
     if (dest) stages.push(...(await evmDestinationStages(dest, t.transferId)));
   }
-  return { transferId: t.transferId, route, amount: t.amount, recipient: t.recipient.address, stages, final: stages.every((s) => s.done) };
+  const source = { chain: t.sourceChain, bridge: evmBridgeId(t.bridge), sequence: t.sequence, destinationChain: t.destinationChain };
+  return { transferId: t.transferId, route, amount: t.amount, recipient: t.recipient.address, stages, final: stages.every((s) => s.done), source };
 }
 
 export async function trackTransfer(input: TrackInput, ref: string): Promise<TrackResult | undefined> {
@@ -121,7 +124,8 @@ export async function trackTransfer(input: TrackInput, ref: string): Promise<Tra
     const id = idOf(input.hubChain, hubBridgeId(input.escrow), d.destinationChain, d.sequence);
     const stages: Stage[] = [sent, { stage: "confirmed", done: true, detail: "final on the hub" }];
     if (dest) stages.push(...(await evmDestinationStages(dest, id)));
-    return { transferId: id, route: `hub->${dest?.name ?? d.destinationChain}`, amount: d.amount, recipient: d.recipient, stages, final: stages.every((s) => s.done) };
+    const source = { chain: input.hubChain, bridge: hubBridgeId(input.escrow), sequence: d.sequence, destinationChain: d.destinationChain };
+    return { transferId: id, route: `hub->${dest?.name ?? d.destinationChain}`, amount: d.amount, recipient: d.recipient, stages, final: stages.every((s) => s.done), source };
   }
   if (!/^0x[0-9a-fA-F]{64}$/.test(ref)) throw new Error(`${ref} is neither a transfer id / EVM tx hash (0x + 64 hex) nor a hub tx hash (64 hex)`);
   // An EVM source tx hash.
