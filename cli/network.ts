@@ -79,12 +79,22 @@ export function repoRoot(): string {
   return process.cwd();
 }
 
-/** Feed adapters by topic, from contract names `AlloraFeedAdapter_topic<N>` (any case of the first letter). */
-export function feedsOf(contracts: Record<string, string | undefined>): Record<number, string> {
+/**
+ * Feed adapters by topic: the manifest's `contracts.feeds` (topic -> address), and contract names
+ * `AlloraFeedAdapter_topic<N>` as deployment records name them (any case of the first letter).
+ */
+export function feedsOf(manifestContracts: object): Record<number, string> {
+  const contracts = manifestContracts as Record<string, unknown>;
   const out: Record<number, string> = {};
+  const feeds = contracts.feeds;
+  if (feeds && typeof feeds === "object") {
+    for (const [topic, address] of Object.entries(feeds as Record<string, unknown>)) {
+      if (/^\d+$/.test(topic) && typeof address === "string" && address) out[Number(topic)] = address;
+    }
+  }
   for (const [name, address] of Object.entries(contracts)) {
     const m = /^[Aa]lloraFeedAdapter_topic(\d+)$/.exec(name);
-    if (m && address) out[Number(m[1])] = address;
+    if (m && typeof address === "string" && address) out[Number(m[1])] = address;
   }
   return out;
 }
