@@ -380,6 +380,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       float: BigInt(cfg.escrow.float),
       rules: ledgerRules,
       chains: deps.chains.map((c) => ({ name: c.name, chainId: BigInt(c.chainId), provider: c.rpc.current, bridge: bridgeOf(c.name).address, startBlock: bridgeOf(c.name).startBlock })),
+      axelarAdapters: cfg.axelar?.adapters,
     });
     metrics.inFlightCount.set(report.inFlightTransfers.length);
     metrics.inFlightValue.set(Number(formatUnits(report.inFlight, 18)));
