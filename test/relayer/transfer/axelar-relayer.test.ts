@@ -17,6 +17,8 @@ import { HttpAxelarGmp } from "../../../relayer/transfer/axelar/http";
 import { AxelarApiError, type AxelarGmp, type GmpStatus } from "../../../relayer/transfer/axelar/gmp";
 import { serveGmp } from "../../../devnet/axelar/http";
 import { devnetEscrow } from "../../../scripts/devnet/transfers";
+import { Registry } from "prom-client";
+import { AxelarMetrics } from "../../../relayer/transfer/axelar/metrics";
 
 const ORACLE = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const A1 = "0x1111111111111111111111111111111111111111";
@@ -198,5 +200,20 @@ describe("relayer: transfers.axelar (route 4 over Axelar GMP)", () => {
     function status4(): GmpStatus {
       return { stage: "executed", raw: "destination_executed", sourceTxHash: TX, messageId: `${TX}-3`, approvalTxHash: "0xa", executionTxHash: "0xe" };
     }
+  });
+
+  it("metrics: in flight per Axelar route after each supply check; a drained route reads 0", async () => {
+    const registry = new Registry();
+    const m = new AxelarMetrics(registry);
+    const row = (route: string, amount: bigint) => ({ transferId: "x", route, amount, stage: "s" });
+    m.observe([row("ethereum->base (axelar)", 2n * 10n ** 18n), row("ethereum->base (axelar)", 5n * 10n ** 17n), row("ethereum->base", 7n), row("bnb->ethereum (axelar)", 10n ** 18n)]);
+    let text = await registry.metrics();
+    expect(text).to.include('relayer_axelar_transfers_in_flight{route="ethereum->base"} 2');
+    expect(text).to.include('relayer_axelar_transfers_in_flight_allo{route="ethereum->base"} 2.5');
+    expect(text).to.include('relayer_axelar_transfers_in_flight{route="bnb->ethereum"} 1');
+    m.observe([]);
+    text = await registry.metrics();
+    expect(text).to.include('relayer_axelar_transfers_in_flight{route="ethereum->base"} 0');
+    expect(text).to.include('relayer_axelar_transfers_in_flight_allo{route="bnb->ethereum"} 0');
   });
 });
