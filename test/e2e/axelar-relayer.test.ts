@@ -205,3 +205,64 @@ describe("e2e: route 4 over Axelar with the relayer, and the bridging faucet (np
     expect(report.inFlightTransfers).to.deep.equal([]);
   });
 });
+
+describe("e2e: EVM -> EVM on a network started with chain ids other than the registry's (DEVNET_<CHAIN>_CHAIN_ID)", function () {
+  this.timeout(600_000);
+  let net: LocalNetwork;
+  let stopNetwork: (() => Promise<void>) | undefined;
+  let relayer: RelayerHandle | undefined;
+  const providers: ethers.JsonRpcProvider[] = [];
+  const log = (line: string): void => console.log(`      ${line}`);
+  const IDS = { DEVNET_ETHEREUM_CHAIN_ID: "53337", DEVNET_BNB_CHAIN_ID: "53338", DEVNET_BASE_CHAIN_ID: "53339" };
+
+  before(async function () {
+    for (const [k, v] of Object.entries(IDS)) process.env[k] = v;
+    // The same ports as the describe above, whose network has stopped by now.
+    const opts = resolveOptions({
+      chainPorts: "33545,33546,33547",
+      hubPort: "33657",
+      metricsPort: "33464",
+      stateDir: ".devnet/e2e-axelar-ids",
+      topics: "1",
+      blockTime: "1000",
+      hubBlockTime: "1000",
+      relayer: false,
+    });
+    net = await startLocalNetwork(opts, { log, onStopAvailable: (stop) => (stopNetwork = stop) });
+    relayer = net.startRelayer(1);
+    await relayer.ready(150_000); // and the faucet's ALLO delivered, to the custom ids
+  });
+
+  after(async function () {
+    relayer?.log.close();
+    for (const p of providers) p.destroy();
+    await stopNetwork?.();
+    if (net) await deleteRedisNamespace(net.manifest.redis, net.manifest.namespace);
+    for (const [k, v] of Object.entries(E2E_ENV)) process.env[k] = v;
+  });
+
+  it("a transfer ethereum (53337) -> bnb (53338) through the bridges is sent and delivered; reconcile exact", async function () {
+    const [eth, bnb] = ["ethereum", "bnb"].map((n) => net.manifest.chains.find((c) => c.name === n)!);
+    expect([eth.chainId, bnb.chainId]).to.deep.equal([53337, 53338]);
+    const [pe, pb] = [eth, bnb].map((c) => {
+      const p = new ethers.JsonRpcProvider(c.rpc, c.chainId, { staticNetwork: true, cacheTimeout: -1 });
+      p.pollingInterval = 100;
+      providers.push(p);
+      return p;
+    });
+    const user = hardhatAccount(DEV_ACCOUNT_INDEX.user);
+    const bridge = new ethers.Contract(eth.contracts.bridge, ["function sendToChain(uint64 destinationChain, address recipient, uint256 amount) payable returns (bytes32, uint64)"], new ethers.Wallet(user.privateKey, pe));
+    const token = new ethers.Contract(bnb.contracts.token, TOKEN_ABI, pb);
+    const recipient = ethers.Wallet.createRandom().address;
+    // With the registry's ids wired (31338), this reverted with DestinationNotEnabled(53338).
+    const tx = (await bridge.getFunction("sendToChain")(BigInt(bnb.chainId), recipient, 3n * ALLO)) as ethers.ContractTransactionResponse;
+    await tx.wait();
+    await until("the relayer to deliver it on bnb", async () => ((await token.balanceOf(recipient)) === 3n * ALLO ? true : undefined), 60_000);
+    const r = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(process.execPath, ["dist/relayer/cli.js", "reconcile", "--json", "-c", net.relayerConfigFile], { cwd: REPO }, (e, out) => resolve({ code: e ? 1 : 0, out })),
+    );
+    const report = JSON.parse(r.out) as ReconcileJson;
+    expect(report.ok, `delta ${report.delta}`).to.equal(true);
+    expect(report.inFlightTransfers).to.deep.equal([]);
+  });
+});
