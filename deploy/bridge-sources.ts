@@ -10,6 +10,11 @@
  *
  * Registering is part of enabling a remote: until its source bridge is registered, deliveries from it revert
  * with `UnknownSourceBridge`.
+ *
+ * Chain ids: a peer is enabled and registered under the chain id it actually has. For real chains that is the
+ * registry's (lib/chains.ts); local chains may run under others (`DEVNET_<CHAIN>_CHAIN_ID`, the e2e tests'), and
+ * then their Hardhat network config says which ({@link peerChainIds}). Wired by the registry's ids instead,
+ * a transfer to such a chain would revert with `DestinationNotEnabled` and one from it with `UnknownSourceBridge`.
  */
 import fs from "node:fs";
 import { ethers } from "ethers";
@@ -31,6 +36,23 @@ export interface ResolvedSource {
   from: string;
 }
 
+/** The chain id each EVM peer of `hub` has (bigint), by lib/chains.ts name. */
+export type PeerChainIds = Readonly<Partial<Record<EvmChainName, bigint>>>;
+
+/**
+ * The chain id each EVM peer of `hub` actually has. A local peer (not `production` in lib/chains.ts) whose
+ * Hardhat network (`networks`, by the same name: ethereumLocal, bnbLocal, baseLocal) names a chain id runs
+ * under that id; every other peer under the registry's. Pure: the decision of which ids get wired.
+ */
+export function peerChainIds(hub: HubChainName, networks: Readonly<Record<string, { chainId?: number } | undefined>>): PeerChainIds {
+  const ids: Partial<Record<EvmChainName, bigint>> = {};
+  for (const peer of EVM_PEERS[hub]) {
+    const configured = networks[peer]?.chainId;
+    ids[peer] = BigInt(!EVM_CHAINS[peer].production && configured !== undefined ? configured : EVM_CHAINS[peer].chainId);
+  }
+  return ids;
+}
+
 /** The Hardhat network name (deployments/<network>.json) of a lib/chains.ts chain. */
 function networkOfChain(chain: EvmChainName): string {
   const renamed: Partial<Record<EvmChainName, string>> = { bnb: "bsc", bnbTestnet: "bscTestnet" };
@@ -46,6 +68,8 @@ export function resolveBridgeSources(
   hub: HubChainName,
   hubEscrow: string,
   deploymentsDir: string | undefined,
+  /** The peers' actual chain ids (default: the registry's). */
+  peerIds: PeerChainIds = {},
 ): { sources: ResolvedSource[]; missing: EvmChainName[] } {
   const sources: ResolvedSource[] = [
     {
@@ -60,12 +84,18 @@ export function resolveBridgeSources(
     const network = networkOfChain(peer);
     const file = recordFile(network, deploymentsDir);
     const record = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord) : undefined;
-    // Local chains may run under other chain ids (the e2e test's); a real chain's record must be its own.
-    if (record && !isLocalNetwork(network) && record.chainId !== EVM_CHAINS[peer].chainId) {
-      throw new Error(
-        `${file} is for chain id ${record.chainId}, not ${peer} (${EVM_CHAINS[peer].chainId}): fix the record ` +
-          `before registering ${peer}'s bridge as a source`,
-      );
+    const peerId = peerIds[peer] ?? BigInt(EVM_CHAINS[peer].chainId);
+    if (record && BigInt(record.chainId) !== peerId) {
+      // A real chain's record must be its own. A local chain's record for another id is an earlier run's, on
+      // chains that have since restarted under other ids: that bridge is not this peer's.
+      if (!isLocalNetwork(network)) {
+        throw new Error(
+          `${file} is for chain id ${record.chainId}, not ${peer} (${peerId}): fix the record ` +
+            `before registering ${peer}'s bridge as a source`,
+        );
+      }
+      missing.push(peer);
+      continue;
     }
     const address = record?.contracts.AlloraBridge?.address;
     if (!address) {
@@ -73,7 +103,7 @@ export function resolveBridgeSources(
       continue;
     }
     sources.push({
-      chainId: BigInt(EVM_CHAINS[peer].chainId),
+      chainId: peerId,
       name: peer,
       sourceBridge: evmBridgeId(address),
       from: file,

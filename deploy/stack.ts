@@ -27,7 +27,7 @@ import { EVM_CHAINS, HUB_CHAINS, evmChainById, type EvmChainName, type HubChainN
 import AlloTokenModule from "./modules/AlloToken";
 import type { FeedAdapterSpec } from "./modules/AlloraOracle";
 import type { AdminCall } from "./axelar";
-import { resolveBridgeSources, wireBridgeSources } from "./bridge-sources";
+import { peerChainIds, type PeerChainIds, resolveBridgeSources, wireBridgeSources } from "./bridge-sources";
 import { ensureCreateX, predictCreate2Address, type RpcProvider } from "./createx";
 import { type DeployParameters, isLocalNetwork, resolveAccount } from "./parameters";
 import { type ContractRecord, type DeploymentRecord, findCreationBlock, readRecord, writeRecord } from "./record";
@@ -152,7 +152,7 @@ export async function deployStack(
       log(`${name}: not selected, skipped`);
       continue;
     }
-    const module = loadModule(name, network, chainId, params);
+    const module = loadModule(name, network, chainId, params, hre.config.networks);
     if (!module) {
       log(`${name}: no deploy/modules/${name}.ts yet, skipped`);
       continue;
@@ -255,7 +255,9 @@ export async function deployStack(
   let missingBridgeSources: string[] = [];
   if (contracts.AlloraBridge && params.bridge) {
     const chain = evmChainName(network, chainId);
-    const resolved = resolveBridgeSources(chain, bridgeHub(network, params), params.bridge.hubEscrow, opts.deploymentsDir);
+    const hub = bridgeHub(network, params);
+    // Peers under the chain ids they actually have (local chains may run under others than the registry's).
+    const resolved = resolveBridgeSources(chain, hub, params.bridge.hubEscrow, opts.deploymentsDir, peerChainIds(hub, hre.config.networks));
     const bridge = await hre.ethers.getContractAt("AlloraBridge", contracts.AlloraBridge.address, deployer);
     const wired = await wireBridgeSources(bridge as unknown as ethers.Contract, deployer, resolved.sources, log);
     sent.push(...wired.sent);
@@ -555,6 +557,8 @@ function loadModule(
   network: string,
   chainId: number,
   params: DeployParameters,
+  /** Hardhat's networks: the chain ids local peers actually run under. */
+  hreNetworks: Readonly<Record<string, { chainId?: number } | undefined>>,
 ): IgnitionModule | undefined {
   if (!moduleExists(name)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -567,7 +571,8 @@ function loadModule(
     );
   }
   if (name === "AlloraBridge" && typeof builder === "function") {
-    return (builder as (chain: string, hub: string) => IgnitionModule)(evmChainName(network, chainId), bridgeHub(network, params));
+    const hub = bridgeHub(network, params);
+    return (builder as (chain: string, hub: string, peerIds: PeerChainIds) => IgnitionModule)(evmChainName(network, chainId), hub, peerChainIds(hub, hreNetworks));
   }
   return exported.default as IgnitionModule;
 }

@@ -20,7 +20,12 @@ export interface BridgeLimitsSpec {
  * - `hubLimitOut`, `hubLimitIn`, `evmLimitOut`, `evmLimitIn` (base units per window).
  * - `tokenMintLimit`, `tokenBurnLimit` (the token's per-bridge fence, base units per window).
  */
-export function buildAlloraBridgeModule(chain: EvmChainName, hub: HubChainName) {
+export function buildAlloraBridgeModule(
+  chain: EvmChainName,
+  hub: HubChainName,
+  /** The peers' actual chain ids, when local chains run under other ids (deploy/bridge-sources.ts peerChainIds). */
+  peerIds: Readonly<Partial<Record<EvmChainName, bigint>>> = {},
+) {
   const peers = EVM_PEERS[hub];
   if (!peers.includes(chain)) {
     throw new Error(
@@ -28,7 +33,7 @@ export function buildAlloraBridgeModule(chain: EvmChainName, hub: HubChainName) 
     );
   }
   const hubId = HUB_CHAINS[hub].bridgeChainId;
-  const evmRemotes = peers.filter((p) => p !== chain).map((p) => BigInt(EVM_CHAINS[p].chainId));
+  const evmRemotes = peers.filter((p) => p !== chain).map((p) => peerIds[p] ?? BigInt(EVM_CHAINS[p].chainId));
   return buildModule("AlloraBridge", (m) => {
     const tokenAddress = m.getParameter<string>("token");
     const admin = m.getParameter<string>("admin");

@@ -8,6 +8,7 @@ import YAML from "yaml";
 import { z } from "zod";
 import { configSchema, RelayerConfig } from "./schema";
 import { safetyIssues } from "./safety";
+import { resolveAxelarAdapters } from "../transfer/axelar/config";
 
 /** A config that cannot be used; `issues` are one line each, naming the field and the fix. */
 export class ConfigError extends Error {
@@ -189,6 +190,8 @@ export function parseConfig(raw: unknown, env: Env, source: string, baseDir: str
       issues.push(`policy.overrides[${i}].topic: topic ${o.topic} is not in hub.topics`);
     }
   }
+  // transfers.axelar: adapters not listed come from the chains' deployments files (filled in here).
+  if (config.transfers?.axelar) issues.push(...resolveAxelarAdapters(config.transfers.axelar, config.chains, baseDir));
   issues.push(...safetyIssues(config));
   if (issues.length) throw new ConfigError(source, issues);
   return { ...config, oracles, baseDir };

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { fromBase64 } from "@cosmjs/encoding";
 import type { DepositRules } from "../transfer/deposits";
+import { axelarSchema } from "../transfer/axelar/config";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name such as RELAYER_HUB_KEY_1");
 const digits = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()], { error: 'an integer amount, e.g. "3000000"' }).transform((v) => String(v));
@@ -52,6 +53,8 @@ export const transfersSchema = z
     bridges: z.record(z.string(), z.object({ address: ethAddress, startBlock: z.number().int().nonnegative().default(0) }).strict()),
     /** this instance's member keys of the escrow: environment variables holding BIP-39 mnemonics (may be none) */
     hubSigners: z.array(z.object({ env: envName }).strict()).default([]),
+    /** route 4, EVM -> EVM over Axelar GMP: tracked and reconciled, carried by Axelar (relayer/transfer/axelar) */
+    axelar: axelarSchema.optional(),
   })
   .strict()
   .refine((t) => t.escrow.threshold <= t.escrow.members.length, {

@@ -11,6 +11,8 @@ import { depositRulesOf, hubPrefixOf, type TransfersConfig } from "../config/tra
 import { readReconciliation } from "./inflight";
 import { formatAllo } from "./reconcile";
 import { trackTransfer } from "./track";
+import { gmpOf } from "./axelar/config";
+import type { AxelarGmp } from "./axelar/gmp";
 
 interface Reader {
   comet: Comet38Client;
@@ -49,7 +51,7 @@ const rulesOf = (config: LoadedConfig, t: TransfersConfig) => depositRulesOf(t, 
 export function registerTransferCommands(program: Command, loadFrom: (opt?: string) => LoadedConfig): void {
   program
     .command("transfer <ref>")
-    .description("one transfer's stages (sent, confirmed k/N, delivered or queued, released/refunded) by transfer id, EVM tx hash or hub tx hash")
+    .description("one transfer's stages (sent, confirmed k/N, delivered or queued, released/refunded; over Axelar: sent, confirmed, approved, executed) by transfer id, EVM tx hash or hub tx hash")
     .option("-c, --config <file>", "YAML config")
     .option("--json", "print JSON")
     .action(async (ref: string, opts: { config?: string; json?: boolean }) => {
@@ -57,8 +59,20 @@ export function registerTransferCommands(program: Command, loadFrom: (opt?: stri
       const r = await reader(config);
       try {
         const hubChain = cosmosBridgeChainId(config.hub.chainId);
+        const axelar = r.t.axelar;
+        let gmp: AxelarGmp | undefined;
         const result = await trackTransfer(
-          { comet: r.comet, hubChain, hubPrefix: hubPrefixOf(r.t), escrow: r.t.escrow.address, startHeight: BigInt(r.t.startHeight), rules: rulesOf(config, r.t), chains: r.chains },
+          {
+            comet: r.comet,
+            hubChain,
+            hubPrefix: hubPrefixOf(r.t),
+            escrow: r.t.escrow.address,
+            startHeight: BigInt(r.t.startHeight),
+            rules: rulesOf(config, r.t),
+            chains: r.chains,
+            // Axelar's status is asked only for an adapter send (the SDK takes seconds to load).
+            axelar: axelar && { adapters: axelar.adapters, gmp: () => (gmp ??= gmpOf(axelar)) },
+          },
           ref,
         );
         if (!result) {
@@ -101,6 +115,7 @@ export function registerTransferCommands(program: Command, loadFrom: (opt?: stri
           float: BigInt(r.t.escrow.float),
           rules: rulesOf(config, r.t),
           chains: r.chains,
+          axelarAdapters: r.t.axelar?.adapters,
         });
         if (opts.json) {
           process.stdout.write(JSON.stringify(report, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");

@@ -14,6 +14,8 @@ import { scanTransferSent } from "./evm-source";
 import { scanDeposits, scanEscrowSends } from "./hub-ledger";
 import { escrowLedger, feesPaid, refundKey } from "./release";
 import { reconcile, type InFlight, type Reconciliation } from "./reconcile";
+import type { AxelarAdapterRef } from "./axelar/config";
+import { axelarInFlight } from "./axelar/inflight";
 
 export interface ReconcileChain {
   name: string;
@@ -34,6 +36,8 @@ export interface ReconcileInput {
   float: bigint;
   rules: DepositRules;
   chains: readonly ReconcileChain[];
+  /** Per chain name, its Axelar adapter (transfers.axelar): those transfers count in flight until executed. */
+  axelarAdapters?: Readonly<Record<string, AxelarAdapterRef>>;
 }
 
 export interface ReconcileReport extends Reconciliation {
@@ -110,6 +114,8 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
       if (stage) inFlight.push({ transferId: t.transferId, route: `${c.name}->${dest.name}`, amount: t.amount, stage });
     }
   }
+  // Over Axelar (route 4): burned by an adapter's send, not yet minted by the destination adapter.
+  if (input.axelarAdapters) inFlight.push(...(await axelarInFlight(input.chains, input.axelarAdapters)).inFlight);
   const fees = feesPaid(sends);
   const r = reconcile({ escrowBalance, escrowFloat: input.float - fees, supplies, inFlight });
   return { ...r, inFlightTransfers: inFlight, feesPaid: fees, hubHeight: head };

@@ -30,6 +30,7 @@ import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubD
 import { EscrowJobRefused, EscrowReader, EscrowSignaturePool, payOnce, signEscrowPayment, type EscrowConfig } from "./escrow";
 import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobData, type EscrowJobData } from "./jobs";
 import { TransferMetrics } from "./metrics";
+import { AxelarMetrics } from "./axelar/metrics";
 import { readReconciliation } from "./inflight";
 import { every, type Recurring } from "../tasks";
 import { QueuedTracker, releaseQueuedJobId, type ReleaseQueuedJobData } from "./queued-tracker";
@@ -111,6 +112,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   const hubChain = cosmosBridgeChainId(deps.hubChainId);
   const escrowAddress = cfg.escrow.address;
   const metrics = new TransferMetrics(deps.registry);
+  const axelarMetrics = cfg.axelar ? new AxelarMetrics(deps.registry) : undefined;
   const byId = new Map(deps.chains.map((c) => [BigInt(c.chainId), c]));
   const chainName = (id: bigint) => byId.get(id)?.name;
   const bridgeOf = (name: string) => {
@@ -380,10 +382,12 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       float: BigInt(cfg.escrow.float),
       rules: ledgerRules,
       chains: deps.chains.map((c) => ({ name: c.name, chainId: BigInt(c.chainId), provider: c.rpc.current, bridge: bridgeOf(c.name).address, startBlock: bridgeOf(c.name).startBlock })),
+      axelarAdapters: cfg.axelar?.adapters,
     });
     metrics.inFlightCount.set(report.inFlightTransfers.length);
     metrics.inFlightValue.set(Number(formatUnits(report.inFlight, 18)));
     metrics.reconciliationDelta.set(Number(formatUnits(report.delta, 18)));
+    axelarMetrics?.observe(report.inFlightTransfers);
     if (!report.ok) log.error({ alert: "supply_mismatch", delta: report.delta.toString(), inFlight: report.inFlightTransfers.length }, "escrow backing differs from EVM supply + in flight");
   });
 

@@ -12,6 +12,9 @@ import { decodeTransferSent, TRANSFER_SENT_TOPIC, type SentTransfer } from "./ev
 import { assignSequences, type DepositRules } from "./deposits";
 import { scanDeposits, scanEscrowSends } from "./hub-ledger";
 import { escrowLedger, refundKey } from "./release";
+import type { AxelarAdapterRef } from "./axelar/config";
+import type { AxelarGmp } from "./axelar/gmp";
+import { trackAxelarSend } from "./axelar/track";
 
 export interface TrackChain {
   name: string;
@@ -23,7 +26,7 @@ export interface TrackChain {
 }
 
 export interface Stage {
-  stage: "sent" | "confirmed" | "delivered" | "queued" | "released" | "refunded";
+  stage: "sent" | "confirmed" | "delivered" | "queued" | "released" | "refunded" | "approved" | "executed" | "error" | "insufficient_fee";
   done: boolean;
   detail: string;
   txHash?: string;
@@ -49,6 +52,8 @@ export interface TrackInput {
   startHeight: bigint;
   rules: DepositRules;
   chains: readonly TrackChain[];
+  /** transfers.axelar: adapter sends are tracked through Axelar's status (`gmp`, made on first need). */
+  axelar?: { adapters: Readonly<Record<string, AxelarAdapterRef>>; gmp: () => AxelarGmp };
 }
 
 const DELIVERED = bridgeInterface.getEvent("TransferDelivered")!.topicHash;
@@ -133,6 +138,11 @@ export async function trackTransfer(input: TrackInput, ref: string): Promise<Tra
     const receipt = await c.provider.getTransactionReceipt(ref).catch(() => null);
     const log = receipt?.logs.find((l) => l.topics[0] === TRANSFER_SENT_TOPIC && l.address.toLowerCase() === c.bridge.toLowerCase());
     if (log) return trackSent(input, c, decodeTransferSent(log, c.chainId, c.bridge, input.hubChain, input.hubPrefix));
+  }
+  // An Axelar adapter's send (route 4).
+  if (input.axelar) {
+    const sent = await trackAxelarSend(input.chains, input.axelar.adapters, input.axelar.gmp, ref);
+    if (sent) return sent;
   }
   // A transfer id: its TransferSent is indexed by id.
   for (const c of input.chains) {

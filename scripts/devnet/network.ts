@@ -21,7 +21,7 @@ import {
   devnetHardhatEnv,
   setBlockTime,
 } from "./deploy";
-import { FAUCET_AMOUNT, fundUser } from "./faucet";
+import { type FaucetDeposit, sendFaucetDeposits, waitForDeliveries } from "./faucet";
 import { startHub } from "./hub";
 import {
   attesterKeysFromLocalParameters,
@@ -157,10 +157,20 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       ),
     ]);
     stopFns.push(() => hub.stop());
+    const escrow = await devnetEscrow();
+    // The devnet faucet: the user's ALLO on each chain is bridged from the hub faucet account (never minted with
+    // an admin key), so the supply check holds from genesis. The deposits go in now, while the contracts
+    // deploy; the first relayer to be ready delivers them (see `delivered` below).
+    const faucetOn = opts.relayerConfig?.transfers !== false;
+    const faucetDeposits: Promise<FaucetDeposit[]> = faucetOn
+      ? phase("faucet deposits made on the hub", () =>
+          sendFaucetDeposits({ rpc: hub.rpcUrl, chainId: hub.chainId, escrow: escrow.address, denom: escrow.denom }, opts.chains.map((c) => ({ chainId: c.chainId }))),
+        )
+      : Promise.resolve([]);
+    faucetDeposits.catch(() => undefined); // awaited below
     await relayerBuilt;
     // npm start's relayer loads its code during the deploy and runs once its config exists (written after).
     const earlyKeys = opts.relayer ? attesterKeysFromLocalParameters(REPO_ROOT) : [];
-    const escrow = await devnetEscrow();
     const earlyRelayer = opts.relayer
       ? startRelayerProcess({
           supervisor,
@@ -199,7 +209,6 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       if (missing.length)
         throw new Error(`no AlloraOracle deployed on ${missing.join(", ")}: see ${stateDir}/logs/deploy.log`);
     });
-    await phase("user funded with ALLO", () => Promise.all(chains.map((c) => fundUser(c))));
     // Deployed with automine; from now on each chain makes blocks at its own pace.
     await Promise.all(chains.map((c) => setBlockTime(c, c.blockTimeMs)));
 
@@ -226,15 +235,21 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     const deployed = manifest.chains.every((c) => c.contracts.oracle);
     // With --axelar, nothing else carries GMP messages locally; loaded only then (it reads Axelar's artifacts).
     let axelar: AxelarStandin | undefined;
+    let axelarStatusUrl: string | undefined;
     if (opts.axelar && deployed) {
       const { startAxelarStandin, standinLogFile } = await import("../../devnet/axelar/standin");
       const { standinChainsFromManifest } = await import("../../devnet/axelar/chains");
       const logFile = standinLogFile(stateDir);
+      const { serveGmp } = await import("../../devnet/axelar/http");
       axelar = await phase("axelar stand-in started", () =>
         startAxelarStandin(standinChainsFromManifest(manifest), { log: (l) => fs.appendFileSync(logFile, `${l}\n`) }),
       );
-      log(`axelar stand-in: carrying GMP messages between the chains, log ${logFile}`);
       stopFns.push(() => axelar!.stop());
+      // Its status endpoint: the relayer asks it what it asks Axelar's APIs on live networks.
+      const endpoint = await serveGmp(axelar.gmp);
+      axelarStatusUrl = endpoint.url;
+      stopFns.push(() => endpoint.close());
+      log(`axelar stand-in: carrying GMP messages between the chains, status at ${endpoint.url}, log ${logFile}`);
     }
     let attesters: { keys: string[]; threshold: number } = { keys: [], threshold: 0 };
     let relayerConfigFile = "";
@@ -242,14 +257,20 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       attesters = await localAttesterKeys(manifest);
       // Transfers ride along whenever every chain has a bridge (opt out: relayerConfig.transfers = false).
       const bridged = manifest.chains.every((c) => c.contracts.bridge);
-      const transfers = bridged && opts.relayerConfig?.transfers !== false ? devnetTransfersConfig(manifest, escrow, attesters.keys.length, FAUCET_AMOUNT * BigInt(manifest.chains.length)) : undefined;
+      const transfers = bridged && opts.relayerConfig?.transfers !== false ? devnetTransfersConfig(manifest, escrow, attesters.keys.length, axelarStatusUrl) : undefined;
       relayerConfigFile = writeRelayerConfig(stateDir, manifest, attesters.keys.length, { ...opts.relayerConfig, transfers });
       writeRelayerEnv(stateDir, attesters.keys, opts.metricsPort + 1, 2, escrow.mnemonics);
     }
     const metricsPort = opts.metricsPort;
+    // The faucet's deliveries, awaited once (by the first relayer handle whose ready() is awaited).
+    let delivered: Promise<void> | undefined;
+    const faucetDelivered = (): Promise<void> =>
+      (delivered ??= faucetDeposits.then((deposits) =>
+        deposits.length ? waitForDeliveries(manifest, deposits, { progress: (l) => log(`faucet: ${l}`), stateDir }) : undefined,
+      ));
     const startRelayer = (instance: number, override: { configFile?: string; httpPort?: number } = {}) => {
       if (!deployed) throw new Error("no oracle deployed: cannot start a relayer");
-      return startRelayerProcess({
+      const handle = startRelayerProcess({
         supervisor,
         repoRoot: REPO_ROOT,
         configFile: override.configFile ?? relayerConfigFile,
@@ -258,6 +279,13 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
         hubMnemonics: escrow.mnemonics,
         httpPort: override.httpPort ?? metricsPort + instance - 1,
       });
+      // Ready means ready to use: the user holds the faucet's ALLO (this relayer delivers it if nobody has yet).
+      const ready = handle.ready.bind(handle);
+      return { ...handle, ready: async (timeoutMs?: number) => {
+        const line = await ready(timeoutMs);
+        await faucetDelivered();
+        return line;
+      } };
     };
     if (earlyRelayer) {
       const onChain = new Set(attesters.keys);
@@ -265,6 +293,9 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
         throw new Error("the deployed oracle's attester set differs from deploy/parameters/local.json");
       }
       await phase("relayer ready", () => earlyRelayer.ready());
+      await phase("user funded with ALLO (bridged from the hub)", faucetDelivered);
+    } else if (!deployed || !relayerConfigFile) {
+      await faucetDeposits; // made, not delivered: no relayer can run
     }
     timings.push({ phase: "total", ms: Date.now() - t0 });
     started = true;

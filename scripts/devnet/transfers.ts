@@ -1,8 +1,8 @@
 /**
  * DEVNET ONLY: the transfer pipeline's settings for the local network: the hub escrow (the `bridge-escrow`
  * 2-of-3 multisig of devnet/hub.config.json, whose members are the attesters' PUBLIC test mnemonics), its fee
- * float (the escrow's genesis balance: it backs nothing at start, since the chains start with no ALLO bridged
- * in) and each chain's bridge. The relayer reads the member mnemonics from RELAYER_HUB_KEY_<i>.
+ * float (the escrow's genesis balance: it backs nothing at start, since the chains start with no ALLO and the
+ * faucet bridges what it gives), each chain's bridge and, with --axelar, each chain's Axelar adapter. The relayer reads the member mnemonics from RELAYER_HUB_KEY_<i>.
  */
 import fs from "node:fs";
 import { createMultisigThresholdPubkey, pubkeyToAddress, Secp256k1HdWallet } from "@cosmjs/amino";
@@ -55,11 +55,13 @@ export async function devnetEscrow(configFile = DEFAULT_CONFIG_PATH): Promise<De
 }
 
 /**
- * The relayer config's `transfers` section for the local network. The escrow's genesis balance backs, besides
- * its fee float, the ALLO `npm start`'s faucet gives the test user on each chain at start (`faucetMinted`,
- * minted there with the token admin's key as if bridged at genesis), so reconciliation balances from the start.
+ * The relayer config's `transfers` section for the local network. The escrow's genesis balance is all fee float:
+ * it backs nothing at genesis (the chains start with no ALLO), and the devnet faucet puts ALLO on the chains by
+ * bridging it from a hub account (scripts/devnet/faucet.ts), so reconciliation balances from the start.
+ * With `axelarStatusUrl` (npm start -- --axelar): route 4 through the stand-in, with each chain's adapter.
  */
-export function devnetTransfersConfig(manifest: Manifest, escrow: DevnetEscrow, hubSigners: number, faucetMinted = 0n): Record<string, unknown> {
+export function devnetTransfersConfig(manifest: Manifest, escrow: DevnetEscrow, hubSigners: number, axelarStatusUrl?: string): Record<string, unknown> {
+  const adapters = manifest.chains.filter((c) => c.contracts.axelarAdapter);
   return {
     enabled: true,
     denom: escrow.denom,
@@ -71,11 +73,20 @@ export function devnetTransfersConfig(manifest: Manifest, escrow: DevnetEscrow, 
       threshold: escrow.threshold,
       members: escrow.members,
       fee: { amount: "3000000", gas: "300000" },
-      float: (BigInt(escrow.genesisBalance) - faucetMinted).toString(),
+      float: escrow.genesisBalance,
     },
     bridges: Object.fromEntries(
       manifest.chains.filter((c) => c.contracts.bridge).map((c) => [c.name, { address: c.contracts.bridge, startBlock: 0 }]),
     ),
     hubSigners: Array.from({ length: Math.min(hubSigners, escrow.mnemonics.length) }, (_, i) => ({ env: hubKeyEnv(i) })),
+    ...(axelarStatusUrl && adapters.length >= 2
+      ? {
+          axelar: {
+            environment: "local",
+            statusUrl: axelarStatusUrl,
+            adapters: Object.fromEntries(adapters.map((c) => [c.name, { address: c.contracts.axelarAdapter, startBlock: 0 }])),
+          },
+        }
+      : {}),
   };
 }

@@ -320,7 +320,7 @@ describe("e2e: the local network", function () {
     const othersBefore = await Promise.all(views.filter((x) => x !== chain).map((v) => v.read(1)));
     const user = hardhatAccount(DEV_ACCOUNT_INDEX.user).connect(chain.provider);
     const token = new ethers.Contract(chain.chain.contracts.token, TOKEN_ABI, chain.provider);
-    if (((await token.balanceOf(user.address)) as bigint) === 0n) await fundUser(chain.chain);
+    if (((await token.balanceOf(user.address)) as bigint) === 0n) await fundUser(net.manifest, chain.chain);
     const amount = ethers.parseUnits("3", 18);
     const permit = await signPermit(token, user, chain.chain.contracts.oracle, amount);
     const oracle = oracleAt(chain.chain.contracts.oracle, user);
