@@ -17,7 +17,7 @@ import { cosmosBridgeChainId } from "../../lib/chains";
 import { hubBridgeId, transferId } from "../../lib/eip712/bridge";
 import type { SignaturePool } from "../attest/pool";
 import type { FailoverRpc } from "../evm/rpc";
-import type { SentTx, TxSender } from "../submit/sender";
+import { LimitError, SimulationError, type SentTx, type TxSender } from "../submit/sender";
 import type { Sequencer } from "../submit/sequencer";
 import { exactIntent, type TxIntent } from "../submit/intent";
 import { jobJournal } from "../queue/worker";
@@ -32,6 +32,7 @@ import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobD
 import { TransferMetrics } from "./metrics";
 import { readReconciliation } from "./inflight";
 import { every, type Recurring } from "../tasks";
+import { DeliveryBatcher, SEND_SINGLY } from "./batcher";
 import { QueuedTracker, releaseQueuedJobId, type ReleaseQueuedJobData } from "./queued-tracker";
 
 export interface TransferChain {
@@ -81,6 +82,12 @@ export interface TransferPipeline {
 }
 
 const WAIT_MS = 1_000;
+/** Most deliveries in one multicall: 20 x 130,000 gas at worst fits the default gas cap per transaction. */
+const DELIVERY_BATCH_MAX = 20;
+/** How long a batch waits for more ready deliveries after its first (blocks are >= 1 s apart). */
+const DELIVERY_BATCH_LINGER_MS = 100;
+/** Active delivery jobs per chain: maxInFlight batches being mined, and as many filling. */
+const deliveryConcurrency = (c: { maxInFlight: number }) => 2 * c.maxInFlight * DELIVERY_BATCH_MAX;
 const RECONCILE_EVERY_MS = 60_000;
 
 function redisCheckpoint(redis: Redis, key: string): CheckpointStore {
@@ -167,7 +174,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   const queues = new Map<string, Queue<TransferJobData>>();
   for (const c of deps.chains) {
     const q = new Queue<TransferJobData>(transferQueueName(c.name), { connection: deps.newConnection(), prefix: deps.prefix, defaultJobOptions: jobOptions });
-    await q.setGlobalConcurrency(c.maxInFlight);
+    await q.setGlobalConcurrency(deliveryConcurrency(c));
     queues.set(c.name, q);
   }
   const queueOf = (name: string) => queues.get(name)!;
@@ -387,20 +394,52 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     if (!report.ok) log.error({ alert: "supply_mismatch", delta: report.delta.toString(), inFlight: report.inFlightTransfers.length }, "escrow backing differs from EVM supply + in flight");
   });
 
+  // Deliveries: each job attests and collects its signatures on its own, then joins its chain's next batch
+  // (batcher.ts); queued releases and jobs resuming an earlier attempt send one transaction of their own.
   const workers = new Map<string, Worker<TransferJobData>>();
+  const batchers: DeliveryBatcher[] = [];
   for (const c of deps.chains) {
+    const sendOwn = async (job: Job<TransferJobData>, intent: TxIntent) => {
+      // Take the chain's turn right before the nonce (one nonce sequence for both pipelines).
+      const turn = c.sequencer.enter();
+      try {
+        return (await c.sender.send(intent, jobJournal(job as Job<{ sent?: SentTx[] }>), turn)).receipt;
+      } finally {
+        turn.done();
+      }
+    };
+    const batcher = new DeliveryBatcher({
+      chain: c.name,
+      bridge: bridgeOf(c.name).address,
+      cap: DELIVERY_BATCH_MAX,
+      maxInFlight: c.maxInFlight,
+      lingerMs: DELIVERY_BATCH_LINGER_MS,
+      log,
+      onBatch: (size, outcome) => metrics.batchSize.observe({ target: c.name, outcome }, size),
+      sender: {
+        send: async (intent, journal) => {
+          const turn = c.sequencer.enter();
+          try {
+            return (await c.sender.send(intent, journal, turn)).receipt;
+          } finally {
+            turn.done();
+          }
+        },
+        isRevert: (e) => e instanceof SimulationError || (e instanceof LimitError && e.limit === "gas_cap"),
+      },
+    });
+    batchers.push(batcher);
     const worker = new Worker<TransferJobData>(
       transferQueueName(c.name),
-      async (job, token) => {
-        // Take the chain's turn in pickup order, as inference batches do: one nonce sequence for both.
-        const turn = c.sequencer.enter();
-        try {
-          return await process(c.name, job, token, async (intent) => (await c.sender.send(intent, jobJournal(job as Job<{ sent?: SentTx[] }>), turn)).receipt);
-        } finally {
-          turn.done();
-        }
-      },
-      { connection: deps.newConnection(), prefix: deps.prefix, concurrency: c.maxInFlight, lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000, autorun: false },
+      async (job, token) =>
+        process(c.name, job, token, async (intent) => {
+          // A job with a journal resumes its own transactions (a batch's included) through the sender.
+          if (job.data.kind !== "deliver" || (job.data.sent?.length ?? 0) > 0) return sendOwn(job, intent);
+          const batched = await batcher.submit(intent.data, jobJournal(job as Job<{ sent?: SentTx[] }>));
+          return batched === SEND_SINGLY ? sendOwn(job, intent) : batched;
+        }),
+      // Enough active jobs per chain to fill maxInFlight batches while the next ones collect signatures.
+      { connection: deps.newConnection(), prefix: deps.prefix, concurrency: deliveryConcurrency(c), lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000, autorun: false },
     );
     worker.on("error", (err) => log.error({ chain: c.name, err }, "transfer worker error"));
     worker.on("failed", (job, err) => log.warn({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, "transfer job attempt failed"));
@@ -414,6 +453,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     metrics,
     stop: async () => {
       for (const r of recurring) r.stop();
+      for (const b of batchers) b.close();
       await Promise.all([...workers.values()].map((w) => w.close()));
       await escrowWorker.close();
       await Promise.all([...queues.values()].map((q) => q.close()));
