@@ -27,7 +27,7 @@ import { pollEvmSource, pollHubSource, type CheckpointStore, type TransferSink }
 import { attestDelivery, bridgeInterface, deliverIntent, deliverOnce } from "./deliver";
 import { confirmTransfer, type SourceChain } from "./evm-source";
 import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubDelivery, type Verdict } from "./verify";
-import { EscrowJobRefused, EscrowReader, EscrowSignaturePool, payOnce, signEscrowPayment, type EscrowConfig } from "./escrow";
+import { composeBatch, EscrowJobRefused, EscrowReader, EscrowSignaturePool, payBatch, signProposedBatch, type EscrowConfig } from "./escrow";
 import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobData, type EscrowJobData } from "./jobs";
 import { TransferMetrics } from "./metrics";
 import { readReconciliation } from "./inflight";
@@ -87,6 +87,12 @@ const DELIVERY_BATCH_MAX = 20;
 /** How long a batch waits for more ready deliveries after its first (blocks are >= 1 s apart). */
 const DELIVERY_BATCH_LINGER_MS = 100;
 /** Active delivery jobs per chain: maxInFlight batches being mined, and as many filling. */
+/** Most payments in one escrow tx (the batch memo fits about 20 sequences of 7 digits). */
+const ESCROW_BATCH_MAX = 16;
+/** How many queued escrow jobs the head looks through for its batch. */
+const ESCROW_BATCH_SCAN = 200;
+/** An escrow payment waiting (signatures, the ledger catching up with a new sequence) retries this soon. */
+const ESCROW_WAIT_MS = 250;
 const deliveryConcurrency = (c: { maxInFlight: number }) => 2 * c.maxInFlight * DELIVERY_BATCH_MAX;
 const RECONCILE_EVERY_MS = 60_000;
 
@@ -256,14 +262,28 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     );
   }
 
-  // Escrow payments: one at a time across all instances (one account sequence).
+  // Escrow payments: one tx at a time across all instances (one account sequence); the job at the head pays
+  // the other queued releases of its source bridge in the same tx (escrow.ts composeBatch, payBatch).
   const escrowDeps = { cfg: escrowCfg, reader: new EscrowReader(escrowCfg, deps.comet, query), pool: new EscrowSignaturePool(deps.redis, deps.prefix), members, verify: verifyEscrow, query, log };
+  const paidLog = (data: EscrowJobData, txHash: string, already: boolean) => {
+    if (!already) {
+      if (data.kind === "refund") metrics.refunded.inc({ reason: data.reason ?? "unknown" });
+      else {
+        const route = `${data.origin.kind === "evm" ? data.origin.chain : "?"}->hub`;
+        metrics.delivered.inc({ route });
+        if (data.sourceTime) metrics.latency.observe({ route }, Math.max(0, Date.now() / 1000 - data.sourceTime));
+      }
+    }
+    log.info({ stage: data.kind === "refund" ? "refunded" : "released", id: data.key, to: data.to, amount: data.coins.map((c) => `${c.amount}${c.denom}`).join(","), txHash, already }, data.kind === "refund" ? "deposit refunded" : "transfer released on the hub");
+  };
   const escrowWorker = new Worker<EscrowJobData>(
     ESCROW_QUEUE,
     async (job, token) => {
+      const others = job.data.kind === "release" ? (await escrowQueue.getJobs(["waiting", "prioritized"], 0, ESCROW_BATCH_SCAN, true)).filter((j) => j?.id && j.id !== job.id && j.data) : [];
+      const batch = composeBatch(job.data, others.map((j) => j.data), hubChain, ESCROW_BATCH_MAX);
       let outcome;
       try {
-        outcome = await payOnce(job.data, escrowDeps);
+        outcome = await payBatch(batch, escrowDeps);
       } catch (e) {
         if (e instanceof EscrowJobRefused) {
           metrics.refused.inc({ route: job.data.kind });
@@ -271,21 +291,23 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
         }
         throw e;
       }
-      if (outcome.state === "waiting") {
-        log.debug({ id: job.data.key, why: outcome.why }, "escrow payment waiting");
-        await job.moveToDelayed(Date.now() + WAIT_MS, token);
-        throw new DelayedError();
-      }
-      if (!outcome.already) {
-        if (job.data.kind === "refund") metrics.refunded.inc({ reason: job.data.reason ?? "unknown" });
+      // Members paid now or before are done: the head returns, the others leave the queue (the hub is the record).
+      const done = [...(outcome.state === "paid" ? outcome.paid.map((d) => ({ job: d, txHash: outcome.txHash, already: false })) : []), ...outcome.already.map((a) => ({ ...a, already: true }))];
+      let head: { txHash: string; already: boolean } | undefined;
+      for (const d of done) {
+        paidLog(d.job, d.txHash, d.already);
+        if (d.job === job.data) head = d;
         else {
-          const route = `${job.data.origin.kind === "evm" ? job.data.origin.chain : "?"}->hub`;
-          metrics.delivered.inc({ route });
-          if (job.data.sourceTime) metrics.latency.observe({ route }, Math.max(0, Date.now() / 1000 - job.data.sourceTime));
+          const other = others.find((j) => j.data === d.job);
+          if (other?.id) await escrowQueue.remove(other.id).catch(() => 0); // a locked (active) job finds itself paid
         }
       }
-      log.info({ stage: job.data.kind === "refund" ? "refunded" : "released", id: job.data.key, to: job.data.to, amount: job.data.coins.map((c) => `${c.amount}${c.denom}`).join(","), txHash: outcome.txHash, already: outcome.already }, job.data.kind === "refund" ? "deposit refunded" : "transfer released on the hub");
-      return { txHash: outcome.txHash, already: outcome.already };
+      if (outcome.state === "paid") metrics.batchSize.observe({ target: "hub", outcome: "sent" }, outcome.paid.length);
+      if (head) return head;
+      const why = outcome.state === "waiting" ? outcome.why : "the head job was not in the batch";
+      log.debug({ id: job.data.key, why }, "escrow payment waiting");
+      await job.moveToDelayed(Date.now() + ESCROW_WAIT_MS, token);
+      throw new DelayedError();
     },
     { connection: deps.newConnection(), prefix: deps.prefix, concurrency: 1, lockDuration: Math.max(deps.queue.lockDurationMs, 60_000) },
   );
@@ -365,12 +387,9 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
         }
       }
       if (members.length > 0) {
-        const jobs = await escrowQueue.getJobs(["waiting", "delayed", "active", "prioritized"], 0, 20, true);
-        for (const j of jobs) {
-          if (!j?.id || seen.has(j.id)) continue;
-          seen.set(j.id, now);
-          await signEscrowPayment(j.data, escrowDeps).catch((e: Error) => log.warn({ id: j.data?.key, err: e.message }, "escrow signing skipped"));
-        }
+        // The payer proposes each tx's batch under the escrow sequence it is for; sign that, after our checks.
+        const out = await signProposedBatch(escrowDeps).catch((e: Error) => log.warn({ err: e.message }, "escrow signing skipped"));
+        if (out?.state === "waiting") log.debug({ why: out.why }, "not signing the proposed escrow batch yet");
       }
     });
   }
