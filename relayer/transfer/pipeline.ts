@@ -81,14 +81,15 @@ export interface TransferPipeline {
   stop(): Promise<void>;
 }
 
-const WAIT_MS = 1_000;
+/** A delivery waiting (signatures, the source not deep enough yet) retries this soon. */
+const WAIT_MS = 300;
 /** Most deliveries in one multicall: 20 x 130,000 gas at worst fits the default gas cap per transaction. */
 const DELIVERY_BATCH_MAX = 20;
 /** How long a batch waits for more ready deliveries after its first (blocks are >= 1 s apart). */
 const DELIVERY_BATCH_LINGER_MS = 100;
 /** Active delivery jobs per chain: maxInFlight batches being mined, and as many filling. */
-/** Most payments in one escrow tx (the batch memo fits about 20 sequences of 7 digits). */
-const ESCROW_BATCH_MAX = 16;
+/** Most payments in one escrow tx; the memo's 256 characters bound it first past ~20 sequences of 7 digits. */
+const ESCROW_BATCH_MAX = 32;
 /** How many queued escrow jobs the head looks through for its batch. */
 const ESCROW_BATCH_SCAN = 200;
 /** An escrow payment waiting (signatures, the ledger catching up with a new sequence) retries this soon. */
@@ -368,6 +369,8 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
 
   // Attest what other instances process: their keys alone may not reach the threshold. Every instance with
   // attester or escrow member keys reads the transfer queues and signs, after its own checks, what it may.
+  // Each chain's transfer worker (created below); only the chain's lease holder runs it.
+  const workers = new Map<string, Worker<TransferJobData>>();
   if (deps.attesters.length > 0 || members.length > 0) {
     const seen = new Map<string, number>();
     const attestDeps = (c: TransferChain) => ({ chainId: BigInt(c.chainId), bridge: bridgeOf(c.name).address, provider: c.rpc.current, attesters: deps.attesters, verify: verifyDeliver, pool: deps.pool, signed });
@@ -376,6 +379,8 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       for (const [k, at] of seen) if (now - at > 5_000) seen.delete(k); // re-sign after a while: the set may have rotated
       if (deps.attesters.length > 0) {
         for (const c of deps.chains) {
+          // This instance holds the chain's lease: its own worker attests every job of the chain as it goes.
+          if (workers.get(c.name)?.isRunning()) continue;
           const jobs = await queueOf(c.name).getJobs(["waiting", "delayed", "active", "prioritized"], 0, 50, true);
           for (const j of jobs) {
             if (!j?.id || j.data?.kind !== "deliver" || seen.has(j.id)) continue;
@@ -415,7 +420,6 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
 
   // Deliveries: each job attests and collects its signatures on its own, then joins its chain's next batch
   // (batcher.ts); queued releases and jobs resuming an earlier attempt send one transaction of their own.
-  const workers = new Map<string, Worker<TransferJobData>>();
   const batchers: DeliveryBatcher[] = [];
   for (const c of deps.chains) {
     const sendOwn = async (job: Job<TransferJobData>, intent: TxIntent) => {
