@@ -48,6 +48,7 @@ const BRIDGE_ABI = [
 ];
 const SENDER_ACCOUNTS = [6, 7, 8, 9];
 const SEND_GAS_LIMIT = 200_000;
+const SEND_WAVE = 100;
 const HUB_SENDERS = ["alice", "bob"];
 
 const program = new Command()
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
     const startBlocks = new Map(await Promise.all(chains.map(async (ch) => [ch.c.name, await ch.provider.getBlockNumber()] as const)));
     const hubStart = BigInt((await comet.status()).syncInfo.latestBlockHeight);
     const t0 = Date.now();
-    const evmSends: Promise<unknown>[] = [];
+    const evmSends: (() => Promise<unknown>)[] = [];
     const managers = new Map<string, ethers.NonceManager>();
     const signer = (chainName: string, i: number) => {
       const key = `${chainName}:${i}`;
@@ -170,8 +171,8 @@ async function main(): Promise<void> {
       // An explicit gas limit, as wallets add a margin: with ethers' exact estimate, 29 of 30 sends from one
       // account landing in one block ran out of gas (measured; the estimate is made against the state before
       // the account's earlier sends of that block).
-      if (to === "hub") evmSends.push(bridge.sendToHub(hubRecipients[i % hubRecipients.length], amount, { gasLimit: SEND_GAS_LIMIT }));
-      else evmSends.push(bridge.sendToChain(chains.find((x) => x.c.name === to)!.c.chainId, evmSenders[(i + 1) % evmSenders.length].address, amount, { gasLimit: SEND_GAS_LIMIT }));
+      if (to === "hub") evmSends.push(() => bridge.sendToHub(hubRecipients[i % hubRecipients.length], amount, { gasLimit: SEND_GAS_LIMIT }));
+      else evmSends.push(() => bridge.sendToChain(chains.find((x) => x.c.name === to)!.c.chainId, evmSenders[(i + 1) % evmSenders.length].address, amount, { gasLimit: SEND_GAS_LIMIT }));
     });
     // Hub deposits: batched per (sender, destination, recipient): one tx with a MsgSend per transfer.
     const groups = new Map<string, { chainId: number; recipient: string; count: number }>();
@@ -186,7 +187,9 @@ async function main(): Promise<void> {
       const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.fromPartial({ fromAddress: sender.address, toAddress: escrow, amount: coins(amount.toString(), "uallo") }) };
       return { sender, msgs: Array.from({ length: g.count }, () => msg), memo: depositMemo(g.chainId, g.recipient) };
     });
-    const evmTxs = await Promise.all(evmSends);
+    // In waves of SEND_WAVE: 750 requests at once made the chains' HTTP server hang up a socket (measured).
+    const evmTxs: unknown[] = [];
+    for (let i = 0; i < evmSends.length; i += SEND_WAVE) evmTxs.push(...(await Promise.all(evmSends.slice(i, i + SEND_WAVE).map((send) => send()))));
     for (const hs of hubSends) {
       for (let i = 0; i < hs.msgs.length; i += 50) {
         const r = await hs.sender.client.signAndBroadcast(hs.sender.address, hs.msgs.slice(i, i + 50), "auto", hs.memo);
