@@ -141,11 +141,16 @@ export type AttestOutcome =
 export async function attestDelivery(job: DeliverJobData, deps: AttestDeps): Promise<AttestOutcome> {
   if (BigInt(job.destinationChain) !== deps.chainId) return { state: "refused", problem: `job for chain ${job.destinationChain} on chain ${deps.chainId}` };
   const bridge = new Contract(deps.bridge, bridgeInterface, deps.provider);
-  if ((await bridge.isDelivered(BigInt(job.sourceChain), job.sourceBridge, BigInt(job.sequence))) as boolean) {
+  // Both reads at once (one round trip; ethers batches concurrent calls).
+  const [delivered, set] = await Promise.all([
+    bridge.isDelivered(BigInt(job.sourceChain), job.sourceBridge, BigInt(job.sequence)) as Promise<boolean>,
+    bridge.attesterSet() as Promise<[bigint, string[], bigint]>,
+  ]);
+  if (delivered) {
     const q = (await bridge.queuedTransfer(job.transferId)) as { amount: bigint };
     return { state: "already", queued: q.amount > 0n };
   }
-  const [setId, signers, threshold] = (await bridge.attesterSet()) as [bigint, string[], bigint];
+  const [setId, signers, threshold] = set;
   const digest = transferDigest(
     { chainId: deps.chainId, verifyingContract: deps.bridge },
     {

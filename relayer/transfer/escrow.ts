@@ -266,8 +266,10 @@ export async function signEscrowBatch(jobs: readonly EscrowJobData[], deps: Sign
   }
   if (deps.members.length > 0) {
     const checked: EscrowJobData[] = [];
+    // Every member's check at once: each reads its source chain, and the batch waits for the slowest only.
+    const checks = await Promise.all(todo.map((job) => deps.verify(job)));
     for (const [i, job] of todo.entries()) {
-      const check = await deps.verify(job);
+      const check = checks[i];
       if (check.ok) {
         checked.push(job);
         continue;
