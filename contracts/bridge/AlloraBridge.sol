@@ -6,6 +6,7 @@ import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/ext
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {AttesterSets} from "../attestation/AttesterSets.sol";
 import {RateLimit} from "../utils/RateLimit.sol";
 import {IAlloraBridge} from "../interfaces/IAlloraBridge.sol";
@@ -40,8 +41,14 @@ import {HubAddress} from "./HubAddress.sol";
  * is the difference of the two running totals, so neither direction writes the other's slot. Pausing writes
  * the flag into every remote chain's configuration (a short, bounded list) so that the hot paths read no
  * extra slot for it.
+ *
+ * Batching: {Multicall} lets a relayer deliver several transfers (or release several queued ones) in one
+ * transaction, which spreads the transaction's base cost over them. Each inner call keeps its own checks
+ * and the caller's identity (delegatecall to this contract), and any inner revert reverts the whole batch,
+ * so a batch is exactly its calls one after another. `multicall` is not payable: no inner call sees a
+ * `msg.value` it did not pay (the fee-taking sends cannot be batched with a reused value).
  */
-contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControlDefaultAdminRules {
+contract AlloraBridge is IAlloraBridge, AttesterSets, AccessControlDefaultAdminRules, Multicall {
     /// @notice May pause either direction (the admin may too).
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 

@@ -16,6 +16,7 @@ import { SignedTransfers, type Verdict } from "./verify";
 export const BRIDGE_ABI = [
   "function deliver(uint64 sourceChain, bytes32 sourceBridge, uint64 sequence, address recipient, uint256 amount, bytes signatures) returns (uint8 status)",
   "function releaseQueued(bytes32 transferId)",
+  "function multicall(bytes[] data) returns (bytes[] results)",
   "function isDelivered(uint64 sourceChain, bytes32 sourceBridge, uint64 sequence) view returns (bool)",
   "function queuedTransfer(bytes32 transferId) view returns ((address recipient, uint96 amount, uint64 sourceChain, uint64 sequence, uint32 queuedAt, bool held))",
   "function limits(uint64 chain) view returns (uint256 outboundCapacity, uint256 outboundAvailable, uint256 inboundCapacity, uint256 inboundAvailable)",
@@ -56,24 +57,38 @@ export function deliverCalldata(job: DeliverJobData, signatures: string): string
   ]);
 }
 
-/**
- * The submitter's intent for a delivery: any `deliver` of this same transfer is this job's work (a retry may
- * carry other signatures, e.g. after a rotation), nothing else is.
- */
-export function deliverIntent(bridge: string, calldata: string): TxIntent {
-  const want = bridgeInterface.decodeFunctionData("deliver", calldata);
-  const key = (args: ReadonlyArray<unknown>) => args.slice(0, 5).map(String).join("|").toLowerCase();
-  return {
-    to: bridge,
-    data: calldata,
-    sameWork: (data) => {
+/** The transfer a `deliver` calldata carries (source chain, source bridge, sequence, recipient, amount). */
+function deliveryKey(calldata: string): string {
+  return bridgeInterface.decodeFunctionData("deliver", calldata).slice(0, 5).map(String).join("|").toLowerCase();
+}
+
+/** Whether `data` delivers the transfer `key`: a `deliver` of it, or a `multicall` with one among its calls. */
+export function deliversTransfer(data: string, key: string): boolean {
+  try {
+    const fn = bridgeInterface.parseTransaction({ data })?.name;
+    if (fn === "deliver") return deliveryKey(data) === key;
+    if (fn !== "multicall") return false;
+    const calls = bridgeInterface.decodeFunctionData("multicall", data)[0] as string[];
+    return calls.some((c) => {
       try {
-        return key(bridgeInterface.decodeFunctionData("deliver", data)) === key(want);
+        return deliveryKey(c) === key;
       } catch {
         return false;
       }
-    },
-  };
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The submitter's intent for a delivery: any `deliver` of this same transfer is this job's work (a retry may
+ * carry other signatures, e.g. after a rotation), and so is a batch (`multicall`, batcher.ts) that contains
+ * one: a successful batch delivered every transfer in it (or found it delivered). Nothing else is.
+ */
+export function deliverIntent(bridge: string, calldata: string): TxIntent {
+  const key = deliveryKey(calldata);
+  return { to: bridge, data: calldata, sameWork: (data) => deliversTransfer(data, key) };
 }
 
 export type DeliveryOutcome =
@@ -126,11 +141,16 @@ export type AttestOutcome =
 export async function attestDelivery(job: DeliverJobData, deps: AttestDeps): Promise<AttestOutcome> {
   if (BigInt(job.destinationChain) !== deps.chainId) return { state: "refused", problem: `job for chain ${job.destinationChain} on chain ${deps.chainId}` };
   const bridge = new Contract(deps.bridge, bridgeInterface, deps.provider);
-  if ((await bridge.isDelivered(BigInt(job.sourceChain), job.sourceBridge, BigInt(job.sequence))) as boolean) {
+  // Both reads at once (one round trip; ethers batches concurrent calls).
+  const [delivered, set] = await Promise.all([
+    bridge.isDelivered(BigInt(job.sourceChain), job.sourceBridge, BigInt(job.sequence)) as Promise<boolean>,
+    bridge.attesterSet() as Promise<[bigint, string[], bigint]>,
+  ]);
+  if (delivered) {
     const q = (await bridge.queuedTransfer(job.transferId)) as { amount: bigint };
     return { state: "already", queued: q.amount > 0n };
   }
-  const [setId, signers, threshold] = (await bridge.attesterSet()) as [bigint, string[], bigint];
+  const [setId, signers, threshold] = set;
   const digest = transferDigest(
     { chainId: deps.chainId, verifyingContract: deps.bridge },
     {

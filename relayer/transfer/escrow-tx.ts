@@ -29,14 +29,22 @@ import {
 
 export const MSG_SEND_TYPE_URL = "/cosmos.bank.v1beta1.MsgSend";
 
-/** One escrow send, fully determined: every attester signs exactly these bytes or nothing. */
+/** One payment of an escrow tx: a MsgSend from the escrow. */
+export interface EscrowPayment {
+  to: string;
+  coins: { denom: string; amount: string }[];
+}
+
+/**
+ * One escrow tx, fully determined: every attester signs exactly these bytes or nothing. It pays one or
+ * several payments (a MsgSend each, in this order) under one memo.
+ */
 export interface EscrowSendPlan {
   chainId: string;
   escrow: string;
   accountNumber: number;
   sequence: number;
-  to: string;
-  coins: { denom: string; amount: string }[];
+  payments: EscrowPayment[];
   memo: string;
   fee: StdFee;
 }
@@ -47,18 +55,19 @@ export interface MemberSignature {
   signature: Uint8Array;
 }
 
-function sendMsg(plan: EscrowSendPlan) {
-  return {
+function sendMsgs(plan: EscrowSendPlan) {
+  if (plan.payments.length === 0) throw new Error("an escrow tx needs at least one payment");
+  return plan.payments.map((p) => ({
     typeUrl: MSG_SEND_TYPE_URL,
-    value: { fromAddress: plan.escrow, toAddress: plan.to, amount: plan.coins },
-  };
+    value: { fromAddress: plan.escrow, toAddress: p.to, amount: p.coins },
+  }));
 }
 
 /** The amino sign bytes of the plan (what each member's key signs, hashed with sha256). */
 export function escrowSignBytes(plan: EscrowSendPlan): Uint8Array {
   const amino = new AminoTypes(createBankAminoConverters());
   const doc = makeSignDoc(
-    [amino.toAmino(sendMsg(plan))],
+    sendMsgs(plan).map((m) => amino.toAmino(m)),
     plan.fee,
     plan.chainId,
     plan.memo,
@@ -72,7 +81,7 @@ export function escrowSignBytes(plan: EscrowSendPlan): Uint8Array {
 export async function signEscrowSend(signer: OfflineAminoSigner, plan: EscrowSendPlan): Promise<MemberSignature> {
   const [account] = await signer.getAccounts();
   const client = await SigningStargateClient.offline(signer);
-  const signed = await client.sign(account.address, [sendMsg(plan)], plan.fee, plan.memo, {
+  const signed = await client.sign(account.address, sendMsgs(plan), plan.fee, plan.memo, {
     accountNumber: plan.accountNumber,
     sequence: plan.sequence,
     chainId: plan.chainId,
@@ -145,5 +154,5 @@ export async function assembleEscrowTx(
 
 /** The protobuf TxBody bytes of the plan, as SigningStargateClient encodes them in amino mode. */
 export function bodyBytesOf(plan: EscrowSendPlan): Uint8Array {
-  return new Registry(defaultRegistryTypes).encodeTxBody({ messages: [sendMsg(plan)], memo: plan.memo });
+  return new Registry(defaultRegistryTypes).encodeTxBody({ messages: sendMsgs(plan), memo: plan.memo });
 }

@@ -68,7 +68,7 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
   const byId = new Map(input.chains.map((c) => [c.chainId, c]));
   const bridgeAt = (c: ReconcileChain) => new Contract(c.bridge, bridgeInterface, c.provider);
   const sends = await scanEscrowSends(input.comet, input.escrow, 1n, input.denom);
-  const ledger = escrowLedger(sends);
+  const ledger = escrowLedger(sends, input.hubChain);
   const inFlight: InFlight[] = [];
 
   // Hub deposits.

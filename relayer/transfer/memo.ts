@@ -9,11 +9,19 @@
  *
  * The escrow's own sends carry one of
  *   {"bridge_release":{"transfer_id":"0x<32 bytes>"}}                      EVM -> hub release
+ *   {"bridge_releases":{"chain":<id>,"bridge":"<40 hex>","seq":[<n>,…]}}  several releases in one tx
  *   {"bridge_refund":{"tx":"<64 hex>","msg":<n>,"reason":"<reason>"}}      a refused deposit sent back
  * and the relayer reads them back from the hub (tx_search) to know what was already paid: the hub is the
- * record of what happened, never Redis. Both stay well under the hub's 256-character memo limit.
+ * record of what happened, never Redis. Every memo stays within the hub's 256-character limit (Cosmos SDK
+ * x/auth `max_memo_characters`): a batch names its one source bridge (chain id and the bridge's address) and
+ * the sequences it pays, in the order of its MsgSends; each transfer id is derived from them exactly as the
+ * bridges derive it (lib/eip712/bridge.ts transferId, the destination being the hub).
  */
 import { getAddress, isHexString } from "ethers";
+import { evmBridgeId, transferId as deriveTransferId } from "../../lib/eip712/bridge";
+
+/** The hub's memo limit (Cosmos SDK x/auth default `max_memo_characters`). */
+export const MAX_MEMO_CHARS = 256;
 
 /** Why a deposit is sent back. Stable strings: they appear in refund memos, metrics and logs. */
 export type RefundReason =
@@ -109,8 +117,46 @@ export function refundMemo(depositTxHash: string, msgIndex: number, reason: Refu
   return JSON.stringify({ bridge_refund: { tx: depositTxHash.toUpperCase(), msg: msgIndex, reason } });
 }
 
+/** The source of a batch of releases: an EVM chain's bridge. */
+export interface ReleaseSource {
+  chain: bigint;
+  /** the bridge's address (0x + 40 hex) */
+  bridge: string;
+}
+
+/**
+ * The memo of one escrow tx paying several EVM -> hub transfers of one source bridge, one MsgSend per
+ * sequence in this order. Throws when it would exceed the hub's memo limit (the caller makes the batch
+ * smaller; fitsReleaseBatchMemo says in advance).
+ */
+export function releaseBatchMemo(source: ReleaseSource, sequences: readonly bigint[]): string {
+  if (sequences.length === 0) throw new Error("a release batch needs at least one sequence");
+  if (!isHexString(source.bridge, 20)) throw new Error(`bridge ${source.bridge} is not an address`);
+  if (source.chain <= 0n || source.chain > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`chain ${source.chain} is not a positive safe integer`);
+  for (const q of sequences) if (q <= 0n || q > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`sequence ${q} is not a positive safe integer`);
+  const memo = `{"bridge_releases":{"chain":${source.chain},"bridge":"${source.bridge.slice(2).toLowerCase()}","seq":[${sequences.join(",")}]}}`;
+  if (memo.length > MAX_MEMO_CHARS) throw new Error(`a release batch memo of ${sequences.length} sequences is ${memo.length} characters, above the hub's ${MAX_MEMO_CHARS}`);
+  return memo;
+}
+
+/** Whether a batch of these sequences from `source` fits one memo. */
+export function fitsReleaseBatchMemo(source: ReleaseSource, sequences: readonly bigint[]): boolean {
+  try {
+    releaseBatchMemo(source, sequences);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The key of a refund: "<deposit tx hash, upper case>:<message index>". */
+export function refundKeyOf(depositTxHash: string, msgIndex: number): string {
+  return `${depositTxHash.toUpperCase()}:${msgIndex}`;
+}
+
 export type EscrowMemo =
   | { kind: "release"; transferId: string }
+  | { kind: "releases"; source: ReleaseSource; sequences: bigint[] }
   | { kind: "refund"; depositTxHash: string; msgIndex: number; reason: string }
   | { kind: "other" };
 
@@ -128,6 +174,21 @@ export function parseEscrowMemo(memo: string | undefined | null): EscrowMemo {
   if (isPlainObject(rel) && typeof rel.transfer_id === "string" && isHexString(rel.transfer_id, 32)) {
     return { kind: "release", transferId: rel.transfer_id.toLowerCase() };
   }
+  const batch = parsed.bridge_releases;
+  if (
+    isPlainObject(batch) &&
+    Object.keys(batch).length === 3 &&
+    typeof batch.chain === "number" &&
+    Number.isSafeInteger(batch.chain) &&
+    batch.chain > 0 &&
+    typeof batch.bridge === "string" &&
+    /^[0-9a-f]{40}$/.test(batch.bridge) &&
+    Array.isArray(batch.seq) &&
+    batch.seq.length > 0 &&
+    batch.seq.every((q) => typeof q === "number" && Number.isSafeInteger(q) && q > 0)
+  ) {
+    return { kind: "releases", source: { chain: BigInt(batch.chain), bridge: getAddress(`0x${batch.bridge}`) }, sequences: (batch.seq as number[]).map((q) => BigInt(q)) };
+  }
   const ref = parsed.bridge_refund;
   if (
     isPlainObject(ref) &&
@@ -141,4 +202,16 @@ export function parseEscrowMemo(memo: string | undefined | null): EscrowMemo {
     return { kind: "refund", depositTxHash: ref.tx.toUpperCase(), msgIndex: ref.msg, reason: ref.reason };
   }
   return { kind: "other" };
+}
+
+/**
+ * The transfer ids an escrow memo pays (lower-case hex), one per MsgSend: a single release names its id, a
+ * batch's ids are derived from its source and sequences with the hub as destination (`hubChain`, the hub's
+ * bridge chain id). Refunds and other memos pay no transfer.
+ */
+export function releasedTransferIds(memo: EscrowMemo, hubChain: bigint): string[] {
+  if (memo.kind === "release") return [memo.transferId];
+  if (memo.kind !== "releases") return [];
+  const bridgeId = evmBridgeId(memo.source.bridge);
+  return memo.sequences.map((q) => deriveTransferId(memo.source.chain, bridgeId, hubChain, q).toLowerCase());
 }

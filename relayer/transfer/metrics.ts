@@ -12,6 +12,7 @@ export class TransferMetrics {
   readonly inFlightValue: Gauge;
   readonly reconciliationDelta: Gauge;
   readonly latency: Histogram<"route">;
+  readonly batchSize: Histogram<"target" | "outcome">;
 
   constructor(registry: Registry) {
     const r = [registry];
@@ -33,6 +34,13 @@ export class TransferMetrics {
       help: "From the source block's time to the delivery seen",
       labelNames: ["route"],
       buckets: [1, 2, 3, 5, 8, 13, 21, 60, 300],
+      registers: r,
+    });
+    this.batchSize = new Histogram({
+      name: "relayer_transfer_batch_size",
+      help: "Transfers per transaction (an EVM chain's multicall of deliveries, or a hub escrow tx of payments), by outcome",
+      labelNames: ["target", "outcome"],
+      buckets: [1, 2, 4, 8, 16, 32],
       registers: r,
     });
   }

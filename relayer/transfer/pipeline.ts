@@ -17,7 +17,7 @@ import { cosmosBridgeChainId } from "../../lib/chains";
 import { hubBridgeId, transferId } from "../../lib/eip712/bridge";
 import type { SignaturePool } from "../attest/pool";
 import type { FailoverRpc } from "../evm/rpc";
-import type { SentTx, TxSender } from "../submit/sender";
+import { LimitError, SimulationError, type SentTx, type TxSender } from "../submit/sender";
 import type { Sequencer } from "../submit/sequencer";
 import { exactIntent, type TxIntent } from "../submit/intent";
 import { jobJournal } from "../queue/worker";
@@ -27,12 +27,13 @@ import { pollEvmSource, pollHubSource, type CheckpointStore, type TransferSink }
 import { attestDelivery, bridgeInterface, deliverIntent, deliverOnce } from "./deliver";
 import { confirmTransfer, type SourceChain } from "./evm-source";
 import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubDelivery, type Verdict } from "./verify";
-import { EscrowJobRefused, EscrowReader, EscrowSignaturePool, payOnce, signEscrowPayment, type EscrowConfig } from "./escrow";
+import { composeBatch, EscrowJobRefused, EscrowReader, EscrowSignaturePool, payBatch, signProposedBatch, type EscrowConfig } from "./escrow";
 import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobData, type EscrowJobData } from "./jobs";
 import { TransferMetrics } from "./metrics";
 import { AxelarMetrics } from "./axelar/metrics";
 import { readReconciliation } from "./inflight";
 import { every, type Recurring } from "../tasks";
+import { DeliveryBatcher, SEND_SINGLY } from "./batcher";
 import { QueuedTracker, releaseQueuedJobId, type ReleaseQueuedJobData } from "./queued-tracker";
 
 export interface TransferChain {
@@ -81,7 +82,20 @@ export interface TransferPipeline {
   stop(): Promise<void>;
 }
 
-const WAIT_MS = 1_000;
+/** A delivery waiting (signatures, the source not deep enough yet) retries this soon. */
+const WAIT_MS = 300;
+/** Most deliveries in one multicall: 20 x 130,000 gas at worst fits the default gas cap per transaction. */
+const DELIVERY_BATCH_MAX = 20;
+/** How long a batch waits for more ready deliveries after its first (blocks are >= 1 s apart). */
+const DELIVERY_BATCH_LINGER_MS = 100;
+/** Active delivery jobs per chain: maxInFlight batches being mined, and as many filling. */
+/** Most payments in one escrow tx; the memo's 256 characters bound it first past ~20 sequences of 7 digits. */
+const ESCROW_BATCH_MAX = 32;
+/** How many queued escrow jobs the head looks through for its batch. */
+const ESCROW_BATCH_SCAN = 200;
+/** An escrow payment waiting (signatures, the ledger catching up with a new sequence) retries this soon. */
+const ESCROW_WAIT_MS = 250;
+const deliveryConcurrency = (c: { maxInFlight: number }) => 2 * c.maxInFlight * DELIVERY_BATCH_MAX;
 const RECONCILE_EVERY_MS = 60_000;
 
 function redisCheckpoint(redis: Redis, key: string): CheckpointStore {
@@ -169,7 +183,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   const queues = new Map<string, Queue<TransferJobData>>();
   for (const c of deps.chains) {
     const q = new Queue<TransferJobData>(transferQueueName(c.name), { connection: deps.newConnection(), prefix: deps.prefix, defaultJobOptions: jobOptions });
-    await q.setGlobalConcurrency(c.maxInFlight);
+    await q.setGlobalConcurrency(deliveryConcurrency(c));
     queues.set(c.name, q);
   }
   const queueOf = (name: string) => queues.get(name)!;
@@ -251,14 +265,28 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     );
   }
 
-  // Escrow payments: one at a time across all instances (one account sequence).
+  // Escrow payments: one tx at a time across all instances (one account sequence); the job at the head pays
+  // the other queued releases of its source bridge in the same tx (escrow.ts composeBatch, payBatch).
   const escrowDeps = { cfg: escrowCfg, reader: new EscrowReader(escrowCfg, deps.comet, query), pool: new EscrowSignaturePool(deps.redis, deps.prefix), members, verify: verifyEscrow, query, log };
+  const paidLog = (data: EscrowJobData, txHash: string, already: boolean) => {
+    if (!already) {
+      if (data.kind === "refund") metrics.refunded.inc({ reason: data.reason ?? "unknown" });
+      else {
+        const route = `${data.origin.kind === "evm" ? data.origin.chain : "?"}->hub`;
+        metrics.delivered.inc({ route });
+        if (data.sourceTime) metrics.latency.observe({ route }, Math.max(0, Date.now() / 1000 - data.sourceTime));
+      }
+    }
+    log.info({ stage: data.kind === "refund" ? "refunded" : "released", id: data.key, to: data.to, amount: data.coins.map((c) => `${c.amount}${c.denom}`).join(","), txHash, already }, data.kind === "refund" ? "deposit refunded" : "transfer released on the hub");
+  };
   const escrowWorker = new Worker<EscrowJobData>(
     ESCROW_QUEUE,
     async (job, token) => {
+      const others = job.data.kind === "release" ? (await escrowQueue.getJobs(["waiting", "prioritized"], 0, ESCROW_BATCH_SCAN, true)).filter((j) => j?.id && j.id !== job.id && j.data) : [];
+      const batch = composeBatch(job.data, others.map((j) => j.data), hubChain, ESCROW_BATCH_MAX);
       let outcome;
       try {
-        outcome = await payOnce(job.data, escrowDeps);
+        outcome = await payBatch(batch, escrowDeps);
       } catch (e) {
         if (e instanceof EscrowJobRefused) {
           metrics.refused.inc({ route: job.data.kind });
@@ -266,21 +294,23 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
         }
         throw e;
       }
-      if (outcome.state === "waiting") {
-        log.debug({ id: job.data.key, why: outcome.why }, "escrow payment waiting");
-        await job.moveToDelayed(Date.now() + WAIT_MS, token);
-        throw new DelayedError();
-      }
-      if (!outcome.already) {
-        if (job.data.kind === "refund") metrics.refunded.inc({ reason: job.data.reason ?? "unknown" });
+      // Members paid now or before are done: the head returns, the others leave the queue (the hub is the record).
+      const done = [...(outcome.state === "paid" ? outcome.paid.map((d) => ({ job: d, txHash: outcome.txHash, already: false })) : []), ...outcome.already.map((a) => ({ ...a, already: true }))];
+      let head: { txHash: string; already: boolean } | undefined;
+      for (const d of done) {
+        paidLog(d.job, d.txHash, d.already);
+        if (d.job === job.data) head = d;
         else {
-          const route = `${job.data.origin.kind === "evm" ? job.data.origin.chain : "?"}->hub`;
-          metrics.delivered.inc({ route });
-          if (job.data.sourceTime) metrics.latency.observe({ route }, Math.max(0, Date.now() / 1000 - job.data.sourceTime));
+          const other = others.find((j) => j.data === d.job);
+          if (other?.id) await escrowQueue.remove(other.id).catch(() => 0); // a locked (active) job finds itself paid
         }
       }
-      log.info({ stage: job.data.kind === "refund" ? "refunded" : "released", id: job.data.key, to: job.data.to, amount: job.data.coins.map((c) => `${c.amount}${c.denom}`).join(","), txHash: outcome.txHash, already: outcome.already }, job.data.kind === "refund" ? "deposit refunded" : "transfer released on the hub");
-      return { txHash: outcome.txHash, already: outcome.already };
+      if (outcome.state === "paid") metrics.batchSize.observe({ target: "hub", outcome: "sent" }, outcome.paid.length);
+      if (head) return head;
+      const why = outcome.state === "waiting" ? outcome.why : "the head job was not in the batch";
+      log.debug({ id: job.data.key, why }, "escrow payment waiting");
+      await job.moveToDelayed(Date.now() + ESCROW_WAIT_MS, token);
+      throw new DelayedError();
     },
     { connection: deps.newConnection(), prefix: deps.prefix, concurrency: 1, lockDuration: Math.max(deps.queue.lockDurationMs, 60_000) },
   );
@@ -341,6 +371,8 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
 
   // Attest what other instances process: their keys alone may not reach the threshold. Every instance with
   // attester or escrow member keys reads the transfer queues and signs, after its own checks, what it may.
+  // Each chain's transfer worker (created below); only the chain's lease holder runs it.
+  const workers = new Map<string, Worker<TransferJobData>>();
   if (deps.attesters.length > 0 || members.length > 0) {
     const seen = new Map<string, number>();
     const attestDeps = (c: TransferChain) => ({ chainId: BigInt(c.chainId), bridge: bridgeOf(c.name).address, provider: c.rpc.current, attesters: deps.attesters, verify: verifyDeliver, pool: deps.pool, signed });
@@ -349,6 +381,8 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       for (const [k, at] of seen) if (now - at > 5_000) seen.delete(k); // re-sign after a while: the set may have rotated
       if (deps.attesters.length > 0) {
         for (const c of deps.chains) {
+          // This instance holds the chain's lease: its own worker attests every job of the chain as it goes.
+          if (workers.get(c.name)?.isRunning()) continue;
           const jobs = await queueOf(c.name).getJobs(["waiting", "delayed", "active", "prioritized"], 0, 50, true);
           for (const j of jobs) {
             if (!j?.id || j.data?.kind !== "deliver" || seen.has(j.id)) continue;
@@ -360,12 +394,9 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
         }
       }
       if (members.length > 0) {
-        const jobs = await escrowQueue.getJobs(["waiting", "delayed", "active", "prioritized"], 0, 20, true);
-        for (const j of jobs) {
-          if (!j?.id || seen.has(j.id)) continue;
-          seen.set(j.id, now);
-          await signEscrowPayment(j.data, escrowDeps).catch((e: Error) => log.warn({ id: j.data?.key, err: e.message }, "escrow signing skipped"));
-        }
+        // The payer proposes each tx's batch under the escrow sequence it is for; sign that, after our checks.
+        const out = await signProposedBatch(escrowDeps).catch((e: Error) => log.warn({ err: e.message }, "escrow signing skipped"));
+        if (out?.state === "waiting") log.debug({ why: out.why }, "not signing the proposed escrow batch yet");
       }
     });
   }
@@ -391,20 +422,51 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     if (!report.ok) log.error({ alert: "supply_mismatch", delta: report.delta.toString(), inFlight: report.inFlightTransfers.length }, "escrow backing differs from EVM supply + in flight");
   });
 
-  const workers = new Map<string, Worker<TransferJobData>>();
+  // Deliveries: each job attests and collects its signatures on its own, then joins its chain's next batch
+  // (batcher.ts); queued releases and jobs resuming an earlier attempt send one transaction of their own.
+  const batchers: DeliveryBatcher[] = [];
   for (const c of deps.chains) {
+    const sendOwn = async (job: Job<TransferJobData>, intent: TxIntent) => {
+      // Take the chain's turn right before the nonce (one nonce sequence for both pipelines).
+      const turn = c.sequencer.enter();
+      try {
+        return (await c.sender.send(intent, jobJournal(job as Job<{ sent?: SentTx[] }>), turn)).receipt;
+      } finally {
+        turn.done();
+      }
+    };
+    const batcher = new DeliveryBatcher({
+      chain: c.name,
+      bridge: bridgeOf(c.name).address,
+      cap: DELIVERY_BATCH_MAX,
+      maxInFlight: c.maxInFlight,
+      lingerMs: DELIVERY_BATCH_LINGER_MS,
+      log,
+      onBatch: (size, outcome) => metrics.batchSize.observe({ target: c.name, outcome }, size),
+      sender: {
+        send: async (intent, journal) => {
+          const turn = c.sequencer.enter();
+          try {
+            return (await c.sender.send(intent, journal, turn)).receipt;
+          } finally {
+            turn.done();
+          }
+        },
+        isRevert: (e) => e instanceof SimulationError || (e instanceof LimitError && e.limit === "gas_cap"),
+      },
+    });
+    batchers.push(batcher);
     const worker = new Worker<TransferJobData>(
       transferQueueName(c.name),
-      async (job, token) => {
-        // Take the chain's turn in pickup order, as inference batches do: one nonce sequence for both.
-        const turn = c.sequencer.enter();
-        try {
-          return await process(c.name, job, token, async (intent) => (await c.sender.send(intent, jobJournal(job as Job<{ sent?: SentTx[] }>), turn)).receipt);
-        } finally {
-          turn.done();
-        }
-      },
-      { connection: deps.newConnection(), prefix: deps.prefix, concurrency: c.maxInFlight, lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000, autorun: false },
+      async (job, token) =>
+        process(c.name, job, token, async (intent) => {
+          // A job with a journal resumes its own transactions (a batch's included) through the sender.
+          if (job.data.kind !== "deliver" || (job.data.sent?.length ?? 0) > 0) return sendOwn(job, intent);
+          const batched = await batcher.submit(intent.data, jobJournal(job as Job<{ sent?: SentTx[] }>));
+          return batched === SEND_SINGLY ? sendOwn(job, intent) : batched;
+        }),
+      // Enough active jobs per chain to fill maxInFlight batches while the next ones collect signatures.
+      { connection: deps.newConnection(), prefix: deps.prefix, concurrency: deliveryConcurrency(c), lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000, autorun: false },
     );
     worker.on("error", (err) => log.error({ chain: c.name, err }, "transfer worker error"));
     worker.on("failed", (job, err) => log.warn({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, "transfer job attempt failed"));
@@ -418,6 +480,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     metrics,
     stop: async () => {
       for (const r of recurring) r.stop();
+      for (const b of batchers) b.close();
       await Promise.all([...workers.values()].map((w) => w.close()));
       await escrowWorker.close();
       await Promise.all([...queues.values()].map((q) => q.close()));

@@ -8,7 +8,7 @@
  * therefore in that ledger; a second payment of the same transfer cannot be assembled, and two different
  * payloads signed for S cannot both land.
  */
-import { parseEscrowMemo } from "./memo";
+import { parseEscrowMemo, refundKeyOf, releasedTransferIds } from "./memo";
 
 /** One transaction the escrow signed, as tx_search returns it. */
 export interface EscrowSend {
@@ -35,34 +35,28 @@ export function feesPaid(sends: readonly EscrowSend[]): bigint {
   return sends.reduce((sum, s) => sum + s.fee, 0n);
 }
 
-export function refundKey(depositTxHash: string, msgIndex: number): string {
-  return `${depositTxHash.toUpperCase()}:${msgIndex}`;
-}
+export const refundKey = refundKeyOf;
 
-/** Builds the ledger from the escrow's sends (any order). */
-export function escrowLedger(sends: readonly EscrowSend[]): EscrowLedger {
+/**
+ * Builds the ledger from the escrow's sends (any order). A batch memo pays every transfer it lists (ids
+ * derived with the hub `hubChain` as destination); a transfer listed twice, in one tx or in two, is paid twice.
+ */
+export function escrowLedger(sends: readonly EscrowSend[], hubChain: bigint): EscrowLedger {
   const ledger: EscrowLedger = { released: new Map(), refunded: new Map(), paidTwice: [] };
   const twice = new Map<string, string[]>();
   const ordered = [...sends].sort((a, b) => (a.height < b.height ? -1 : a.height > b.height ? 1 : 0));
-  for (const s of ordered) {
-    if (s.code !== 0) continue;
-    const memo = parseEscrowMemo(s.memo);
-    let map: Map<string, string> | undefined;
-    let key = "";
-    if (memo.kind === "release") {
-      map = ledger.released;
-      key = memo.transferId;
-    } else if (memo.kind === "refund") {
-      map = ledger.refunded;
-      key = refundKey(memo.depositTxHash, memo.msgIndex);
-    }
-    if (!map) continue;
+  const pay = (map: Map<string, string>, key: string, txHash: string) => {
     const first = map.get(key);
-    if (first === undefined) {
-      map.set(key, s.txHash);
-    } else if (first !== s.txHash) {
-      twice.set(key, [...(twice.get(key) ?? [first]), s.txHash]);
-    }
+    if (first === undefined) map.set(key, txHash);
+    else twice.set(key, [...(twice.get(key) ?? [first]), txHash]);
+  };
+  const seen = new Set<string>(); // tx hashes already counted (tx_search pages may repeat one)
+  for (const s of ordered) {
+    if (s.code !== 0 || seen.has(s.txHash)) continue;
+    seen.add(s.txHash);
+    const memo = parseEscrowMemo(s.memo);
+    if (memo.kind === "refund") pay(ledger.refunded, refundKey(memo.depositTxHash, memo.msgIndex), s.txHash);
+    else for (const id of releasedTransferIds(memo, hubChain)) pay(ledger.released, id, s.txHash);
   }
   ledger.paidTwice = [...twice].map(([key, txHashes]) => ({ key, txHashes }));
   return ledger;

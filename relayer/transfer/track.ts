@@ -90,7 +90,7 @@ async function trackSent(input: TrackInput, src: TrackChain, t: SentTransfer): P
   let route: string;
   if (t.destinationChain === input.hubChain) {
     route = `${src.name}->hub`;
-    const ledger = escrowLedger(await scanEscrowSends(input.comet, input.escrow));
+    const ledger = escrowLedger(await scanEscrowSends(input.comet, input.escrow), input.hubChain);
     const paid = ledger.released.get(t.transferId);
     stages.push(paid ? { stage: "released", done: true, detail: "paid from the hub escrow", txHash: paid } : { stage: "released", done: false, detail: "waiting for the escrow's signers" });
   } else {
@@ -113,7 +113,7 @@ export async function trackTransfer(input: TrackInput, ref: string): Promise<Tra
     if (!d) return undefined;
     const sent: Stage = { stage: "sent", done: true, detail: `deposited on the hub by ${d.deposit.sender}`, txHash: d.deposit.txHash };
     if (d.kind === "refund") {
-      const ledger = escrowLedger(await scanEscrowSends(input.comet, input.escrow));
+      const ledger = escrowLedger(await scanEscrowSends(input.comet, input.escrow), input.hubChain);
       const paid = ledger.refunded.get(refundKey(d.deposit.txHash, d.deposit.msgIndex));
       const amount = d.coins.reduce((s, c) => s + c.amount, 0n);
       return {

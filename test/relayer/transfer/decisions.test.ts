@@ -15,6 +15,11 @@ import {
 } from "../../../relayer/transfer/deposits";
 import { depositMemo, refundMemo, releaseMemo } from "../../../relayer/transfer/memo";
 import { escrowLedger, refundKey, releaseVerdict } from "../../../relayer/transfer/release";
+import { composeBatch, planFor, type EscrowConfig } from "../../../relayer/transfer/escrow";
+import type { EscrowJobData } from "../../../relayer/transfer/jobs";
+import { cosmosBridgeChainId } from "../../../lib/chains";
+import { evmBridgeId, transferId } from "../../../lib/eip712/bridge";
+import { getAddress } from "ethers";
 import { availableAt, dueReleases, fitsAt, type InboundLimit } from "../../../relayer/transfer/queued";
 import { formatAllo, reconcile } from "../../../relayer/transfer/reconcile";
 
@@ -130,6 +135,8 @@ describe("relayer transfer: deposits", () => {
   });
 });
 
+const HUB_CHAIN = 7_000_001n;
+
 describe("relayer transfer: escrow ledger and release verdicts", () => {
   const id1 = "0x" + "11".repeat(32);
   const id2 = "0x" + "22".repeat(32);
@@ -142,16 +149,16 @@ describe("relayer transfer: escrow ledger and release verdicts", () => {
   ];
 
   it("counts only successful sends, by transfer id and by deposit", () => {
-    const l = escrowLedger(sends);
+    const l = escrowLedger(sends, HUB_CHAIN);
     expect([...l.released]).to.deep.equal([[id1, "T1"]]);
     expect([...l.refunded]).to.deep.equal([[refundKey(depTx, 1), "T3"]]);
     expect(l.paidTwice).to.deep.equal([]);
-    const twice = escrowLedger([...sends, { txHash: "T9", height: 30n, code: 0, memo: releaseMemo(id1.toUpperCase().replace("0X", "0x")), fee: 10n }]);
+    const twice = escrowLedger([...sends, { txHash: "T9", height: 30n, code: 0, memo: releaseMemo(id1.toUpperCase().replace("0X", "0x")), fee: 10n }], HUB_CHAIN);
     expect(twice.paidTwice).to.deep.equal([{ key: id1, txHashes: ["T1", "T9"] }]);
   });
 
   it("signs only an unpaid send, at the committed sequence, with a ledger at least as new", () => {
-    const ledger = escrowLedger(sends);
+    const ledger = escrowLedger(sends, HUB_CHAIN);
     const base = { kind: "release" as const, ledger, escrowTxs: 4, committedSequence: 4n, requestedSequence: 4n };
     expect(releaseVerdict({ ...base, key: id1 })).to.deep.equal({ sign: false, why: "already_paid", txHash: "T1" });
     expect(releaseVerdict({ ...base, key: id2 })).to.deep.equal({ sign: true });
@@ -234,5 +241,75 @@ describe("relayer transfer: reconciliation", () => {
     expect(formatAllo(minted.delta)).to.equal("-1");
     expect(formatAllo(1234500000000000000n)).to.equal("1.2345");
     expect(formatAllo(1n)).to.equal("0.000000000000000001");
+  });
+});
+
+describe("relayer transfer: escrow batches (several releases in one tx)", () => {
+  const HUB_ID = "allora-devnet";
+  const hub = cosmosBridgeChainId(HUB_ID);
+  const bridgeA = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");
+  const bridgeB = getAddress("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512");
+  const release = (chain: bigint, bridge: string, seq: bigint, to = "allo1recipient"): EscrowJobData => ({
+    kind: "release",
+    key: transferId(chain, evmBridgeId(bridge), hub, seq).toLowerCase(),
+    to,
+    coins: [{ denom: "uallo", amount: (seq * 1000n).toString() }],
+    transfer: { sourceChain: chain.toString(), sourceBridge: evmBridgeId(bridge), sequence: seq.toString() },
+    origin: { kind: "evm", chain: "x", txHash: "0x" + "01".repeat(32), blockNumber: 1, logIndex: 0 },
+    seenAt: 0,
+    sourceTime: 0,
+  });
+  const refund: EscrowJobData = { kind: "refund", key: "AB".repeat(32) + ":0", to: "allo1sender", coins: [{ denom: "uallo", amount: "5" }], reason: "malformed_memo", origin: { kind: "hub", txHash: "AB".repeat(32), msgIndex: 0, height: "3" }, seenAt: 0, sourceTime: 0 };
+  const cfg = { chainId: HUB_ID, prefix: "allo", address: "allo1escrow", multisig: {} as EscrowConfig["multisig"], fee: { amount: [{ denom: "uallo", amount: "3000000" }], gas: "300000" } };
+  const snap = { accountNumber: 7, sequence: 12, sends: [], ledger: escrowLedger([], hub) };
+
+  it("composes a batch from the queue: the head's source bridge only, queue order, no key twice, within the memo", () => {
+    const q = [release(31337n, bridgeA, 2n), release(31338n, bridgeA, 1n), release(31337n, bridgeB, 3n), refund, release(31337n, bridgeA, 3n), release(31337n, bridgeA, 2n)];
+    const head = release(31337n, bridgeA, 1n);
+    expect(composeBatch(head, q, hub, 16).map((j) => j.transfer!.sequence)).to.deep.equal(["1", "2", "3"]);
+    expect(composeBatch(head, q, hub, 2)).to.have.length(2);
+    expect(composeBatch(refund, q, hub, 16)).to.deep.equal([refund]);
+    // a job whose key is not the id its fields derive is paid alone (the memo could not name it)
+    const forged = { ...release(31337n, bridgeA, 9n), key: "0x" + "99".repeat(32) };
+    expect(composeBatch(forged, q, hub, 16)).to.deep.equal([forged]);
+    expect(composeBatch(head, [forged], hub, 16)).to.deep.equal([head]);
+    // the memo limit bounds the batch before the cap does
+    const big = Array.from({ length: 40 }, (_, i) => release(31337n, bridgeA, 9_999_000n + BigInt(i)));
+    const b = composeBatch(big[0], big.slice(1), hub, 100);
+    expect(b.length).to.be.within(20, 30);
+    expect(planFor(b, snap, cfg).memo.length).to.be.at.most(256);
+  });
+
+  it("plans one MsgSend per member under the batch memo, the fee per payment; the ledger reads every id back", () => {
+    const batch = [release(31337n, bridgeA, 4n, "allo1a"), release(31337n, bridgeA, 5n, "allo1b")];
+    const plan = planFor(batch, snap, cfg);
+    expect(plan.payments).to.deep.equal([{ to: "allo1a", coins: batch[0].coins }, { to: "allo1b", coins: batch[1].coins }]);
+    expect(plan.fee).to.deep.equal({ amount: [{ denom: "uallo", amount: "6000000" }], gas: "600000" });
+    expect(plan.sequence).to.equal(12);
+    const ledger = escrowLedger([{ txHash: "B1", height: 5n, code: 0, memo: plan.memo, fee: 6_000_000n }], hub);
+    expect([...ledger.released.keys()].sort()).to.deep.equal(batch.map((j) => j.key).sort());
+    expect(() => planFor([batch[0], release(31337n, bridgeB, 1n)], snap, cfg)).to.throw(/one source bridge/);
+    expect(() => planFor([batch[0], batch[0]], snap, cfg)).to.throw(/twice/);
+    expect(() => planFor([batch[0], refund], snap, cfg)).to.throw(/one source bridge/);
+    expect(planFor(batch[0], snap, cfg).memo).to.equal(releaseMemo(batch[0].key));
+  });
+
+  it("a batch holding an id a single release already paid is an alert (paid twice); the verdict never signs a paid id", () => {
+    const one = release(31338n, bridgeB, 7n);
+    const batch = [release(31338n, bridgeB, 6n), one];
+    const sends = [
+      { txHash: "S1", height: 10n, code: 0, memo: releaseMemo(one.key), fee: 1n },
+      { txHash: "S2", height: 11n, code: 0, memo: planFor(batch, snap, cfg).memo, fee: 2n },
+    ];
+    const ledger = escrowLedger(sends, hub);
+    expect(ledger.paidTwice).to.deep.equal([{ key: one.key, txHashes: ["S1", "S2"] }]);
+    // and the other order: before S2 exists, the paid id is refused, the unpaid one signed
+    const before = escrowLedger(sends.slice(0, 1), hub);
+    const base = { kind: "release" as const, ledger: before, escrowTxs: 1, committedSequence: 1n, requestedSequence: 1n };
+    expect(releaseVerdict({ ...base, key: one.key })).to.include({ sign: false, why: "already_paid" });
+    expect(releaseVerdict({ ...base, key: batch[0].key })).to.deep.equal({ sign: true });
+    // the same sequence twice within one batch tx is paid twice too
+    const dup = `{"bridge_releases":{"chain":31338,"bridge":"${bridgeB.slice(2).toLowerCase()}","seq":[6,6]}}`;
+    expect(escrowLedger([{ txHash: "S3", height: 12n, code: 0, memo: dup, fee: 1n }], hub).paidTwice).to.deep.equal([{ key: batch[0].key, txHashes: ["S3", "S3"] }]);
   });
 });

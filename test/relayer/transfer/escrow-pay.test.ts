@@ -16,15 +16,19 @@ import {
   EscrowJobRefused,
   EscrowReader,
   EscrowSignaturePool,
+  payBatch,
   payOnce,
   planFor,
+  signProposedBatch,
   planHash,
   type EscrowConfig,
   type EscrowPayerDeps,
 } from "../../../relayer/transfer/escrow";
 import type { EscrowJobData } from "../../../relayer/transfer/jobs";
 import { scanEscrowSends } from "../../../relayer/transfer/hub-ledger";
-import { feesPaid } from "../../../relayer/transfer/release";
+import { escrowLedger, feesPaid } from "../../../relayer/transfer/release";
+import { cosmosBridgeChainId } from "../../../lib/chains";
+import { evmBridgeId, transferId } from "../../../lib/eip712/bridge";
 
 const log = pino({ level: "silent" });
 const PREFIX = `test-escrow-${process.pid}`;
@@ -132,5 +136,49 @@ describe("relayer transfer: escrow payments between instances", function () {
     const ok = await payOnce(job, instance([0, 1]));
     expect(ok).to.include({ state: "paid", already: false });
     expect((await query.getBalance(to, "uallo")).amount).to.equal("123");
+  });
+
+  it("pays a batch of releases in one tx; a member already paid is left out and never paid again; a co-signer signs the proposal", async () => {
+    const hubChain = cosmosBridgeChainId(cfg.chainId);
+    const bridge = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+    const release = async (seq: bigint): Promise<EscrowJobData> => ({
+      kind: "release",
+      key: transferId(31337n, evmBridgeId(bridge), hubChain, seq).toLowerCase(),
+      to: await newAddress(),
+      coins: [{ denom: "uallo", amount: (seq * 1_000_000n).toString() }],
+      transfer: { sourceChain: "31337", sourceBridge: evmBridgeId(bridge), sequence: seq.toString() },
+      origin: { kind: "evm", chain: "ethereumLocal", txHash: "0x" + "02".repeat(32), blockNumber: 5, logIndex: 0 },
+      seenAt: Date.now(),
+      sourceTime: 0,
+    });
+    const [r1, r2, r3] = await Promise.all([101n, 102n, 103n].map(release));
+    // r2 alone first (as after a crash in an earlier attempt)
+    expect(await payOnce(r2, instance([0, 1]))).to.include({ state: "paid", already: false });
+    // two instances with one member key each: the payer proposes [r1, r2, r3] and waits; the co-signer signs
+    const payer = instance([0]);
+    const cosigner = instance([2]);
+    const first = await payBatch([r1, r2, r3], payer);
+    expect(first.state).to.equal("waiting");
+    expect(first.already.map((a) => a.job.key)).to.deep.equal([r2.key]);
+    const signed = await signProposedBatch(cosigner);
+    expect(signed?.state).to.equal("signed");
+    expect(signed?.state === "signed" && signed.jobs.map((j) => j.key)).to.deep.equal([r1.key, r3.key]);
+    const paid = await payBatch([r1, r2, r3], payer);
+    expect(paid.state).to.equal("paid");
+    if (paid.state !== "paid") return;
+    expect(paid.paid.map((j) => j.key)).to.deep.equal([r1.key, r3.key]);
+    for (const r of [r1, r2, r3]) expect((await query.getBalance(r.to, "uallo")).amount).to.equal(r.coins[0].amount);
+    // read back from tx_search: every id paid once, the batch's two in one tx
+    const sends = await scanEscrowSends(comet, cfg.address);
+    const ledger = escrowLedger(sends, hubChain);
+    expect(ledger.released.get(r1.key)).to.equal(paid.txHash);
+    expect(ledger.released.get(r3.key)).to.equal(paid.txHash);
+    expect(ledger.released.get(r2.key)).to.not.equal(paid.txHash);
+    expect(ledger.paidTwice).to.deep.equal([]);
+    // retried by anyone: all already paid, nothing sent
+    const again = await payBatch([r3, r1, r2], instance([1]));
+    expect(again.state).to.equal("already");
+    expect((await scanEscrowSends(comet, cfg.address)).length).to.equal(sends.length);
+    for (const r of [r1, r2, r3]) expect((await query.getBalance(r.to, "uallo")).amount).to.equal(r.coins[0].amount);
   });
 });

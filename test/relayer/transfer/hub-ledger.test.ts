@@ -14,6 +14,7 @@ import { assignSequences, type DepositRules } from "../../../relayer/transfer/de
 import { depositMemo, refundMemo, releaseMemo } from "../../../relayer/transfer/memo";
 import { scanDeposits, scanEscrowSends } from "../../../relayer/transfer/hub-ledger";
 import { HubDepositsLedger } from "../../../relayer/transfer/hub-deposits-ledger";
+import { cosmosBridgeChainId } from "../../../lib/chains";
 import { escrowLedger, refundKey, releaseVerdict } from "../../../relayer/transfer/release";
 import {
   assembleEscrowTx,
@@ -72,8 +73,7 @@ describe("relayer transfer: hub ledger on the hub devnet", function () {
       escrow,
       accountNumber: acc.accountNumber,
       sequence: acc.sequence,
-      to,
-      coins: [{ denom: DENOM, amount: amount.toString() }],
+      payments: [{ to, coins: [{ denom: DENOM, amount: amount.toString() }] }],
       memo,
       fee: FEE,
     };
@@ -130,7 +130,7 @@ describe("relayer transfer: hub ledger on the hub devnet", function () {
       () => expect.fail("assembled with one signature"),
       (e) => expect(e).to.be.instanceOf(NotEnoughEscrowSignaturesError),
     );
-    const forged = await signEscrowSend(members[1], { ...p, coins: [{ denom: DENOM, amount: "999999" }] });
+    const forged = await signEscrowSend(members[1], { ...p, payments: [{ to: p.payments[0].to, coins: [{ denom: DENOM, amount: "999999" }] }] });
     const stranger = await signEscrowSend(await Secp256k1HdWallet.fromMnemonic(mnemonicOf("bob"), { prefix: PREFIX }), p);
     await assembleEscrowTx(multisig, PREFIX, p, [sig1, forged, stranger, sig1]).then(
       () => expect.fail("assembled with a forged signature"),
@@ -145,7 +145,7 @@ describe("relayer transfer: hub ledger on the hub devnet", function () {
 
     // read back: the refund is in the ledger, and a second refund cannot be signed
     const sends = await scanEscrowSends(comet, escrow);
-    const ledger = escrowLedger(sends);
+    const ledger = escrowLedger(sends, cosmosBridgeChainId(hub.chainId));
     const key = refundKey(bad.deposit.txHash, bad.deposit.msgIndex);
     expect(ledger.refunded.get(key)).to.equal(res.transactionHash);
     const acc = (await query.getAccount(escrow))!;
@@ -180,7 +180,7 @@ describe("relayer transfer: hub ledger on the hub devnet", function () {
     const sends = await scanEscrowSends(comet, escrow);
     // every tx the escrow ever signed is found: as many as its account sequence
     expect(sends.length).to.equal((await query.getAccount(escrow))!.sequence);
-    const ledger = escrowLedger(sends);
+    const ledger = escrowLedger(sends, cosmosBridgeChainId(hub.chainId));
     expect(ledger.released.get(id)).to.equal(res.transactionHash);
     expect(ledger.paidTwice).to.deep.equal([]);
     expect((await query.getBalance(recipient, DENOM)).amount).to.equal((42n * 10n ** 18n).toString());

@@ -7,10 +7,15 @@ import {
   depositMemo,
   parseDepositMemo,
   parseEscrowMemo,
+  fitsReleaseBatchMemo,
+  MAX_MEMO_CHARS,
   refundMemo,
+  releaseBatchMemo,
+  releasedTransferIds,
   releaseMemo,
   type RefundReason,
 } from "../../../relayer/transfer/memo";
+import { evmBridgeId, transferId } from "../../../lib/eip712/bridge";
 
 const R = "0x8ba1f109551bD432803012645Ac136ddd64DBA72";
 
@@ -84,5 +89,42 @@ describe("relayer transfer: escrow memos", () => {
     }
     expect(() => releaseMemo("0x12")).to.throw(/32 bytes/);
     expect(() => refundMemo("abc", 0, "zero_amount")).to.throw(/64 hex/);
+  });
+
+  it("writes a batch of releases as source + sequences, reads it back, and derives each transfer id", () => {
+    const source = { chain: 31337n, bridge: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
+    const memo = releaseBatchMemo(source, [3n, 1n, 200n]);
+    expect(memo).to.equal('{"bridge_releases":{"chain":31337,"bridge":"5fbdb2315678afecb367f032d93f642f64180aa3","seq":[3,1,200]}}');
+    const parsed = parseEscrowMemo(memo);
+    expect(parsed).to.deep.equal({ kind: "releases", source, sequences: [3n, 1n, 200n] });
+    const hub = 7_000_001n;
+    expect(releasedTransferIds(parsed, hub)).to.deep.equal([3n, 1n, 200n].map((q) => transferId(31337n, evmBridgeId(source.bridge), hub, q).toLowerCase()));
+    expect(releasedTransferIds(parseEscrowMemo(releaseMemo(id)), hub)).to.deep.equal([id]);
+    expect(releasedTransferIds(parseEscrowMemo(refundMemo(tx, 0, "zero_amount")), hub)).to.deep.equal([]);
+    // 20 sequences of 7 digits fit the hub's memo limit; the writer refuses what does not
+    const many = Array.from({ length: 20 }, (_, i) => 9_999_000n + BigInt(i));
+    expect(releaseBatchMemo(source, many).length).to.be.at.most(MAX_MEMO_CHARS);
+    const tooMany = Array.from({ length: 40 }, (_, i) => 9_999_000n + BigInt(i));
+    expect(fitsReleaseBatchMemo(source, tooMany)).to.equal(false);
+    expect(() => releaseBatchMemo(source, tooMany)).to.throw(/256/);
+    expect(() => releaseBatchMemo(source, [])).to.throw(/at least one/);
+    expect(() => releaseBatchMemo(source, [0n])).to.throw(/positive/);
+    expect(() => releaseBatchMemo({ ...source, bridge: "0x12" }, [1n])).to.throw(/address/);
+  });
+
+  it("reads a malformed batch memo as 'other' (it pays nothing the ledger could name)", () => {
+    const b = "5fbdb2315678afecb367f032d93f642f64180aa3";
+    for (const memo of [
+      `{"bridge_releases":{"chain":31337,"bridge":"${b}","seq":[]}}`,
+      `{"bridge_releases":{"chain":31337,"bridge":"${b}","seq":[0]}}`,
+      `{"bridge_releases":{"chain":31337,"bridge":"${b}","seq":["1"]}}`,
+      `{"bridge_releases":{"chain":"31337","bridge":"${b}","seq":[1]}}`,
+      `{"bridge_releases":{"chain":31337,"bridge":"0x${b}","seq":[1]}}`,
+      `{"bridge_releases":{"chain":31337,"bridge":"${b.toUpperCase()}","seq":[1]}}`,
+      `{"bridge_releases":{"chain":31337,"bridge":"${b}","seq":[1],"x":1}}`,
+      `{"bridge_releases":{"chain":31337,"bridge":"${b}","seq":[1.5]}}`,
+    ]) {
+      expect(parseEscrowMemo(memo).kind, memo).to.equal("other");
+    }
   });
 });
