@@ -102,7 +102,7 @@ function destinationPart(dest: ChainScan | undefined, id: string): { status: Tra
 /** Every transfer the scan shows, in source order per source (hub first, then each chain). Pure. */
 export function buildTransfers(scan: ScanResult): TransferView[] {
   const byId = new Map(scan.chains.map((c) => [c.chainId, c]));
-  const ledger = escrowLedger(scan.escrowSends);
+  const ledger = escrowLedger(scan.escrowSends, scan.hubChain);
   const heightOf = new Map(scan.escrowSends.map((s) => [s.txHash, Number(s.height)]));
   const hubId = hubBridgeId(scan.escrow);
   const out: TransferView[] = [];
