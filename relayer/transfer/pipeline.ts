@@ -391,7 +391,8 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     });
   }
 
-  // The supply check, from the truth, once a minute: in-flight count and value, and the delta (0 = balanced).
+  // The supply check, from the truth, every 15 s: in-flight count and value, the delta (0 = balanced), and every
+  // transfer in flight given its job again if Redis lost, stalled or forged it.
   const settled = new Set<string>();
   let passes = 0;
   loop("reconciliation", RECONCILE_EVERY_MS, async () => {
