@@ -23,6 +23,8 @@ export interface ReconcileChain {
   provider: Provider;
   bridge: string;
   startBlock: number;
+  /** with `withJobs`: a transfer gets a job only at this depth (what the chain's source waits for), default 1 */
+  confirmations?: number;
 }
 
 export interface ReconcileInput {
@@ -126,11 +128,13 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
     supplies.push({ chain: c.name, totalSupply: (await token.totalSupply()) as bigint });
     const to = await c.provider.getBlockNumber();
     const sent = await scanTransferSent(c.provider, { chainId: c.chainId, bridge: c.bridge, hubChain: input.hubChain, hubPrefix: input.hubPrefix }, c.startBlock, to);
+    // A job only at the source's depth: one for a transfer a reorg may still drop would be refused (and alerted).
+    const deep = (t: { blockNumber: number }) => t.blockNumber <= to - Math.max(c.confirmations ?? 1, 1) + 1;
     for (const t of sent) {
       if (t.destinationChain === input.hubChain) {
         if (!ledger.released.has(t.transferId)) {
           inFlight.push({ transferId: t.transferId, route: `${c.name}->hub`, amount: t.amount, stage: "sent, not released" });
-          addJob("sent, not released", sentJob(t, { name: c.name }, { chainId: input.hubChain, denom: input.denom }, chainName, 0));
+          if (deep(t)) addJob("sent, not released", sentJob(t, { name: c.name }, { chainId: input.hubChain, denom: input.denom }, chainName, 0));
         }
         continue;
       }
@@ -144,7 +148,7 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
       if (!stage) input.settled?.add(t.transferId.toLowerCase());
       else {
         inFlight.push({ transferId: t.transferId, route: `${c.name}->${dest.name}`, amount: t.amount, stage });
-        if (stage === NOT_DELIVERED) addJob(stage, sentJob(t, { name: c.name }, { chainId: input.hubChain, denom: input.denom }, chainName, 0));
+        if (stage === NOT_DELIVERED && deep(t)) addJob(stage, sentJob(t, { name: c.name }, { chainId: input.hubChain, denom: input.denom }, chainName, 0));
       }
     }
   }

@@ -266,7 +266,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
         const truthReadAt = Date.now();
         for (const job of await tracker.due(provider)) {
           // Due on chain: a completed or forged job under its id in Redis must not keep it from being released.
-          await ensureJob(queueOf(c.name) as unknown as Queue, "releaseQueued", releaseQueuedJobId(c.name, job.transferId), job, requeueContext(truthReadAt), requeueDeps);
+          await ensureJob(queueOf(c.name) as unknown as Queue, "releaseQueued", releaseQueuedJobId(c.name, job.transferId), job, requeueContext(truthReadAt), requeueDeps, { routineAdd: true });
         }
       }),
     );
@@ -407,7 +407,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       startHeight: BigInt(cfg.startHeight),
       float: BigInt(cfg.escrow.float),
       rules: ledgerRules,
-      chains: deps.chains.map((c) => ({ name: c.name, chainId: BigInt(c.chainId), provider: c.rpc.current, bridge: bridgeOf(c.name).address, startBlock: bridgeOf(c.name).startBlock })),
+      chains: deps.chains.map((c) => ({ name: c.name, chainId: BigInt(c.chainId), provider: c.rpc.current, bridge: bridgeOf(c.name).address, startBlock: bridgeOf(c.name).startBlock, confirmations: c.confirmations })),
       withJobs: true,
       settled,
     });

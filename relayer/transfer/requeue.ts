@@ -140,7 +140,16 @@ export async function readStoredJob(queue: Queue, id: string, deps: EnsureDeps):
  * Makes sure `queue` holds the truth's job under `id`: adds it, or replaces what is there, as
  * {@link requeueDecision} says. Returns the action taken ("keep" also when a replacement found the job locked).
  */
-export async function ensureJob(queue: Queue, name: string, id: string, truth: TruthJob, ctx: RequeueContext, deps: EnsureDeps): Promise<RequeueAction> {
+export async function ensureJob(
+  queue: Queue,
+  name: string,
+  id: string,
+  truth: TruthJob,
+  ctx: RequeueContext,
+  deps: EnsureDeps,
+  /** adding is the caller's ordinary path (a queued release falling due), not a repair: not warned about */
+  opts: { routineAdd?: boolean } = {},
+): Promise<RequeueAction> {
   const stored = await readStoredJob(queue, id, deps);
   const decision = requeueDecision(truth, stored, ctx);
   const what = { queue: queue.name, jobId: id, id: "key" in truth ? truth.key : truth.transferId, why: decision.why };
@@ -164,6 +173,7 @@ export async function ensureJob(queue: Queue, name: string, id: string, truth: T
   await queue.add(name, data, { jobId: id });
   if (decision.action === "replace" && decision.alert === "forged_job") deps.log.error({ alert: "forged_job", ...what }, "replaced a forged job with the transfer read from the chains");
   else if (decision.action === "replace") deps.log.warn({ ...(decision.alert ? { alert: decision.alert } : {}), ...what }, "replaced a transfer's job from the chains");
+  else if (opts.routineAdd) deps.log.debug(what, "transfer job added");
   else deps.log.warn(what, "re-added the job of a transfer in flight");
   return decision;
 }

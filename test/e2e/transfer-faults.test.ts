@@ -62,6 +62,8 @@ describe("e2e: transfer faults (Redis emptied or forged, SIGKILL, queued release
       .filter((l) => l.topics[0] === TRANSFER_SENT_TOPIC && l.address.toLowerCase() === chain.c.contracts.bridge.toLowerCase())
       .map((l) => decodeTransferSent(l, BigInt(chain.c.chainId), chain.c.contracts.bridge, cosmosBridgeChainId(net.manifest.hub.chainId), "allo"));
   const send = async (from: UserChain, to: UserChain, amount: bigint): Promise<SentTransfer> => sentOf(from, await (await from.bridge.sendToChain(to.c.chainId, tn.user.address, amount)).wait())[0];
+  /** Repairs of forged or stale jobs this relayer run logged: none is expected while nobody forges anything. */
+  const repairs = (r: RelayerHandle) => r.log.lines.filter((l) => l.alert === "forged_job" || l.alert === "stale_job" || l.alert === "transfer_refused");
   const hubBalance = async (who: string) => BigInt((await hubQuery.getBalance(who, "uallo")).amount);
   const reconciled = () =>
     until(
@@ -146,6 +148,7 @@ describe("e2e: transfer faults (Redis emptied or forged, SIGKILL, queued release
     expect(relayer.child.exitReason(), "the relayer outlived the flush").to.equal(undefined);
     const report = await reconciled();
     expect(report.delta).to.equal("0");
+    expect(repairs(relayer)).to.deep.equal([]);
   });
 
   it("2. SIGKILL mid EVM -> EVM delivery, restart: each minted exactly once", async function () {
@@ -173,6 +176,7 @@ describe("e2e: transfer faults (Redis emptied or forged, SIGKILL, queued release
     const ids = await bridgeEventIds(bnb, "TransferDelivered", from);
     expect(exactlyOnce(sent.map((t) => t.transferId), ids)).to.equal(undefined);
     expect(ids.length).to.equal(4);
+    expect(repairs(relayer)).to.deep.equal([]);
   });
 
   it("3. SIGKILL mid refund, restart: each deposit refunded exactly once", async function () {
@@ -191,6 +195,7 @@ describe("e2e: transfer faults (Redis emptied or forged, SIGKILL, queued release
     await until("all three refunded", async () => ((await refunded()) >= 3 ? true : undefined), 90_000);
     await sleep(4_000); // a second refund would show now
     expect(exactlyOnce(deposits, (await escrowPayments(comet, escrow)).refunded)).to.equal(undefined);
+    expect(repairs(relayer)).to.deep.equal([]);
   });
 
   it("4. forged low checkpoints, a forged completed job and forged job data: every transfer still carried exactly once, the forgery alerted", async function () {
@@ -272,6 +277,8 @@ describe("e2e: transfer faults (Redis emptied or forged, SIGKILL, queued release
       expect(await bnb.balanceOf(tn.user.address)).to.equal(before + available + 3n * ALLO);
       expect(exactlyOnce([queued.transferId], await bridgeEventIds(bnb, "QueuedTransferReleased", from))).to.equal(undefined);
       await relayer.log.waitFor((l) => l.msg === "queued transfer released" && String(l.id).toLowerCase() === queued.transferId, 1_000, "the daemon's release");
+      expect(relayer.log.lines.filter((l) => l.msg === "queued transfer released" && String(l.id).toLowerCase() === queued.transferId).length).to.equal(1);
+      expect(relayer.log.lines.filter((l) => l.msg === "re-added the job of a transfer in flight" && String(l.id).toLowerCase() === queued.transferId), "the ordinary release is no repair").to.deep.equal([]);
     } finally {
       await (await admin.setRemoteChainLimits(source, outbound, inbound)).wait();
     }

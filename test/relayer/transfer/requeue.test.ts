@@ -117,6 +117,12 @@ describe("relayer transfer: re-enqueue from the truth (BullMQ on a real Redis)",
     expect((await ensureJob(queue, "deliver", id, deliver, live(), deps())).action).to.equal("add");
     expect((await ensureJob(queue, "deliver", id, deliver, live(), deps())).action).to.equal("keep");
     expect(await queue.getJobCounts("waiting")).to.deep.equal({ waiting: 1 });
+    expect(lines.filter((l) => l.jobId === id && l.msg === "re-added the job of a transfer in flight").length).to.equal(1);
+    await queue.obliterate({ force: true });
+    // the ordinary add of a caller (a queued release falling due) is not reported as a repair
+    await ensureJob(queue, "deliver", id, deliver, live(), deps(), { routineAdd: true });
+    expect(lines.filter((l) => l.jobId === id && l.msg === "re-added the job of a transfer in flight").length).to.equal(1);
+    expect(lines.some((l) => l.jobId === id && l.msg === "transfer job added")).to.equal(true);
     await queue.obliterate({ force: true });
   });
 
