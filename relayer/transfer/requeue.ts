@@ -157,20 +157,17 @@ export async function ensureJob(
     if (decision.alert) deps.log.error({ alert: decision.alert, ...what }, "a job in Redis does not match its transfer");
     return decision;
   }
-  let data: TruthJob = truth;
   if (decision.action === "replace") {
-    // A job of this very transfer keeps its broadcast journal, so a sent transaction is followed, not sent again.
-    if (stored && stored !== "unreadable" && !decision.alert && truth.kind === "deliver") {
-      const sent = (stored.data as { sent?: unknown }).sent;
-      if (Array.isArray(sent)) data = { ...truth, sent: sent as DeliverJobData["sent"] };
-    }
+    // The replacement starts without the old job's broadcast journal: that journal may hold a reverted
+    // transaction the new job would follow again and again. A transaction of the old job still pending
+    // is harmless: whichever lands second finds the transfer delivered (the bridge's replay state).
     const removed = await queue.remove(id).catch(() => 0);
     if (removed !== 1 && (await queue.getJob(id).catch(() => "unreadable")) !== undefined) {
       deps.log.warn(what, "could not replace a transfer's job (locked); the next pass retries");
       return { action: "keep", why: "locked" };
     }
   }
-  await queue.add(name, data, { jobId: id });
+  await queue.add(name, truth, { jobId: id });
   if (decision.action === "replace" && decision.alert === "forged_job") deps.log.error({ alert: "forged_job", ...what }, "replaced a forged job with the transfer read from the chains");
   else if (decision.action === "replace") deps.log.warn({ ...(decision.alert ? { alert: decision.alert } : {}), ...what }, "replaced a transfer's job from the chains");
   else if (opts.routineAdd) deps.log.debug(what, "transfer job added");
