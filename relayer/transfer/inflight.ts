@@ -16,6 +16,8 @@ import { escrowLedger, feesPaid, refundKey } from "./release";
 import { reconcile, type InFlight, type Reconciliation } from "./reconcile";
 import type { AxelarAdapterRef } from "./axelar/config";
 import { axelarInFlight } from "./axelar/inflight";
+import { depositJob, sentJob } from "./sources";
+import type { DeliverJobData, EscrowJobData } from "./jobs";
 
 export interface ReconcileChain {
   name: string;
@@ -23,6 +25,8 @@ export interface ReconcileChain {
   provider: Provider;
   bridge: string;
   startBlock: number;
+  /** with `withJobs`: a transfer gets a job only at this depth (what the chain's source waits for), default 1 */
+  confirmations?: number;
 }
 
 export interface ReconcileInput {
@@ -38,12 +42,27 @@ export interface ReconcileInput {
   chains: readonly ReconcileChain[];
   /** Per chain name, its Axelar adapter (transfers.axelar): those transfers count in flight until executed. */
   axelarAdapters?: Readonly<Record<string, AxelarAdapterRef>>;
+  /** also build the job of every transfer in flight (report.jobs), for re-enqueueing (requeue.ts) */
+  withJobs?: boolean;
+  /**
+   * Transfer ids (lower case) known minted and not queued at their destination: final, so not read again.
+   * Kept by the caller in its own memory (never Redis); filled by this read.
+   */
+  settled?: Set<string>;
+}
+
+/** A transfer in flight and the job that carries it, built from the truth alone. */
+export interface InFlightJob {
+  stage: string;
+  job: DeliverJobData | EscrowJobData;
 }
 
 export interface ReconcileReport extends Reconciliation {
   inFlightTransfers: InFlight[];
   feesPaid: bigint;
   hubHeight: bigint;
+  /** with `withJobs`: the jobs of the transfers in flight that this relayer carries */
+  jobs: InFlightJob[];
 }
 
 const TOKEN_ABI = ["function totalSupply() view returns (uint256)"];
@@ -70,6 +89,12 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
   const sends = await scanEscrowSends(input.comet, input.escrow, 1n, input.denom);
   const ledger = escrowLedger(sends, input.hubChain);
   const inFlight: InFlight[] = [];
+  const jobs: InFlightJob[] = [];
+  const chainName = (id: bigint) => byId.get(id)?.name;
+  const addJob = (stage: string, job: DeliverJobData | EscrowJobData | undefined) => {
+    if (input.withJobs && job) jobs.push({ stage, job });
+  };
+  const isSettled = (id: string) => input.settled?.has(id.toLowerCase()) ?? false;
 
   // Hub deposits.
   const deposits = await scanDeposits(input.comet, input.escrow, input.startHeight, head);
@@ -80,6 +105,7 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
       if (!ledger.refunded.has(refundKey(d.deposit.txHash, d.deposit.msgIndex))) {
         const amount = d.coins.filter((c) => c.denom === input.denom).reduce((s, c) => s + c.amount, 0n);
         inFlight.push({ transferId: refundKey(d.deposit.txHash, d.deposit.msgIndex), route: "hub-refund", amount, stage: "refund pending" });
+        addJob("refund pending", depositJob(d, { chainId: input.hubChain, escrow: input.escrow }, chainName, () => "", 0));
       }
       continue;
     }
@@ -88,8 +114,14 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
       inFlight.push({ transferId: `${d.deposit.txHash}:${d.deposit.msgIndex}`, route: `hub->${d.destinationChain}`, amount: d.amount, stage: "destination not configured here" });
       continue;
     }
-    const stage = await destinationStage(bridgeAt(dest), input.hubChain, hubId, d.sequence, transferId(input.hubChain, hubId, d.destinationChain, d.sequence));
-    if (stage) inFlight.push({ transferId: `${d.deposit.txHash}:${d.deposit.msgIndex}`, route: `hub->${dest.name}`, amount: d.amount, stage });
+    const id = transferId(input.hubChain, hubId, d.destinationChain, d.sequence);
+    if (isSettled(id)) continue;
+    const stage = await destinationStage(bridgeAt(dest), input.hubChain, hubId, d.sequence, id);
+    if (!stage) input.settled?.add(id);
+    else {
+      inFlight.push({ transferId: `${d.deposit.txHash}:${d.deposit.msgIndex}`, route: `hub->${dest.name}`, amount: d.amount, stage });
+      if (stage === NOT_DELIVERED) addJob(stage, depositJob(d, { chainId: input.hubChain, escrow: input.escrow }, chainName, () => id, 0));
+    }
   }
 
   // EVM sends.
@@ -100,9 +132,14 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
     supplies.push({ chain: c.name, totalSupply: (await token.totalSupply()) as bigint });
     const to = await c.provider.getBlockNumber();
     const sent = await scanTransferSent(c.provider, { chainId: c.chainId, bridge: c.bridge, hubChain: input.hubChain, hubPrefix: input.hubPrefix }, c.startBlock, to);
+    // A job only at the source's depth: one for a transfer a reorg may still drop would be refused (and alerted).
+    const deep = (t: { blockNumber: number }) => t.blockNumber <= to - Math.max(c.confirmations ?? 1, 1) + 1;
     for (const t of sent) {
       if (t.destinationChain === input.hubChain) {
-        if (!ledger.released.has(t.transferId)) inFlight.push({ transferId: t.transferId, route: `${c.name}->hub`, amount: t.amount, stage: "sent, not released" });
+        if (!ledger.released.has(t.transferId)) {
+          inFlight.push({ transferId: t.transferId, route: `${c.name}->hub`, amount: t.amount, stage: "sent, not released" });
+          if (deep(t)) addJob("sent, not released", sentJob(t, { name: c.name }, { chainId: input.hubChain, denom: input.denom }, chainName, 0));
+        }
         continue;
       }
       const dest = byId.get(t.destinationChain);
@@ -110,21 +147,28 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
         inFlight.push({ transferId: t.transferId, route: `${c.name}->${t.destinationChain}`, amount: t.amount, stage: "destination not configured here" });
         continue;
       }
+      if (isSettled(t.transferId)) continue;
       const stage = await destinationStage(bridgeAt(dest), c.chainId, evmBridgeId(c.bridge), t.sequence, t.transferId);
-      if (stage) inFlight.push({ transferId: t.transferId, route: `${c.name}->${dest.name}`, amount: t.amount, stage });
+      if (!stage) input.settled?.add(t.transferId.toLowerCase());
+      else {
+        inFlight.push({ transferId: t.transferId, route: `${c.name}->${dest.name}`, amount: t.amount, stage });
+        if (stage === NOT_DELIVERED && deep(t)) addJob(stage, sentJob(t, { name: c.name }, { chainId: input.hubChain, denom: input.denom }, chainName, 0));
+      }
     }
   }
   // Over Axelar (route 4): burned by an adapter's send, not yet minted by the destination adapter.
   if (input.axelarAdapters) inFlight.push(...(await axelarInFlight(input.chains, input.axelarAdapters)).inFlight);
   const fees = feesPaid(sends);
   const r = reconcile({ escrowBalance, escrowFloat: input.float - fees, supplies, inFlight });
-  return { ...r, inFlightTransfers: inFlight, feesPaid: fees, hubHeight: head };
+  return { ...r, inFlightTransfers: inFlight, feesPaid: fees, hubHeight: head, jobs };
 }
+
+const NOT_DELIVERED = "sent, not delivered";
 
 /** Undefined when minted at the destination; else why it is still in flight. */
 async function destinationStage(bridge: Contract, sourceChain: bigint, sourceBridge: string, sequence: bigint, id: string): Promise<string | undefined> {
   const delivered = (await bridge.isDelivered(sourceChain, sourceBridge, sequence)) as boolean;
-  if (!delivered) return "sent, not delivered";
+  if (!delivered) return NOT_DELIVERED;
   const q = (await bridge.queuedTransfer(id)) as { amount: bigint };
   return q.amount > 0n ? "queued at the destination" : undefined;
 }

@@ -35,6 +35,7 @@ import { readReconciliation } from "./inflight";
 import { every, type Recurring } from "../tasks";
 import { DeliveryBatcher, SEND_SINGLY } from "./batcher";
 import { QueuedTracker, releaseQueuedJobId, type ReleaseQueuedJobData } from "./queued-tracker";
+import { ensureJob, requeueInFlight, RequeueMetrics, type RequeueContext } from "./requeue";
 
 export interface TransferChain {
   name: string;
@@ -88,15 +89,23 @@ const WAIT_MS = 300;
 const DELIVERY_BATCH_MAX = 20;
 /** How long a batch waits for more ready deliveries after its first (blocks are >= 1 s apart). */
 const DELIVERY_BATCH_LINGER_MS = 100;
-/** Active delivery jobs per chain: maxInFlight batches being mined, and as many filling. */
 /** Most payments in one escrow tx; the memo's 256 characters bound it first past ~20 sequences of 7 digits. */
 const ESCROW_BATCH_MAX = 32;
 /** How many queued escrow jobs the head looks through for its batch. */
 const ESCROW_BATCH_SCAN = 200;
 /** An escrow payment waiting (signatures, the ledger catching up with a new sequence) retries this soon. */
 const ESCROW_WAIT_MS = 250;
+/** Active delivery jobs per chain: maxInFlight batches being mined, and as many filling. */
 const deliveryConcurrency = (c: { maxInFlight: number }) => 2 * c.maxInFlight * DELIVERY_BATCH_MAX;
-const RECONCILE_EVERY_MS = 60_000;
+/**
+ * The supply check and the re-enqueue of every transfer in flight (requeue.ts) run every 15 s: a transfer a
+ * tampered or emptied Redis dropped waits at most that long. The pass is cheap because transfers seen final
+ * (minted, not queued) are remembered in this process and not read again; what is left is one scan of the
+ * hub's deposits and escrow sends and one log scan per chain, plus a read per transfer in flight. Once a
+ * minute the memory is dropped and everything is read again from scratch.
+ */
+const RECONCILE_EVERY_MS = 15_000;
+const FULL_RECONCILE_EVERY = 4;
 
 function redisCheckpoint(redis: Redis, key: string): CheckpointStore {
   return {
@@ -187,6 +196,16 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     queues.set(c.name, q);
   }
   const queueOf = (name: string) => queues.get(name)!;
+  const requeueDeps = {
+    redis: deps.redis,
+    prefix: deps.prefix,
+    log,
+    deliverQueue: (name: string) => queues.get(name) as unknown as Queue | undefined,
+    escrowQueue: escrowQueue as unknown as Queue,
+    metrics: new RequeueMetrics(deps.registry),
+  };
+  // A legitimate retry waits at most the backoff of the last attempt (exponential) or a delivery's short wait.
+  const requeueContext = (truthReadAt: number): RequeueContext => ({ now: Date.now(), truthReadAt, maxDelayMs: deps.queue.backoffMs * 2 ** deps.queue.attempts + 60_000 });
   const sink: TransferSink = {
     deliver: async (job) => {
       metrics.seen.inc({ route: `${job.origin.kind === "hub" ? "hub" : job.origin.chain}->${job.chain}` });
@@ -260,7 +279,11 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     trackers.set(c.name, tracker);
     loop(`queued-${c.name}`, Math.max(cfg.pollIntervalMs, 1_000), () =>
       c.rpc.use(async (provider) => {
-        for (const job of await tracker.due(provider)) await queueOf(c.name).add("releaseQueued", job, { jobId: releaseQueuedJobId(c.name, job.transferId) });
+        const truthReadAt = Date.now();
+        for (const job of await tracker.due(provider)) {
+          // Due on chain: a completed or forged job under its id in Redis must not keep it from being released.
+          await ensureJob(queueOf(c.name) as unknown as Queue, "releaseQueued", releaseQueuedJobId(c.name, job.transferId), job, requeueContext(truthReadAt), requeueDeps, { routineAdd: true });
+        }
       }),
     );
   }
@@ -401,8 +424,13 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     });
   }
 
-  // The supply check, from the truth, once a minute: in-flight count and value, and the delta (0 = balanced).
+  // The supply check, from the truth, every 15 s: in-flight count and value, the delta (0 = balanced), and every
+  // transfer in flight given its job again if Redis lost, stalled or forged it.
+  const settled = new Set<string>();
+  let passes = 0;
   loop("reconciliation", RECONCILE_EVERY_MS, async () => {
+    if (passes++ % FULL_RECONCILE_EVERY === 0) settled.clear();
+    const truthReadAt = Date.now();
     const report = await readReconciliation({
       comet: deps.comet(),
       hubChain,
@@ -412,9 +440,14 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       startHeight: BigInt(cfg.startHeight),
       float: BigInt(cfg.escrow.float),
       rules: ledgerRules,
-      chains: deps.chains.map((c) => ({ name: c.name, chainId: BigInt(c.chainId), provider: c.rpc.current, bridge: bridgeOf(c.name).address, startBlock: bridgeOf(c.name).startBlock })),
+      chains: deps.chains.map((c) => ({ name: c.name, chainId: BigInt(c.chainId), provider: c.rpc.current, bridge: bridgeOf(c.name).address, startBlock: bridgeOf(c.name).startBlock, confirmations: c.confirmations })),
       axelarAdapters: cfg.axelar?.adapters,
+      withJobs: true,
+      settled,
     });
+    // Every transfer in flight has its job, whatever Redis lost or was made to say (requeue.ts).
+    const requeued = await requeueInFlight(report.jobs, requeueContext(truthReadAt), requeueDeps);
+    if (requeued.added || requeued.replaced) log.warn({ ...requeued, inFlight: report.inFlightTransfers.length }, "transfer jobs restored from the chains and the hub");
     metrics.inFlightCount.set(report.inFlightTransfers.length);
     metrics.inFlightValue.set(Number(formatUnits(report.inFlight, 18)));
     metrics.reconciliationDelta.set(Number(formatUnits(report.delta, 18)));
