@@ -29,6 +29,7 @@ import { hubPrefixOf } from "./config/transfers";
 import { startHttp } from "./health/server";
 import { createDashboard, Dashboard } from "./health/dashboard";
 import { createExplorer } from "./explorer/service";
+import { createPullReports } from "./reports";
 import { transfersSourceOf } from "./explorer/source";
 import { StatusRow } from "./status";
 import { policyFor } from "./config/schema";
@@ -130,6 +131,17 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       chains.push({ name: cfg.name, chainId: cfg.chainId, cfg, rpc, sender, sequencer: new Sequencer(), balance: () => rpc.use((p) => p.getBalance(wallet.address)) });
     }
 
+    // Pull mode: attesters sign each new inference per chain as a single report; the service serves them.
+    const pullReports = createPullReports({
+      redis,
+      prefix,
+      chains: chains.map((c) => ({ name: c.name, chainId: c.chainId, oracle: config.oracles[c.name], provider: () => c.rpc.current })),
+      attesters: attesterWallets,
+      topics: config.hub.topics,
+      hubChainId: config.hub.chainId,
+      log,
+    });
+
     const inference = await startInferencePipeline({
       config,
       redis,
@@ -143,6 +155,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       chains,
       cleanups,
       startedAt,
+      onInferences: (infs) => pullReports.sign(infs),
     });
     pipelines.inference = inference;
 
@@ -257,7 +270,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       transfers: config.transfers?.enabled ? () => transfersSourceOf(config, hub.comet(), (name) => chains.find((c) => c.name === name)!.rpc.current)! : undefined,
     });
     cleanups.push(() => explorer.close());
-    const httpServer = await startHttp(config.http.host, config.http.port, { registry: metrics.registry, health, status, dashboard, explorer });
+    const httpServer = await startHttp(config.http.host, config.http.port, { registry: metrics.registry, health, status, dashboard, explorer, reports: pullReports.service });
     cleanups.push(() => httpServer.close());
     const dashboardUrl = dashboard ? `${httpServer.url}${dashboard.path}` : undefined;
 

@@ -1,7 +1,8 @@
 /**
  * The HTTP endpoints: /metrics (Prometheus), /healthz (200 or 503 with the stale pairs), /status (JSON:
  * `topics`, the topics x chains rows, and `transfers`, the transfers section when the relayer carries them),
- * the explorer (/explorer/ and /v1/explorer/..., ../explorer/service.ts) when given, and the queue dashboard
+ * the signed-report service (/v1/reports/..., /v2/allora/..., ../reports/service.ts) when given, the explorer
+ * (/explorer/ and /v1/explorer/..., ../explorer/service.ts) when given, and the queue dashboard
  * under its own path when one is given (dashboard.ts).
  */
 import http from "node:http";
@@ -10,6 +11,7 @@ import type { Registry } from "prom-client";
 import type { HealthReport } from "./health";
 import type { Dashboard } from "./dashboard";
 import type { Explorer } from "../explorer/service";
+import type { ReportService } from "../reports/service";
 
 export interface HttpDeps {
   registry: Registry;
@@ -17,6 +19,8 @@ export interface HttpDeps {
   status(): Promise<unknown>;
   dashboard?: Dashboard;
   explorer?: Explorer;
+  /** the signed-report service (pull mode): /v1/reports/... and Allora's consumer API under /v2/allora/... */
+  reports?: Pick<ReportService, "owns" | "handle">;
 }
 
 /** How long close() lets requests in flight finish before it cuts their connections. */
@@ -40,12 +44,14 @@ export async function startHttp(host: string, port: number, deps: HttpDeps): Pro
       } else if (path === "/status") {
         const [topics, transfers] = await Promise.all([deps.status(), deps.explorer?.transfersStatus()]);
         json(res, 200, { topics, transfers });
+      } else if (deps.reports?.owns(path)) {
+        await deps.reports.handle(req, res);
       } else if (deps.explorer?.owns(path)) {
         await deps.explorer.handle(req, res);
       } else if (deps.dashboard?.owns(path)) {
         await deps.dashboard.handle(req, res);
       } else {
-        json(res, 404, { error: `not found; try /metrics, /healthz, /status${deps.explorer ? ", /explorer/" : ""}${deps.dashboard ? ` or ${deps.dashboard.path}` : ""}` });
+        json(res, 404, { error: `not found; try /metrics, /healthz, /status${deps.reports ? ", /v1/reports/latest?chain=…&topics=…" : ""}${deps.explorer ? ", /explorer/" : ""}${deps.dashboard ? ` or ${deps.dashboard.path}` : ""}` });
       }
     })().catch((e) => {
       if (res.headersSent) res.destroy();

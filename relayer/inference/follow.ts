@@ -27,6 +27,8 @@ export interface FollowDeps {
   metrics: RelayerMetrics;
   log: Logger;
   cleanups: Array<() => Promise<void> | void>;
+  /** every hub inference seen (swept or per block), e.g. for pull mode's report signer */
+  onInferences?: (inferences: readonly HubInference[]) => void;
 }
 
 /** Starts following; returns the hub head at the start and the progress tracker (health). */
@@ -44,7 +46,10 @@ export async function followHub(deps: FollowDeps): Promise<{ head: number; progr
     saved = undefined;
   }
   let from: number;
-  const remember = (infs: readonly HubInference[]) => infs.forEach((i) => verifier.remember(i.topicId, i.nonce, i.value, i.timestamp));
+  const remember = (infs: readonly HubInference[]) => {
+    infs.forEach((i) => verifier.remember(i.topicId, i.nonce, i.value, i.timestamp));
+    deps.onInferences?.(infs);
+  };
   const reportMalformed = (items: HubBlock["malformed"]) => {
     for (const m of items) {
       metrics.malformed.inc({ topic: String(m.topicId ?? "unknown") });

@@ -35,6 +35,7 @@ import type { RelayerMetrics } from "../metrics/metrics";
 import { evaluateHealth, hubStallLimitMs, withHubProgress, type HealthReport } from "../health/health";
 import { StatusRow, statusRow } from "../status";
 import { followHub } from "./follow";
+import type { HubInference } from "../hub/events";
 
 const ATTESTER_SET_TTL_MS = 30_000;
 const QUEUE_METRICS_MS = 5_000;
@@ -74,6 +75,8 @@ export interface InferenceDeps {
   startedAt: number;
   /** where this pipeline registers what must be stopped or closed when the relayer stops */
   cleanups: Array<() => Promise<void> | void>;
+  /** every hub inference seen (pull mode's report signer signs them) */
+  onInferences?: (inferences: readonly HubInference[]) => void;
 }
 
 export interface InferencePipeline {
@@ -302,7 +305,7 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
       }
     },
     follow: async () => {
-      progress = await followHub({ config, redis, hub, scheduler, verifier, metrics, log, cleanups });
+      progress = await followHub({ config, redis, hub, scheduler, verifier, metrics, log, cleanups, onInferences: deps.onInferences });
       return progress.head;
     },
     status: async () => {
