@@ -17,6 +17,7 @@ import { signDigest } from "../../lib/eip712/signatures";
 import { REDIS_URL, ROOT, account, deployOracle, dropPrefixes, readArtifact, startHardhat, uniquePrefix, type HardhatNode } from "./helpers";
 import { AlloraReportClient, AlloraReportError } from "../../packages/contracts/client";
 import { ContractFactory } from "ethers";
+import { AlloraAPIClient, ChainSlug, type SignatureFormat } from "@alloralabs/allora-sdk";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -201,5 +202,20 @@ describe("relayer/reports: the signed-report service (pull mode)", function () {
     expect(err).to.deep.include({ status: 404, message: 'unknown chain "base": this relayer serves ethereum (31337)' });
     const down = await new AlloraReportClient({ baseUrl: "http://127.0.0.1:1" }).latest("ethereum", 1).catch((e: unknown) => e as Error);
     expect((down as Error).message).to.match(/did not answer .*is the relayer running/);
+  });
+
+  it("serves an app written against @alloralabs/allora-sdk, unmodified, through baseAPIUrl", async function () {
+    // The published package, as installed from npm: only its baseAPIUrl points at this relayer.
+    const sdk = new AlloraAPIClient({ chainSlug: ChainSlug.TESTNET, baseAPIUrl: `${base}/v2` });
+    const inference = await sdk.getInferenceByTopicID(1, "ethereum-31337" as SignatureFormat);
+    expect(inference.inference_data.topic_id).to.equal("1");
+    expect(inference.inference_data.network_inference).to.equal((3_001n * ONE).toString());
+    expect(inference.signature).to.match(/^0x[0-9a-f]+$/);
+    // The SDK asks for the topics of the hub its chainSlug names; this service relays allora-devnet-1.
+    const err = await sdk.getAllTopics().catch((e: unknown) => e as Error);
+    expect((err as Error).message).to.match(/status=404.*this relayer relays the hub allora-devnet-1, not allora-testnet-1/s);
+    // Unknown chain in the signature format: the SDK surfaces the service's message.
+    const unknown = await sdk.getInferenceByTopicID(1, "base-8453" as SignatureFormat).catch((e: unknown) => e as Error);
+    expect((unknown as Error).message).to.match(/status=404.*unknown chain \\?"8453/s);
   });
 });
