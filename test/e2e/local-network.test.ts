@@ -48,6 +48,8 @@ const FEED_ABI = [
   "function latestAnswer() view returns (int256)",
 ];
 
+import { AlloraReportClient } from "../../packages/contracts/client";
+
 describe("e2e: the local network", function () {
   let net: LocalNetwork;
   let stopNetwork: (() => Promise<void>) | undefined;
@@ -156,6 +158,32 @@ describe("e2e: the local network", function () {
         expect([roundId, answer, answeredInRound, latestAnswer]).to.deep.equal([stored[1], expected, stored[1], expected]);
         expect(updatedAt > 0n && updatedAt <= stored[2]).to.equal(true);
       }
+    }
+  });
+
+  it("1c. pull mode: the report service serves each topic's attested report on every chain, and verifyAndStore takes it", async function () {
+    const relayer = relayers.get(1)!;
+    const client = new AlloraReportClient({ baseUrl: `http://127.0.0.1:${relayer.httpPort}` });
+    for (const v of views) {
+      const reports = await until(
+        `${v.chain.name}: attested reports of topics ${TOPICS.join(", ")}`,
+        async () => {
+          const got = await client.latestMany(v.chain.name, TOPICS).catch(() => undefined);
+          return got && got.reports.length === TOPICS.length ? got.reports : undefined;
+        },
+        30_000,
+        500,
+      );
+      for (const r of reports) {
+        expect(r.oracle.toLowerCase(), `${v.chain.name} topic ${r.topic_id}`).to.equal(v.chain.contracts.oracle.toLowerCase());
+        const hubValue = await hubInferenceAt(net.manifest.hub.rpc, r.topic_id, BigInt(r.nonce));
+        expect(r.value, `${v.chain.name} topic ${r.topic_id} at ${r.nonce}: the hub's value`).to.equal(hubDecimalToFixed18(hubValue!).toString());
+      }
+      // The calldata works on chain: a user stores the report (or keeps the newer stored value).
+      const user = new ethers.NonceManager(hardhatAccount(DEV_ACCOUNT_INDEX.user).connect(v.provider));
+      const receipt = await (await user.sendTransaction(client.verifyAndStoreTx(reports[0]))).wait();
+      expect(receipt?.status, `${v.chain.name}: verifyAndStore`).to.equal(1);
+      expect((await v.read(reports[0].topic_id)).nonce >= BigInt(reports[0].nonce)).to.equal(true);
     }
   });
 
