@@ -56,6 +56,9 @@ export {
   weightFromNormalizedRegret,
   normalizeRegrets,
   weightsFromRegrets,
+  weightsWithScale,
+  regretScalePlusEpsilon,
+  MAD_TO_STD_DEV,
 } from "./weights";
 export type { WeightBounds, NormalizedRegrets } from "./weights";
 export { forecastImpliedInference, forecastImpliedInferences } from "./forecast-implied";
