@@ -20,6 +20,8 @@ import {
   emptyRegretState,
   medianAbsoluteDeviation,
   quantile,
+  regretStateFromJSON,
+  regretStateToJSON,
   regretScalePlusEpsilon,
   synthesize,
   updateRegrets,
@@ -249,5 +251,74 @@ describe("synthesis: chain helpers of the current rules", () => {
       /initialRegretQuantile: 1.5 must be in \[0, 1\]/,
     );
     expect(() => validateParams({ ...P, epsilonSafeDiv: d(0) })).to.throw(/epsilonSafeDiv: 0 must be > 0/);
+  });
+});
+
+describe("synthesis: current-rules state (regret scale, latest weights, experience)", () => {
+  const losses = (
+    combined: string,
+    inf: Record<string, string>,
+    fc: Record<string, string> = {},
+  ): EpochLosses => ({
+    combinedValue: d(combined),
+    naiveValue: d(combined),
+    infererValues: toMap(inf),
+    forecasterValues: toMap(fc),
+    oneOutInfererValues: new Map(),
+    oneOutForecasterValues: new Map(),
+    oneInForecasterValues: new Map(),
+    oneOutInfererForecasterValues: new Map(),
+  });
+
+  it("newcomers start from 0 before the topic has an initial regret (the EMA always blends)", () => {
+    const s = updateRegrets(emptyRegretState(), losses("1", { a: "0.2", b: "2" }), P);
+    expect(decString(s.inferer.get("a") as Dec)).to.equal("0.2"); // 0.25 x 0.8 + 0.75 x 0
+    expect(decString(s.inferer.get("b") as Dec)).to.equal("-0.25");
+    expect(s.initialRegret).to.equal(undefined); // nobody experienced yet
+    expect(s.infererInclusions.get("a")).to.equal(1);
+  });
+
+  it("the initial regret waits for 1/alpha earlier inclusions, then uses the quantile", () => {
+    let s = emptyRegretState();
+    for (let t = 0; t < 4; t++) s = updateRegrets(s, losses("1", { a: "0.5", b: "1.5", c: "1" }), P);
+    expect(s.initialRegret).to.equal(undefined); // 3 earlier inclusions < 4 at the 4th update
+    s = updateRegrets(s, losses("1", { a: "0.5", b: "1.5", c: "1" }), P);
+    const rs = ["a", "b", "c"].map((w) => s.inferer.get(w) as Dec);
+    expect(decString(s.initialRegret as Dec)).to.equal(
+      decString(calcInitialRegretQuantile(rs, P, d("0.25"), d("8.25"))),
+    );
+  });
+
+  it("the regret scale uses only workers with a non-negligible latest weight, once 2 or more have one", () => {
+    let s = updateRegrets(emptyRegretState(), losses("1", { a: "0.5", b: "1.5", c: "1" }), P);
+    expect(decString(s.regretScale as Dec)).to.equal(
+      decString(
+        regretScalePlusEpsilon(
+          [0, 1, 2].map((i) => s.inferer.get("abc"[i]) as Dec),
+          P.epsilon,
+        ),
+      ),
+    );
+    let sum = d(0);
+    for (const w of s.latestInfererWeights.values()) sum = sum.plus(w);
+    expect(sum.minus(1).abs().lt("1e-30")).to.equal(true); // normalized
+    // force c's latest weight below the threshold: the scale then ignores c's regret
+    s = { ...s, latestInfererWeights: new Map([...s.latestInfererWeights, ["c", d("0.0000001")]]) };
+    const next = updateRegrets(s, losses("1", { a: "0.4", b: "1.9", c: "-3" }), P);
+    const ab = ["a", "b"].map((w) => next.inferer.get(w) as Dec);
+    expect(decString(next.regretScale as Dec)).to.equal(decString(regretScalePlusEpsilon(ab, P.epsilon)));
+  });
+
+  it("the state's new fields survive the JSON round trip exactly", () => {
+    let s = emptyRegretState();
+    for (let t = 0; t < 6; t++)
+      s = updateRegrets(s, losses("1", { a: "0.5", b: "1.5", c: "1.25" }, { f: "0.75" }), P);
+    const back = regretStateFromJSON(JSON.parse(JSON.stringify(regretStateToJSON(s))));
+    expect(decString(back.regretScale as Dec)).to.equal(decString(s.regretScale as Dec));
+    expect(regretStateToJSON(back)).to.deep.equal(regretStateToJSON(s));
+    expect(back.infererInclusions.get("a")).to.equal(6);
+    expect(() => regretStateFromJSON({ ...regretStateToJSON(s), infererInclusions: { a: -1 } })).to.throw(
+      /infererInclusions\.a: expected a non-negative integer, got -1/,
+    );
   });
 });
