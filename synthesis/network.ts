@@ -50,6 +50,11 @@ export interface PaletteMember {
   regret: Dec;
   /** Whether the regret is its own (false: a newcomer carrying the initial regret). */
   hasPrior: boolean;
+  /**
+   * "current" rules: the member's regret takes part in the weights (scale and max) but it has no value to
+   * contribute (a forecaster without a forecast-implied inference once an inferer is withheld).
+   */
+  weightOnly?: boolean;
 }
 
 /** One combination of inferers and forecast-implied inferences. */
@@ -135,6 +140,7 @@ export function combinePaletteCurrent(
     const weights = weigh(members.map((m) => m.regret));
     members.forEach((m, idx) => {
       const w = weights[idx];
+      if (m.weightOnly) return;
       (idx < inferers.length ? infererWeights : forecasterWeights).set(m.worker, w);
       if (w.isZero()) return;
       num = add(num, mul(w, m.value));
@@ -325,7 +331,16 @@ export function synthesize(
     const fcRegrets = state.oneOutInfererForecaster.get(jOut);
     const res = combine({
       inferers: remaining.map((j) => member(infRegrets, j, subs.inferences.get(j) as Dec)),
-      forecasters: sortedKeys(impliedOut).map((k) => member(fcRegrets, k, impliedOut.get(k) as Dec)),
+      // current rules: every forecaster of the epoch keeps its one-out regret in the weights
+      // (calcOneOutInfererInference passes all forecasters); only those with a value contribute
+      forecasters: current
+        ? forecasters.map((k) => {
+            const v = impliedOut.get(k);
+            return v === undefined
+              ? { ...member(fcRegrets, k, ZERO), weightOnly: true }
+              : member(fcRegrets, k, v);
+          })
+        : sortedKeys(impliedOut).map((k) => member(fcRegrets, k, impliedOut.get(k) as Dec)),
     });
     bundle.oneOutInfererValues.push({ worker: jOut, value: res.value });
   }
@@ -333,8 +348,8 @@ export function synthesize(
     (k): OneOutInfererForecasterValues => ({ forecaster: k, values: oneOutImplied.get(k) as WorkerValue[] }),
   );
 
-  // One-out forecasters: withhold k'.
-  for (const kOut of forecasters) {
+  // One-out forecasters: withhold k' (current rules: only with 2+ forecasters, GetOneOutForecasterInferences).
+  for (const kOut of current && forecasters.length < 2 ? [] : forecasters) {
     const infRegrets = state.oneOutForecasterInferer.get(kOut);
     const fcRegrets = state.oneOutForecasterForecaster.get(kOut);
     const res = combine({

@@ -201,6 +201,18 @@ describe("synthesis: current allora-chain rules against the Python reference", f
     expect(b.oneOutInfererValues).to.deep.equal([]);
   });
 
+  it("a single forecaster gets no one-out forecaster value under the current rules (v0.5: one)", () => {
+    const subs = {
+      inferences: toMap({ a: "1", b: "2" }),
+      forecasts: new Map([["f", toMap({ a: "-1", b: "0.5" })]]),
+    };
+    let s = emptyRegretState();
+    s = updateRegrets(s, toLosses(ref[0].losses), P); // any history: a network loss now exists
+    expect(synthesize(subs, s, P).oneOutForecasterValues).to.deep.equal([]);
+    expect(synthesize(subs, s, P).forecasterValues).to.have.length(1);
+    expect(synthesize(subs, s, { ...P, chainVersion: "v0.5" }).oneOutForecasterValues).to.have.length(1);
+  });
+
   it("the v0.5 rules differ from the current ones on the same history (the switch is live)", () => {
     let cur = emptyRegretState();
     let old = emptyRegretState();

@@ -161,7 +161,7 @@ class Topic:
         else:
             members = infs + fcs
             for (v, _), w in zip(members, self.weights([r for _, r in members])):
-                if w == 0:
+                if w == 0 or v is None:  # None: a forecaster without a value weighs in, contributes nothing
                     continue
                 num, den = add(num, mul(w, v)), add(den, w)
         if den < self.esd:
@@ -193,8 +193,8 @@ class Topic:
                 b["one_out_inferer_forecasters"].setdefault(k, {})[out] = v
             b["one_out_inferers"][out] = self.combine(
                 [(rest[j], self.regret(("ooi_inf", out, j))) for j in sorted(rest)],
-                [(imp_out[k], self.regret(("ooi_fc", out, k))) for k in sorted(imp_out)], all_new)
-        for out in fcs:
+                [(imp_out.get(k), self.regret(("ooi_fc", out, k))) for k in fcs], all_new)
+        for out in (fcs if len(fcs) > 1 else []):
             b["one_out_forecasters"][out] = self.combine(
                 [(inferences[j], self.regret(("oof_inf", out, j))) for j in workers],
                 [(imp[k], self.regret(("oof_fc", out, k))) for k in fcs if k != out], all_new)
