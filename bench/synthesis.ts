@@ -15,8 +15,10 @@
 import { mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import {
+  ChainVersion,
   Dec,
   EpochSubmissions,
+  TopicParams,
   decString,
   defaultTopicParams,
   emptyRegretState,
@@ -291,8 +293,11 @@ function tunedHedge(epochs: GenEpoch[], names: string[]): { loss: number; eta: n
   return best;
 }
 
-function runScenario(s: Scenario): ScenarioResult {
-  const params = defaultTopicParams();
+/** The algorithms compared: the new default (current chain rules) and the old one (released v0.5.0 rules). */
+const VERSIONS: readonly ChainVersion[] = ["current", "v0.5"];
+
+function runScenario(s: Scenario, chainVersion: ChainVersion): ScenarioResult {
+  const params: TopicParams = { ...defaultTopicParams(), chainVersion };
   let state = emptyRegretState();
   const names = Object.keys(s.epochs[0].inferences).sort();
   const acc = { network: [] as number[], naive: [] as number[], mean: [] as number[], median: [] as number[] };
@@ -354,29 +359,48 @@ function round(x: number): number {
   return Number(x.toPrecision(6));
 }
 
+function rounded(r: ScenarioResult): ScenarioResult {
+  return {
+    ...r,
+    loss: Object.fromEntries(Object.entries(r.loss).map(([k, v]) => [k, round(v)])) as unknown as Losses,
+    per_inferer_loss: Object.fromEntries(Object.entries(r.per_inferer_loss).map(([k, v]) => [k, round(v)])),
+    hedge_learning_rate: round(r.hedge_learning_rate),
+    ratio_network_to_best_single: round(r.ratio_network_to_best_single),
+    ratio_network_to_naive: round(r.ratio_network_to_naive),
+    ratio_network_to_hedge: round(r.ratio_network_to_hedge),
+  };
+}
+
 function main(): void {
   if (!Number.isSafeInteger(SEED) || !Number.isSafeInteger(EPOCHS) || EPOCHS < 10) {
     throw new Error("SYNTH_BENCH_SEED must be an integer and SYNTH_BENCH_EPOCHS an integer >= 10");
   }
   const started = Date.now();
   const scenarios = [regimeScenario(SEED, EPOCHS, true), regimeScenario(SEED, EPOCHS, false), failingScenario(SEED + 1, EPOCHS)];
-  const results: Record<string, ScenarioResult> = {};
-  for (const s of scenarios) {
-    const t0 = Date.now();
-    results[s.name] = runScenario(s);
-    process.stderr.write(`${s.name}: ${s.epochs.length} epochs in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  // results[version][scenario]
+  const results: Record<string, Record<string, ScenarioResult>> = {};
+  for (const v of VERSIONS) {
+    results[v] = {};
+    for (const s of scenarios) {
+      const t0 = Date.now();
+      results[v][s.name] = runScenario(s, v);
+      process.stderr.write(`${s.name} (${v}): ${s.epochs.length} epochs in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
   }
 
   const cols = ["network", "naive", "mean", "median", "best_single", "hedge"] as const;
-  const header = ["scenario".padEnd(27), ...cols.map((c) => c.padStart(11)), "net/best".padStart(9), "net/naive".padStart(10), "targets"].join(" ");
+  const header = ["scenario".padEnd(27), "rules".padEnd(8), ...cols.map((c) => c.padStart(11)), "net/best".padStart(9), "net/naive".padStart(10), "targets"].join(" ");
   const lines = [header, "-".repeat(header.length)];
-  for (const [name, r] of Object.entries(results)) {
+  const rows: [string, ChainVersion, ScenarioResult][] = [];
+  for (const s of scenarios) for (const v of VERSIONS) rows.push([s.name, v, results[v][s.name]]);
+  for (const [name, v, r] of rows) {
     const met = Object.values(r.targets)
       .map((t) => `${t.met ? "met" : "MISSED"}: ${t.target}`)
       .join("; ");
     lines.push(
       [
         name.padEnd(27),
+        v.padEnd(8),
         ...cols.map((c) => r.loss[c].toFixed(4).padStart(11)),
         r.ratio_network_to_best_single.toFixed(3).padStart(9),
         r.ratio_network_to_naive.toFixed(3).padStart(10),
@@ -399,19 +423,30 @@ function main(): void {
       allow_negative: p.allowNegative,
       loss_method: p.lossMethod,
     },
+    algorithms: {
+      current: "new default: the newest allora-chain rules (chainVersion current; see synthesis/README.md)",
+      "v0.5": "old: the released allora-chain v0.5.0 scale and initial regret (chainVersion v0.5), the engine before this change",
+    },
+    // Top-level fields of a scenario are the new algorithm's (its targets are the ones that count);
+    // old_v0_5 holds the old algorithm's figures on the same seeded epochs, side by side.
     scenarios: Object.fromEntries(
-      Object.entries(results).map(([name, r]) => [
-        name,
-        {
-          ...r,
-          loss: Object.fromEntries(Object.entries(r.loss).map(([k, v]) => [k, round(v)])),
-          per_inferer_loss: Object.fromEntries(Object.entries(r.per_inferer_loss).map(([k, v]) => [k, round(v)])),
-          hedge_learning_rate: round(r.hedge_learning_rate),
-          ratio_network_to_best_single: round(r.ratio_network_to_best_single),
-          ratio_network_to_naive: round(r.ratio_network_to_naive),
-          ratio_network_to_hedge: round(r.ratio_network_to_hedge),
-        },
-      ]),
+      scenarios.map((s) => {
+        const r = results.current[s.name];
+        const o = results["v0.5"][s.name];
+        return [
+          s.name,
+          {
+            ...rounded(r),
+            old_v0_5: {
+              loss: rounded(o).loss,
+              ratio_network_to_best_single: round(o.ratio_network_to_best_single),
+              ratio_network_to_naive: round(o.ratio_network_to_naive),
+              ratio_network_to_hedge: round(o.ratio_network_to_hedge),
+              targets: o.targets,
+            },
+          },
+        ];
+      }),
     ),
   };
   const file = process.env.SYNTH_BENCH_OUT ?? join(__dirname, "results", "synthesis.json");

@@ -13,6 +13,7 @@ import { createInterface } from "readline";
 import { Command } from "commander";
 import {
   LOSS_METHODS,
+  ChainVersion,
   LossMethod,
   SynthesisInputError,
   TopicParams,
@@ -32,6 +33,7 @@ interface Options {
   loss: string;
   allowNegative: boolean;
   initialRegret?: string;
+  chainVersion: string;
   variants: boolean;
   saveState?: string;
 }
@@ -51,6 +53,7 @@ function paramsFrom(o: Options): TopicParams {
     epsilon: parseDec(o.epsilon, "--epsilon"),
     lossMethod: o.loss as LossMethod,
     allowNegative: o.allowNegative,
+    chainVersion: o.chainVersion as ChainVersion,
     ...(o.initialRegret !== undefined
       ? { initialRegret: parseDec(o.initialRegret, "--initial-regret") }
       : {}),
@@ -73,6 +76,11 @@ async function main(): Promise<number> {
       false,
     )
     .option("--initial-regret <r>", "the topic's configured initial regret for newcomers")
+    .option(
+      "--chain-version <v>",
+      "allora-chain rules: current (newest chain code) or v0.5 (released v0.5.0)",
+      "current",
+    )
     .option("--no-variants", "skip the one-out / one-in values (faster; network and naive are unchanged)")
     .option("--save-state <file>", "write the final regrets as JSON")
     .showHelpAfterError();

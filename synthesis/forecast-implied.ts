@@ -6,11 +6,16 @@
  *   w_ijk = weights of the R_ijk (see weights.ts), or 1 when there is a single such inferer
  *   I_ik  = sum_j w_ijk I_ij / sum_j w_ijk
  * When every inferer is new, I_ik is the median of those inferers' inferences.
+ * Weights use the topic's chain rules through `weigh` (default: the set's own standard deviation, "v0.5";
+ * "current": the topic's cached regret scale, `forecast_implied.go` RegretScalePlusEpsilon).
  * A forecaster with no usable element (or a zero weight sum) has no forecast-implied inference.
  */
 import { Dec, add, mul, quo, sub, median, ONE } from "./dec";
 import { TopicParams } from "./types";
 import { weightsFromRegrets } from "./weights";
+
+/** Maps a set of regrets to their weights (in order); the scale rule depends on the chain version. */
+export type RegretWeigher = (regrets: readonly Dec[]) => Dec[];
 
 /**
  * Forecast-implied inference of one forecaster, or undefined when it has none.
@@ -26,6 +31,7 @@ export function forecastImpliedInference(
   allInferersNew: boolean,
   lastNetworkLoss: Dec | undefined,
   params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">,
+  weigh: RegretWeigher = (regrets) => weightsFromRegrets(regrets, params),
 ): Dec | undefined {
   const covered = [...forecast.keys()].filter((j) => inferences.has(j)).sort();
   if (covered.length === 0) return undefined;
@@ -38,7 +44,7 @@ export function forecastImpliedInference(
     weights = [ONE];
   } else {
     const regrets = covered.map((j) => sub(lastNetworkLoss, forecast.get(j) as Dec));
-    weights = weightsFromRegrets(regrets, params);
+    weights = weigh(regrets);
   }
   let num = new Dec(0);
   let den = new Dec(0);
@@ -59,10 +65,18 @@ export function forecastImpliedInferences(
   allInferersNew: boolean,
   lastNetworkLoss: Dec | undefined,
   params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">,
+  weigh: RegretWeigher = (regrets) => weightsFromRegrets(regrets, params),
 ): Map<string, Dec> {
   const out = new Map<string, Dec>();
   for (const k of [...forecasts.keys()].sort()) {
-    const v = forecastImpliedInference(inferences, forecasts.get(k) as ReadonlyMap<string, Dec>, allInferersNew, lastNetworkLoss, params);
+    const v = forecastImpliedInference(
+      inferences,
+      forecasts.get(k) as ReadonlyMap<string, Dec>,
+      allInferersNew,
+      lastNetworkLoss,
+      params,
+      weigh,
+    );
     if (v !== undefined) out.set(k, v);
   }
   return out;

@@ -34,6 +34,8 @@ export {
   median,
   ZERO,
   ONE,
+  quantile,
+  medianAbsoluteDeviation,
 } from "./dec";
 export type {
   TopicParams,
@@ -43,24 +45,38 @@ export type {
   WorkerValue,
   OneOutInfererForecasterValues,
   EpochLosses,
+  ChainVersion,
 } from "./types";
-export { LOSS_METHODS } from "./types";
-export { defaultTopicParams, validateParams } from "./params";
-export { gradient, weightBounds, weightFromNormalizedRegret, normalizeRegrets, weightsFromRegrets } from "./weights";
+export { LOSS_METHODS, CHAIN_VERSIONS } from "./types";
+export { defaultTopicParams, validateParams, chainRules } from "./params";
+export type { ChainRules } from "./params";
+export {
+  gradient,
+  weightBounds,
+  weightFromNormalizedRegret,
+  normalizeRegrets,
+  weightsFromRegrets,
+  weightsWithScale,
+  regretScalePlusEpsilon,
+  MAD_TO_STD_DEV,
+} from "./weights";
 export type { WeightBounds, NormalizedRegrets } from "./weights";
 export { forecastImpliedInference, forecastImpliedInferences } from "./forecast-implied";
+export type { RegretWeigher } from "./forecast-implied";
 export {
   emptyRegretState,
   updateRegrets,
   regretStateToJSON,
   regretStateFromJSON,
   calcInitialRegret,
+  calcInitialRegretQuantile,
+  allInferersAreNewByTopic,
   ema,
   startingRegret,
 } from "./regrets";
 export type { RegretState, RegretStateJSON, RegretMap, NestedRegretMap } from "./regrets";
 export { rawLoss, lossOf, reputerLosses, stakeWeightedLosses, MIN_RAW_LOSS } from "./losses";
-export { synthesize, combinePalette } from "./network";
+export { synthesize, combinePalette, combinePaletteCurrent } from "./network";
 export type { SynthesizeOptions, Palette, PaletteMember, PaletteResult } from "./network";
 export { parseLosslessJson, JsonNumber, JsonSyntaxError } from "./json";
 export type { LosslessJson } from "./json";

@@ -17,13 +17,30 @@
  *   - otherwise I = sum w I / max(sum w, epsilon) where members without a prior regret contribute nothing,
  *     except forecasters when no forecaster of the palette has one: they then count with weight 1.
  * A single inferer's inference is the network inference as is (no variants).
+ *
+ * Those are the "v0.5" rules. The "current" rules (chainVersion, the default; allora-chain
+ * `network_inferences.go` GetNetworkInferences, GetCalcNetworkInferenceArgs; `weight.go`
+ * CalcWeightsGivenWorkers, calcWeightedInference) differ:
+ *   - several inferers and no network loss yet: combined = median of the inferences, naive = 0, nothing else;
+ *   - every member's regret is its own or the topic's initial regret (0 before there is one), and every
+ *     member is weighted from it; regrets are divided by the topic's cached regret scale (RegretState.
+ *     regretScale) when it is > 0, else by 1.4826 MAD(palette regrets) + epsilon;
+ *   - "all inferers new" is one topic-wide flag (initial regret 0): then every value is the plain mean of
+ *     its inferers and forecast-implied inferences are medians;
+ *   - the weight sum is floored at EpsilonSafeDiv.
  */
-import { Dec, SynthesisInputError, add, mul, quo, ONE, ZERO, requireFinite } from "./dec";
-import { forecastImpliedInferences } from "./forecast-implied";
-import { validateParams } from "./params";
-import { RegretMap, RegretState, startingRegret } from "./regrets";
-import { EpochSubmissions, NetworkBundle, OneOutInfererForecasterValues, TopicParams, WorkerValue } from "./types";
-import { weightsFromRegrets } from "./weights";
+import { Dec, SynthesisInputError, add, mul, quo, median, ONE, ZERO, requireFinite } from "./dec";
+import { RegretWeigher, forecastImpliedInferences } from "./forecast-implied";
+import { chainRules, validateParams } from "./params";
+import { RegretMap, RegretState, allInferersAreNewByTopic, startingRegret } from "./regrets";
+import {
+  EpochSubmissions,
+  NetworkBundle,
+  OneOutInfererForecasterValues,
+  TopicParams,
+  WorkerValue,
+} from "./types";
+import { regretScalePlusEpsilon, weightsFromRegrets, weightsWithScale } from "./weights";
 
 /** A member of a palette. */
 export interface PaletteMember {
@@ -33,6 +50,11 @@ export interface PaletteMember {
   regret: Dec;
   /** Whether the regret is its own (false: a newcomer carrying the initial regret). */
   hasPrior: boolean;
+  /**
+   * "current" rules: the member's regret takes part in the weights (scale and max) but it has no value to
+   * contribute (a forecaster without a forecast-implied inference once an inferer is withheld).
+   */
+  weightOnly?: boolean;
 }
 
 /** One combination of inferers and forecast-implied inferences. */
@@ -49,7 +71,10 @@ export interface PaletteResult {
 }
 
 /** Combines a palette into one inference (see the module comment for the rules). */
-export function combinePalette(palette: Palette, params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">): PaletteResult {
+export function combinePalette(
+  palette: Palette,
+  params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">,
+): PaletteResult {
   const { inferers, forecasters } = palette;
   if (inferers.length === 0) throw new SynthesisInputError("no inferences to combine");
   const infererWeights = new Map<string, Dec>();
@@ -87,6 +112,45 @@ export function combinePalette(palette: Palette, params: Pick<TopicParams, "pNor
   return { value: quo(num, den), infererWeights, forecasterWeights };
 }
 
+/**
+ * Combines a palette by the "current" chain rules (see the module comment): all members weighted from
+ * their regrets through `weigh`, or the plain mean of the inferers when the topic's inferers are all new.
+ */
+export function combinePaletteCurrent(
+  palette: Palette,
+  weigh: RegretWeigher,
+  allInferersNew: boolean,
+  epsilonSafeDiv: Dec,
+): PaletteResult {
+  const { inferers, forecasters } = palette;
+  if (inferers.length === 0) throw new SynthesisInputError("no inferences to combine");
+  const infererWeights = new Map<string, Dec>();
+  const forecasterWeights = new Map<string, Dec>();
+  let num = ZERO;
+  let den = ZERO;
+  if (allInferersNew) {
+    for (const m of inferers) {
+      num = add(num, m.value);
+      den = add(den, ONE);
+      infererWeights.set(m.worker, ONE);
+    }
+    for (const m of forecasters) forecasterWeights.set(m.worker, ZERO);
+  } else {
+    const members = [...inferers, ...forecasters];
+    const weights = weigh(members.map((m) => m.regret));
+    members.forEach((m, idx) => {
+      const w = weights[idx];
+      if (m.weightOnly) return;
+      (idx < inferers.length ? infererWeights : forecasterWeights).set(m.worker, w);
+      if (w.isZero()) return;
+      num = add(num, mul(w, m.value));
+      den = add(den, w);
+    });
+  }
+  if (den.lt(epsilonSafeDiv)) den = epsilonSafeDiv;
+  return { value: quo(num, den), infererWeights, forecasterWeights };
+}
+
 /** Options of synthesize. */
 export interface SynthesizeOptions {
   /**
@@ -103,14 +167,18 @@ function sortedKeys<V>(m: ReadonlyMap<string, V>): string[] {
 
 /** Validates the submissions and returns them with every value as a Dec of this engine's precision. */
 function checkSubmissions(subs: EpochSubmissions): EpochSubmissions {
-  if (!(subs.inferences instanceof Map)) throw new SynthesisInputError("inferences: expected a Map of worker -> Dec");
-  if (!(subs.forecasts instanceof Map)) throw new SynthesisInputError("forecasts: expected a Map of forecaster -> Map");
-  if (subs.inferences.size === 0) throw new SynthesisInputError("inferences: none submitted; at least one inference is needed");
+  if (!(subs.inferences instanceof Map))
+    throw new SynthesisInputError("inferences: expected a Map of worker -> Dec");
+  if (!(subs.forecasts instanceof Map))
+    throw new SynthesisInputError("forecasts: expected a Map of forecaster -> Map");
+  if (subs.inferences.size === 0)
+    throw new SynthesisInputError("inferences: none submitted; at least one inference is needed");
   const inferences = new Map<string, Dec>();
   for (const [w, v] of subs.inferences) inferences.set(w, requireFinite(v, `inference of ${w}`));
   const forecasts = new Map<string, Map<string, Dec>>();
   for (const [k, m] of subs.forecasts) {
-    if (!(m instanceof Map)) throw new SynthesisInputError(`forecast of ${k}: expected a Map of inferer -> Dec`);
+    if (!(m instanceof Map))
+      throw new SynthesisInputError(`forecast of ${k}: expected a Map of inferer -> Dec`);
     const inner = new Map<string, Dec>();
     for (const [j, v] of m) inner.set(j, requireFinite(v, `forecasted loss of ${j} by ${k}`));
     forecasts.set(k, inner);
@@ -128,12 +196,20 @@ function checkSubmissions(subs: EpochSubmissions): EpochSubmissions {
  * @param params the topic's parameters (defaultTopicParams() for the hub's defaults)
  * @throws SynthesisInputError for no inferences or a non-finite value (the message names the worker)
  */
-export function synthesize(input: EpochSubmissions, state: RegretState, params: TopicParams, options: SynthesizeOptions = {}): NetworkBundle {
+export function synthesize(
+  input: EpochSubmissions,
+  state: RegretState,
+  params: TopicParams,
+  options: SynthesizeOptions = {},
+): NetworkBundle {
   validateParams(params);
   const subs = checkSubmissions(input);
   const variants = options.variants ?? true;
   const inferers = sortedKeys(subs.inferences);
-  const infererValues: WorkerValue[] = inferers.map((w) => ({ worker: w, value: subs.inferences.get(w) as Dec }));
+  const infererValues: WorkerValue[] = inferers.map((w) => ({
+    worker: w,
+    value: subs.inferences.get(w) as Dec,
+  }));
 
   if (inferers.length === 1) {
     const only = infererValues[0];
@@ -151,29 +227,70 @@ export function synthesize(input: EpochSubmissions, state: RegretState, params: 
     };
   }
 
+  const rules = chainRules(params);
+  const current = rules.version === "current";
+  if (current && state.lastNetworkLoss === undefined) {
+    // The chain's calcNetworkInferencesMultipleByMedian: no network loss yet.
+    return {
+      combinedValue: median(infererValues.map((v) => v.value)),
+      naiveValue: ZERO,
+      infererValues,
+      forecasterValues: [],
+      oneOutInfererValues: [],
+      oneOutForecasterValues: [],
+      oneInForecasterValues: [],
+      oneOutInfererForecasterValues: [],
+      infererWeights: new Map(),
+      forecasterWeights: new Map(),
+    };
+  }
+
   const start = startingRegret(state, params) ?? ZERO;
   const member = (regrets: RegretMap | undefined, w: string, value: Dec): PaletteMember => {
     const r = regrets?.get(w);
     return { worker: w, value, regret: r ?? start, hasPrior: r !== undefined };
   };
+  const topicAllNew = allInferersAreNewByTopic(state, params);
   const isNew = (w: string): boolean => !state.inferer.has(w);
-  const allNew = (ws: string[]): boolean => ws.every(isNew);
+  const allNew = (ws: string[]): boolean => (current ? topicAllNew : ws.every(isNew));
+  const cachedScale = state.regretScale;
+  const weigh: RegretWeigher = current
+    ? (regrets) =>
+        weightsWithScale(
+          regrets,
+          cachedScale !== undefined && cachedScale.gt(ZERO)
+            ? cachedScale
+            : regretScalePlusEpsilon(regrets, params.epsilon),
+          params,
+        )
+    : (regrets) => weightsFromRegrets(regrets, params);
+  const combine = (palette: Palette): PaletteResult =>
+    current
+      ? combinePaletteCurrent(palette, weigh, topicAllNew, rules.epsilonSafeDiv)
+      : combinePalette(palette, params);
 
-  const implied = forecastImpliedInferences(subs.inferences, subs.forecasts, allNew(inferers), state.lastNetworkLoss, params);
+  const implied = forecastImpliedInferences(
+    subs.inferences,
+    subs.forecasts,
+    allNew(inferers),
+    state.lastNetworkLoss,
+    params,
+    weigh,
+  );
   const forecasters = sortedKeys(implied);
-  const forecasterValues: WorkerValue[] = forecasters.map((k) => ({ worker: k, value: implied.get(k) as Dec }));
+  const forecasterValues: WorkerValue[] = forecasters.map((k) => ({
+    worker: k,
+    value: implied.get(k) as Dec,
+  }));
 
-  const combined = combinePalette(
-    {
-      inferers: inferers.map((j) => member(state.inferer, j, subs.inferences.get(j) as Dec)),
-      forecasters: forecasters.map((k) => member(state.forecaster, k, implied.get(k) as Dec)),
-    },
-    params,
-  );
-  const naive = combinePalette(
-    { inferers: inferers.map((j) => member(state.naiveInferer, j, subs.inferences.get(j) as Dec)), forecasters: [] },
-    params,
-  );
+  const combined = combine({
+    inferers: inferers.map((j) => member(state.inferer, j, subs.inferences.get(j) as Dec)),
+    forecasters: forecasters.map((k) => member(state.forecaster, k, implied.get(k) as Dec)),
+  });
+  const naive = combine({
+    inferers: inferers.map((j) => member(state.naiveInferer, j, subs.inferences.get(j) as Dec)),
+    forecasters: [],
+  });
 
   const bundle: NetworkBundle = {
     combinedValue: combined.value,
@@ -194,7 +311,14 @@ export function synthesize(input: EpochSubmissions, state: RegretState, params: 
   for (const jOut of inferers) {
     const remaining = inferers.filter((j) => j !== jOut);
     const remainingInferences = new Map(remaining.map((j) => [j, subs.inferences.get(j) as Dec]));
-    const impliedOut = forecastImpliedInferences(remainingInferences, subs.forecasts, allNew(remaining), state.lastNetworkLoss, params);
+    const impliedOut = forecastImpliedInferences(
+      remainingInferences,
+      subs.forecasts,
+      allNew(remaining),
+      state.lastNetworkLoss,
+      params,
+      weigh,
+    );
     for (const [k, v] of impliedOut) {
       let list = oneOutImplied.get(k);
       if (!list) {
@@ -205,30 +329,35 @@ export function synthesize(input: EpochSubmissions, state: RegretState, params: 
     }
     const infRegrets = state.oneOutInfererInferer.get(jOut);
     const fcRegrets = state.oneOutInfererForecaster.get(jOut);
-    const res = combinePalette(
-      {
-        inferers: remaining.map((j) => member(infRegrets, j, subs.inferences.get(j) as Dec)),
-        forecasters: sortedKeys(impliedOut).map((k) => member(fcRegrets, k, impliedOut.get(k) as Dec)),
-      },
-      params,
-    );
+    const res = combine({
+      inferers: remaining.map((j) => member(infRegrets, j, subs.inferences.get(j) as Dec)),
+      // current rules: every forecaster of the epoch keeps its one-out regret in the weights
+      // (calcOneOutInfererInference passes all forecasters); only those with a value contribute
+      forecasters: current
+        ? forecasters.map((k) => {
+            const v = impliedOut.get(k);
+            return v === undefined
+              ? { ...member(fcRegrets, k, ZERO), weightOnly: true }
+              : member(fcRegrets, k, v);
+          })
+        : sortedKeys(impliedOut).map((k) => member(fcRegrets, k, impliedOut.get(k) as Dec)),
+    });
     bundle.oneOutInfererValues.push({ worker: jOut, value: res.value });
   }
   bundle.oneOutInfererForecasterValues = sortedKeys(oneOutImplied).map(
     (k): OneOutInfererForecasterValues => ({ forecaster: k, values: oneOutImplied.get(k) as WorkerValue[] }),
   );
 
-  // One-out forecasters: withhold k'.
-  for (const kOut of forecasters) {
+  // One-out forecasters: withhold k' (current rules: only with 2+ forecasters, GetOneOutForecasterInferences).
+  for (const kOut of current && forecasters.length < 2 ? [] : forecasters) {
     const infRegrets = state.oneOutForecasterInferer.get(kOut);
     const fcRegrets = state.oneOutForecasterForecaster.get(kOut);
-    const res = combinePalette(
-      {
-        inferers: inferers.map((j) => member(infRegrets, j, subs.inferences.get(j) as Dec)),
-        forecasters: forecasters.filter((k) => k !== kOut).map((k) => member(fcRegrets, k, implied.get(k) as Dec)),
-      },
-      params,
-    );
+    const res = combine({
+      inferers: inferers.map((j) => member(infRegrets, j, subs.inferences.get(j) as Dec)),
+      forecasters: forecasters
+        .filter((k) => k !== kOut)
+        .map((k) => member(fcRegrets, k, implied.get(k) as Dec)),
+    });
     bundle.oneOutForecasterValues.push({ worker: kOut, value: res.value });
   }
 
@@ -236,13 +365,10 @@ export function synthesize(input: EpochSubmissions, state: RegretState, params: 
   if (forecasters.length > 1) {
     for (const kIn of forecasters) {
       const infRegrets = state.oneInForecasterInferer.get(kIn);
-      const res = combinePalette(
-        {
-          inferers: inferers.map((j) => member(infRegrets, j, subs.inferences.get(j) as Dec)),
-          forecasters: [member(state.oneInForecasterSelf, kIn, implied.get(kIn) as Dec)],
-        },
-        params,
-      );
+      const res = combine({
+        inferers: inferers.map((j) => member(infRegrets, j, subs.inferences.get(j) as Dec)),
+        forecasters: [member(state.oneInForecasterSelf, kIn, implied.get(kIn) as Dec)],
+      });
       bundle.oneInForecasterValues.push({ worker: kIn, value: res.value });
     }
   }

@@ -18,8 +18,35 @@
  * initial regret (R_prev = initial regret); while the topic has none yet, the first observation is taken
  * as is. Then the initial regret is recomputed from the new inferer and forecaster regrets of the workers
  * that already had one: min(R) + (c - 8.25/p) (stdDev(R) + epsilon).
+ *
+ * That is the "v0.5" rule set. The "current" rules (chainVersion, the default) differ
+ * (allora-chain `network_regrets.go` GetCalcSetNetworkRegrets, CalcTopicInitialRegret, isExperiencedActor;
+ * `actor_utils/losses.go` CloseReputerNonce; `weight.go` CalcRegretScaleFilteredByWeights):
+ *   - R_prev of a newcomer is the topic's initial regret, 0 before there is one (the EMA always applies);
+ *   - experienced = had a regret and took part in at least 1/alpha earlier epochs; the initial regret is
+ *     quantile_q(R) + (c - PNormSafeDiv/p)(stdDev(R) + epsilon) over their new R_ij and R_ik;
+ *   - then the topic's regret scale is recomputed from the new R_ij, R_ik of this epoch's workers whose
+ *     latest normalized weight exceeds MinWeightThresholdForStdnorm (all of them when fewer than 2 do):
+ *     1.4826 MAD(R) + epsilon; and the workers' weights under that scale, normalized to sum 1, become
+ *     their latest weights.
  */
-import { Dec, SynthesisInputError, add, mul, sub, quo, min, stdDev, ONE, decString, parseDec } from "./dec";
+import {
+  Dec,
+  SynthesisInputError,
+  add,
+  mul,
+  sub,
+  quo,
+  min,
+  stdDev,
+  quantile,
+  ONE,
+  ZERO,
+  decString,
+  parseDec,
+} from "./dec";
+import { chainRules } from "./params";
+import { regretScalePlusEpsilon, weightsWithScale } from "./weights";
 import { EpochLosses, TopicParams } from "./types";
 
 /** Regrets keyed by worker. */
@@ -56,6 +83,16 @@ export interface RegretState {
   lastNetworkLoss?: Dec;
   /** Number of loss updates applied so far. */
   epochs: number;
+  /** "current" rules: the topic's cached regret scale plus epsilon, used by every combination (0/undefined: none yet). */
+  regretScale?: Dec;
+  /** "current" rules: inferer -> latest normalized weight (filters the regrets that set the scale). */
+  latestInfererWeights: RegretMap;
+  /** "current" rules: forecaster -> latest normalized weight. */
+  latestForecasterWeights: RegretMap;
+  /** inferer -> number of epochs whose losses it took part in (its experience). */
+  infererInclusions: Map<string, number>;
+  /** forecaster -> number of epochs whose losses it took part in. */
+  forecasterInclusions: Map<string, number>;
 }
 
 /** A state with no history: every worker is new, no network loss yet. */
@@ -71,6 +108,10 @@ export function emptyRegretState(): RegretState {
     oneInForecasterInferer: new Map(),
     oneInForecasterSelf: new Map(),
     epochs: 0,
+    latestInfererWeights: new Map(),
+    latestForecasterWeights: new Map(),
+    infererInclusions: new Map(),
+    forecasterInclusions: new Map(),
   };
 }
 
@@ -84,15 +125,45 @@ export function ema(alpha: Dec, current: Dec, previous: Dec | undefined): Dec {
  * The topic's initial regret from the current regrets of experienced workers:
  * min(R) + (c - 8.25/p) * (stdDev(R) + epsilon).
  */
-export function calcInitialRegret(regrets: readonly Dec[], params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">): Dec {
+export function calcInitialRegret(
+  regrets: readonly Dec[],
+  params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">,
+): Dec {
   const denominator = add(stdDev(regrets), params.epsilon);
   const offset = sub(params.cNorm, quo(new Dec("8.25"), params.pNorm));
   return add(min(regrets), mul(offset, denominator));
 }
 
-/** The regret a worker without a previous one starts from, if any. */
+/**
+ * The topic's initial regret by the "current" rules (`network_regrets.go` CalcTopicInitialRegret):
+ * quantile_q(R) + (c - PNormSafeDiv/p) * (stdDev(R) + epsilon).
+ */
+export function calcInitialRegretQuantile(
+  regrets: readonly Dec[],
+  params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">,
+  q: Dec,
+  pNormSafeDiv: Dec,
+): Dec {
+  const denominator = add(stdDev(regrets), params.epsilon);
+  const offset = sub(params.cNorm, quo(pNormSafeDiv, params.pNorm));
+  return add(quantile(regrets, q), mul(offset, denominator));
+}
+
+/**
+ * The regret a worker without a previous one starts from. "v0.5": the initial regret if any (undefined:
+ * the first observation is taken as is). "current": the topic's initial regret, 0 before it has one (the
+ * keeper's getter returns topic.InitialRegret).
+ */
 export function startingRegret(state: RegretState, params: TopicParams): Dec | undefined {
-  return state.initialRegret ?? params.initialRegret;
+  const r = state.initialRegret ?? params.initialRegret;
+  if (chainRules(params).version === "current") return r ?? ZERO;
+  return r;
+}
+
+/** Whether every inferer counts as new ("current" rules: the topic's initial regret is 0 or unset). */
+export function allInferersAreNewByTopic(state: RegretState, params: TopicParams): boolean {
+  const r = state.initialRegret ?? params.initialRegret;
+  return r === undefined || r.isZero();
 }
 
 function cloneMap(m: RegretMap): RegretMap {
@@ -148,6 +219,18 @@ export function updateRegrets(state: RegretState, losses: EpochLosses, params: T
     initialRegret: state.initialRegret,
     lastNetworkLoss: losses.combinedValue,
     epochs: state.epochs + 1,
+    regretScale: state.regretScale,
+    latestInfererWeights: cloneMap(state.latestInfererWeights),
+    latestForecasterWeights: cloneMap(state.latestForecasterWeights),
+    infererInclusions: new Map(state.infererInclusions),
+    forecasterInclusions: new Map(state.forecasterInclusions),
+  };
+  const rules = chainRules(params);
+  const current = rules.version === "current";
+  const oneOverAlpha = quo(ONE, alpha);
+  const isExperienced = (hadPrior: boolean, inclusions: Map<string, number>, w: string): boolean => {
+    if (!current) return hadPrior;
+    return hadPrior && new Dec(inclusions.get(w) ?? 0).gte(oneOverAlpha);
   };
 
   const L = losses.combinedValue;
@@ -158,12 +241,14 @@ export function updateRegrets(state: RegretState, losses: EpochLosses, params: T
   for (const j of inferers) {
     const hadPrior = state.inferer.has(j);
     const r = step(next.inferer, j, L, losses.infererValues.get(j) as Dec);
-    if (hadPrior) experienced.push(r);
+    if (isExperienced(hadPrior, state.infererInclusions, j)) experienced.push(r);
+    next.infererInclusions.set(j, (state.infererInclusions.get(j) ?? 0) + 1);
   }
   for (const k of forecasters) {
     const hadPrior = state.forecaster.has(k);
     const r = step(next.forecaster, k, L, losses.forecasterValues.get(k) as Dec);
-    if (hadPrior) experienced.push(r);
+    if (isExperienced(hadPrior, state.forecasterInclusions, k)) experienced.push(r);
+    next.forecasterInclusions.set(k, (state.forecasterInclusions.get(k) ?? 0) + 1);
   }
   for (const j of inferers) {
     step(next.naiveInferer, j, losses.naiveValue, losses.infererValues.get(j) as Dec);
@@ -194,15 +279,56 @@ export function updateRegrets(state: RegretState, losses: EpochLosses, params: T
   }
 
   if (experienced.length > 0) {
-    next.initialRegret = calcInitialRegret(experienced, params);
+    next.initialRegret = current
+      ? calcInitialRegretQuantile(experienced, params, rules.initialRegretQuantile, rules.pNormSafeDiv)
+      : calcInitialRegret(experienced, params);
   }
+  if (current && inferers.length > 0)
+    updateScaleAndWeights(state, next, inferers, forecasters, params, rules.minWeightThresholdForStdnorm);
   return next;
+}
+
+/**
+ * "current" rules, after the regrets: the topic's regret scale from this epoch's workers (filtered by
+ * their previous latest weights), then their new normalized weights under it (chain:
+ * `actor_utils/losses.go` CloseReputerNonce steps 2-5).
+ */
+function updateScaleAndWeights(
+  prev: RegretState,
+  next: RegretState,
+  inferers: string[],
+  forecasters: string[],
+  params: TopicParams,
+  threshold: Dec,
+): void {
+  const infRegrets = inferers.map((j) => next.inferer.get(j) as Dec);
+  const fcRegrets = forecasters.map((k) => next.forecaster.get(k) as Dec);
+  const filtered: Dec[] = [];
+  inferers.forEach((j, i) => {
+    const w = prev.latestInfererWeights.get(j);
+    if (w !== undefined && w.gt(threshold)) filtered.push(infRegrets[i]);
+  });
+  forecasters.forEach((k, i) => {
+    const w = prev.latestForecasterWeights.get(k);
+    if (w !== undefined && w.gt(threshold)) filtered.push(fcRegrets[i]);
+  });
+  const all = [...infRegrets, ...fcRegrets];
+  const scale = regretScalePlusEpsilon(filtered.length < 2 ? all : filtered, params.epsilon);
+  next.regretScale = scale;
+  const weights = weightsWithScale(all, scale, params);
+  let total = ZERO;
+  for (const w of weights) total = add(total, w);
+  const norm = (w: Dec): Dec => (total.isZero() ? w : quo(w, total));
+  inferers.forEach((j, i) => next.latestInfererWeights.set(j, norm(weights[i])));
+  forecasters.forEach((k, i) => next.latestForecasterWeights.set(k, norm(weights[inferers.length + i])));
 }
 
 function checkLosses(losses: EpochLosses): void {
   const chk = (x: Dec | undefined, what: string): void => {
     if (x === undefined || !x.isFinite()) {
-      throw new SynthesisInputError(`${what}: loss ${x === undefined ? "missing" : x.toString()} is not a finite decimal`);
+      throw new SynthesisInputError(
+        `${what}: loss ${x === undefined ? "missing" : x.toString()} is not a finite decimal`,
+      );
     }
   };
   chk(losses.combinedValue, "combinedValue");
@@ -238,6 +364,11 @@ export interface RegretStateJSON {
   initialRegret: string | null;
   lastNetworkLoss: string | null;
   epochs: number;
+  regretScale?: string | null;
+  latestInfererWeights?: Record<string, string>;
+  latestForecasterWeights?: Record<string, string>;
+  infererInclusions?: Record<string, number>;
+  forecasterInclusions?: Record<string, number>;
 }
 
 // Object.fromEntries defines own properties, so a worker named "__proto__" survives the round trip.
@@ -265,6 +396,15 @@ export function regretStateToJSON(state: RegretState): RegretStateJSON {
     initialRegret: state.initialRegret === undefined ? null : decString(state.initialRegret),
     lastNetworkLoss: state.lastNetworkLoss === undefined ? null : decString(state.lastNetworkLoss),
     epochs: state.epochs,
+    regretScale: state.regretScale === undefined ? null : decString(state.regretScale),
+    latestInfererWeights: mapToObj(state.latestInfererWeights),
+    latestForecasterWeights: mapToObj(state.latestForecasterWeights),
+    infererInclusions: Object.fromEntries(
+      sortedKeys(state.infererInclusions).map((k) => [k, state.infererInclusions.get(k) as number]),
+    ),
+    forecasterInclusions: Object.fromEntries(
+      sortedKeys(state.forecasterInclusions).map((k) => [k, state.forecasterInclusions.get(k) as number]),
+    ),
   };
 }
 
@@ -288,6 +428,21 @@ function objToNested(o: unknown, what: string): NestedRegretMap {
   return m;
 }
 
+function objToCounts(o: unknown, what: string): Map<string, number> {
+  if (o === undefined) return new Map();
+  if (!isObj(o)) throw new SynthesisInputError(`${what}: expected an object of non-negative integers`);
+  const m = new Map<string, number>();
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+      throw new SynthesisInputError(
+        `${what}.${k}: expected a non-negative integer, got ${JSON.stringify(v)}`,
+      );
+    }
+    m.set(k, v);
+  }
+  return m;
+}
+
 /**
  * Restores a state saved by regretStateToJSON (accepts the object or its JSON text).
  * @throws SynthesisInputError naming the bad field
@@ -295,7 +450,8 @@ function objToNested(o: unknown, what: string): NestedRegretMap {
 export function regretStateFromJSON(json: RegretStateJSON | string): RegretState {
   const o: unknown = typeof json === "string" ? JSON.parse(json) : json;
   if (!isObj(o)) throw new SynthesisInputError("regret state: expected an object");
-  if (o.version !== 1) throw new SynthesisInputError(`regret state: unsupported version ${String(o.version)}, expected 1`);
+  if (o.version !== 1)
+    throw new SynthesisInputError(`regret state: unsupported version ${String(o.version)}, expected 1`);
   const opt = (v: unknown, what: string): Dec | undefined =>
     v === null || v === undefined ? undefined : parseDec(v as string, what);
   const epochs = o.epochs ?? 0;
@@ -315,5 +471,10 @@ export function regretStateFromJSON(json: RegretStateJSON | string): RegretState
     initialRegret: opt(o.initialRegret, "initialRegret"),
     lastNetworkLoss: opt(o.lastNetworkLoss, "lastNetworkLoss"),
     epochs,
+    regretScale: opt(o.regretScale, "regretScale"),
+    latestInfererWeights: objToMap(o.latestInfererWeights, "latestInfererWeights"),
+    latestForecasterWeights: objToMap(o.latestForecasterWeights, "latestForecasterWeights"),
+    infererInclusions: objToCounts(o.infererInclusions, "infererInclusions"),
+    forecasterInclusions: objToCounts(o.forecasterInclusions, "forecasterInclusions"),
   };
 }

@@ -10,6 +10,18 @@ export type LossMethod = "mse" | "mae" | "se" | "ae";
 /** The loss functions this engine implements ("se"/"ae" are aliases of "mse"/"mae" for one value). */
 export const LOSS_METHODS: readonly LossMethod[] = ["mse", "mae", "se", "ae"];
 
+/**
+ * Which allora-chain rules the engine follows (see synthesis/README.md, "Differences from the shared notes").
+ * "current": the newest chain code (regret scale cached per topic, a MAD-based scale, quantile initial
+ * regret, median first epoch). "v0.5": the released v0.5.0 scale and initial regret (each combination
+ * normalized by its own standard deviation; initial regret from the minimum), with this engine's earlier
+ * newcomer rules.
+ */
+export type ChainVersion = "current" | "v0.5";
+
+/** The chain versions this engine implements. */
+export const CHAIN_VERSIONS: readonly ChainVersion[] = ["current", "v0.5"];
+
 /** Per-topic synthesis parameters (the hub's Topic fields p_norm, c_norm, alpha_regret, epsilon, ...). */
 export interface TopicParams {
   /** p of the potential function (hub bounds: [2.5, 4.5]). */
@@ -29,6 +41,16 @@ export interface TopicParams {
    * until the engine has computed one from the regrets of experienced workers (it then replaces it).
    */
   initialRegret?: Dec;
+  /** Chain rules to follow (default "current"). */
+  chainVersion?: ChainVersion;
+  /** Module param InitialRegretQuantile ("current" only; default 0.25). */
+  initialRegretQuantile?: Dec;
+  /** Module param PNormSafeDiv: the initial regret's offset is c - PNormSafeDiv / p ("current"; default 8.25). */
+  pNormSafeDiv?: Dec;
+  /** Module param EpsilonSafeDiv: floor of a combination's weight sum ("current"; default 0.0000001). */
+  epsilonSafeDiv?: Dec;
+  /** Module param MinWeightThresholdForStdnorm: latest weights above it set the regret scale ("current"; 0.000001). */
+  minWeightThresholdForStdnorm?: Dec;
 }
 
 /** A value attributed to a worker (the hub's WorkerAttributedValue / WithheldWorkerAttributedValue). */

@@ -8,7 +8,7 @@
  * if max(R^ before the cap) < c - 8.25/p:  R^ = R^ - max + (c - 8.25/p)   (shift)
  * w     = 0 if R^ < c - 17.25/p, else p / (exp(p (c - R^)) + 1)   (gradient of ln(1 + e^(p(x - c))))
  */
-import { Dec, add, sub, mul, quo, exp, stdDev, ZERO, ONE } from "./dec";
+import { Dec, add, sub, mul, quo, exp, stdDev, medianAbsoluteDeviation, ZERO, ONE } from "./dec";
 import { TopicParams } from "./types";
 
 /** φ'_p(x) = p / (exp(p (c - x)) + 1), the gradient of the potential ln(1 + exp(p (x - c))). */
@@ -70,9 +70,43 @@ export function normalizeRegrets(regrets: readonly Dec[], epsilon: Dec): Normali
  * Weights of a set of regrets (inferers and forecasters together: they share one scale and one max).
  * Returns the weights in the order of the input. The list must not be empty.
  */
-export function weightsFromRegrets(regrets: readonly Dec[], params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">): Dec[] {
+export function weightsFromRegrets(
+  regrets: readonly Dec[],
+  params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">,
+): Dec[] {
   if (regrets.length === 0) return [];
   const { normalized, max } = normalizeRegrets(regrets, params.epsilon);
   const bounds = weightBounds(params.pNorm, params.cNorm);
   return normalized.map((r) => weightFromNormalizedRegret(r, max, params.pNorm, params.cNorm, bounds));
+}
+
+/**
+ * MAD-to-standard-deviation factor of the chain's regret scale (1 / Phi^-1(0.75), written 1.4826 in
+ * `inference_synthesis/weight.go`, madToStdDevFactor).
+ */
+export const MAD_TO_STD_DEV = new Dec("1.4826");
+
+/**
+ * The chain's regret scale plus epsilon ("current" rules; `weight.go` CalcRegretScalePlusEpsilon):
+ * |1.4826 x MAD(R)| + epsilon.
+ */
+export function regretScalePlusEpsilon(regrets: readonly Dec[], epsilon: Dec): Dec {
+  return add(mul(medianAbsoluteDeviation(regrets), MAD_TO_STD_DEV).abs(), epsilon);
+}
+
+/**
+ * Weights of a set of regrets divided by a given scale (the topic's cached regret scale), sharing one max
+ * (`weight.go` CalcWeightsGivenWorkers with RegretScalePlusEpsilon > 0). Order of the input.
+ */
+export function weightsWithScale(
+  regrets: readonly Dec[],
+  scale: Dec,
+  params: Pick<TopicParams, "pNorm" | "cNorm">,
+): Dec[] {
+  if (regrets.length === 0) return [];
+  const normalized = regrets.map((r) => quo(r, scale));
+  let m = normalized[0];
+  for (const x of normalized) if (x.gt(m)) m = x;
+  const bounds = weightBounds(params.pNorm, params.cNorm);
+  return normalized.map((r) => weightFromNormalizedRegret(r, m, params.pNorm, params.cNorm, bounds));
 }

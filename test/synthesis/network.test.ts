@@ -116,7 +116,7 @@
  *     def st(m,key,a,b):
  *         m[key]=ema(sub(a,b), m.get(key,sp)); return m[key]
  *     for j in I:
- *         had=j in S['inf']; r=st(S['inf'],j,L,Lj[j]); 
+ *         had=j in S['inf']; r=st(S['inf'],j,L,Lj[j]);
  *         if had: exp_.append(r)
  *     for k in F:
  *         had=k in S['fc']; r=st(S['fc'],k,L,Lk[k])
@@ -148,6 +148,7 @@ import {
   SynthesisInputError,
   decString,
   defaultTopicParams,
+  TopicParams,
   emptyRegretState,
   parseDec,
   regretStateToJSON,
@@ -159,21 +160,39 @@ import {
 } from "../../synthesis";
 
 const d = (s: string | number): Dec => new Dec(s);
-const P = defaultTopicParams();
+// These tests pin the released v0.5.0 rules (kept behind chainVersion "v0.5"); current-rules.test.ts covers the default.
+const P: TopicParams = { ...defaultTopicParams(), chainVersion: "v0.5" };
 
-function subs(inf: Record<string, string>, fc: Record<string, Record<string, string>> = {}): EpochSubmissions {
+function subs(
+  inf: Record<string, string>,
+  fc: Record<string, Record<string, string>> = {},
+): EpochSubmissions {
   return {
     inferences: new Map(Object.entries(inf).map(([k, v]) => [k, parseDec(v, k)])),
-    forecasts: new Map(Object.entries(fc).map(([k, m]) => [k, new Map(Object.entries(m).map(([j, v]) => [j, parseDec(v, `${k}/${j}`)]))])),
+    forecasts: new Map(
+      Object.entries(fc).map(([k, m]) => [
+        k,
+        new Map(Object.entries(m).map(([j, v]) => [j, parseDec(v, `${k}/${j}`)])),
+      ]),
+    ),
   };
 }
-const vals = (xs: { worker: string; value: Dec }[]): Record<string, string> => Object.fromEntries(xs.map((x) => [x.worker, decString(x.value)]));
+const vals = (xs: { worker: string; value: Dec }[]): Record<string, string> =>
+  Object.fromEntries(xs.map((x) => [x.worker, decString(x.value)]));
 
 // The scenario of the Python reference: "d" joins at epoch 3; f2 forecasts only some inferers.
 const EPOCHS: [Record<string, string>, Record<string, Record<string, string>>, string][] = [
   [{ a: "10", b: "12", c: "15" }, { f1: { a: "-1", b: "0.2", c: "1" }, f2: { b: "-0.5" } }, "11"],
-  [{ a: "11.5", b: "12.5", c: "9" }, { f1: { a: "-0.3", b: "0.1", c: "0.9" }, f2: { b: "-0.2", c: "0.4" } }, "12"],
-  [{ a: "13", b: "12.2", c: "14", d: "12.9" }, { f1: { a: "0.5", b: "-0.4", c: "0.3", d: "-1" }, f2: { a: "0.1", b: "-0.6" } }, "12.6"],
+  [
+    { a: "11.5", b: "12.5", c: "9" },
+    { f1: { a: "-0.3", b: "0.1", c: "0.9" }, f2: { b: "-0.2", c: "0.4" } },
+    "12",
+  ],
+  [
+    { a: "13", b: "12.2", c: "14", d: "12.9" },
+    { f1: { a: "0.5", b: "-0.4", c: "0.3", d: "-1" }, f2: { a: "0.1", b: "-0.6" } },
+    "12.6",
+  ],
 ];
 
 const EXPECTED = [
@@ -182,7 +201,10 @@ const EXPECTED = [
     naive: "12.33333333333333333333333333333333",
     forecasters: { f1: "12", f2: "12" },
     oneOutInferer: { a: "13.5", b: "12.5", c: "11" },
-    oneOutForecaster: { f1: "12.33333333333333333333333333333333", f2: "12.33333333333333333333333333333333" },
+    oneOutForecaster: {
+      f1: "12.33333333333333333333333333333333",
+      f2: "12.33333333333333333333333333333333",
+    },
     oneIn: { f1: "12.33333333333333333333333333333333", f2: "12.33333333333333333333333333333333" },
     oneOutInfererForecaster: { f1: { a: "13.5", b: "12.5", c: "11" }, f2: { a: "12", c: "12" } },
   },
@@ -190,11 +212,22 @@ const EXPECTED = [
     combined: "12.01106898148508899783317007668297",
     naive: "11.98916966308150602849914036289606",
     forecasters: { f1: "11.71320748168381175205346302436055", f2: "12.33630674171989708825382346976662" },
-    oneOutInferer: { a: "12.39361688507797502831909500662409", b: "11.48626680628957253841601505399362", c: "11.76259887103709534005843478455564" },
-    oneOutForecaster: { f1: "12.10859336980062249369308939137463", f2: "11.90112779673623221368900398318182" },
+    oneOutInferer: {
+      a: "12.39361688507797502831909500662409",
+      b: "11.48626680628957253841601505399362",
+      c: "11.76259887103709534005843478455564",
+    },
+    oneOutForecaster: {
+      f1: "12.10859336980062249369308939137463",
+      f2: "11.90112779673623221368900398318182",
+    },
     oneIn: { f1: "11.90112779673623221368900398318182", f2: "12.10859336980062249369308939137463" },
     oneOutInfererForecaster: {
-      f1: { a: "12.43920700089169195934864479922242", b: "11.43973626656018846283179183448673", c: "11.75927806695665137414856403571283" },
+      f1: {
+        a: "12.43920700089169195934864479922242",
+        b: "11.43973626656018846283179183448673",
+        c: "11.75927806695665137414856403571283",
+      },
       f2: { a: "12.33630674171989708825382346976662", b: "9", c: "12.5" },
     },
   },
@@ -208,7 +241,10 @@ const EXPECTED = [
       c: "12.83791774259045862722334810975708",
       d: "13.06666666666666666666666666666666",
     },
-    oneOutForecaster: { f1: "12.48532732177295656674078224277642", f2: "12.71018102880785131075659856416656" },
+    oneOutForecaster: {
+      f1: "12.48532732177295656674078224277642",
+      f2: "12.71018102880785131075659856416656",
+    },
     oneIn: { f1: "12.71018102880785131075659856416656", f2: "12.48532732177295656674078224277642" },
     oneOutInfererForecaster: {
       f1: {
@@ -217,7 +253,12 @@ const EXPECTED = [
         c: "12.84127316128846634544640561761433",
         d: "12.22347161181874482015780587579636",
       },
-      f2: { a: "12.2", b: "13", c: "12.21134528625286569104177054031812", d: "12.21134528625286569104177054031812" },
+      f2: {
+        a: "12.2",
+        b: "13",
+        c: "12.21134528625286569104177054031812",
+        d: "12.21134528625286569104177054031812",
+      },
     },
   },
 ];
@@ -235,10 +276,12 @@ describe("synthesis/network: the network inference and its variants", () => {
         expect(vals(b.oneOutInfererValues)).to.deep.equal(e.oneOutInferer);
         expect(vals(b.oneOutForecasterValues)).to.deep.equal(e.oneOutForecaster);
         expect(vals(b.oneInForecasterValues)).to.deep.equal(e.oneIn);
-        expect(Object.fromEntries(b.oneOutInfererForecasterValues.map((x) => [x.forecaster, vals(x.values)]))).to.deep.equal(
-          e.oneOutInfererForecaster,
+        expect(
+          Object.fromEntries(b.oneOutInfererForecasterValues.map((x) => [x.forecaster, vals(x.values)])),
+        ).to.deep.equal(e.oneOutInfererForecaster);
+        expect(vals(b.infererValues)).to.deep.equal(
+          Object.fromEntries(Object.entries(inf).map(([k, v]) => [k, decString(d(v))])),
         );
-        expect(vals(b.infererValues)).to.deep.equal(Object.fromEntries(Object.entries(inf).map(([k, v]) => [k, decString(d(v))])));
         state = updateRegrets(state, reputerLosses(b, d(truth), P), P);
       });
     });
@@ -287,7 +330,11 @@ describe("synthesis/network: the network inference and its variants", () => {
 
   it("all inferers new: plain mean of the inferers, forecasters do not count", () => {
     // (1 + 2 + 6) / 3 = 3; the forecaster's median-implied inference (2) has weight 0
-    const b = synthesize(subs({ a: "1", b: "2", c: "6" }, { f: { a: "0", b: "0", c: "0" } }), emptyRegretState(), P);
+    const b = synthesize(
+      subs({ a: "1", b: "2", c: "6" }, { f: { a: "0", b: "0", c: "0" } }),
+      emptyRegretState(),
+      P,
+    );
     expect(decString(b.combinedValue)).to.equal("3");
     expect(decString(b.naiveValue)).to.equal("3");
     expect(vals(b.forecasterValues)).to.deep.equal({ f: "2" });
@@ -349,15 +396,30 @@ describe("synthesis/network: the network inference and its variants", () => {
   });
 
   it("rejects a NaN or non-finite value with an error naming the worker", () => {
-    const bad: EpochSubmissions = { inferences: new Map([["a", d(1)], ["b", d(NaN)]]), forecasts: new Map() };
+    const bad: EpochSubmissions = {
+      inferences: new Map([
+        ["a", d(1)],
+        ["b", d(NaN)],
+      ]),
+      forecasts: new Map(),
+    };
     expect(() => synthesize(bad, emptyRegretState(), P)).to.throw(SynthesisInputError, /inference of b.*NaN/);
     const badF: EpochSubmissions = {
-      inferences: new Map([["a", d(1)], ["b", d(2)]]),
+      inferences: new Map([
+        ["a", d(1)],
+        ["b", d(2)],
+      ]),
       forecasts: new Map([["f", new Map([["a", d(Infinity)]])]]),
     };
-    expect(() => synthesize(badF, emptyRegretState(), P)).to.throw(SynthesisInputError, /forecasted loss of a by f/);
+    expect(() => synthesize(badF, emptyRegretState(), P)).to.throw(
+      SynthesisInputError,
+      /forecasted loss of a by f/,
+    );
     expect(() => synthesize(subs({}), emptyRegretState(), P)).to.throw(SynthesisInputError, /none submitted/);
-    expect(() => synthesize(subs({ a: "1" }), emptyRegretState(), { ...P, alphaRegret: d(2) })).to.throw(SynthesisInputError, /alphaRegret/);
+    expect(() => synthesize(subs({ a: "1" }), emptyRegretState(), { ...P, alphaRegret: d(2) })).to.throw(
+      SynthesisInputError,
+      /alphaRegret/,
+    );
   });
 
   it("is pure: the state is not modified, the same input gives the same bundle", () => {
@@ -376,7 +438,13 @@ describe("synthesis/network: the network inference and its variants", () => {
     const base = (x: string): Dec => new Decimal(x) as unknown as Dec;
     const a = synthesize(subs({ a: "1", b: "2" }), stateWith({ a: "0.1", b: "-0.3" }), P);
     const bb = synthesize(
-      { inferences: new Map([["a", base("1")], ["b", base("2")]]), forecasts: new Map() },
+      {
+        inferences: new Map([
+          ["a", base("1")],
+          ["b", base("2")],
+        ]),
+        forecasts: new Map(),
+      },
       stateWith({ a: "0.1", b: "-0.3" }),
       { ...P, pNorm: base("3"), cNorm: base("0.75"), alphaRegret: base("0.1"), epsilon: base("0.0001") },
     );

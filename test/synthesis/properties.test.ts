@@ -9,6 +9,7 @@ import {
   EpochSubmissions,
   decString,
   defaultTopicParams,
+  TopicParams,
   emptyRegretState,
   reputerLosses,
   synthesize,
@@ -16,10 +17,16 @@ import {
   weightsFromRegrets,
 } from "../../synthesis";
 
-const P = defaultTopicParams();
+// These tests pin the released v0.5.0 rules (kept behind chainVersion "v0.5"); current-rules.test.ts covers the default.
+const P: TopicParams = { ...defaultTopicParams(), chainVersion: "v0.5" };
 const decArb = fc.integer({ min: -100000, max: 100000 }).map((n) => new Dec(n).div(100));
 
-function history(seed: number, epochs: number, workers: string[], forecasters: string[]): { subs: EpochSubmissions[]; truths: Dec[] } {
+function history(
+  seed: number,
+  epochs: number,
+  workers: string[],
+  forecasters: string[],
+): { subs: EpochSubmissions[]; truths: Dec[] } {
   let s = seed >>> 0;
   const rnd = (): number => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -32,7 +39,9 @@ function history(seed: number, epochs: number, workers: string[], forecasters: s
     truths.push(truth);
     subs.push({
       inferences: new Map(workers.map((w, j) => [w, truth.plus(((rnd() - 0.5) * (j + 1)).toFixed(6))])),
-      forecasts: new Map(forecasters.map((k) => [k, new Map(workers.map((w) => [w, new Dec((rnd() * 2 - 1).toFixed(4))]))])),
+      forecasts: new Map(
+        forecasters.map((k) => [k, new Map(workers.map((w) => [w, new Dec((rnd() * 2 - 1).toFixed(4))]))]),
+      ),
     });
   }
   return { subs, truths };
@@ -61,7 +70,9 @@ describe("synthesis: properties", () => {
           const all = [...b.infererValues, ...b.forecasterValues].map((x) => x.value);
           const lo = Dec.min(...all);
           const hi = Dec.max(...all);
-          expect(b.combinedValue.gte(lo.minus("1e-30")) && b.combinedValue.lte(hi.plus("1e-30"))).to.equal(true);
+          expect(b.combinedValue.gte(lo.minus("1e-30")) && b.combinedValue.lte(hi.plus("1e-30"))).to.equal(
+            true,
+          );
           expect(b.naiveValue.gte(lo.minus("1e-30")) && b.naiveValue.lte(hi.plus("1e-30"))).to.equal(true);
           state = updateRegrets(state, reputerLosses(b, truths[t], P), P);
         });
@@ -82,7 +93,9 @@ describe("synthesis: properties", () => {
       const b1 = synthesize(subs[t], s1, P);
       const b2 = synthesize(reversed[t], s2, P);
       expect(decString(b1.combinedValue)).to.equal(decString(b2.combinedValue));
-      expect(b1.oneOutInfererValues.map((x) => decString(x.value))).to.deep.equal(b2.oneOutInfererValues.map((x) => decString(x.value)));
+      expect(b1.oneOutInfererValues.map((x) => decString(x.value))).to.deep.equal(
+        b2.oneOutInfererValues.map((x) => decString(x.value)),
+      );
       s1 = updateRegrets(s1, reputerLosses(b1, truths[t], P), P);
       s2 = updateRegrets(s2, reputerLosses(b2, truths[t], P), P);
     }
@@ -95,17 +108,31 @@ describe("npm run synthesize (CLI, end to end)", function () {
   const run = (lines: string[], args: string[] = []): { code: number | null; out: string[]; err: string } => {
     const file = join(dir, `in-${Math.random().toString(36).slice(2)}.jsonl`);
     writeFileSync(file, lines.join("\n") + "\n");
-    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", join(__dirname, "../../scripts/synthesize.ts"), "--input", file, ...args], {
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        require.resolve("ts-node/dist/bin"),
+        "--transpile-only",
+        join(__dirname, "../../scripts/synthesize.ts"),
+        "--input",
+        file,
+        ...args,
+      ],
+      {
+        encoding: "utf8",
+      },
+    );
     return { code: r.status, out: r.stdout.split("\n").filter((l) => l.length > 0), err: r.stderr };
   };
 
   it("replays the reference scenario: network and naive match the Python reference, then a summary line", () => {
-    const r = run([
-      '{"epoch": 1, "truth": 11, "inferences": {"a": 10, "b": 12, "c": 15}, "forecasts": {"f1": {"a": -1, "b": 0.2, "c": 1}, "f2": {"b": -0.5}}}',
-      '{"epoch": 2, "truth": 12, "inferences": {"a": 11.5, "b": 12.5, "c": 9}, "forecasts": {"f1": {"a": -0.3, "b": 0.1, "c": 0.9}, "f2": {"b": -0.2, "c": 0.4}}}',
-    ]);
+    const r = run(
+      [
+        '{"epoch": 1, "truth": 11, "inferences": {"a": 10, "b": 12, "c": 15}, "forecasts": {"f1": {"a": -1, "b": 0.2, "c": 1}, "f2": {"b": -0.5}}}',
+        '{"epoch": 2, "truth": 12, "inferences": {"a": 11.5, "b": 12.5, "c": 9}, "forecasts": {"f1": {"a": -0.3, "b": 0.1, "c": 0.9}, "f2": {"b": -0.2, "c": 0.4}}}',
+      ],
+      ["--chain-version", "v0.5"],
+    );
     expect(r.code, r.err).to.equal(0);
     expect(r.out).to.have.length(3);
     const e2 = JSON.parse(r.out[1]);
@@ -121,8 +148,17 @@ describe("npm run synthesize (CLI, end to end)", function () {
     expect(s.loss.network).to.be.closeTo((12 - 12.01106898148509) ** 2, 1e-12);
   });
 
+  it("rejects an unknown --chain-version, naming the supported ones", () => {
+    const r = run(['{"epoch": 1, "truth": 1, "inferences": {"a": 1}}'], ["--chain-version", "v9"]);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/chainVersion: "v9" is not supported; use one of current, v0.5/);
+  });
+
   it("names the line and the field of a bad value, exit code 1", () => {
-    const r = run(['{"epoch": 1, "truth": 1, "inferences": {"a": 1, "b": 2}}', '{"epoch": 2, "truth": 1, "inferences": {"a": 1, "b": "NaN"}}']);
+    const r = run([
+      '{"epoch": 1, "truth": 1, "inferences": {"a": 1, "b": 2}}',
+      '{"epoch": 2, "truth": 1, "inferences": {"a": 1, "b": "NaN"}}',
+    ]);
     expect(r.code).to.equal(1);
     expect(r.err).to.match(/line 2: field inferences\.b: "NaN" is not a finite decimal/);
   });

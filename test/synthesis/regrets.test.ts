@@ -6,6 +6,7 @@ import {
   calcInitialRegret,
   decString,
   defaultTopicParams,
+  TopicParams,
   ema,
   emptyRegretState,
   regretStateFromJSON,
@@ -14,10 +15,17 @@ import {
 } from "../../synthesis";
 
 const d = (s: string | number): Dec => new Dec(s);
-const P = defaultTopicParams();
+// These tests pin the released v0.5.0 rules (kept behind chainVersion "v0.5"); current-rules.test.ts covers the default.
+const P: TopicParams = { ...defaultTopicParams(), chainVersion: "v0.5" };
 
-function losses(combined: string, naive: string, inferers: Record<string, string>, forecasters: Record<string, string> = {}): EpochLosses {
-  const m = (o: Record<string, string>): Map<string, Dec> => new Map(Object.entries(o).map(([k, v]) => [k, d(v)]));
+function losses(
+  combined: string,
+  naive: string,
+  inferers: Record<string, string>,
+  forecasters: Record<string, string> = {},
+): EpochLosses {
+  const m = (o: Record<string, string>): Map<string, Dec> =>
+    new Map(Object.entries(o).map(([k, v]) => [k, d(v)]));
   return {
     combinedValue: d(combined),
     naiveValue: d(naive),
@@ -41,7 +49,9 @@ describe("synthesis/regrets: EMA regrets and the initial regret", () => {
     // R = [0.1, 0.3, -0.2]: mean 0.0666.., sample std = sqrt(((1/30)^2 + (7/30)^2 + (8/30)^2) / 2) = 0.2516611...
     // min -0.2 + (-2) * (0.2516611478423583 + 0.0001) = -0.70352229568...
     // python: initial([0.1, 0.3, -0.2]) = -0.7035222956847166464824456537964076
-    expect(decString(calcInitialRegret([d("0.1"), d("0.3"), d("-0.2")], P))).to.equal("-0.7035222956847166464824456537964076");
+    expect(decString(calcInitialRegret([d("0.1"), d("0.3"), d("-0.2")], P))).to.equal(
+      "-0.7035222956847166464824456537964076",
+    );
   });
 
   it("first update: regrets are the first observation as is; no initial regret yet (all were new)", () => {
@@ -72,7 +82,10 @@ describe("synthesis/regrets: EMA regrets and the initial regret", () => {
   });
 
   it("a configured topic initial regret seeds newcomers before one is computed", () => {
-    const s1 = updateRegrets(emptyRegretState(), losses("0", "0", { a: "-1" }), { ...P, initialRegret: d(-2) });
+    const s1 = updateRegrets(emptyRegretState(), losses("0", "0", { a: "-1" }), {
+      ...P,
+      initialRegret: d(-2),
+    });
     // 0.1 * 1 + 0.9 * -2 = -1.7
     expect(decString(s1.inferer.get("a") as Dec)).to.equal("-1.7");
   });
@@ -103,11 +116,18 @@ describe("synthesis/regrets: EMA regrets and the initial regret", () => {
   });
 
   it("rejects NaN losses with an error naming the entry", () => {
-    expect(() => updateRegrets(emptyRegretState(), losses("0", "0", { a: "NaN" }), P)).to.throw(SynthesisInputError, /infererValues\[a\]/);
+    expect(() => updateRegrets(emptyRegretState(), losses("0", "0", { a: "NaN" }), P)).to.throw(
+      SynthesisInputError,
+      /infererValues\[a\]/,
+    );
   });
 
   it("JSON round trip keeps every decimal exactly", () => {
-    let s = updateRegrets(emptyRegretState(), losses("0.1234567890123456789012345678901234", "0", { a: "-1", b: "1" }, { f: "2" }), P);
+    let s = updateRegrets(
+      emptyRegretState(),
+      losses("0.1234567890123456789012345678901234", "0", { a: "-1", b: "1" }, { f: "2" }),
+      P,
+    );
     s.inferer.set("__proto__", d("0.5"));
     s = updateRegrets(s, losses("0", "0", { a: "-1", b: "1", c: "3" }, { f: "2" }), P);
     const json = JSON.stringify(regretStateToJSON(s));
@@ -115,6 +135,9 @@ describe("synthesis/regrets: EMA regrets and the initial regret", () => {
     expect(JSON.stringify(regretStateToJSON(back))).to.equal(json);
     expect(decString(back.initialRegret as Dec)).to.equal(decString(s.initialRegret as Dec));
     expect(decString(back.inferer.get("__proto__") as Dec)).to.equal("0.5");
-    expect(() => regretStateFromJSON({ ...regretStateToJSON(s), inferer: { a: "NaN" } })).to.throw(SynthesisInputError, /inferer\.a/);
+    expect(() => regretStateFromJSON({ ...regretStateToJSON(s), inferer: { a: "NaN" } })).to.throw(
+      SynthesisInputError,
+      /inferer\.a/,
+    );
   });
 });
