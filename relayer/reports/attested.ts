@@ -3,7 +3,8 @@
  * an attestation the chain's current attester set accepts, and what a consumer needs to use it.
  */
 import { Interface } from "ethers";
-import { oracleDomain, packReports, reportBatchDigest, reportBatchMessage, type OracleReport } from "../../lib/eip712/oracle";
+import { packReports, type OracleReport } from "../../lib/eip712/oracle";
+import { fastReportBatchDigest } from "../attest/fast-digest";
 import { combineSignatures, NotEnoughSignaturesError, recoverSignature } from "../../lib/eip712/signatures";
 
 /** A report and the signatures collected for it, as the store holds them (untrusted until checked). */
@@ -39,7 +40,7 @@ export type Attestation = Attested | { ok: false; problem: string };
  * digest, so one set of signatures serves all three.
  */
 export function singleReportDigest(chainId: bigint, oracle: string, setId: bigint, report: OracleReport): string {
-  return reportBatchDigest(oracleDomain(chainId, oracle), reportBatchMessage(setId, [report]));
+  return fastReportBatchDigest(chainId, oracle, setId, [report]);
 }
 
 /**

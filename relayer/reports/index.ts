@@ -9,11 +9,11 @@ import type { Logger } from "pino";
 import type { HubInference } from "../hub/events";
 import { ReportService } from "./service";
 import { AttesterSetCache, ReportSigner, type ReportChain } from "./signer";
-import { ReportStore } from "./store";
+import { ReportDemand, ReportStore } from "./store";
 
 export interface PullReports {
   service: ReportService;
-  /** signs the inferences for every chain; never throws (a failure is logged and the next inference is signed) */
+  /** hands new hub inferences to the signer (which signs the wanted ones); never throws */
   sign(inferences: readonly HubInference[]): void;
 }
 
@@ -29,15 +29,15 @@ export function createPullReports(deps: {
   const store = new ReportStore(deps.redis, deps.prefix);
   const sets = new AttesterSetCache();
   const chains: ReportChain[] = deps.chains.map((c) => ({ ...c }));
-  const signer = new ReportSigner({ chains, attesters: deps.attesters, store, sets, log: deps.log });
-  const service = new ReportService({ chains, topics: deps.topics, hubChainId: deps.hubChainId, store, sets });
+  const demand = new ReportDemand(deps.redis, deps.prefix);
+  const signer = new ReportSigner({ chains, attesters: deps.attesters, store, sets, demand, topics: deps.topics, log: deps.log });
+  const service = new ReportService({ chains, topics: deps.topics, hubChainId: deps.hubChainId, store, sets, demand, signer });
   return {
     service,
     sign: (inferences) => {
-      if (deps.attesters.length === 0) return;
-      for (const i of inferences) {
-        void signer.sign({ topicId: BigInt(i.topicId), value: i.value, nonce: i.nonce, timestamp: BigInt(i.timestamp) });
-      }
+      void signer
+        .observe(inferences.map((i) => ({ topicId: BigInt(i.topicId), value: i.value, nonce: i.nonce, timestamp: BigInt(i.timestamp) })))
+        .catch((err: Error) => deps.log.warn({ err: err.message }, "pull reports: signing skipped"));
     },
   };
 }

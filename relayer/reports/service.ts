@@ -10,6 +10,10 @@
  *   paths and shapes of Allora's consumer API, so an app written against @alloralabs/allora-sdk moves to these
  *   attested reports by setting `baseAPIUrl` to `{relayer}/v2`.
  *
+ * Attesters sign what is asked for: a request marks its (chain, topic) wanted for ten minutes (ReportDemand), and
+ * from then on every instance signs each new inference of it; a first request is signed at once by this instance
+ * when it holds attester keys (else it answers 503 until the others have signed).
+ *
  * Nothing is served on Redis' word: every signature is checked against the set read from the chain (attested.ts).
  * Errors name the problem: 400 (malformed query), 404 (unknown chain, topic not relayed, unknown route), 503 (no
  * attested report yet).
@@ -17,8 +21,8 @@
 import type http from "node:http";
 import { randomUUID } from "node:crypto";
 import { alloraConsumerInference, attest, reportPayload, type ReportPayload } from "./attested";
-import type { AttesterSetCache, ReportChain } from "./signer";
-import type { ReportStore } from "./store";
+import type { AttesterSetCache, ReportChain, ReportSigner } from "./signer";
+import type { ReportDemand, ReportStore } from "./store";
 
 export interface ReportServiceDeps {
   chains: readonly ReportChain[];
@@ -27,6 +31,10 @@ export interface ReportServiceDeps {
   hubChainId: string;
   store: ReportStore;
   sets: AttesterSetCache;
+  /** records what is asked for, so that every instance's attesters sign it from then on */
+  demand?: ReportDemand;
+  /** this instance's signer: signs a first request's topic at once when it holds attester keys */
+  signer?: ReportSigner;
   /** how often a stream looks for new reports */
   streamPollMs?: number;
   /** topic metadata for the allora-sdk topics route */
@@ -102,7 +110,11 @@ export class ReportService {
     if (!this.deps.topics.includes(topic)) {
       return { topic, status: 404, error: `topic ${topic} is not relayed by this relayer (relayed: ${this.deps.topics.join(", ")})` };
     }
-    const stored = await this.deps.store.get(chain.name, topic);
+    if (this.deps.demand) await this.deps.demand.mark(chain.name, topic);
+    let stored = await this.deps.store.get(chain.name, topic);
+    if (!stored && this.deps.signer && (await this.deps.signer.signLatest(chain.name, topic))) {
+      stored = await this.deps.store.get(chain.name, topic);
+    }
     if (!stored) return { topic, status: 503, error: `no attested report yet for topic ${topic} on ${chain.name}: the attesters sign each new hub inference; retry in a few seconds` };
     const set = await this.deps.sets.of(chain);
     const a = attest(stored, set, BigInt(chain.chainId), chain.oracle);

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { toOracleReport, type OracleReportInput } from "../../lib/eip712/oracle";
 import { signDigest } from "../../lib/eip712/signatures";
 import { singleReportDigest, type OnChainSet } from "./attested";
-import type { ReportStore } from "./store";
+import type { ReportDemand, ReportStore } from "./store";
 
 export interface ReportChain {
   name: string;
@@ -34,22 +34,57 @@ export class AttesterSetCache {
   }
 }
 
+/**
+ * Signs single reports for the (chain, topic) pairs someone asked for lately (ReportDemand): each new hub
+ * inference of a wanted topic as it arrives, and on a first request the topic's newest inference at once.
+ */
 export class ReportSigner {
+  /** the newest inference seen per topic */
+  private readonly latest = new Map<number, OracleReportInput>();
+
   constructor(
     private readonly deps: {
       chains: readonly ReportChain[];
       attesters: readonly Wallet[];
       store: ReportStore;
       sets: AttesterSetCache;
+      demand?: ReportDemand;
+      topics?: readonly number[];
       log: Logger;
     },
   ) {}
 
-  /** Signs `input` for every chain with every local attester that is in that chain's current set. */
-  async sign(input: OracleReportInput): Promise<void> {
+  /** New hub inferences: remembered, and signed for the chains that want them. */
+  async observe(inputs: readonly OracleReportInput[]): Promise<void> {
+    for (const i of inputs) {
+      const t = Number(i.topicId);
+      const prev = this.latest.get(t);
+      if (!prev || BigInt(prev.nonce) < BigInt(i.nonce)) this.latest.set(t, i);
+    }
+    if (this.deps.attesters.length === 0) return;
+    const wanted = this.deps.demand
+      ? await this.deps.demand.wanted(this.deps.chains.map((c) => c.name), this.deps.topics ?? [...this.latest.keys()])
+      : undefined;
+    for (const i of inputs) {
+      const chains = this.deps.chains.filter((c) => !wanted || wanted.has(`${c.name}:${Number(i.topicId)}`));
+      if (chains.length) await this.sign(i, chains);
+    }
+  }
+
+  /** Signs the newest inference of `topic` for `chain` now (a first request); false when none was seen yet. */
+  async signLatest(chain: string, topic: number): Promise<boolean> {
+    const input = this.latest.get(topic);
+    const c = this.deps.chains.find((x) => x.name === chain);
+    if (!input || !c || this.deps.attesters.length === 0) return false;
+    await this.sign(input, [c]);
+    return true;
+  }
+
+  /** Signs `input` for `chains` (default: all) with every local attester in that chain's current set. */
+  async sign(input: OracleReportInput, chains: readonly ReportChain[] = this.deps.chains): Promise<void> {
     const report = toOracleReport(input);
     await Promise.all(
-      this.deps.chains.map(async (chain) => {
+      chains.map(async (chain) => {
         try {
           const set = await this.deps.sets.of(chain);
           const digest = singleReportDigest(BigInt(chain.chainId), chain.oracle, set.id, report);

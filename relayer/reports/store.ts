@@ -63,3 +63,37 @@ export class ReportStore {
     }
   }
 }
+
+/**
+ * Which (chain, topic) reports someone asked for lately, shared by every instance through Redis with a TTL:
+ * attesters sign only those (signing every topic on every chain with every key each block would cost a core at
+ * 100 topics). A forged entry only makes attesters sign a report nobody asked for.
+ */
+export class ReportDemand {
+  private cache?: { at: number; wanted: Set<string> };
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    /** how long a request keeps its (chain, topic) signed */
+    readonly ttlSeconds = 600,
+  ) {}
+
+  private key(chain: string, topic: number): string {
+    return `${this.prefix}:reports:wanted:${chain}:${topic}`;
+  }
+
+  async mark(chain: string, topic: number): Promise<void> {
+    await this.redis.set(this.key(chain, topic), "1", "EX", this.ttlSeconds);
+    this.cache?.wanted.add(`${chain}:${topic}`);
+  }
+
+  /** The wanted `chain:topic` pairs among `chains` x `topics` (read at most once a second). */
+  async wanted(chains: readonly string[], topics: readonly number[]): Promise<Set<string>> {
+    if (this.cache && Date.now() - this.cache.at < 1_000) return this.cache.wanted;
+    const pairs = chains.flatMap((c) => topics.map((t) => [c, t] as const));
+    const values = pairs.length ? await this.redis.mget(pairs.map(([c, t]) => this.key(c, t))) : [];
+    const wanted = new Set(pairs.filter((_, i) => values[i] !== null).map(([c, t]) => `${c}:${t}`));
+    this.cache = { at: Date.now(), wanted };
+    return wanted;
+  }
+}

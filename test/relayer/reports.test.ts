@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { Contract, NonceManager, Wallet } from "ethers";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { ReportStore } from "../../relayer/reports/store";
+import { ReportDemand, ReportStore } from "../../relayer/reports/store";
 import { AttesterSetCache, ReportSigner, type ReportChain } from "../../relayer/reports/signer";
 import { ReportService } from "../../relayer/reports/service";
 import { singleReportDigest } from "../../relayer/reports/attested";
@@ -217,5 +217,40 @@ describe("relayer/reports: the signed-report service (pull mode)", function () {
     // Unknown chain in the signature format: the SDK surfaces the service's message.
     const unknown = await sdk.getInferenceByTopicID(1, "base-8453" as SignatureFormat).catch((e: unknown) => e as Error);
     expect((unknown as Error).message).to.match(/status=404.*unknown chain \\?"8453/s);
+  });
+
+  it("signs on demand: only asked-for topics are signed each block, and a first request is signed at once", async function () {
+    const demandPrefix = uniquePrefix("reports-demand");
+    const dStore = new ReportStore(redis, demandPrefix);
+    const demand = new ReportDemand(redis, demandPrefix);
+    const sets = new AttesterSetCache(0);
+    const dSigner = new ReportSigner({ chains: [chain], attesters: attesters.slice(0, 2), store: dStore, sets, demand, topics: [1, 2], log: pino({ level: "silent" }) });
+    const service = new ReportService({ chains: [chain], topics: [1, 2], hubChainId: "allora-devnet-1", store: dStore, sets, demand, signer: dSigner });
+    const srv = http.createServer((req, res) => void service.handle(req, res));
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      // Inferences arrive; nobody asked: nothing is signed.
+      await dSigner.observe([
+        { topicId: 1n, value: 5n * ONE, nonce: 300n, timestamp: now },
+        { topicId: 2n, value: 6n * ONE, nonce: 300n, timestamp: now },
+      ]);
+      expect(await dStore.get("ethereum", 1)).to.equal(undefined);
+      // A first request for topic 1 is signed at once from the newest inference seen.
+      const first = await fetch(`${url}/v1/reports/latest?chain=ethereum&topics=1`);
+      expect(first.status).to.equal(200);
+      expect(((await first.json()) as { reports: { nonce: number }[] }).reports[0].nonce).to.equal(300);
+      // From then on each new inference of topic 1 is signed as it arrives; topic 2 still is not.
+      await dSigner.observe([
+        { topicId: 1n, value: 7n * ONE, nonce: 301n, timestamp: now },
+        { topicId: 2n, value: 8n * ONE, nonce: 301n, timestamp: now },
+      ]);
+      expect((await dStore.get("ethereum", 1))?.report.nonce).to.equal(301n);
+      expect(await dStore.get("ethereum", 2)).to.equal(undefined);
+      expect(await redis.ttl(`${demandPrefix}:reports:wanted:ethereum:1`)).to.be.within(1, 600);
+    } finally {
+      srv.close();
+      await dropPrefixes([demandPrefix]);
+    }
   });
 });
