@@ -6,4 +6,11 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS script run by node directly */
 const { execSync } = require("node:child_process");
 if (process.env.npm_command === "exec") process.exit(0);
-execSync("npm run -s build:relayer && hardhat compile --quiet", { stdio: "inherit" });
+/* global __dirname */
+const path = require("node:path");
+// npm puts node_modules/.bin on PATH for scripts; so does this, for `node scripts/prepare.js` run by hand.
+const bin = path.join(__dirname, "..", "node_modules", ".bin");
+execSync("npm run -s build:relayer && hardhat compile --quiet", {
+  stdio: "inherit",
+  env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` },
+});
