@@ -180,11 +180,14 @@ describe("relayer/reports: the signed-report service (pull mode)", function () {
     // The example lending market (examples/lending) borrows against the pulled report.
     const user = new NonceManager(new Wallet(account(4).privateKey, node.provider));
     const token = readArtifact("test/OracleMockAllo.sol/OracleMockAllo");
-    const [collateral, debt] = await Promise.all([0, 1].map(async () => {
+    // One after the other: an automining node refuses a nonce that arrives before the one below it.
+    const deployToken = async () => {
       const c = await new ContractFactory(token.abi, token.bytecode, user).deploy();
       await c.waitForDeployment();
       return c as unknown as Contract;
-    }));
+    };
+    const collateral = await deployToken();
+    const debt = await deployToken();
     const marketArtifact = JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/examples/lending/contracts/MiniLendingMarket.sol/MiniLendingMarket.json"), "utf8")) as { abi: []; bytecode: string };
     const market = (await new ContractFactory(marketArtifact.abi, marketArtifact.bytecode, user).deploy(chain.oracle, 1n, 3_600n, await collateral.getAddress(), await debt.getAddress())) as unknown as Contract;
     await market.waitForDeployment();
