@@ -32,7 +32,7 @@ import { sentJob } from "../../relayer/transfer/sources";
 import { deliverJobId, ESCROW_QUEUE, releaseJobId } from "../../relayer/transfer/jobs";
 import { transferQueueName } from "../../relayer/transfer/pipeline";
 import { sleep, until } from "./helpers";
-import { ALLO, bridgeEventIds, E2E_ENV, escrowPayments, exactlyOnce, newHubAddress, sigkill, TransferNet, type UserChain } from "./transfer-helpers";
+import { ALLO, bridgeEventIds, bridgeEvents, E2E_ENV, escrowPayments, exactlyOnce, newHubAddress, sigkill, TransferNet, type UserChain } from "./transfer-helpers";
 
 const ADMIN_ABI = [
   "function setRemoteChainLimits(uint64 chain, uint256 outboundCapacity, uint256 inboundCapacity)",
@@ -131,18 +131,19 @@ describe("e2e: transfer faults (Redis emptied or forged, SIGKILL, queued release
     log(`emptied the relayer's Redis namespace (${deleted} keys) while it runs`);
 
     await until("all carried", async () => {
-      const [e, b, h, paid] = await Promise.all([eth.balanceOf(tn.user.address), bnb.balanceOf(tn.user.address), hubBalance(hubRecipient), escrowPayments(comet, escrow)]);
+      const [e, b, h, paid] = await Promise.all([eth.balanceOf(tn.user.address), bnb.balanceOf(tn.user.address), hubBalance(hubRecipient), escrowPayments(comet, escrow, cosmosBridgeChainId(net.manifest.hub.chainId))]);
       return e === ethBefore - 3n * ALLO + 6n * ALLO && b === bnbBefore + 3n * ALLO && h === ALLO && paid.refunded.includes(`${bad.transactionHash}:0`) ? true : undefined;
     }, 120_000, 500);
     await sleep(4_000); // a second delivery or payment would show now
     expect(await eth.balanceOf(tn.user.address)).to.equal(ethBefore + 3n * ALLO);
     expect(await bnb.balanceOf(tn.user.address)).to.equal(bnbBefore + 3n * ALLO);
     expect(await hubBalance(hubRecipient)).to.equal(ALLO);
-    const ethDelivered = await bridgeEventIds(eth, "TransferDelivered", ethFrom);
-    expect(ethDelivered.length, "hub -> ethereum deliveries").to.equal(3);
+    const ethEvents = await bridgeEvents(eth, "TransferDelivered", ethFrom);
+    const ethDelivered = ethEvents.map((e) => e.id);
+    expect(ethDelivered.length, `hub -> ethereum deliveries since block ${ethFrom}: ${JSON.stringify(ethEvents)}`).to.equal(3);
     expect(new Set(ethDelivered).size).to.equal(3);
     expect(exactlyOnce(evm.map((t) => t.transferId), await bridgeEventIds(bnb, "TransferDelivered", bnbFrom))).to.equal(undefined);
-    const paid = await escrowPayments(comet, escrow);
+    const paid = await escrowPayments(comet, escrow, cosmosBridgeChainId(net.manifest.hub.chainId));
     expect(exactlyOnce([release.transferId], paid.released)).to.equal(undefined);
     expect(exactlyOnce([`${bad.transactionHash}:0`], paid.refunded)).to.equal(undefined);
     expect(relayer.child.exitReason(), "the relayer outlived the flush").to.equal(undefined);
@@ -187,14 +188,14 @@ describe("e2e: transfer faults (Redis emptied or forged, SIGKILL, queued release
       expect(r.code, r.rawLog).to.equal(0);
       deposits.push(`${r.transactionHash}:0`);
     }
-    const refunded = async () => (await escrowPayments(comet, escrow)).refunded.filter((k) => deposits.includes(k)).length;
+    const refunded = async () => (await escrowPayments(comet, escrow, cosmosBridgeChainId(net.manifest.hub.chainId))).refunded.filter((k) => deposits.includes(k)).length;
     await until("a refund paid", async () => ((await refunded()) >= 1 ? true : undefined), 60_000, 20);
     await sigkill(relayer);
     log(`SIGKILLed the relayer after ${await refunded()} of 3 refunds`);
     await startRelayer();
     await until("all three refunded", async () => ((await refunded()) >= 3 ? true : undefined), 90_000);
     await sleep(4_000); // a second refund would show now
-    expect(exactlyOnce(deposits, (await escrowPayments(comet, escrow)).refunded)).to.equal(undefined);
+    expect(exactlyOnce(deposits, (await escrowPayments(comet, escrow, cosmosBridgeChainId(net.manifest.hub.chainId))).refunded)).to.equal(undefined);
     expect(repairs(relayer)).to.deep.equal([]);
   });
 
@@ -246,7 +247,7 @@ describe("e2e: transfer faults (Redis emptied or forged, SIGKILL, queued release
     expect(await bnb.balanceOf(attacker)).to.equal(0n);
     expect(await hubBalance(hubRecipient)).to.equal(ALLO);
     expect(exactlyOnce([t1, t2, t3].map((t) => t.transferId), await bridgeEventIds(bnb, "TransferDelivered", from))).to.equal(undefined);
-    expect(exactlyOnce([t4.transferId], (await escrowPayments(comet, escrow)).released)).to.equal(undefined);
+    expect(exactlyOnce([t4.transferId], (await escrowPayments(comet, escrow, cosmosBridgeChainId(net.manifest.hub.chainId))).released)).to.equal(undefined);
     // What the relayer said: t1 re-added, t2 and t4 stale, t3's job forged (replaced, or refused by the attesters first).
     await r.log.waitFor((l) => l.msg === "re-added the job of a transfer in flight" && String(l.id).toLowerCase() === t1.transferId, 1_000, "t1 re-added");
     await r.log.waitFor((l) => l.alert === "stale_job" && l.jobId === deliverJobId("bnb", t2.transferId), 1_000, "t2's completed job found stale");

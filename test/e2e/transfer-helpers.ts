@@ -14,7 +14,7 @@ import type { RelayerHandle } from "../../scripts/devnet/relayer";
 import { DEV_ACCOUNT_INDEX, hardhatAccount } from "../../scripts/lib/dev-keys";
 import { bridgeInterface } from "../../relayer/transfer/deliver";
 import { scanEscrowSends } from "../../relayer/transfer/hub-ledger";
-import { parseEscrowMemo } from "../../relayer/transfer/memo";
+import { parseEscrowMemo, releasedTransferIds } from "../../relayer/transfer/memo";
 import { mnemonicOf } from "../devnet/helpers";
 
 export const ALLO = 10n ** 18n;
@@ -84,18 +84,26 @@ export async function sigkill(r: RelayerHandle): Promise<void> {
 
 /** Transfer ids of the bridge's `event` logs (TransferDelivered, QueuedTransferReleased, ...) from `fromBlock`. */
 export async function bridgeEventIds(chain: UserChain, event: string, fromBlock: number): Promise<string[]> {
-  const logs = await chain.provider.getLogs({ address: chain.c.contracts.bridge, fromBlock, toBlock: "latest", topics: [bridgeInterface.getEvent(event)!.topicHash] });
-  return logs.map((l) => l.topics[1].toLowerCase());
+  return (await bridgeEvents(chain, event, fromBlock)).map((e) => e.id);
 }
 
-/** Successful escrow sends by memo kind: transfer ids released, deposit txs refunded (with repeats, if any). */
-export async function escrowPayments(comet: CometClient, escrow: string): Promise<{ released: string[]; refunded: string[] }> {
+/** The bridge's `event` logs since `fromBlock`: transfer id, block and (deliveries) recipient and amount. */
+export async function bridgeEvents(chain: UserChain, event: string, fromBlock: number): Promise<{ id: string; block: number; args: string }[]> {
+  const logs = await chain.provider.getLogs({ address: chain.c.contracts.bridge, fromBlock, toBlock: "latest", topics: [bridgeInterface.getEvent(event)!.topicHash] });
+  return logs.map((l) => ({ id: l.topics[1].toLowerCase(), block: l.blockNumber, args: bridgeInterface.parseLog(l)?.args.toArray().map(String).join(",") ?? "" }));
+}
+
+/**
+ * Successful escrow sends by memo kind: transfer ids released (single or batched release memos), deposit txs
+ * refunded (with repeats, if any).
+ */
+export async function escrowPayments(comet: CometClient, escrow: string, hubChain: bigint): Promise<{ released: string[]; refunded: string[] }> {
   const released: string[] = [];
   const refunded: string[] = [];
   for (const s of await scanEscrowSends(comet, escrow)) {
     if (s.code !== 0) continue;
     const m = parseEscrowMemo(s.memo);
-    if (m.kind === "release") released.push(m.transferId.toLowerCase());
+    released.push(...releasedTransferIds(m, hubChain).map((id) => id.toLowerCase()));
     if (m.kind === "refund") refunded.push(`${m.depositTxHash.toUpperCase()}:${m.msgIndex}`);
   }
   return { released, refunded };
