@@ -39,7 +39,7 @@ export const transfersSchema = z
         /** the escrow's legacy amino multisig: threshold and member public keys, in the multisig's order */
         threshold: z.number().int().positive(),
         members: z.array(pubkey).min(1, "list the escrow's member public keys"),
-        /** the fee each escrow transaction pays (the escrow pays it) */
+        /** the fee per escrow payment (a batched tx of n payments pays n times it; the escrow pays it) */
         fee: z.object({ amount: digits, gas: digits }).strict(),
         /** uallo in the escrow that backs no EVM supply at startHeight (its fee float) */
         float: digits.default("0"),
