@@ -150,25 +150,38 @@ describe("e2e: the allo CLI on the local network", function () {
   });
 
   it("1b. Ctrl-C stops following, never the transfer, and says how to resume", async function () {
-    const child = spawn(process.execPath, ["bin/allo.js", "--state-dir", STATE_DIR, "bridge", "--from", "hub", "--to", "bnb", "--amount", "0.25", "--yes", "--json"], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    await until("the deposit submitted", async () => (out.includes('"event":"submitted"') ? true : undefined), 60_000, 100);
-    child.kill("SIGINT");
-    expect(await exited).to.equal(130);
-    expect(err).to.match(/stopped following \(the transfer itself goes on\)/);
-    const submitted = JSON.parse(out.split("\n").find((l) => l.includes('"event":"submitted"'))!) as { txHash: string };
-    expect(err).to.contain(`allo track ${submitted.txHash} --state-dir ${STATE_DIR}`);
-    // The transfer goes on without the CLI: resume following it to the end.
-    const resumed = await allo(["track", submitted.txHash, "--follow", "--json", "--timeout", "120"]);
-    expect(resumed.code, resumed.err).to.equal(0);
-    expect(resumed.events.at(-1)!.event).to.equal("final");
+    // Hold the relayer (SIGSTOP) so that the transfer cannot finish before the Ctrl-C lands: on a busy machine
+    // it was sometimes delivered before this test process got to send the signal (exit 0 instead of 130).
+    relayer!.child.signal("SIGSTOP");
+    let held = true;
+    const release = () => {
+      if (held) relayer!.child.signal("SIGCONT");
+      held = false;
+    };
+    try {
+      const child = spawn(process.execPath, ["bin/allo.js", "--state-dir", STATE_DIR, "bridge", "--from", "hub", "--to", "bnb", "--amount", "0.25", "--yes", "--json"], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      await until("the deposit submitted", async () => (out.includes('"event":"submitted"') ? true : undefined), 60_000, 100);
+      child.kill("SIGINT");
+      expect(await exited).to.equal(130);
+      expect(err).to.match(/stopped following \(the transfer itself goes on\)/);
+      const submitted = JSON.parse(out.split("\n").find((l) => l.includes('"event":"submitted"'))!) as { txHash: string };
+      expect(err).to.contain(`allo track ${submitted.txHash} --state-dir ${STATE_DIR}`);
+      release();
+      // The transfer goes on without the CLI: resume following it to the end.
+      const resumed = await allo(["track", submitted.txHash, "--follow", "--json", "--timeout", "120"]);
+      expect(resumed.code, resumed.err).to.equal(0);
+      expect(resumed.events.at(-1)!.event).to.equal("final");
+    } finally {
+      release();
+    }
   });
 
   it("2. tracks transfers with the relayer stopped; a send it cannot finish exits 4 with how to resume, and shows in flight", async function () {
