@@ -37,9 +37,9 @@ async function main(): Promise<void> {
   const topics = Array.from({ length: topicCount }, (_, i) => i + 1);
   const pollMs = Number(o.pollMs);
   const opts = resolveOptions({
-    chainPorts: "36545,36546,36547",
-    hubPort: "36657",
-    metricsPort: "36464",
+    chainPorts: "21545,21546,21547",
+    hubPort: "21657",
+    metricsPort: "21464",
     stateDir: ".devnet/bench-reports",
     topics: String(topicCount),
     blockTime: "1000",

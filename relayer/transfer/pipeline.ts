@@ -335,7 +335,12 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       await job.moveToDelayed(Date.now() + ESCROW_WAIT_MS, token);
       throw new DelayedError();
     },
-    { connection: deps.newConnection(), prefix: deps.prefix, concurrency: 1, lockDuration: Math.max(deps.queue.lockDurationMs, 60_000) },
+    // The lock is short like the deliveries' (BullMQ renews it while the job runs): with global concurrency 1,
+    // a job held by a killed process blocks every escrow payment until its lock lapses and the stalled check
+    // returns it (60 s locks kept refunds and releases waiting up to 90 s after a SIGKILL). A job returned
+    // while its first taker still runs is safe: both assemble for the same explicit escrow sequence, and the
+    // hub check finds a payment already made.
+    { connection: deps.newConnection(), prefix: deps.prefix, concurrency: 1, lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000 },
   );
   escrowWorker.on("error", (err) => log.error({ err }, "escrow worker error"));
 

@@ -9,7 +9,7 @@ import { ethers } from "ethers";
 import { jsonRpc, waitFor } from "../lib/json-rpc";
 import { Manifest, ManifestChain, noContracts, writeManifest } from "../lib/manifest";
 import { devnetFeeds } from "./feeds";
-import { assertPortsFree } from "../lib/ports";
+import { assertPortsFree, ephemeralPortWarnings } from "../lib/ports";
 import { deleteRedisNamespace, pingRedis, redisHelp, removeDeadDevnetNamespaces } from "../lib/redis";
 import { ensureRelayerBuild } from "../lib/relayer-build";
 import { hardhatCli, hardhatRegister, rotateLogs, SupervisedChild, Supervisor } from "../lib/supervisor";
@@ -128,6 +128,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     await assertPortsFree(networkPorts(opts)).catch((err: Error) => {
       throw new UserFacingError(err.message);
     });
+    for (const warning of ephemeralPortWarnings(networkPorts(opts))) log(`warning: ${warning}`);
     // A crashed or killed run could not delete its Redis keys: its namespace goes now (only devnet
     // namespaces whose process is gone; anything else in Redis is left alone).
     const leftovers = await removeDeadDevnetNamespaces(opts.redisUrl);

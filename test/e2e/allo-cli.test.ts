@@ -80,9 +80,9 @@ describe("e2e: the allo CLI on the local network", function () {
   before(async function () {
     for (const [k, v] of Object.entries(E2E_ENV)) process.env[k] = v;
     const opts = resolveOptions({
-      chainPorts: "35545,35546,35547",
-      hubPort: "35657",
-      metricsPort: "35464",
+      chainPorts: "22545,22546,22547",
+      hubPort: "22657",
+      metricsPort: "22464",
       stateDir: STATE_DIR,
       topics: "1",
       blockTime: "1000",

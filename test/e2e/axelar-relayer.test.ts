@@ -1,5 +1,5 @@
 /**
- * Route 4 end to end on `npm start -- --axelar` (the test's own ports 33545-33547 / 33657 / 33464, state
+ * Route 4 end to end on `npm start -- --axelar` (the test's own ports 23545-23547 / 23657 / 23464, state
  * directory and Redis namespace): the devnet faucet's ALLO arrives bridged from the hub and the supply check is
  * exact from the start; a GMP transfer ethereum -> base sent through the Axelar adapter is held by the
  * destination adapter's pause (so it is surely in flight while the test looks), then carried by the Axelar
@@ -79,9 +79,9 @@ describe("e2e: route 4 over Axelar with the relayer, and the bridging faucet (np
   before(async function () {
     for (const [k, v] of Object.entries(E2E_ENV)) process.env[k] = v;
     const opts = resolveOptions({
-      chainPorts: "33545,33546,33547",
-      hubPort: "33657",
-      metricsPort: "33464",
+      chainPorts: "23545,23546,23547",
+      hubPort: "23657",
+      metricsPort: "23464",
       stateDir: ".devnet/e2e-axelar",
       topics: "1",
       blockTime: "1000",
@@ -219,9 +219,9 @@ describe("e2e: EVM -> EVM on a network started with chain ids other than the reg
     for (const [k, v] of Object.entries(IDS)) process.env[k] = v;
     // The same ports as the describe above, whose network has stopped by now.
     const opts = resolveOptions({
-      chainPorts: "33545,33546,33547",
-      hubPort: "33657",
-      metricsPort: "33464",
+      chainPorts: "23545,23546,23547",
+      hubPort: "23657",
+      metricsPort: "23464",
       stateDir: ".devnet/e2e-axelar-ids",
       topics: "1",
       blockTime: "1000",

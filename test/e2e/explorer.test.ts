@@ -46,9 +46,9 @@ describe("e2e: the explorer page in a real browser", function () {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
     for (const [k, v] of Object.entries(E2E_ENV)) process.env[k] = v;
     const opts = resolveOptions({
-      chainPorts: "34545,34546,34547",
-      hubPort: "34657",
-      metricsPort: "34464",
+      chainPorts: "24545,24546,24547",
+      hubPort: "24657",
+      metricsPort: "24464",
       stateDir: ".devnet/e2e-explorer",
       topics: String(TOPICS.length), // topics 1..N
       blockTime: "1000",
@@ -75,7 +75,7 @@ describe("e2e: the explorer page in a real browser", function () {
   });
 
   it("the manifest names the page, and it loads with every topic on every chain and no console errors", async function () {
-    expect(net.manifest.explorer).to.equal("http://127.0.0.1:34464/explorer/");
+    expect(net.manifest.explorer).to.equal("http://127.0.0.1:24464/explorer/");
     await page.goto(net.manifest.explorer!);
     await page.waitForSelector("body[data-loaded=true]", { timeout: 30_000 });
     expect(await page.title()).to.equal("Allora relayer explorer");
