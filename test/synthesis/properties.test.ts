@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { seeded } from "../fc-seed";
 import { spawnSync } from "child_process";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
@@ -55,7 +56,7 @@ describe("synthesis: properties", () => {
           expect(w.gte(0) && w.lte(P.pNorm)).to.equal(true);
         }
       }),
-      { numRuns: 60, seed: 20260425 },
+      seeded({ numRuns: 60 }),
     );
   });
 
@@ -77,7 +78,7 @@ describe("synthesis: properties", () => {
           state = updateRegrets(state, reputerLosses(b, truths[t], P), P);
         });
       }),
-      { numRuns: 15, seed: 20260425 },
+      seeded({ numRuns: 15 }),
     );
   });
 

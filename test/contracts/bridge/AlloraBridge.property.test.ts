@@ -12,6 +12,7 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import fc from "fast-check";
+import { seeded } from "../../fc-seed";
 import type { Wallet } from "ethers";
 import { HUB, HUB_ESCROW, DeliveryStatus, attest, hubAccount, makeAttesters, type Inbound } from "./fixtures";
 import { evmBridgeId, hubBridgeId } from "../../../lib/eip712/bridge";
@@ -318,11 +319,8 @@ describe("AlloraBridge property: supply is conserved and nothing is delivered tw
           }
         },
       ),
-      // A fixed default seed keeps CI reproducible; set BRIDGE_PROPERTY_SEED to explore others.
-      {
-        numRuns: Number(process.env.BRIDGE_PROPERTY_RUNS ?? 25),
-        seed: Number(process.env.BRIDGE_PROPERTY_SEED ?? 20261125),
-      },
+      // The seed is printed (FC_SEED replays it); BRIDGE_PROPERTY_RUNS sets how many runs.
+      seeded({ numRuns: Number(process.env.BRIDGE_PROPERTY_RUNS ?? 25) }, "bridge transfers"),
     );
     await network.provider.send("evm_revert", [snapshot]);
     for (const [path, count] of Object.entries(seen))

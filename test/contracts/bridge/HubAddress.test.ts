@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import fc from "fast-check";
+import { seeded } from "../../fc-seed";
 import fs from "node:fs";
 import path from "node:path";
 import { AbiCoder } from "ethers";
@@ -34,7 +35,7 @@ describe("HubAddress (bech32 allo1… check)", function () {
           expect(await harness.check(toBech32("allo", bytes))).to.equal(Problem.None);
         },
       ),
-      { numRuns: 40 },
+      seeded({ numRuns: 40 }),
     );
   });
 
@@ -51,7 +52,7 @@ describe("HubAddress (bech32 allo1… check)", function () {
           expect(await harness.check(bad)).to.equal(Problem.Checksum);
         },
       ),
-      { numRuns: 40 },
+      seeded({ numRuns: 40 }),
     );
   });
 
@@ -81,7 +82,7 @@ describe("HubAddress (bech32 allo1… check)", function () {
           );
         },
       ),
-      { numRuns: 60 },
+      seeded({ numRuns: 60 }),
     );
   });
 
@@ -115,7 +116,7 @@ describe("HubAddress (bech32 allo1… check)", function () {
           if (position < 5 && candidate !== good) expect(problem).to.equal(Problem.Prefix);
         },
       ),
-      { numRuns: 80 },
+      seeded({ numRuns: 80 }),
     );
   });
 
@@ -140,7 +141,7 @@ describe("HubAddress (bech32 allo1… check)", function () {
           );
         },
       ),
-      { numRuns: 40 },
+      seeded({ numRuns: 40 }),
     );
     // "é" is two bytes in UTF-8: in place of two data characters it keeps the length.
     const good = toBech32("allo", ethers.randomBytes(20));

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import fc from "fast-check";
+import { seeded } from "../../fc-seed";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
   INT160_MAX,
@@ -48,7 +49,7 @@ describe("lib/eip712 (oracle signing helpers) against the contract", () => {
           expect(reportBatchDigest(domain, message)).to.equal(onChain);
         },
       ),
-      { numRuns: 40 },
+      seeded({ numRuns: 40 }),
     );
   });
 
@@ -61,7 +62,7 @@ describe("lib/eip712 (oracle signing helpers) against the contract", () => {
         expect(ethers.dataLength(packed)).to.equal(40 * reports.length);
         expect(unpackReports(packed)).to.deep.equal(reports);
       }),
-      { numRuns: 200 },
+      seeded({ numRuns: 200 }),
     );
     expect(() => unpackReports("0x" + "00".repeat(41))).to.throw(/40 bytes per report; got 41 bytes/);
     // The contract's own packing of each struct report is the same bytes.
@@ -69,7 +70,7 @@ describe("lib/eip712 (oracle signing helpers) against the contract", () => {
       fc.asyncProperty(reportArb.filter((r) => r.timestamp > 0n && r.timestamp < 10n ** 9n), async (r) => {
         expect(await f.oracle.packReport(r)).to.equal(packReports([r]));
       }),
-      { numRuns: 25 },
+      seeded({ numRuns: 25 }),
     );
   });
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { seeded } from "../../fc-seed";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { packReports, type OracleReport } from "../../../lib/eip712/oracle";
 import { deployOracle, sign } from "./helpers";
@@ -61,7 +62,7 @@ describe("AlloraOracle monotonicity (property)", () => {
           }
         }
       }),
-      { numRuns: 25 },
+      seeded({ numRuns: 25 }),
     );
   });
 });

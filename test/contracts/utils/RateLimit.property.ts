@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
+import { seeded } from "../../fc-seed";
 import type { FlaggedRateLimitHarness } from "../../../typechain-types";
 
 /** RateLimit.FlaggedBucket: amounts up to uint104, plus a flag that belongs to the owner. */
@@ -147,7 +148,7 @@ describe(`RateLimit.${layout.name} (property: matches a BigInt reference model)`
           }
         },
       ),
-      { numRuns },
+      seeded({ numRuns }),
     );
   }
 
@@ -189,7 +190,7 @@ describe(`RateLimit.${layout.name} (property: matches a BigInt reference model)`
             .withArgs(capacity);
         },
       ),
-      { numRuns: 10 },
+      seeded({ numRuns: 10 }),
     );
     const [capacity] = await harness.bucket();
     expect(capacity).to.equal(5n);

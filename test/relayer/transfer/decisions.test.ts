@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
+import { seeded } from "../../fc-seed";
 import {
   assignSequences,
   classifyDeposit,
@@ -130,7 +131,7 @@ describe("relayer transfer: deposits", () => {
         for (const d of whole) if (d.kind === "transfer") seen.set(d.destinationChain, [...(seen.get(d.destinationChain) ?? []), d.sequence]);
         for (const seqs of seen.values()) expect(seqs).to.deep.equal(seqs.map((_, i) => BigInt(i + 1)));
       }),
-      { numRuns: 200 },
+      seeded({ numRuns: 200 }),
     );
   });
 });
@@ -196,7 +197,7 @@ describe("relayer transfer: queued releases", () => {
         expect(availableAt(l, t!) >= amt).to.equal(true);
         if (t! > l.at) expect(availableAt(l, t! - 1n) < amt).to.equal(true);
       }),
-      { numRuns: 300 },
+      seeded({ numRuns: 300 }),
     );
   });
 
