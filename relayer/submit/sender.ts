@@ -295,6 +295,11 @@ export class TxSender {
           turn.done();
           return this.waitAndBump(intent, journal, cache, lastOwn.nonce, lastOwn.gasLimit, lastOwn.fees, lastOwn.sentAt);
         }
+        // The nonce is used. Our transaction may have been mined after the receipt check above and before
+        // this count: look once more, or the batch would be sent (and paid for) a second time.
+        const late = await this.receiptOf(earlier);
+        const lateDone = late && (await this.final(late, true));
+        if (lateDone) return lateDone;
         this.nonces.resync(); // our nonce was used by something else; send afresh below
       } else if (foreign.length) {
         // Another instance's transaction: push it once more and give it one replacement window.
