@@ -16,6 +16,7 @@ import {
   deployOracle,
   rawSignatures,
   report,
+  fundAllo,
   sign,
   signReports,
   type OracleFixture,
@@ -706,7 +707,7 @@ describe("AlloraOracle", () => {
     async function funded() {
       const f = await loadFixture(fixture5of3);
       const [, , payer] = await ethers.getSigners();
-      await f.token.mint(payer.address, 1000n * ONE);
+      await fundAllo(f.token, payer.address, 1000n * ONE);
       return { ...f, payer };
     }
 
@@ -745,7 +746,7 @@ describe("AlloraOracle", () => {
     ) {
       const { chainId } = await ethers.provider.getNetwork();
       const domain = {
-        name: "Mock ALLO",
+        name: await token.name(), // the ERC-2612 domain name, "Allora"
         version: "1",
         chainId,
         verifyingContract: await token.getAddress(),

@@ -6,7 +6,7 @@ import { attesters } from "./helpers";
 describe("deploy/modules/AlloraOracle (Ignition)", () => {
   async function parameters() {
     const [admin, guardian] = await ethers.getSigners();
-    const token = await (await ethers.getContractFactory("OracleMockAllo")).deploy();
+    const token = await ethers.deployContract("AlloToken", [admin.address]);
     return {
       admin: admin.address,
       guardian: guardian.address,

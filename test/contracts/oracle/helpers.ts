@@ -10,7 +10,7 @@ import {
   type OracleReportInput,
 } from "../../../lib/eip712/oracle";
 import { combineSignatures, compareAddresses, signDigest } from "../../../lib/eip712/signatures";
-import type { AlloraOracle, OracleMockAllo } from "../../../typechain-types";
+import type { AlloToken, AlloraOracle } from "../../../typechain-types";
 
 export const ONE = 10n ** 18n;
 
@@ -22,7 +22,8 @@ export function attesters(n: number, seed = "attester"): BaseWallet[] {
 
 export interface OracleFixture {
   oracle: AlloraOracle;
-  token: OracleMockAllo;
+  /** The real ALLO token, the oracle's fee token (fund accounts with {@link fundAllo}). */
+  token: AlloToken;
   signers: BaseWallet[];
   threshold: number;
   setId: bigint;
@@ -30,7 +31,7 @@ export interface OracleFixture {
 }
 
 /**
- * Deploys a mock ALLO and an oracle with an `m`-of-`n` set (id 1). Signer 0 is admin, 1 guardian. `sequencer`:
+ * Deploys ALLO (the real AlloToken) and an oracle with an `m`-of-`n` set (id 1). Signer 0 is admin, 1 guardian. `sequencer`:
  * the strict read's L2 sequencer guard (default: none).
  */
 export async function deployOracle(
@@ -39,7 +40,7 @@ export async function deployOracle(
   sequencer: { feed: string; gracePeriod: number } = { feed: ethers.ZeroAddress, gracePeriod: 0 },
 ): Promise<OracleFixture> {
   const [admin, guardian] = await ethers.getSigners();
-  const token = await (await ethers.getContractFactory("OracleMockAllo")).deploy();
+  const token = await ethers.deployContract("AlloToken", [admin.address]);
   const signers = attesters(n);
   const oracle = await (
     await ethers.getContractFactory("AlloraOracle")
@@ -55,6 +56,16 @@ export async function deployOracle(
   );
   const { chainId } = await ethers.provider.getNetwork();
   return { oracle, token, signers, threshold: m, setId: 1n, chainId };
+}
+
+/**
+ * Gives `to` `amount` ALLO. AlloToken mints only through a registered bridge, so the admin (signer 0)
+ * registers itself as one, with limits for this amount, and mints as the bridges do.
+ */
+export async function fundAllo(token: AlloToken, to: string, amount: bigint): Promise<void> {
+  const [admin] = await ethers.getSigners();
+  await token.connect(admin).setBridgeLimits(admin.address, amount, 0n);
+  await token.connect(admin).crosschainMint(to, amount);
 }
 
 /** Signs `reports` for `oracleAddress` on `chainId` under `setId` by `wallets`; returns combined bytes. */
