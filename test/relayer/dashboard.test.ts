@@ -4,6 +4,8 @@
  */
 import { expect } from "chai";
 import http from "node:http";
+import net from "node:net";
+import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
@@ -80,11 +82,11 @@ describe("relayer HTTP: queue dashboard (bull-board) on real Redis", function ()
   const agent = new http.Agent({ keepAlive: true });
   const servers: Array<{ url: string; close(): Promise<void> }> = [];
 
-  const serve = async (dashboard?: { path: string; readOnly: boolean; token?: string }) => {
+  const serve = async (dashboard?: { path: string; readOnly: boolean; token?: string }, status: () => Promise<never[]> = async () => []) => {
     const deps = {
       registry: new Registry(),
       health: () => ({ ok: true, stale: [] }),
-      status: async () => [],
+      status,
       dashboard: dashboard && (await createDashboard({ ...dashboard, title: "Allora relayer test", queues: queues as unknown as Queue[] })),
     };
     const s = await startHttp("127.0.0.1", 0, deps);
@@ -245,16 +247,30 @@ describe("relayer HTTP: queue dashboard (bull-board) on real Redis", function ()
     expect((await request(agent, `${url}/healthz`)).status).to.equal(200);
   });
 
-  it("closes promptly while a dashboard tab holds keep-alive connections", async () => {
-    const url = await serve({ path: "/queues", readOnly: true });
+  it("closes a dashboard tab's idle keep-alive connections at once, not at the grace period's cut", async () => {
+    // /status answers only when its data arrives: here never, so that request stays in flight until
+    // close() cuts it after its grace period.
+    let statusAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (statusAsked = resolve));
+    const url = await serve({ path: "/queues", readOnly: true }, () => (statusAsked(), new Promise<never[]>(() => undefined)));
     const s = servers.pop()!;
     const tab = new http.Agent({ keepAlive: true });
     await Promise.all([request(tab, `${url}/queues`), request(tab, `${url}/queues/api/queues`)]);
-    const open = Object.values(tab.freeSockets).flat().length;
-    expect(open, "idle keep-alive sockets").to.be.greaterThan(0);
-    const t0 = Date.now();
-    await s.close();
-    expect(Date.now() - t0).to.be.lessThan(1_000);
+    const idle = Object.values(tab.freeSockets).flat() as net.Socket[];
+    expect(idle.length, "idle keep-alive sockets").to.be.greaterThan(0);
+    const idleClosed = Promise.all(idle.map((sock) => once(sock, "close")));
+    let inFlightOpen = true;
+    const inFlight = request(new http.Agent(), `${url}/status`).then(
+      () => expect.fail("the request in flight was answered"),
+      () => void (inFlightOpen = false),
+    );
+    await asked; // the server is handling it
+    // Order, not time: the idle connections are closed while the request in flight is still open.
+    const closing = s.close();
+    await idleClosed;
+    expect(inFlightOpen, "the request in flight was still open when the idle connections closed").to.equal(true);
+    await closing;
+    await inFlight; // cut at the end of the grace period: close() never hangs on it
     await request(tab, `${url}/queues`).then(
       () => expect.fail("the server still answers after close()"),
       (e: NodeJS.ErrnoException) => expect(e.code).to.match(/ECONNREFUSED|ECONNRESET/),
