@@ -63,7 +63,7 @@ describe("hub devnet: CometBFT RPC and emissions (real cosmjs clients)", functio
     await comet.health();
     const info = await comet.abciInfo();
     expect(info.lastBlockHeight).to.be.greaterThanOrEqual(status.syncInfo.latestBlockHeight);
-    await sleep(450);
+    await node.waitForHeight(status.syncInfo.latestBlockHeight + 1, 30_000);
     expect((await comet.status()).syncInfo.latestBlockHeight).to.be.greaterThan(status.syncInfo.latestBlockHeight);
   });
 
