@@ -80,11 +80,11 @@ export function readArtifact(name: string): { abi: InterfaceAbi; bytecode: strin
   return JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/contracts", `${name}.json`), "utf8"));
 }
 
-/** Deploys the fee token mock and an AlloraOracle with `attesters` (threshold 2); returns the oracle address. */
+/** Deploys ALLO (the real AlloToken, the fee token) and an AlloraOracle with `attesters` (threshold 2); returns the oracle address. */
 export async function deployOracle(node: HardhatNode, attesters: readonly { address: string }[], threshold = 2): Promise<string> {
   const deployer = new EthersNonceManager(new Wallet(account(0).privateKey, node.provider));
-  const tokenArtifact = readArtifact("test/OracleMockAllo.sol/OracleMockAllo");
-  const token = await new ContractFactory(tokenArtifact.abi, tokenArtifact.bytecode, deployer).deploy();
+  const tokenArtifact = readArtifact("token/AlloToken.sol/AlloToken");
+  const token = await new ContractFactory(tokenArtifact.abi, tokenArtifact.bytecode, deployer).deploy(account(0).address);
   await token.waitForDeployment();
   const artifact = readArtifact("oracle/AlloraOracle.sol/AlloraOracle");
   const signers = attesters.map((a) => getAddress(a.address)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));

@@ -205,8 +205,8 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
       // a real oracle to read from (automining is off: mine each deployment)
       const read = (n: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "artifacts/contracts", `${n}.json`), "utf8")) as { abi: InterfaceAbi; bytecode: string };
       const deployer = new EthersNonceManager(new Wallet(account(0).privateKey, rpc.current));
-      const tokenArt = read("test/OracleMockAllo.sol/OracleMockAllo");
-      const tokenTx = await new ContractFactory(tokenArt.abi, tokenArt.bytecode, deployer).deploy();
+      const tokenArt = read("token/AlloToken.sol/AlloToken");
+      const tokenTx = await new ContractFactory(tokenArt.abi, tokenArt.bytecode, deployer).deploy(account(0).address);
       await mine();
       const art = read("oracle/AlloraOracle.sol/AlloraOracle");
       const o = await new ContractFactory(art.abi, art.bytecode, deployer).deploy(account(0).address, account(0).address, await tokenTx.getAddress(), 1, [account(1).address], 1, ZeroAddress, 0);
