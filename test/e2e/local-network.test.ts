@@ -31,7 +31,7 @@ import { oracleAt } from "../../scripts/lib/oracle";
 import { signPermit, TOKEN_ABI } from "../../scripts/lib/permit";
 import { deleteRedisNamespace } from "../../scripts/lib/redis";
 import YAML from "yaml";
-import { accountNonceGaps, ChainView, hubDecimalToFixed18, skippedNonces, sleep, until } from "./helpers";
+import { accountNonceGaps, ChainView, hubDecimalToFixed18, skippedNonces, until } from "./helpers";
 
 const TOPICS = [1, 2];
 const E2E_ENV = {
@@ -213,7 +213,8 @@ describe("e2e: the local network", function () {
     await relayer.child.exited;
     log(`SIGKILLed relayer-1 (${relayer.child.exitReason()}) with a transaction in flight on ${inFlight}`);
     relayer.log.close();
-    await sleep(2000); // the hub moves on while the relayer is down
+    // The hub moves on while the relayer is down: two blocks it must catch up on after the restart.
+    await net.hub.waitForHeight(net.hub.height() + 2, 30_000);
     const downHeight = BigInt(net.hub.height());
     await startRelayer(1);
     await allChainsReach(downHeight + 2n, 60_000);
@@ -255,7 +256,8 @@ describe("e2e: the local network", function () {
     h0: bigint,
     second: RelayerHandle,
   ): Promise<void> {
-    await sleep(8000);
+    // Both instances run side by side for 8 hub epochs (a count of epochs, not seconds of wall time).
+    await net.hub.waitForHeight(Number(h0) + 8, 60_000);
     const h2 = BigInt(net.hub.height());
     await allChainsReach(h2, 60_000);
     const epochs = Number(h2 - h0) + 1;
@@ -341,9 +343,13 @@ describe("e2e: the local network", function () {
     await old.child.stop(15_000);
     old.log.close();
     const relayer = await startRelayer(1, heldFile);
-    await sleep(3000);
+    // Let the restarted relayer see a few hub blocks (whatever it posts at start-up lands), then read.
+    await net.hub.waitForHeight(net.hub.height() + 3, 30_000);
+    await chain.allMined(submitter(1), 20_000);
     const held = await chain.read(1);
-    await sleep(4000);
+    // Deliberately a window in which nothing may happen: four more hub epochs with no update on this chain.
+    await net.hub.waitForHeight(net.hub.height() + 4, 30_000);
+    await chain.allMined(submitter(1), 20_000);
     const stillHeld = await chain.read(1);
     expect(stillHeld.nonce, "no update without a request (the test's premise)").to.equal(held.nonce);
 
@@ -354,7 +360,6 @@ describe("e2e: the local network", function () {
     const amount = ethers.parseUnits("3", 18);
     const permit = await signPermit(token, user, chain.chain.contracts.oracle, amount);
     const oracle = oracleAt(chain.chain.contracts.oracle, user);
-    const sentAt = Date.now();
     const tx = (await oracle.requestInferenceWithPermit(
       1,
       amount,
@@ -372,11 +377,8 @@ describe("e2e: the local network", function () {
       },
       30_000,
     );
-    const tookMs = Date.now() - sentAt;
-    log(
-      `paid request on ${chain.chain.name} topic 1: updated ${held.nonce} -> ${updated.nonce} after ${tookMs} ms`,
-    );
-    expect(tookMs).to.be.below(heartbeatSeconds * 1000);
+    // Within the 30 s wait while the heartbeat is an hour away: the request, not the heartbeat, updated it.
+    log(`paid request on ${chain.chain.name} topic 1: updated ${held.nonce} -> ${updated.nonce}`);
     // The other chains were not paid and stay held back.
     const othersAfter = await Promise.all(views.filter((x) => x !== chain).map((v) => v.read(1)));
     othersAfter.forEach((o, i) =>
