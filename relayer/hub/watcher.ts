@@ -43,6 +43,8 @@ export interface HubWatcherOptions {
 }
 
 const TIME_CACHE_SIZE = 4096;
+/** how the hub says "no such topic / bundle" (gRPC NotFound, ABCI code 22) */
+const NOT_FOUND = /not ?found|code = NotFound|\(22\)/i;
 
 /** A hub node that serves another network than configured. */
 export class WrongHubError extends Error {
@@ -245,9 +247,15 @@ export class HubWatcher {
       });
     const out = { inferences: keep(inferences), malformed: keep(malformed) };
     for (const { topic, nonce } of epochs.values()) {
-      const bundle = await this.emissions().networkInferencesAtBlock(BigInt(topic), nonce);
+      let bundle;
+      try {
+        bundle = await this.emissions().networkInferencesAtBlock(BigInt(topic), nonce);
+      } catch (e) {
+        // A node keeps a bounded history of bundles: a backfill past it must skip the epoch, not retry forever.
+        if (!NOT_FOUND.test((e as Error).message)) throw e;
+      }
       if (!bundle) {
-        out.malformed.push({ topicId: topic, nonce, raw: "", error: `hub topic ${topic}: an event announced nonce ${nonce} but the query has no bundle for it` });
+        out.malformed.push({ topicId: topic, nonce, raw: "", error: `hub topic ${topic}: an event announced nonce ${nonce} but the hub has no bundle for it (pruned?); its labels skip this epoch` });
         continue;
       }
       const split = feedInferences(bundle, this.feeds, timestamp);
@@ -271,7 +279,7 @@ export class HubWatcher {
           res = await this.emissions().latestNetworkInferences(BigInt(topicId));
         } catch (e) {
           // The hub answers NotFound for a topic that does not exist or has no inference yet.
-          if (!/not ?found|code = NotFound|\(22\)/i.test((e as Error).message)) throw e;
+          if (!NOT_FOUND.test((e as Error).message)) throw e;
           this.log.warn({ topicId, err: (e as Error).message.split("\n")[0] }, "hub has no inference for this topic yet; waiting for its first epoch");
           return;
         }

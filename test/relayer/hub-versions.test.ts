@@ -19,6 +19,11 @@ import { feedInferences, feedMap, hubTopicsOf, sourceOf } from "../../relayer/hu
 import { extractInferences } from "../../relayer/hub/events";
 import { ConfigError, parseConfig } from "../../relayer/config/load";
 import { decToInt256 } from "../../relayer/convert/dec";
+import { HubWatcher } from "../../relayer/hub/watcher";
+import { HubConfigInput } from "../../devnet/hub/config";
+import { HubDevnet } from "../../devnet/hub/node";
+import { defaultConfig, startTestNode } from "../devnet/helpers";
+import { captureLogger } from "./helpers";
 
 const lv = (labelId: number, labelName: string, value: string) => ({ labelId: BigInt(labelId), labelName, value });
 
@@ -216,5 +221,75 @@ describe("relayer config: multi-label topics", () => {
     expect(issues([{ id: 3, labels: {} }]).join("\n")).to.match(/list at least one label, e\.g\. labels: \{ ETH: 1003 \}/);
     expect(issues([{ id: 3, labels: { ETH: 0 } }]).join("\n")).to.match(/^hub\.topics\[0\]/);
     expect(issues([{ id: 3, label: { ETH: 1003 } }]).join("\n")).to.match(/^hub\.topics\[0\]: each topic is a topic id \(e\.g\. 1\) or a multi-label topic/);
+  });
+});
+
+describe("relayer hub watcher: multi-label topics on a v10-only hub devnet (in-process)", function () {
+  this.timeout(120_000);
+  let hub: HubDevnet;
+  const labelled = [{ topic: 3, labels: [{ name: "ETH", feed: 1003 }, { name: "BTC", feed: 1007 }] }];
+  const multiLabelTopic = {
+    id: 3,
+    epochLength: 1,
+    groundTruth: { kind: "random-walk" as const, start: 3000, volatility: 5, seed: 11 },
+    inferers: 3,
+    forecasters: 2,
+    reputers: 2,
+    labels: [{ name: "ETH" }, { name: "BTC", id: 7, groundTruth: { start: 60000, volatility: 50 } }],
+  };
+
+  before(async () => {
+    // no emissionsQueryVersions: the devnet's default is the current hub's, v10 only
+    hub = await startTestNode({ bundleHistory: 8, topics: [defaultConfig().topics![0], multiLabelTopic] } as Partial<HubConfigInput>, 500);
+    await hub.waitForHeight(12, 30_000);
+  });
+  after(async () => hub?.stop());
+
+  it("probes v10, splits each epoch of the multi-label topic into its label feeds, and skips a pruned epoch", async () => {
+    const { log, lines } = captureLogger();
+    const w = new HubWatcher({ rpcUrls: [hub.rpcUrl], websocket: false, pollIntervalMs: 100, topics: [1, 1003, 1007], labelled, chainId: hub.chainId }, log);
+    await w.connect();
+    try {
+      expect(lines.find((l) => l.msg === "hub answers emissions.v10 queries")?.emissionsVersion).to.equal("v10");
+      expect(w.emissions().version).to.equal("v10");
+      const h = hub.height() - 1;
+      const block = await w.block(h);
+      expect(block.malformed).to.deep.equal([]);
+      expect(block.inferences.map((i) => [i.topicId, i.nonce, i.label])).to.have.deep.members([
+        [1, BigInt(h), undefined],
+        [1003, BigInt(h), "ETH"],
+        [1007, BigInt(h), "BTC"],
+      ]);
+      // each feed carries its own label's combined value at that nonce
+      for (const i of block.inferences) expect(i.raw).to.equal((await w.feedValuesAt(i.topicId, i.nonce))!.combinedValue);
+      expect(block.inferences.find((i) => i.topicId === 1007)!.value > 10n * block.inferences.find((i) => i.topicId === 1003)!.value).to.equal(true);
+      const sweep = await w.latestInferences();
+      expect(sweep.inferences.map((i) => i.topicId)).to.deep.equal([1, 1003, 1007]);
+      expect(await w.latestNonceOf(1007)).to.equal(sweep.inferences[2].nonce);
+      // bundleHistory 8: an old epoch's bundle is gone; its labels are reported and the block still completes
+      const old = await w.block(2);
+      expect(old.inferences.map((i) => i.topicId)).to.deep.equal([1]);
+      expect(old.malformed.map((m) => m.topicId)).to.deep.equal([3]);
+      expect(old.malformed[0].error).to.match(/hub topic 3: an event announced nonce 2 but the hub has no bundle for it/);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it("refuses a v9-only hub when multi-label topics are configured, naming the fix", async () => {
+    const v9 = await startTestNode({ topics: [defaultConfig().topics![0]], emissionsQueryVersions: ["v9"] }, 200);
+    try {
+      const { log } = captureLogger();
+      const w = new HubWatcher({ rpcUrls: [v9.rpcUrl], websocket: false, pollIntervalMs: 100, topics: [1, 1003, 1007], labelled, chainId: v9.chainId }, log);
+      let err: unknown;
+      await w.connect().catch((e) => (err = e));
+      expect(String(err)).to.match(/answers emissions\.v9 only .* multi-label topic\(s\) 3; point hub\.rpcUrls at a v10 hub or list those topics by id alone/);
+      const plain = new HubWatcher({ rpcUrls: [v9.rpcUrl], websocket: false, pollIntervalMs: 100, topics: [1], chainId: v9.chainId }, log);
+      await plain.connect();
+      expect(plain.emissions().version).to.equal("v9");
+      await plain.stop();
+    } finally {
+      await v9.stop();
+    }
   });
 });
