@@ -104,7 +104,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     // The watcher checks the chain id on every connect and every /status poll, so a failover to a node
     // of another network is refused (issue 19 finding 7).
     const hub = new HubWatcher(
-      { rpcUrls: config.hub.rpcUrls, websocket: config.hub.websocket, pollIntervalMs: config.hub.pollIntervalMs, topics: config.hub.topics, chainId: config.hub.chainId },
+      { rpcUrls: config.hub.rpcUrls, websocket: config.hub.websocket, pollIntervalMs: config.hub.pollIntervalMs, topics: config.hub.topics, labelled: config.hub.labelled, chainId: config.hub.chainId },
       log,
     );
     cleanups.push(() => hub.stop());

@@ -139,13 +139,13 @@ program
     const now = Math.floor(Date.now() / 1000);
     const hubNonces = new Map<number, bigint>();
     let failed = false;
-    const hub = new HubWatcher({ rpcUrls: config.hub.rpcUrls, websocket: false, pollIntervalMs: 1000, topics: config.hub.topics }, log);
+    const hub = new HubWatcher({ rpcUrls: config.hub.rpcUrls, websocket: false, pollIntervalMs: 1000, topics: config.hub.topics, labelled: config.hub.labelled }, log);
     try {
       await hub.connect();
       await Promise.all(
         config.hub.topics.map(async (t) => {
           try {
-            hubNonces.set(t, (await hub.emissions().latestNetworkInferences(BigInt(t))).inferenceBlockHeight);
+            hubNonces.set(t, await hub.latestNonceOf(t));
           } catch (e) {
             process.stderr.write(`hub: topic ${t}: ${sanitizeErrorText((e as Error).message.split("\n")[0])}\n`);
           }

@@ -1,7 +1,8 @@
 /**
  * Allora protobuf codecs (our own, written from the public allora-chain protos):
  * emissions.v3 ValueBundle and nested types, emissions.v9 Topic, the emissions.v9 QueryService
- * requests/responses used by the project, and emissions.v9 typed events.
+ * requests/responses used by the project, emissions.v9 typed events, and the emissions.v10 labelled
+ * bundle, Topic, queries and event (v10.ts; the current hub answers v10 only, see README.md).
  *
  * Every codec has `typeUrl`, `encode(msg, writer?)`, `decode(bytes | reader, length?)`,
  * `fromPartial(obj)`, `toProtoJSON(msg)` and `fromProtoJSON(json)`, like cosmjs-types codecs.
@@ -20,3 +21,4 @@ export * from "./value-bundle";
 export * from "./topic";
 export * from "./query";
 export * from "./events";
+export * from "./v10";

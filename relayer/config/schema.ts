@@ -129,22 +129,93 @@ export function gasCapOf(chain: Pick<ChainConfig, "maxGasPerTx" | "maxBatchSize"
   return chain.maxGasPerTx ?? chain.maxBatchSize * GAS_PER_REPORT_MAX + GAS_PER_TX_BASE;
 }
 
+/**
+ * A multi-label hub topic (emissions.v10): each listed label is relayed as its own oracle feed, stored on
+ * chain under the feed id given here (the oracle's uint64 topic id). Labels of the topic not listed are
+ * not relayed.
+ */
+const labelledTopicSchema = z
+  .object({
+    /** the hub topic id */
+    id: positiveInt,
+    /** label name (as the hub names it, e.g. "ETH") -> oracle feed id */
+    labels: z
+      .record(z.string().min(1, "a label name must not be empty"), positiveInt, {
+        error: 'labels maps each hub label name to an oracle feed id, e.g. { ETH: 1003, BTC: 1007 }',
+      })
+      .refine((l) => Object.keys(l).length > 0, { message: 'list at least one label, e.g. labels: { ETH: 1003 }' }),
+  })
+  .strict();
+
+/** A multi-label hub topic after loading: its relayed labels and their oracle feed ids, in config order. */
+export interface LabelledTopic {
+  topic: number;
+  labels: { name: string; feed: number }[];
+}
+
+/**
+ * Checks hub.topics: hub topic ids listed once, and every oracle feed id (a single-label topic's own id, or
+ * a label's feed id) used once, since two feeds under one id would overwrite each other on chain.
+ */
+function checkTopics(topics: readonly (number | { id: number; labels: Record<string, number> })[], ctx: z.RefinementCtx): void {
+  const hubIds = new Map<number, number>();
+  const feeds = new Map<number, string>();
+  const useFeed = (feed: number, where: string, path: (string | number)[]) => {
+    const prior = feeds.get(feed);
+    if (prior !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `oracle feed id ${feed} is already used by ${prior}; every relayed value needs its own feed id (pick an unused one)`,
+      });
+    } else feeds.set(feed, where);
+  };
+  topics.forEach((t, i) => {
+    const id = typeof t === "number" ? t : t.id;
+    const prior = hubIds.get(id);
+    if (prior !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["topics", i], message: `hub topic ${id} is listed twice (also hub.topics[${prior}]); topic ids must be unique` });
+      return;
+    }
+    hubIds.set(id, i);
+    if (typeof t === "number") useFeed(t, `hub topic ${t} (hub.topics[${i}])`, ["topics", i]);
+    else for (const [name, feed] of Object.entries(t.labels)) useFeed(feed, `label "${name}" of hub topic ${id}`, ["topics", i, "labels", name]);
+  });
+}
+
 export const hubSchema = z
   .object({
     /** CometBFT RPC URLs of hub nodes, tried in order */
     rpcUrls: z.array(url).min(1, "give at least one hub RPC URL, e.g. http://127.0.0.1:26657"),
     chainId: z.string().min(1, "give the hub chain id, e.g. allora-testnet-1"),
-    /** the topic ids to relay */
-    topics: z.array(positiveInt).min(1, "list at least one topic id").refine((t) => new Set(t).size === t.length, {
-      message: "topic ids must be unique",
-    }),
+    /**
+     * the topics to relay: a topic id (a single-value topic, stored on chain under the same id), or
+     * `{ id, labels: { <label name>: <oracle feed id> } }` for a multi-label topic (one feed per label)
+     */
+    topics: z
+      .array(
+        z.union([positiveInt, labelledTopicSchema], {
+          error: "each topic is a topic id (e.g. 1) or a multi-label topic { id: 3, labels: { ETH: 1003, BTC: 1007 } }",
+        }),
+      )
+      .min(1, "list at least one topic id"),
     /** subscribe to new blocks over the websocket; polling is the fallback either way */
     websocket: z.boolean().default(true),
     pollIntervalMs: positiveInt.default(1_000),
     /** after a restart, scan at most this many missed blocks; older gaps resume from the latest inferences */
     maxBackfillBlocks: positiveInt.default(2_000),
   })
-  .strict();
+  .strict()
+  .superRefine((h, ctx) => checkTopics(h.topics, ctx))
+  // After loading, `topics` lists the oracle feed ids this relayer serves (what the oracle contracts, the
+  // policies and the status key by) and `labelled` says where the multi-label ones come from on the hub.
+  .transform(({ topics, ...rest }) => ({
+    ...rest,
+    topics: topics.flatMap((t) => (typeof t === "number" ? [t] : Object.values(t.labels))),
+    labelled: topics.flatMap((t): LabelledTopic[] =>
+      typeof t === "number" ? [] : [{ topic: t.id, labels: Object.entries(t.labels).map(([name, feed]) => ({ name, feed })) }],
+    ),
+  }));
 
 /** The HTTP server's own paths; the dashboard may not take one of them. */
 export const HTTP_ENDPOINTS = ["/metrics", "/healthz", "/status", "/explorer", "/v1"] as const;

@@ -1,15 +1,22 @@
 /**
  * Pulling network inferences out of a block's finalize_block events (pure). Each
- * `emissions.v9.EventNetworkInferences` becomes one HubInference; an event that does not parse, or whose
+ * `emissions.v9.EventNetworkInferences` (or `emissions.v10.*`, same fields: a hub emits its events under the
+ * package it runs) becomes one HubInference; an event that does not parse, or whose
  * value is malformed, becomes a MalformedInference naming its topic so the caller can log and skip it.
  */
-import { EventNetworkInferences, fromTypedEvent, typedEventType } from "../../lib/allora-proto";
+import { EventNetworkInferences, EventNetworkInferencesV10, fromTypedEvent, typedEventType } from "../../lib/allora-proto";
 import { decToInt256, MalformedValueError } from "../convert/dec";
 
 export const NETWORK_INFERENCES_EVENT = typedEventType(EventNetworkInferences as never);
+/** the event types read, with their codecs (v9 and v10 carry the same fields) */
+const EVENT_CODECS = new Map([
+  [NETWORK_INFERENCES_EVENT, EventNetworkInferences],
+  [typedEventType(EventNetworkInferencesV10 as never), EventNetworkInferencesV10],
+]);
 
-/** One topic's network inference at one epoch nonce, ready for EVM (18-decimal fixed point). */
+/** One feed's network inference at one epoch nonce, ready for EVM (18-decimal fixed point). */
 export interface HubInference {
+  /** the oracle feed id: the hub topic id, or for a label of a multi-label topic the label's feed id */
   topicId: number;
   nonce: bigint;
   /** the hub Dec string as served */
@@ -17,6 +24,9 @@ export interface HubInference {
   value: bigint;
   /** hub block time of the block that carried it, Unix seconds */
   timestamp: number;
+  /** a label of a multi-label topic: the hub topic it comes from (topicId is then the label's feed id) */
+  hubTopicId?: number;
+  label?: string;
 }
 
 export interface MalformedInference {
@@ -44,10 +54,11 @@ export function extractInferences(
 ): ExtractedInferences {
   const out: ExtractedInferences = { inferences: [], malformed: [] };
   for (const ev of events) {
-    if (ev.type !== NETWORK_INFERENCES_EVENT) continue;
+    const codec = EVENT_CODECS.get(ev.type);
+    if (!codec) continue;
     let parsed: EventNetworkInferences;
     try {
-      parsed = fromTypedEvent(EventNetworkInferences, ev);
+      parsed = fromTypedEvent(codec, ev);
     } catch (e) {
       const topicAttr = ev.attributes.find((a) => a.key === "topic_id");
       const topicId = topicAttr ? Number(String(topicAttr.value).replace(/"/g, "")) : undefined;

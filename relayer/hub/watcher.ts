@@ -4,6 +4,10 @@
  * from the start height on is processed in order, exactly once per run: /block_results gives its events,
  * the header (from the websocket or /blockchain) its time. RPC URLs fail over in order.
  *
+ * On every connect the emissions query version the node answers is probed (v10 preferred, else v9) and
+ * logged; queries then go to that version and come back in one shape (bundle.ts). Multi-label topics are
+ * read through queries (the events carry one value) and split into one feed per configured label (feeds.ts).
+ *
  * With `chainId` set, a node is used only while it reports that network: checked on every connect
  * (start and failover) and on every /status poll; a node on another network is skipped with an error
  * log (alert "wrong_chain"), so blocks and attester checks never come from another network.
@@ -11,9 +15,11 @@
 import { Comet38Client, WebsocketClient } from "@cosmjs/tendermint-rpc";
 import { QueryClient } from "@cosmjs/stargate";
 import type { Logger } from "pino";
-import { EmissionsExtension, setupEmissionsExtension } from "./query";
+import { EmissionsReader, emissionsReader, probeEmissionsVersion } from "./query";
 import { extractInferences, HubInference, MalformedInference } from "./events";
-import { decToInt256, MalformedValueError } from "../convert/dec";
+import { FeedMap, feedInferences, feedMap, hubTopicsOf, labelFor, labelsOf, sourceOf } from "./feeds";
+import type { LabelValues } from "./bundle";
+import type { LabelledTopic } from "../config/schema";
 import { redactUrl } from "../redact";
 
 export interface HubBlock {
@@ -28,12 +34,17 @@ export interface HubWatcherOptions {
   rpcUrls: string[];
   websocket: boolean;
   pollIntervalMs: number;
+  /** the oracle feed ids served (config hub.topics after loading) */
   topics: readonly number[];
+  /** the multi-label hub topics among them (config hub.labelled) */
+  labelled?: readonly LabelledTopic[];
   /** the hub chain id every node must serve (unchecked when absent: the status command) */
   chainId?: string;
 }
 
 const TIME_CACHE_SIZE = 4096;
+/** how the hub says "no such topic / bundle" (gRPC NotFound, ABCI code 22) */
+const NOT_FOUND = /not ?found|code = NotFound|\(22\)/i;
 
 /** A hub node that serves another network than configured. */
 export class WrongHubError extends Error {
@@ -52,12 +63,14 @@ const toSeconds = (d: { getTime(): number }) => Math.floor(d.getTime() / 1000);
 export class HubWatcher {
   private urlIndex = 0;
   private client?: Comet38Client;
-  private query?: QueryClient & EmissionsExtension;
+  private query?: EmissionsReader;
   private ws?: Comet38Client;
   private wsUp = false;
   private head = 0;
   private readonly times = new Map<number, number>();
+  /** the hub topic ids followed */
   private readonly topics: Set<number>;
+  private readonly feeds: FeedMap;
   private stopped = false;
   private wake?: () => void;
   private loop?: Promise<void>;
@@ -69,7 +82,8 @@ export class HubWatcher {
     private readonly opts: HubWatcherOptions,
     private readonly log: Logger,
   ) {
-    this.topics = new Set(opts.topics);
+    this.feeds = feedMap(opts.topics, opts.labelled);
+    this.topics = new Set(hubTopicsOf(this.feeds));
   }
 
   get currentUrl(): string {
@@ -93,10 +107,22 @@ export class HubWatcher {
           client.disconnect();
           throw new WrongHubError(redactUrl(url), status.nodeInfo.network, this.opts.chainId);
         }
+        const log = this.log.child({ url: redactUrl(url) });
+        const version = await probeEmissionsVersion(QueryClient.withExtensions(client), log).catch((e: unknown) => {
+          client.disconnect();
+          throw e;
+        });
+        if (version === "v9" && this.feeds.labelled.length) {
+          client.disconnect();
+          throw new Error(
+            `the node answers emissions.v9 only (a hub before the v10 upgrade has no labels), but hub.topics lists the multi-label ` +
+              `topic(s) ${this.feeds.labelled.map((l) => l.topic).join(", ")}; point hub.rpcUrls at a v10 hub or list those topics by id alone`,
+          );
+        }
         this.client?.disconnect();
         this.client = client;
         this.wrongNode = undefined;
-        this.query = QueryClient.withExtensions(client, setupEmissionsExtension);
+        this.query = emissionsReader(QueryClient.withExtensions(client), version);
         this.urlIndex = idx;
         this.noteHead(status.syncInfo.latestBlockHeight, status.syncInfo.latestBlockTime);
         this.log.info({ url: redactUrl(url), network: status.nodeInfo.network, height: this.head }, "hub connected");
@@ -121,10 +147,31 @@ export class HubWatcher {
     return this.client;
   }
 
-  emissions(): EmissionsExtension["emissions"] {
+  /** The emissions queries, against the version the current node answers. */
+  emissions(): EmissionsReader {
     if (!this.query) throw new Error("hub watcher not connected");
     if (this.wrongNode) throw this.wrongNode;
-    return this.query.emissions;
+    return this.query;
+  }
+
+  /**
+   * An oracle feed's values at the epoch `nonce` (its label's, for a multi-label topic); undefined when the
+   * relayer does not serve the feed or the hub's bundle lacks it.
+   */
+  async feedValuesAt(feed: number, nonce: bigint): Promise<LabelValues | undefined> {
+    const source = sourceOf(this.feeds, feed);
+    if (!source) return undefined;
+    const bundle = await this.emissions().networkInferencesAtBlock(BigInt(source.topic), nonce);
+    if (!bundle) return undefined;
+    const picked = labelFor(bundle, source);
+    return typeof picked === "string" ? undefined : picked;
+  }
+
+  /** The hub's latest epoch nonce of the topic an oracle feed comes from (0 when none yet). */
+  async latestNonceOf(feed: number): Promise<bigint> {
+    const source = sourceOf(this.feeds, feed);
+    if (!source) throw new Error(`feed ${feed} is not in hub.topics`);
+    return (await this.emissions().latestNetworkInferences(BigInt(source.topic))).inferenceBlockHeight;
   }
 
   /** Marks the current node unusable (another network) until a connect succeeds; returns the error. */
@@ -172,11 +219,50 @@ export class HubWatcher {
   /** One block's inferences (of the configured topics). */
   async block(height: number): Promise<HubBlock> {
     const [results, timestamp] = await Promise.all([this.comet().blockResults(height), this.blockTime(height)]);
-    const { inferences, malformed } = extractInferences(results.finalizeBlockEvents, this.topics, timestamp);
+    const extracted = extractInferences(results.finalizeBlockEvents, this.topics, timestamp);
+    const { inferences, malformed } = await this.splitLabels(extracted.inferences, extracted.malformed, timestamp);
     // A report's timestamp is the hub time of its nonce's block (what a remote attester can check with
     // one query); on the real hub the epoch nonce precedes the block that closes the epoch.
     for (const inf of inferences) if (inf.nonce !== BigInt(height)) inf.timestamp = await this.blockTime(Number(inf.nonce));
     return { height, timestamp, inferences, malformed };
+  }
+
+  /**
+   * The events carry one value per topic; a multi-label topic's epoch is read by query at its nonce and
+   * replaced by one inference per configured label (an event whose value did not parse still names the
+   * epoch, so it is read too).
+   */
+  private async splitLabels(
+    inferences: HubInference[],
+    malformed: MalformedInference[],
+    timestamp: number,
+  ): Promise<{ inferences: HubInference[]; malformed: MalformedInference[] }> {
+    if (!this.feeds.labelled.length) return { inferences, malformed };
+    const epochs = new Map<string, { topic: number; nonce: bigint }>();
+    const keep = <T extends { topicId: number | undefined; nonce: bigint | undefined }>(items: T[]): T[] =>
+      items.filter((i) => {
+        if (i.topicId === undefined || i.nonce === undefined || !labelsOf(this.feeds, i.topicId)) return true;
+        epochs.set(`${i.topicId}:${i.nonce}`, { topic: i.topicId, nonce: i.nonce });
+        return false;
+      });
+    const out = { inferences: keep(inferences), malformed: keep(malformed) };
+    for (const { topic, nonce } of epochs.values()) {
+      let bundle;
+      try {
+        bundle = await this.emissions().networkInferencesAtBlock(BigInt(topic), nonce);
+      } catch (e) {
+        // A node keeps a bounded history of bundles: a backfill past it must skip the epoch, not retry forever.
+        if (!NOT_FOUND.test((e as Error).message)) throw e;
+      }
+      if (!bundle) {
+        out.malformed.push({ topicId: topic, nonce, raw: "", error: `hub topic ${topic}: an event announced nonce ${nonce} but the hub has no bundle for it (pruned?); its labels skip this epoch` });
+        continue;
+      }
+      const split = feedInferences(bundle, this.feeds, timestamp);
+      out.inferences.push(...split.inferences);
+      out.malformed.push(...split.malformed);
+    }
+    return out;
   }
 
   /**
@@ -193,20 +279,15 @@ export class HubWatcher {
           res = await this.emissions().latestNetworkInferences(BigInt(topicId));
         } catch (e) {
           // The hub answers NotFound for a topic that does not exist or has no inference yet.
-          if (!/not ?found|code = NotFound|\(22\)/i.test((e as Error).message)) throw e;
+          if (!NOT_FOUND.test((e as Error).message)) throw e;
           this.log.warn({ topicId, err: (e as Error).message.split("\n")[0] }, "hub has no inference for this topic yet; waiting for its first epoch");
           return;
         }
         const nonce = res.inferenceBlockHeight;
-        const raw = res.networkInferences?.combinedValue ?? "";
-        if (nonce <= 0n || res.networkInferences === undefined) return;
-        try {
-          const value = decToInt256(raw, topicId);
-          inferences.push({ topicId, nonce, raw, value, timestamp: await this.blockTime(Number(nonce)) });
-        } catch (e) {
-          if (!(e instanceof MalformedValueError)) throw e;
-          malformed.push({ topicId, nonce, raw, error: e.message });
-        }
+        if (nonce <= 0n || res.bundle === undefined) return;
+        const split = feedInferences(res.bundle, this.feeds, await this.blockTime(Number(nonce)));
+        inferences.push(...split.inferences);
+        malformed.push(...split.malformed);
       }),
     );
     inferences.sort((a, b) => a.topicId - b.topicId);

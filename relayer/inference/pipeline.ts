@@ -99,7 +99,8 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
   const { config, redis, hub, pool, attesterWallets, metrics, log, cleanups } = deps;
   const prefix = config.redis.prefix;
   const verifier = new InferenceVerifier({
-    valueAt: async (topicId, nonce) => (await hub.emissions().networkInferencesAtBlock(BigInt(topicId), nonce)).networkInferences?.combinedValue || undefined,
+    // topicId is an oracle feed id: the hub watcher maps it to its hub topic (and label) and version
+    valueAt: async (topicId, nonce) => (await hub.feedValuesAt(topicId, nonce))?.combinedValue || undefined,
     blockTime: (h) => hub.blockTime(h),
   });
   const attesters = new Attesters([...attesterWallets], pool, verifier, log);

@@ -68,6 +68,7 @@ describe("hub devnet: config and CLI", function () {
         chainId: "my-devnet-7",
         accounts: [{ name: "x", address: addr, balance: "99" }],
         topics: [{ id: 5, epochLength: 3 }],
+        emissionsQueryVersions: ["v9"],
       }),
     );
     const node = await startHubDevnet({ port: 0, quiet: true, config: file, blockTimeMs: 200 });

@@ -44,7 +44,8 @@ describe("hub devnet: CometBFT RPC and emissions (real cosmjs clients)", functio
     );
 
   before(async () => {
-    node = await startTestNode({ bundleHistory: 8 }, 200);
+    // emissions.v9 codecs under test: the devnet answers v9 too (its default is v10 only, as a current hub)
+    node = await startTestNode({ bundleHistory: 8, emissionsQueryVersions: ["v9", "v10"] }, 200);
     const c = await connectComet(node.rpcUrl);
     expect(c).to.be.instanceOf(Comet38Client); // version auto-detection picks the 0.38 client
     comet = c as Comet38Client;

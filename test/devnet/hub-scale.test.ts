@@ -22,7 +22,7 @@ describe("hub devnet: 100 topics with 1 s blocks", function () {
   let node: HubDevnet;
 
   before(async () => {
-    node = await startHubDevnet({ port: 0, quiet: true, blockTimeMs: 1000, config: manyTopicsConfig(100) });
+    node = await startHubDevnet({ port: 0, quiet: true, blockTimeMs: 1000, config: { ...manyTopicsConfig(100), emissionsQueryVersions: ["v9", "v10"] } });
   });
   after(async () => node?.stop());
 

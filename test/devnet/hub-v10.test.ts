@@ -35,7 +35,7 @@ import {
   QueryPathsV10,
   TopicOutputArity,
   TopicType,
-} from "../../devnet/hub/proto/emissions-v10";
+} from "../../lib/allora-proto";
 import { defaultConfig, startTestNode } from "./helpers";
 
 /** A third topic with two labels of very different scale (ETH ~3000, BTC ~60000). */
@@ -85,7 +85,7 @@ describe("hub devnet: emissions.v10 queries (real cosmjs QueryClient)", function
 
   before(async () => {
     const cfg = defaultConfig();
-    node = await startTestNode({ bundleHistory: 50, topics: [...(cfg.topics ?? []), multiLabelTopic] } as Partial<HubConfigInput>, 200);
+    node = await startTestNode({ bundleHistory: 50, emissionsQueryVersions: ["v9", "v10"], topics: [...(cfg.topics ?? []), multiLabelTopic] } as Partial<HubConfigInput>, 200);
     ({ comet, query } = await connect(node));
     await node.waitForHeight(4);
   });
@@ -216,8 +216,9 @@ describe("hub devnet: emissions.v10 queries (real cosmjs QueryClient)", function
 describe("hub devnet: emissionsQueryVersions decides which emissions query services answer", function () {
   const oneTopic = (): Partial<HubConfigInput> => ({ topics: [defaultConfig().topics![0]] });
 
-  it('["v10"] answers like a current hub: v10 only; v9 and v7 get code 6 unknown query path', async () => {
-    const node = await startTestNode({ ...oneTopic(), emissionsQueryVersions: ["v10"] }, 200);
+  it('the default (and ["v10"]) answers like a current hub: v10 only; v9 and v7 get code 6 unknown query path', async () => {
+    // no emissionsQueryVersions: the default must be what the real hub registers
+    const node = await startTestNode({ ...oneTopic() }, 200);
     const { comet, query } = await connect(node);
     try {
       await node.waitForHeight(2);

@@ -67,7 +67,7 @@ describe("relayer config: validation", () => {
     has(/^chains\[0\]\.oracle: must be a 0x-prefixed 20-byte hex address/);
     has(/^chains\[0\]\.fees\.strategy: fees\.strategy must be "eip1559" or "legacy"/);
     has(/^chains\[0\]\.fees\.bumpPercent: bumpPercent must be at least 12\.5/);
-    has(/^hub\.topics: topic ids must be unique/);
+    has(/^hub\.topics\[1\]: hub topic 1 is listed twice \(also hub\.topics\[0\]\); topic ids must be unique/);
     has(/^redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/);
     has(/^policy\.default\.heartbeatSeconds/);
     has(/^chains\[0\]\.maxSpendPerHour: maxSpendPerHour is a decimal in ether units, e\.g\. "0\.5"/);

@@ -7,6 +7,7 @@ import pino from "pino";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { QueryClient } from "@cosmjs/stargate";
 import { startHubDevnet, HubDevnet } from "../../devnet/hub/node";
+import { defaultConfig } from "../devnet/helpers";
 import { setupEmissionsExtension } from "../../relayer/hub/query";
 import { HubBlock, HubWatcher } from "../../relayer/hub/watcher";
 import { decToInt256 } from "../../relayer/convert/dec";
@@ -18,7 +19,8 @@ describe("relayer hub: watcher and query extension on the hub devnet", function 
   let hub: HubDevnet;
 
   before(async () => {
-    hub = await startHubDevnet({ port: 0, blockTimeMs: 300, quiet: true });
+    // v9 and v10: the v9 extension is queried directly below; the watcher probes and prefers v10
+    hub = await startHubDevnet({ port: 0, blockTimeMs: 300, quiet: true, config: { ...defaultConfig(), emissionsQueryVersions: ["v9", "v10"] } });
     await hub.waitForHeight(3, 20_000);
   });
   after(async () => hub?.stop());

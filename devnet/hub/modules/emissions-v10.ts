@@ -16,7 +16,7 @@ import {
   TopicOutputArity,
   TopicType,
   TopicV10,
-} from "../proto/emissions-v10";
+} from "../../../lib/allora-proto";
 import { TopicLabel, toNetworkInferenceBundle } from "./labels";
 import { QueryRoutes } from "./types";
 

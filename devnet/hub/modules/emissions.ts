@@ -231,7 +231,7 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
   }
 
   routes(): QueryRoutes {
-    const versions = this.opts.queryVersions ?? ["v9", "v10"];
+    const versions = this.opts.queryVersions ?? ["v10"];
     const routes: QueryRoutes = new Map();
     if (versions.includes("v9")) for (const [p, h] of this.v9Routes()) routes.set(p, h);
     if (versions.includes("v10")) for (const [p, h] of v10Routes(this)) routes.set(p, h);

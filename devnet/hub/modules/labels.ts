@@ -13,7 +13,7 @@ import {
   OneOutInfererForecasterValue,
   OneOutInfererValue,
   WorkerInference,
-} from "../proto/emissions-v10";
+} from "../../../lib/allora-proto";
 import { participantAddress } from "../simulation/participants";
 
 export interface TopicLabel {

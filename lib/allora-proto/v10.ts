@@ -1,6 +1,6 @@
 /**
  * emissions.v10 codecs (our own, written from the field tables of allora-chain
- * x/emissions/proto/emissions/v10/{network_inference,topic,query}.proto; see devnet/hub/README.md):
+ * x/emissions/proto/emissions/v10/{network_inference,topic,query}.proto; see lib/allora-proto/README.md):
  * the labelled NetworkInferenceBundle, the v10 Topic and the QueryService messages the project uses.
  * Built on the same schema codec as lib/allora-proto (cosmjs-types' BinaryReader/BinaryWriter), so
  * they work with `createProtobufRpcClient` / `QueryClient` like the v9 ones.
@@ -8,7 +8,8 @@
  * Wire notes: `uint32 label_id` and the enums `topic_type` / `output_arity` are varints; they are
  * carried here as `uint64` fields (bigint), which encode and decode identically for non-negative values.
  */
-import { defineMessage, message, MessageCodec, scalar } from "../../../lib/allora-proto/codec";
+import { defineMessage, message, MessageCodec, scalar } from "./codec";
+import { EventNetworkInferences } from "./events";
 
 export const QUERY_SERVICE_V10 = "emissions.v10.QueryService";
 
@@ -262,3 +263,13 @@ export const GetNextTopicIdResponseV10: MessageCodec<GetNextTopicIdResponseV10> 
   defineMessage<GetNextTopicIdResponseV10>("/emissions.v10.GetNextTopicIdResponse", [
     scalar(1, "next_topic_id", "uint64"),
   ]);
+
+/**
+ * emissions.v10.EventNetworkInferences (x/emissions/proto/emissions/v10/events.proto): the same fields as
+ * v9's (1 topic_id, 2/3 deprecated, 4 nonce, 5 bundle with a single combined value); only the package, and
+ * so the ABCI event type, differs. A v10 hub emits its events under `emissions.v10.*`.
+ */
+export const EventNetworkInferencesV10: MessageCodec<EventNetworkInferences> = defineMessage<EventNetworkInferences>(
+  "/emissions.v10.EventNetworkInferences",
+  EventNetworkInferences.fields,
+);
