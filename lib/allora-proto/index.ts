@@ -20,3 +20,4 @@ export * from "./value-bundle";
 export * from "./topic";
 export * from "./query";
 export * from "./events";
+export * from "./regrets";
