@@ -41,7 +41,7 @@ export type EmissionsQueryVersion = "v9" | "v10";
 /**
  * Devnet fault kinds: "nan" and "malformed" put an unreadable combined_value in the bundle; "inconsistent"
  * a plausible combined_value that was not made from the bundle's parts (the synthesized one + 1%);
- * "inconsistent_parts" alters a part (the first inferer's value + 1%) and keeps the combined_value, so the
+ * "inconsistent_parts" alters parts (every inferer value + 1%) and keeps the combined_value, so the
  * bundle no longer adds up either. Only an attester that re-derives the value (relayer/attest/
  * synthesis-check.ts) tells the last two from honest bundles.
  */
@@ -61,7 +61,8 @@ function applyFault(bundles: ValueBundle[], kind: FaultKind): void {
   for (const b of bundles) {
     if (kind === "nan" || kind === "malformed") b.combinedValue = FAULT_VALUES[kind];
     else if (kind === "inconsistent") b.combinedValue = onePercentMore(b.combinedValue);
-    else if (b.infererValues.length) b.infererValues[0] = { ...b.infererValues[0], value: onePercentMore(b.infererValues[0].value) };
+    // every inferer value: one alone may carry no weight (then the bundle still adds up, and is harmless)
+    else b.infererValues = b.infererValues.map((x) => ({ ...x, value: onePercentMore(x.value) }));
   }
 }
 
