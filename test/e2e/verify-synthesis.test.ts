@@ -92,7 +92,7 @@ describe("e2e: verifiable synthesis (attesters check the arithmetic)", function 
     expect(first.hubValue).to.not.equal(first.attesterValue);
     await relayer.log.waitFor((l) => /held on this chain/.test(String(l.msg)) && Number(l.topicId) === FAULTY, 10_000, "the hold line");
     // released once a later nonce adds up again, on every chain
-    await relayer.log.waitFor((l) => /agree again/.test(String(l.msg)) && Number(l.topicId) === FAULTY, 60_000, "the release line");
+    await relayer.log.waitFor((l) => /topic released/.test(String(l.msg)) && Number(l.topicId) === FAULTY, 60_000, "the release line");
     const after = BigInt(net.hub.height());
     await allChainsReach(after, 60_000, TOPICS);
 
