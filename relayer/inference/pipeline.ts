@@ -312,7 +312,12 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
       // verify (strict): a bundle that does not add up is left out before batching, so the rest flows
       const names = chains.map((c) => c.name);
       const guarded = synthesis ? { schedule: async (...a: Parameters<Scheduler["schedule"]>) => scheduler.schedule(await synthesis.admit(names, a[0]), a[1], a[2], a[3]) } : scheduler;
-      progress = await followHub({ config, redis, hub, scheduler: guarded, verifier, metrics, log, cleanups, onInferences: deps.onInferences });
+      // pull mode's report signer signs only what adds up, too (the verdicts are memoized: no second fetch)
+      const onInferences =
+        synthesis && deps.onInferences
+          ? (infs: readonly HubInference[]) => void synthesis.admit(names, infs).then((ok) => deps.onInferences?.(ok), (e: unknown) => log.warn({ err: (e as Error).message }, "synthesis check failed"))
+          : deps.onInferences;
+      progress = await followHub({ config, redis, hub, scheduler: guarded, verifier, metrics, log, cleanups, onInferences });
       return progress.head;
     },
     status: async () => {
