@@ -41,7 +41,12 @@ const program = new Command()
   .option("--topics <n>", "topics (T)", "100")
   .option("--epochs <n>", "hub epochs measured after warm-up", "30")
   .option("--chain-block-time <ms>", "EVM block time", "1000")
-  .option("--out <file>", "result file", "bench/results/relay.json");
+  .option("--out <file>", "result file", "bench/results/relay.json")
+  .option("--verify <mode>", "the relayer's verify mode for every topic: strict (the local network's default), warn, off", "strict")
+  .option(
+    "--compare <file>",
+    "a result of a run with another verify mode (e.g. --verify off --out bench/results/relay-verify-off.json): its latency is put next to this run's",
+  );
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -89,7 +94,8 @@ class BlockClock {
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ topics: string; epochs: string; chainBlockTime: string; out: string }>();
+  const o = program.opts<{ topics: string; epochs: string; chainBlockTime: string; out: string; verify: string; compare?: string }>();
+  if (!["strict", "warn", "off"].includes(o.verify)) throw new Error(`--verify: expected strict, warn or off, got ${o.verify}`);
   const topics = Number(o.topics);
   const epochs = Number(o.epochs);
   for (const [k, v] of Object.entries(BENCH_ENV)) process.env[k] = v;
@@ -104,7 +110,7 @@ async function main(): Promise<void> {
     relayer: false,
   });
   // No queue dashboard: the relayer is measured as mainnet runs it (the dashboard's modules cost ~10 MB RSS).
-  opts.relayerConfig = { maxBatchSize: MAX_BATCH, logLevel: "info", dashboard: false };
+  opts.relayerConfig = { maxBatchSize: MAX_BATCH, logLevel: "info", dashboard: false, verify: o.verify as "strict" | "warn" | "off" };
   // What is measured is the relay, not the synthesis: the generated topics get a light simulation
   // (2 inferers, 1 forecaster, 1 reputer) so that the hub devnet keeps its 1 s blocks with 100 topics.
   opts.hub.topicShape = TOPIC_SHAPE;
@@ -172,6 +178,8 @@ async function main(): Promise<void> {
     console.log(`  hub reached ${hEnd}; waiting for the chains to store it`);
     const caughtUp = await allAtLeast(hEnd, 60_000);
     await sleep(1500);
+    // verifiable synthesis: the re-derivations' CPU time, from the relayer's own histogram (whole run)
+    const verification = await verificationFigures(net.manifest.metrics, o.verify, topics);
     clearInterval(rssTimer);
     views.forEach((v) => v.clock.stop());
     // Stop the relayer before reading the results back (it would keep the machine busy meanwhile).
@@ -256,6 +264,7 @@ async function main(): Promise<void> {
       tx_per_epoch_per_chain: Number(mean(txRates).toFixed(3)),
       gas_per_topic_update: fullBatchGas.length ? Math.round(mean(fullBatchGas)) : null,
       rss_mb: Number(rssMax.toFixed(1)),
+      verification: { ...verification, compared_with: comparison(o.compare, latencies, o.verify) },
       targets: {
         latency_ms: { p50: 1500, p99: 3000 },
         tx_per_epoch_per_chain: 1,
@@ -335,6 +344,40 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.exit(0);
+}
+
+/** Sum and count of relayer_synthesis_check_cpu_seconds from the relayer's /metrics. */
+async function verificationFigures(metricsUrl: string, mode: string, topics: number) {
+  const text = await (await fetch(metricsUrl)).text();
+  const read = (name: string): number => Number(text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))?.split(" ").pop() ?? 0);
+  const sum = read("relayer_synthesis_check_cpu_seconds_sum");
+  const count = read("relayer_synthesis_check_cpu_seconds_count");
+  const perTopicMs = count ? (sum / count) * 1000 : null;
+  return {
+    mode,
+    checks: count,
+    cpu_ms_per_topic_per_epoch: perTopicMs === null ? null : Number(perTopicMs.toFixed(3)),
+    cpu_ms_per_epoch_all_topics: perTopicMs === null ? null : Number((perTopicMs * topics).toFixed(1)),
+    definition:
+      "CPU time (process.cpuUsage, user + system) of one re-derivation of a bundle in the relayer (relayer/attest/synthesis-check.ts), " +
+      "mean over every check of the run (one per topic and epoch); the hub queries it needs (3 + 2 x inferers + forecasters per topic and epoch) are I/O and not counted here, their cost shows in the latency",
+  };
+}
+
+/** This run's latency next to the one of a run with another verify mode (when its result file is given). */
+function comparison(file: string | undefined, latencies: number[], mode: string) {
+  if (!file) return null;
+  const other = JSON.parse(fs.readFileSync(path.resolve(REPO_ROOT, file), "utf8")) as { latency_ms: { p50: number; p99: number }; verification?: { mode?: string }; detail?: { at?: string } };
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  return {
+    file,
+    mode: other.verification?.mode ?? "off",
+    at: other.detail?.at,
+    latency_ms: other.latency_ms,
+    this_run: { mode, latency_ms: { p50, p99 } },
+    delta_ms: { p50: p50 - other.latency_ms.p50, p99: p99 - other.latency_ms.p99 },
+  };
 }
 
 void main();

@@ -22,3 +22,4 @@ export * from "./topic";
 export * from "./query";
 export * from "./events";
 export * from "./v10";
+export * from "./regrets";

@@ -13,6 +13,7 @@ import { SignaturePool } from "./pool";
 import { InferenceVerifier } from "./verifier";
 import type { AttesterSet } from "../evm/oracle";
 import { checkJobReports, RefusalReason } from "../policy/job-check";
+import type { SynthesisGuard } from "./synthesis-guard";
 
 export interface AttestTarget {
   name: string;
@@ -38,7 +39,9 @@ export class Attesters {
   private readonly signed = new Set<string>();
   private readonly refused = new Set<string>();
   /** called when a job is refused before the hub is asked (wired to a metric) */
-  onRefused?: (chain: string, reason: RefusalReason | "stale") => void;
+  onRefused?: (chain: string, reason: RefusalReason | "stale" | "synthesis") => void;
+  /** verifiable synthesis (per-topic verify modes): re-derives each report's value before signing */
+  synthesis?: SynthesisGuard;
 
   constructor(
     readonly wallets: Wallet[],
@@ -97,6 +100,14 @@ export class Attesters {
     if (problem) {
       this.remember(digest);
       this.log.error({ chain: target.name, jobId, problem }, "refusing to sign a job that does not match the hub");
+      return { digest, set };
+    }
+    // Not remembered as refused: the verdict is per (topic, nonce) and memoized by the guard, and an
+    // unreachable hub is asked again on the next attempt.
+    const unverified = await this.synthesis?.checkJob(target.name, reports);
+    if (unverified) {
+      this.onRefused?.(target.name, "synthesis");
+      this.log.error({ chain: target.name, jobId, problem: unverified }, "refusing to sign a job whose hub bundle does not add up");
       return { digest, set };
     }
     for (const w of mine) {

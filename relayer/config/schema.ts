@@ -247,6 +247,24 @@ export const dashboardSchema = z
 export type DashboardConfig = z.infer<typeof dashboardSchema>;
 const DASHBOARD_DEFAULTS: DashboardConfig = { enabled: false, path: "/queues", readOnly: true };
 
+/**
+ * Verifiable synthesis (docs/operators.md): before signing, re-derive each report's combined value from the
+ * hub's parts and regrets at that height. strict: refuse and hold the topic; warn: log and count only; off.
+ */
+export const verifyModeSchema = z.enum(["strict", "warn", "off"], { error: 'verify modes are "strict", "warn" or "off"' });
+export type VerifyModeConfig = z.infer<typeof verifyModeSchema>;
+
+export const verifySchema = z
+  .object({
+    /** the mode of every topic not listed in `topics` */
+    default: verifyModeSchema.default("off"),
+    /** per-topic modes, e.g. { "7": "warn" } (roll out topic by topic) */
+    topics: z.record(z.string().regex(/^[1-9][0-9]*$/, "keys are topic ids such as \"7\""), verifyModeSchema).default({}),
+    /** the rules the hub's synthesis follows (synthesis/README.md): "current" (newest allora-chain) or "v0.5" */
+    chainVersion: z.enum(["current", "v0.5"], { error: 'verify.chainVersion is "current" or "v0.5"' }).default("current"),
+  })
+  .strict();
+
 const policyOverrideSchema = z
   .object({
     chain: z.string().optional(),
@@ -278,6 +296,7 @@ export const configSchema = z
         overrides: z.array(policyOverrideSchema).default([]),
       })
       .strict(),
+    verify: verifySchema.default({ default: "off", topics: {}, chainVersion: "current" }),
     /** the attester keys this instance signs with (may be empty: a submit-only instance) */
     attesters: z.array(keySourceSchema).default([]),
     /** how long a submitter waits for the attesters' signatures to reach the threshold */
@@ -323,6 +342,12 @@ export const configSchema = z
 
 export type RelayerConfigInput = z.input<typeof configSchema>;
 export type RelayerConfig = z.infer<typeof configSchema>;
+
+/** The verify mode of a topic (verify.topics, else verify.default). */
+export function verifyModeFor(config: Pick<RelayerConfig, "verify">, topic: number): VerifyModeConfig {
+  // optional chaining: configs built in code (tests) may predate the verify section
+  return config.verify?.topics?.[String(topic)] ?? config.verify?.default ?? "off";
+}
 
 /** The update policy for one chain and topic: the last matching override wins, field by field. */
 export function policyFor(config: RelayerConfig, chain: string, topic: number): UpdatePolicy {

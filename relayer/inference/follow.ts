@@ -22,7 +22,7 @@ export interface FollowDeps {
   config: LoadedConfig;
   redis: Redis;
   hub: HubWatcher;
-  scheduler: Scheduler;
+  scheduler: Pick<Scheduler, "schedule">;
   verifier: InferenceVerifier;
   metrics: RelayerMetrics;
   log: Logger;

@@ -13,7 +13,7 @@ import type { Redis } from "ioredis";
 import type { Wallet } from "ethers";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "../config/load";
-import { ChainConfig, policyFor } from "../config/schema";
+import { ChainConfig, policyFor, verifyModeFor } from "../config/schema";
 import type { HubWatcher } from "../hub/watcher";
 import type { FailoverRpc } from "../evm/rpc";
 import { AttesterSet, OracleReader } from "../evm/oracle";
@@ -21,6 +21,8 @@ import { EvmWatcher } from "../evm/watcher";
 import type { SignaturePool } from "../attest/pool";
 import { InferenceVerifier } from "../attest/verifier";
 import { Attesters } from "../attest/attester";
+import { SynthesisGuard } from "../attest/synthesis-guard";
+import { abciAt, fetchSynthesisMaterial } from "../attest/synthesis-source";
 import type { TxSender } from "../submit/sender";
 import type { Sequencer } from "../submit/sequencer";
 import { ClaimTable } from "../queue/claims";
@@ -107,6 +109,8 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
   const claims = new ClaimTable(redis, prefix);
   const requests = new RequestBook(redis, prefix);
   attesters.onRefused = (chain, reason) => metrics.jobsRefused.inc({ chain, reason });
+  const synthesis = verifyGuard(config, hub, metrics, log);
+  attesters.synthesis = synthesis;
 
   const chains: ChainRuntime[] = [];
   // The EVM watchers need the scheduler for paid requests and the scheduler needs the chains: a late binding.
@@ -306,7 +310,15 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
       }
     },
     follow: async () => {
-      progress = await followHub({ config, redis, hub, scheduler, verifier, metrics, log, cleanups, onInferences: deps.onInferences });
+      // verify (strict): a bundle that does not add up is left out before batching, so the rest flows
+      const names = chains.map((c) => c.name);
+      const guarded = synthesis ? { schedule: async (...a: Parameters<Scheduler["schedule"]>) => scheduler.schedule(await synthesis.admit(names, a[0]), a[1], a[2], a[3]) } : scheduler;
+      // pull mode's report signer signs only what adds up, too (the verdicts are memoized: no second fetch)
+      const onInferences =
+        synthesis && deps.onInferences
+          ? (infs: readonly HubInference[]) => void synthesis.admit(names, infs).then((ok) => deps.onInferences?.(ok), (e: unknown) => log.warn({ err: (e as Error).message }, "synthesis check failed"))
+          : deps.onInferences;
+      progress = await followHub({ config, redis, hub, scheduler: guarded, verifier, metrics, log, cleanups, onInferences });
       return progress.head;
     },
     status: async () => {
@@ -333,4 +345,18 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
       await Promise.all(chains.map((c) => c.worker?.close(force)));
     },
   };
+}
+
+/** The synthesis guard when any topic's verify mode is not "off" (docs/operators.md, "Verifiable synthesis"). */
+function verifyGuard(config: LoadedConfig, hub: HubWatcher, metrics: RelayerMetrics, log: Logger): SynthesisGuard | undefined {
+  if (config.hub.topics.every((t) => verifyModeFor(config, t) === "off")) return undefined;
+  const query = abciAt(() => hub.comet());
+  return new SynthesisGuard({
+    modeOf: (t) => verifyModeFor(config, t),
+    fetch: (t, nonce) => fetchSynthesisMaterial(query, t, nonce, { chainVersion: config.verify?.chainVersion }),
+    log,
+    onMismatch: (t) => metrics.synthesisMismatch.inc({ topic: String(t) }),
+    onHeld: (chain, t, held) => metrics.synthesisHeld.set({ chain, topic: String(t) }, held ? 1 : 0),
+    onChecked: (_t, s) => metrics.synthesisCheckCpu.observe(s),
+  });
 }

@@ -38,6 +38,9 @@ export class RelayerMetrics {
   readonly quarantinedJobs: Counter<"chain">;
   readonly corruptState: Counter<"kind">;
   readonly hubStalled: Gauge;
+  readonly synthesisMismatch: Counter<"topic">;
+  readonly synthesisHeld: Gauge<"chain" | "topic">;
+  readonly synthesisCheckCpu: Histogram;
   readonly redisKeys: Gauge;
   private countRedisKeys?: () => Promise<number>;
   private redisKeysCache?: { at: number; value: number };
@@ -105,6 +108,9 @@ export class RelayerMetrics {
       labelNames: ["kind"],
       registers: r,
     });
+    this.synthesisMismatch = new Counter({ name: "relayer_synthesis_mismatch_total", help: "Hub bundles whose combined or naive value does not follow from their parts and the hub's regrets (verify)", labelNames: ["topic"], registers: r });
+    this.synthesisHeld = new Gauge({ name: "relayer_synthesis_held", help: "1 while a topic is held on a chain after a synthesis mismatch (verify: strict), until the hub and the attester agree again", labelNames: ["chain", "topic"], registers: r });
+    this.synthesisCheckCpu = new Histogram({ name: "relayer_synthesis_check_cpu_seconds", help: "CPU time of one re-derivation of a bundle (per topic and epoch; the hub queries are not counted)", buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], registers: r });
     this.hubStalled = new Gauge({ name: "relayer_hub_stalled_seconds", help: "Seconds the hub head has been ahead of the last processed block without progress (0: keeping up)", registers: r });
   }
 

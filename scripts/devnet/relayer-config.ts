@@ -17,6 +17,8 @@ export interface RelayerConfigOptions {
   maxBatchSize?: number;
   /** Serve the read-only queue dashboard at /queues (default true; the benchmark turns it off). */
   dashboard?: boolean;
+  /** Verifiable synthesis mode of every topic (default "strict" on the local network; docs/operators.md). */
+  verify?: "strict" | "warn" | "off";
   /** The `transfers` section (scripts/devnet/transfers.ts); absent or false: the relayer carries inferences only. */
   transfers?: Record<string, unknown> | false;
 }
@@ -68,6 +70,8 @@ export function relayerConfigObject(
       default: { deviationBps: opts.deviationBps ?? 0, heartbeatSeconds: opts.heartbeatSeconds ?? 60 },
       overrides: [],
     },
+    // the attesters re-derive every combined value from the hub's parts before signing
+    verify: { default: opts.verify ?? "strict" },
     attesters: Array.from({ length: attesterCount }, (_, i) => ({ env: attesterKeyEnv(i) })),
     signatureWaitMs: 5000,
     http: {

@@ -389,7 +389,7 @@ export class HubApp {
 
   // ---------------------------------------------------------------- queries
 
-  async query(path: string, data: Uint8Array): Promise<QueryResult> {
+  async query(path: string, data: Uint8Array, atHeight?: number): Promise<QueryResult> {
     const height = this.height;
     try {
       if (path === "/cosmos.tx.v1beta1.Service/Simulate") {
@@ -399,7 +399,7 @@ export class HubApp {
       if (!h) {
         return { code: 6, codespace: "sdk", log: "unknown query path: unknown request", value: new Uint8Array(), height };
       }
-      return { code: 0, codespace: "", log: "", value: h(data), height };
+      return { code: 0, codespace: "", log: "", value: h(data, atHeight), height: atHeight ?? height };
     } catch (e) {
       if (e instanceof GrpcQueryError || e instanceof SdkError) {
         return { code: e.code, codespace: e.codespace, log: e.message, value: new Uint8Array(), height };

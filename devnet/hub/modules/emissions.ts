@@ -27,6 +27,9 @@ import { AbciEvent } from "../chain/events";
 import { EndBlocker } from "../chain/app";
 import { TopicConfig } from "../config";
 import { EpochSource, InlineSource, ShardedWorkerSource } from "../simulation/source";
+import type { RegretSnapshot } from "../simulation/participants";
+import { Dec, decString, mul, parseDec } from "../../../synthesis";
+import { regretRoutes } from "./emissions-regrets";
 import { GrpcQueryError } from "../tx/errors";
 import { laneAddressMap, laneConfigs, renameWorkers, TopicLabel, topicLabels } from "./labels";
 import { EmissionsV10Store, v10Routes } from "./emissions-v10";
@@ -35,10 +38,33 @@ import { QueryRoutes } from "./types";
 /** The emissions query service versions the devnet can answer. */
 export type EmissionsQueryVersion = "v9" | "v10";
 
-export type FaultKind = "nan" | "malformed";
+/**
+ * Devnet fault kinds: "nan" and "malformed" put an unreadable combined_value in the bundle; "inconsistent"
+ * a plausible combined_value that was not made from the bundle's parts (the synthesized one + 1%);
+ * "inconsistent_parts" alters parts (every inferer value + 1%) and keeps the combined_value, so the
+ * bundle no longer adds up either. Only an attester that re-derives the value (relayer/attest/
+ * synthesis-check.ts) tells the last two from honest bundles.
+ */
+export type FaultKind = "nan" | "malformed" | "inconsistent" | "inconsistent_parts";
+export const FAULT_KINDS: readonly FaultKind[] = ["nan", "malformed", "inconsistent", "inconsistent_parts"];
 
-/** combined_value the fault hook puts in a bundle */
-export const FAULT_VALUES: Record<FaultKind, string> = { nan: "NaN", malformed: "12.5.7e--x" };
+/** combined_value the unreadable fault kinds put in a bundle */
+export const FAULT_VALUES: Record<"nan" | "malformed", string> = { nan: "NaN", malformed: "12.5.7e--x" };
+
+/** value * 1.01 as an exact decimal string (a plausible, wrong value) */
+function onePercentMore(value: string): string {
+  return decString(mul(parseDec(value, "bundle value"), new Dec("1.01")));
+}
+
+/** Applies a fault to one epoch's bundles (every label). */
+function applyFault(bundles: ValueBundle[], kind: FaultKind): void {
+  for (const b of bundles) {
+    if (kind === "nan" || kind === "malformed") b.combinedValue = FAULT_VALUES[kind];
+    else if (kind === "inconsistent") b.combinedValue = onePercentMore(b.combinedValue);
+    // every inferer value: one alone may carry no weight (then the bundle still adds up, and is harmless)
+    else b.infererValues = b.infererValues.map((x) => ({ ...x, value: onePercentMore(x.value) }));
+  }
+}
 
 export interface TopicRuntime {
   cfg: TopicConfig;
@@ -52,6 +78,8 @@ export interface TopicRuntime {
   history: Map<bigint, ValueBundle[]>;
   latest?: { nonce: bigint; bundles: ValueBundle[] };
   faults: { kind: FaultKind; remaining: number }[];
+  /** nonce -> the regrets the synthesis used for that epoch (label 0), kept as long as the bundles */
+  regrets: Map<bigint, RegretSnapshot>;
 }
 
 export { toValueBundle } from "../simulation/bundle";
@@ -130,6 +158,7 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
         laneAddresses: lanes.map((l, k) => (k === 0 ? new Map() : laneAddressMap(opts.prefix, opts.chainId, t, l.id))),
         history: new Map(),
         faults: [],
+        regrets: new Map(),
       });
     }
   }
@@ -177,14 +206,16 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
       const bundle = bundles[0];
       const fault = rt.faults[0];
       if (fault) {
-        for (const b of bundles) b.combinedValue = FAULT_VALUES[fault.kind]; // every label of the epoch
+        applyFault(bundles, fault.kind); // every label of the epoch
         fault.remaining -= 1;
         if (fault.remaining <= 0) rt.faults.shift();
       }
       rt.history.set(nonce, bundles);
+      rt.regrets.set(nonce, outcome.value[0].regrets);
       while (rt.history.size > this.opts.bundleHistory) {
         const oldest = rt.history.keys().next().value as bigint;
         rt.history.delete(oldest);
+        rt.regrets.delete(oldest);
       }
       rt.latest = { nonce, bundles };
       rt.topic.epochLastEnded = nonce;
@@ -224,6 +255,16 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
     throw new GrpcQueryError("NotFound", `no network inferences found for topic ${rt.topic.id} at block ${nonce}${range}`);
   }
 
+  /**
+   * The regrets the devnet held at `height`: those its synthesis used at the newest epoch close at or
+   * before it (undefined before the first epoch or when that epoch is no longer kept).
+   */
+  regretsAt(rt: TopicRuntime, height: number): { nonce: bigint; regrets: RegretSnapshot } | undefined {
+    let best: bigint | undefined;
+    for (const n of rt.regrets.keys()) if (n <= BigInt(height) && (best === undefined || n > best)) best = n;
+    return best === undefined ? undefined : { nonce: best, regrets: rt.regrets.get(best)! };
+  }
+
   /** NotFound before the topic's first epoch closed. */
   latestOf(rt: TopicRuntime): { nonce: bigint; bundles: ValueBundle[] } {
     if (!rt.latest) throw new GrpcQueryError("NotFound", `no network inferences yet for topic ${rt.topic.id}`);
@@ -235,6 +276,7 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
     const routes: QueryRoutes = new Map();
     if (versions.includes("v9")) for (const [p, h] of this.v9Routes()) routes.set(p, h);
     if (versions.includes("v10")) for (const [p, h] of v10Routes(this)) routes.set(p, h);
+    for (const v of versions) for (const [p, h] of regretRoutes(this, v)) routes.set(p, h);
     return routes;
   }
 
@@ -261,11 +303,13 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
       ],
       [
         QueryPaths.GetTopic,
-        (data: Uint8Array) => {
+        (data: Uint8Array, height?: number) => {
           const req = GetTopicRequest.decode(data);
           const rt = this.topicOr404(req.topicId);
+          // at a height: the initial regret the synthesis used then (the chain keeps it in the topic)
+          const snap = height === undefined ? undefined : this.regretsAt(rt, height);
           return toBytes(GetTopicResponse, {
-            topic: rt.topic,
+            topic: snap ? { ...rt.topic, initialRegret: snap.regrets.initialRegret } : rt.topic,
             weight: rt.cfg.weight,
             effectiveRevenue: rt.cfg.effectiveRevenue,
           });

@@ -6,7 +6,7 @@ import { toBase64, toHex } from "@cosmjs/encoding";
 import { HubApp } from "../chain/app";
 import { BlockRecord } from "../chain/blocks";
 import { HubConfig } from "../config";
-import { EmissionsModule, FaultKind } from "../modules/emissions";
+import { EmissionsModule, FAULT_KINDS, FaultKind } from "../modules/emissions";
 import {
   blockIdJSON,
   blockJSON,
@@ -387,7 +387,9 @@ export class RpcMethods {
         `height ${p.height as number} must be less than or equal to the current blockchain height ${this.core.app.height}`,
       );
     }
-    const r = await this.core.app.query(path, (p.data as Uint8Array | undefined) ?? new Uint8Array());
+    // height 0 (cosmjs's default) means the latest state
+    const at = typeof p.height === "number" && p.height > 0 ? p.height : undefined;
+    const r = await this.core.app.query(path, (p.data as Uint8Array | undefined) ?? new Uint8Array(), at);
     return {
       response: {
         code: r.code,
@@ -493,7 +495,7 @@ export class RpcMethods {
     const kind = p.kind as string | undefined;
     const count = (p.count as number | undefined) ?? 1;
     if (topicId === undefined) throw RpcError.invalidParams("topic_id: required");
-    if (kind !== "nan" && kind !== "malformed") throw RpcError.invalidParams(`kind: expected "nan" or "malformed", got ${JSON.stringify(kind)}`);
+    if (!FAULT_KINDS.includes(kind as FaultKind)) throw RpcError.invalidParams(`kind: expected one of ${FAULT_KINDS.map((k) => JSON.stringify(k)).join(", ")}, got ${JSON.stringify(kind)}`);
     if (!(count >= 1 && count <= 1_000_000)) throw RpcError.invalidParams(`count: expected 1..1000000, got ${count}`);
     try {
       const pending = this.core.emissions.injectFault(BigInt(topicId), kind as FaultKind, count);

@@ -21,7 +21,9 @@ import {
   NetworkBundle,
   RegretState,
   TopicParams,
+  decString,
   emptyRegretState,
+  startingRegret,
   parseDec,
   reputerLosses,
   stakeWeightedLosses,
@@ -52,6 +54,32 @@ export interface EpochOutcome {
   truth: string;
   submissions: EpochSubmissions;
   bundle: NetworkBundle;
+  /** the regrets the synthesis used (served by the devnet's regret queries at this epoch's height) */
+  regrets: RegretSnapshot;
+}
+
+/**
+ * The part of a topic's regret state that makes its combined and naive values, as decimal strings (it
+ * crosses the worker-thread boundary). `initialRegret` is the one the engine used ("0" before it had one).
+ */
+export interface RegretSnapshot {
+  inferer: Record<string, string>;
+  forecaster: Record<string, string>;
+  naiveInferer: Record<string, string>;
+  initialRegret: string;
+  /** the cached regret scale; "0" when the topic has none yet */
+  regretScale: string;
+}
+
+function regretSnapshot(state: RegretState, params: TopicParams): RegretSnapshot {
+  const rec = (m: Map<string, Dec>) => Object.fromEntries([...m].map(([w, v]) => [w, decString(v)]));
+  return {
+    inferer: rec(state.inferer),
+    forecaster: rec(state.forecaster),
+    naiveInferer: rec(state.naiveInferer),
+    initialRegret: decString(startingRegret(state, params) ?? new Dec(0)),
+    regretScale: state.regretScale ? decString(state.regretScale) : "0",
+  };
 }
 
 /** Deterministic address of a simulated participant. */
@@ -146,6 +174,7 @@ export class TopicSimulation {
       forecasts.set(f.address, m);
     }
     const submissions: EpochSubmissions = { inferences, forecasts };
+    const regrets = regretSnapshot(this.regrets, this.params);
     const bundle = synthesize(submissions, this.regrets, this.params, { variants: this.variants });
 
     // reputers reading the same value report the same losses: compute them once per reading
@@ -160,6 +189,6 @@ export class TopicSimulation {
       return { stake: new Dec(r.stake), losses };
     });
     this.regrets = updateRegrets(this.regrets, stakeWeightedLosses(reports), this.params);
-    return { epoch: this.epoch, truth: numToDecString(truth), submissions, bundle };
+    return { epoch: this.epoch, truth: numToDecString(truth), submissions, bundle, regrets };
   }
 }

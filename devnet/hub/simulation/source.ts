@@ -10,11 +10,19 @@ import { Worker } from "node:worker_threads";
 import { ValueBundle } from "../../../lib/allora-proto";
 import { TopicConfig } from "../config";
 import { toValueBundleBase } from "./bundle";
-import { TopicSimulation } from "./participants";
+import { RegretSnapshot, TopicSimulation } from "./participants";
+
+/** One epoch of a topic as the emissions module receives it. */
+export interface EpochOutcomeMsg {
+  bundle: ValueBundle;
+  computeMs: number;
+  /** the regrets the synthesis used */
+  regrets: RegretSnapshot;
+}
 
 export interface EpochSource {
   /** the next epoch's network bundle of the topic (topic id and nonce not yet set) */
-  take(topicId: number): Promise<{ bundle: ValueBundle; computeMs: number }>;
+  take(topicId: number): Promise<EpochOutcomeMsg>;
   close(): Promise<void>;
 }
 
@@ -47,7 +55,7 @@ export class InlineSource implements EpochSource {
   async take(topicId: number) {
     const t0 = performance.now();
     const out = this.sims.get(topicId)!.step();
-    return { bundle: toValueBundleBase(out.bundle), computeMs: performance.now() - t0 };
+    return { bundle: toValueBundleBase(out.bundle), computeMs: performance.now() - t0, regrets: out.regrets };
   }
   async close(): Promise<void> {}
 }
@@ -62,10 +70,10 @@ export interface WorkerInit {
 
 export type ToWorker = { type: "init"; init: WorkerInit } | { type: "consumed"; topicId: number; epoch: number };
 export type FromWorker =
-  | { type: "outcome"; topicId: number; epoch: number; bytes: Uint8Array; ms: number }
+  | { type: "outcome"; topicId: number; epoch: number; bytes: Uint8Array; ms: number; regrets: RegretSnapshot }
   | { type: "error"; topicId: number; epoch: number; message: string };
 
-type Outcome = { bytes: Uint8Array; ms: number } | { error: string };
+type Outcome = { bytes: Uint8Array; ms: number; regrets: RegretSnapshot } | { error: string };
 
 export class WorkerSource implements EpochSource {
   private readonly worker: Worker;
@@ -82,7 +90,7 @@ export class WorkerSource implements EpochSource {
     this.worker = new Worker(boot, { eval: true });
     this.worker.on("message", (m: FromWorker) => {
       const key = `${m.topicId}/${m.epoch}`;
-      const outcome: Outcome = m.type === "error" ? { error: m.message } : { bytes: m.bytes, ms: m.ms };
+      const outcome: Outcome = m.type === "error" ? { error: m.message } : { bytes: m.bytes, ms: m.ms, regrets: m.regrets };
       const w = this.waiting.get(key);
       if (w) {
         this.waiting.delete(key);
@@ -109,7 +117,7 @@ export class WorkerSource implements EpochSource {
     if (buffered) this.ready.delete(key);
     const got = buffered ?? (await new Promise<Outcome>((resolve) => this.waiting.set(key, resolve)));
     if ("error" in got) throw new Error(`topic ${topicId} epoch ${epoch}: ${got.error}`);
-    return { bundle: ValueBundle.decode(got.bytes), computeMs: got.ms };
+    return { bundle: ValueBundle.decode(got.bytes), computeMs: got.ms, regrets: got.regrets };
   }
 
   async close(): Promise<void> {

@@ -37,7 +37,7 @@ function loop(): void {
     const t0 = performance.now();
     const out = sim.step();
     const bytes = ValueBundle.encode(toValueBundleBase(out.bundle)).finish();
-    const msg: FromWorker = { type: "outcome", topicId: sim.topic.id, epoch: out.epoch, bytes, ms: performance.now() - t0 };
+    const msg: FromWorker = { type: "outcome", topicId: sim.topic.id, epoch: out.epoch, bytes, ms: performance.now() - t0, regrets: out.regrets };
     port!.postMessage(msg);
   } catch (e) {
     // the epoch is lost for this topic (the simulation already advanced); report it and go on
