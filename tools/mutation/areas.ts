@@ -12,6 +12,12 @@ export interface SolArea {
   kind: "solidity";
   files: string[];
   tests: string[];
+  /**
+   * The contracts the tests deploy: only these (and their imports) are compiled for each mutant. Leave it
+   * out to compile everything; name them when a mutated library is also imported by a contract these tests
+   * never deploy (the bridge takes minutes to compile on a busy machine).
+   */
+  compile?: string[];
 }
 
 export interface TsArea {
@@ -26,11 +32,13 @@ export const SOL_AREAS: Record<string, SolArea> = {
     kind: "solidity",
     files: ["contracts/utils/RateLimit.sol"],
     tests: ["test/contracts/utils/RateLimit.property.ts", "test/contracts/token/AlloToken.ts"],
+    compile: ["contracts/test/FlaggedRateLimitHarness.sol", "contracts/token/AlloToken.sol"],
   },
   attestation: {
     kind: "solidity",
     files: ["contracts/attestation/AttesterSets.sol"],
     tests: ["test/contracts/attestation/AttesterSets.test.ts"],
+    compile: ["contracts/test/OracleAttesterSetsHarness.sol"],
   },
   oracle: {
     kind: "solidity",

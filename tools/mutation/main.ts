@@ -1,5 +1,5 @@
 /**
- * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT]]
+ * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES]]
  *
  * Solidity areas: tools/mutation/sol (report: reports/mutation/solidity-<area>.md).
  * TypeScript areas: StrykerJS with stryker.config.mjs (report: reports/mutation/<area>/index.html).
@@ -15,20 +15,31 @@ import { defaultWorkers, runSolArea, type MutantOutcome } from "./sol/run";
 const ROOT = path.resolve(__dirname, "..", "..");
 const EQUIVALENTS = path.join(ROOT, "docs", "mutation-equivalents.json");
 
-function parseArgs(argv: string[]): { areas: string[]; workers: number; filter?: string } {
+interface Args {
+  areas: string[];
+  workers: number;
+  /** Solidity: only mutants whose key contains this. */
+  filter?: string;
+  /** TypeScript: only these files of the area (Stryker's --mutate). */
+  mutate?: string;
+}
+
+function parseArgs(argv: string[]): Args {
   const areas: string[] = [];
   let workers = defaultWorkers();
   let filter: string | undefined;
+  let mutate: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--workers") workers = Number(argv[++i]);
     else if (argv[i] === "--filter") filter = argv[++i];
+    else if (argv[i] === "--mutate") mutate = argv[++i];
     else areas.push(argv[i]);
   }
   for (const a of areas) {
     if (!ALL_AREAS.includes(a)) throw new Error(`unknown mutation area "${a}": choose from ${ALL_AREAS.join(", ")}`);
   }
   if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers needs a whole number of at least 1");
-  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter };
+  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate };
 }
 
 /** docs/mutation-equivalents.json: { "<mutant key>": "<one-line reason>" } for Solidity mutants. */
@@ -67,6 +78,7 @@ async function runSol(area: string, workers: number, filter?: string): Promise<v
     area,
     files: def.files,
     tests: def.tests,
+    compile: def.compile,
     workers,
     equivalents: loadEquivalents(),
     filter,
@@ -100,10 +112,11 @@ interface StrykerReport {
   files: Record<string, { mutants: Array<{ status: string }> }>;
 }
 
-function runTs(area: string, workers: number): void {
+function runTs(area: string, workers: number, mutate?: string): void {
   const started = Date.now();
   const stryker = path.join(ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js");
-  const r = spawnSync(process.execPath, [stryker, "run", "stryker.config.mjs", "--concurrency", String(workers)], {
+  const args = [stryker, "run", "stryker.config.mjs", "--concurrency", String(workers), ...(mutate ? ["--mutate", mutate] : [])];
+  const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
     stdio: "inherit",
     env: { ...process.env, MUTATION_AREA: area },
@@ -127,17 +140,17 @@ function runTs(area: string, workers: number): void {
     seconds: Math.round((Date.now() - started) / 1000),
     report: path.join("reports", "mutation", area, "index.html"),
     ran_at: new Date().toISOString(),
-    note: `${workers} workers`,
+    note: mutate ? `partial run: --mutate ${mutate}; ${workers} workers` : `${workers} workers`,
   };
   const out = updateResults(ROOT, area, result, ALL_AREAS);
   console.log(`[${area}] score ${result.score} % in ${result.seconds} s; ${result.report}; ${path.relative(ROOT, out)}`);
 }
 
 async function main(): Promise<void> {
-  const { areas, workers, filter } = parseArgs(process.argv.slice(2));
+  const { areas, workers, filter, mutate } = parseArgs(process.argv.slice(2));
   for (const area of areas) {
     if (SOL_AREAS[area]) await runSol(area, workers, filter);
-    else if (TS_AREAS[area]) runTs(area, workers);
+    else if (TS_AREAS[area]) runTs(area, workers, mutate);
   }
 }
 

@@ -27,6 +27,8 @@ export interface SolRunOptions {
   area: string;
   files: string[];
   tests: string[];
+  /** Sources to compile for each mutant (with their imports); all when absent. See areas.ts. */
+  compile?: string[];
   workers: number;
   /** Equivalent mutants by key (see mutantKey), with their reasons. */
   equivalents: Record<string, string>;
@@ -45,7 +47,7 @@ interface Worker {
 
 const WORKER = path.join(__dirname, "worker.ts");
 
-function startWorker(root: string, index: number, logFile: string): Promise<Worker> {
+function startWorker(root: string, index: number, logFile: string, compile?: string[]): Promise<Worker> {
   const dir = path.join(root, ".mutation-tmp", `sol-worker-${index}`);
   createSandbox(root, dir);
   const out = fs.openSync(logFile, "a");
@@ -53,7 +55,7 @@ function startWorker(root: string, index: number, logFile: string): Promise<Work
     cwd: dir,
     execArgv: ["-r", "ts-node/register/transpile-only"],
     stdio: ["ignore", out, out, "ipc"],
-    env: { ...process.env, TS_NODE_PROJECT: path.join(root, "tsconfig.json"), HARDHAT_NETWORK: "hardhat" },
+    env: { ...process.env, TS_NODE_PROJECT: path.join(root, "tsconfig.json"), HARDHAT_NETWORK: "hardhat", MUTATION_COMPILE_ONLY: compile?.join(",") ?? "" },
   });
   return new Promise((resolve, reject) => {
     child.once("message", () => resolve({ child, dir, index }));
@@ -88,7 +90,7 @@ export async function runSolArea(opts: SolRunOptions): Promise<{ outcomes: Mutan
   if (opts.only) mutants = mutants.filter((m) => opts.only!.includes(m.id));
   log(`[${opts.area}] ${mutants.length} mutants of ${opts.files.join(", ")}; tests: ${opts.tests.length} files; ${opts.workers} workers`);
 
-  const workers = await Promise.all(Array.from({ length: opts.workers }, (_, i) => startWorker(opts.root, i, logFile)));
+  const workers = await Promise.all(Array.from({ length: opts.workers }, (_, i) => startWorker(opts.root, i, logFile, opts.compile)));
   const baseline = await send(workers[0], { kind: "job", id: "baseline", file: opts.files[0], source: null, tests: opts.tests, timeoutMs: 120_000 }, 30 * 60_000);
   if (baseline === "timeout" || baseline.status !== "survived") {
     for (const w of workers) w.child.kill();
@@ -119,7 +121,7 @@ export async function runSolArea(opts: SolRunOptions): Promise<{ outcomes: Mutan
       if (r === "timeout") {
         o = { mutant: m, key, status: "timeout", ms: limitMs };
         w.child.kill("SIGKILL");
-        const fresh = await startWorker(opts.root, w.index, logFile);
+        const fresh = await startWorker(opts.root, w.index, logFile, opts.compile);
         w.child = fresh.child;
         // The old sandbox was recreated from the project, so the mutated file is gone with it.
       } else {

@@ -28,6 +28,17 @@ subtask("compile:solidity:solcjs:run", async ({ input, solcJsPath }: { input: un
   inProcessSolc ??= require("solc/wrapper")(require(solcJsPath));
   return JSON.parse(inProcessSolc!.compile(JSON.stringify(input)));
 });
+// MUTATION_COMPILE_ONLY (comma-separated source names, set by the runner from the area's \`compile\`):
+// compile only these and their imports. Other contracts that import the mutated file keep their unmutated
+// artifacts, which the area's tests never deploy; without this, every mutant of a shared library would
+// recompile the bridge (minutes on a busy machine). Artifacts of skipped sources must then stay.
+if (process.env.MUTATION_COMPILE_ONLY) {
+  const only = new Set(process.env.MUTATION_COMPILE_ONLY.split(","));
+  subtask("compile:solidity:get-source-paths", async (_args: unknown, _hre: unknown, runSuper: () => Promise<string[]>) =>
+    (await runSuper()).filter((p) => only.has(path.relative(__dirname, p))),
+  );
+  subtask("compile:remove-obsolete-artifacts", async () => undefined);
+}
 `;
 
 /** Fresh sandbox at `dir` (replaced if present) from the project at `root`. */
