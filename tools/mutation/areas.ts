@@ -37,7 +37,7 @@ export const SOL_AREAS: Record<string, SolArea> = {
   attestation: {
     kind: "solidity",
     files: ["contracts/attestation/AttesterSets.sol"],
-    tests: ["test/contracts/attestation/AttesterSets.test.ts"],
+    tests: ["test/contracts/attestation/AttesterSets.test.ts", "test/contracts/attestation/AttesterSets.mutation.test.ts"],
     compile: ["contracts/test/OracleAttesterSetsHarness.sol"],
   },
   oracle: {
