@@ -111,7 +111,7 @@ describe("Solidity mutation operators", function () {
     expect(mutated).to.contain("from != to");
     expect(mutated.length).to.equal(SRC.length);
     expect(() => applyMutant(SRC.replace("from == to", "to == from"), m)).to.throw(/file changed since the mutants were generated/);
-    expect(mutantKey(m)).to.equal("C.sol:13 equality == -> !=");
+    expect(mutantKey(m)).to.equal("C.sol:13:33 equality == -> !=");
   });
 
   it("ids and positions are stable for the same source", function () {

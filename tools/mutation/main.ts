@@ -1,5 +1,5 @@
 /**
- * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES]]
+ * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES] [--survivors]]
  *
  * Solidity areas: tools/mutation/sol (report: reports/mutation/solidity-<area>.md).
  * TypeScript areas: StrykerJS with stryker.config.mjs (report: reports/mutation/<area>/index.html).
@@ -22,6 +22,8 @@ interface Args {
   filter?: string;
   /** TypeScript: only these files of the area (Stryker's --mutate). */
   mutate?: string;
+  /** Solidity: re-test only the survivors of the area's last full run and merge (after adding tests). */
+  survivors: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -29,17 +31,19 @@ function parseArgs(argv: string[]): Args {
   let workers = defaultWorkers();
   let filter: string | undefined;
   let mutate: string | undefined;
+  let survivors = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--workers") workers = Number(argv[++i]);
     else if (argv[i] === "--filter") filter = argv[++i];
     else if (argv[i] === "--mutate") mutate = argv[++i];
+    else if (argv[i] === "--survivors") survivors = true;
     else areas.push(argv[i]);
   }
   for (const a of areas) {
     if (!ALL_AREAS.includes(a)) throw new Error(`unknown mutation area "${a}": choose from ${ALL_AREAS.join(", ")}`);
   }
   if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers needs a whole number of at least 1");
-  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate };
+  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate, survivors };
 }
 
 /** docs/mutation-equivalents.json: { "<mutant key>": "<one-line reason>" } for Solidity mutants. */
@@ -71,18 +75,46 @@ function solReport(area: string, outcomes: MutantOutcome[], seconds: number, bas
   return lines.join("\n") + "\n";
 }
 
-async function runSol(area: string, workers: number, filter?: string): Promise<void> {
+/** The outcomes of an area's last run, kept next to its report for `--survivors`. */
+function outcomesFile(area: string): string {
+  return path.join(ROOT, "reports", "mutation", `solidity-${area}.json`);
+}
+
+async function runSol(area: string, workers: number, filter?: string, survivorsOnly = false): Promise<void> {
   const def = SOL_AREAS[area];
-  const { outcomes, seconds, baselineMs } = await runSolArea({
+  const equivalents = loadEquivalents();
+  let previous: { outcomes: MutantOutcome[]; seconds: number } | undefined;
+  if (survivorsOnly) {
+    if (!fs.existsSync(outcomesFile(area))) throw new Error(`[${area}] --survivors needs a full run of the area first (no ${path.relative(ROOT, outcomesFile(area))})`);
+    previous = JSON.parse(fs.readFileSync(outcomesFile(area), "utf8")) as { outcomes: MutantOutcome[]; seconds: number };
+  }
+  const retest = previous?.outcomes.filter((o) => (o.status === "survived" || o.status === "equivalent") && !equivalents[o.key]).map((o) => o.key);
+  const run = await runSolArea({
     root: ROOT,
     area,
     files: def.files,
     tests: def.tests,
     compile: def.compile,
     workers,
-    equivalents: loadEquivalents(),
+    equivalents,
     filter,
+    only: retest,
   });
+  let { outcomes, seconds } = run;
+  const baselineMs = run.baselineMs;
+  if (previous) {
+    // Keep the last full run's verdicts, apply today's equivalent list, replace the re-tested survivors.
+    const fresh = new Map(outcomes.map((o) => [o.key, o]));
+    outcomes = previous.outcomes.map((o): MutantOutcome => {
+      if (fresh.has(o.key)) return fresh.get(o.key)!;
+      if (equivalents[o.key]) return { ...o, status: "equivalent", reason: equivalents[o.key] };
+      return o;
+    });
+    seconds += previous.seconds;
+  } else if (!filter) {
+    fs.mkdirSync(path.dirname(outcomesFile(area)), { recursive: true });
+    fs.writeFileSync(outcomesFile(area), JSON.stringify({ outcomes, seconds }, null, 1));
+  }
   const count = (s: MutantOutcome["status"]): number => outcomes.filter((o) => o.status === s).length;
   const killed = count("killed") + count("timeout");
   const reportFile = path.join("reports", "mutation", `solidity-${area}.md`);
@@ -99,7 +131,9 @@ async function runSol(area: string, workers: number, filter?: string): Promise<v
     seconds: Math.round(seconds),
     report: reportFile,
     ran_at: new Date().toISOString(),
-    note: filter ? `partial run: --filter ${filter}` : `${workers} workers; ${(seconds / Math.max(1, outcomes.length - count("equivalent"))).toFixed(1)} s wall per mutant`,
+    note: filter
+      ? `partial run: --filter ${filter}`
+      : `${workers} workers; ${(seconds / Math.max(1, outcomes.length - count("equivalent"))).toFixed(1)} s wall per mutant${previous ? `; survivors of the full run re-tested after new tests (${retest!.length})` : ""}`,
   };
   fs.mkdirSync(path.join(ROOT, "reports", "mutation"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, reportFile), solReport(area, outcomes, seconds, baselineMs, result));
@@ -147,9 +181,9 @@ function runTs(area: string, workers: number, mutate?: string): void {
 }
 
 async function main(): Promise<void> {
-  const { areas, workers, filter, mutate } = parseArgs(process.argv.slice(2));
+  const { areas, workers, filter, mutate, survivors } = parseArgs(process.argv.slice(2));
   for (const area of areas) {
-    if (SOL_AREAS[area]) await runSol(area, workers, filter);
+    if (SOL_AREAS[area]) await runSol(area, workers, filter, survivors);
     else if (TS_AREAS[area]) runTs(area, workers, mutate);
   }
 }

@@ -301,7 +301,7 @@ export function applyMutant(src: string, m: Pick<Mutant, "start" | "end" | "orig
 }
 
 /** A key that names a mutant independent of its position in the run: used by the equivalent-mutant list. */
-export function mutantKey(m: Pick<Mutant, "file" | "line" | "operator" | "original" | "replacement">): string {
+export function mutantKey(m: Pick<Mutant, "file" | "line" | "column" | "operator" | "original" | "replacement">): string {
   const squash = (s: string): string => s.replace(/\s+/g, " ").trim();
-  return `${m.file}:${m.line} ${m.operator} ${squash(m.original)} -> ${squash(m.replacement)}`;
+  return `${m.file}:${m.line}:${m.column} ${m.operator} ${squash(m.original)} -> ${squash(m.replacement)}`;
 }

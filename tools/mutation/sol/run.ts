@@ -34,7 +34,7 @@ export interface SolRunOptions {
   equivalents: Record<string, string>;
   /** Only mutants whose id or key contains this text (development). */
   filter?: string;
-  /** Only these mutant ids (tests of the runner). */
+  /** Only these mutant ids (tests of the runner) or keys (a re-run of survivors). */
   only?: string[];
   log?: (line: string) => void;
 }
@@ -87,7 +87,7 @@ export async function runSolArea(opts: SolRunOptions): Promise<{ outcomes: Mutan
   const sources = new Map(opts.files.map((f) => [f, fs.readFileSync(path.join(opts.root, f), "utf8")]));
   let mutants = opts.files.flatMap((f) => generateMutants(sources.get(f)!, f));
   if (opts.filter) mutants = mutants.filter((m) => m.id.includes(opts.filter!) || mutantKey(m).includes(opts.filter!));
-  if (opts.only) mutants = mutants.filter((m) => opts.only!.includes(m.id));
+  if (opts.only) mutants = mutants.filter((m) => opts.only!.includes(m.id) || opts.only!.includes(mutantKey(m)));
   log(`[${opts.area}] ${mutants.length} mutants of ${opts.files.join(", ")}; tests: ${opts.tests.length} files; ${opts.workers} workers`);
 
   const workers = await Promise.all(Array.from({ length: opts.workers }, (_, i) => startWorker(opts.root, i, logFile, opts.compile)));
