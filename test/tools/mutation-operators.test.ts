@@ -96,6 +96,11 @@ describe("Solidity mutation operators", function () {
     ]);
   });
 
+  it("swap-arguments skips Yul's commutative builtins and literals of the same value", function () {
+    const yul = "contract Y { function f() public { assembly { let a := add(x, 1) mstore(0x00, 0) mstore(p, 0x20) } } }";
+    expect(generateMutants(yul, "Y.sol", new Set(["swap-arguments"])).map((m) => m.replacement)).to.deep.equal(["0x20, p"]);
+  });
+
   it("remove-modifier: each modifier of a header alone, keeping visibility, mutability and returns", function () {
     const mutants = generateMutants(SRC, "C.sol", new Set(["remove-modifier"]));
     expect(mutants.map((m) => m.original)).to.deep.equal([" onlyOwner", " whenNotPaused"]);

@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ALL_AREAS, SOL_AREAS, TS_AREAS } from "./areas";
 import { score, updateResults, type AreaResult } from "./results";
+import { generateMutants, mutantKey } from "./sol/operators";
 import { defaultWorkers, runSolArea, type MutantOutcome } from "./sol/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -105,7 +106,9 @@ async function runSol(area: string, workers: number, filter?: string, survivorsO
   if (previous) {
     // Keep the last full run's verdicts, apply today's equivalent list, replace the re-tested survivors.
     const fresh = new Map(outcomes.map((o) => [o.key, o]));
-    outcomes = previous.outcomes.map((o): MutantOutcome => {
+    // Mutants the operators no longer produce (an operator was narrowed since) leave the count.
+    const current = new Set(def.files.flatMap((f) => generateMutants(fs.readFileSync(path.join(ROOT, f), "utf8"), f)).map(mutantKey));
+    outcomes = previous.outcomes.filter((o) => current.has(o.key)).map((o): MutantOutcome => {
       if (fresh.has(o.key)) return fresh.get(o.key)!;
       if (equivalents[o.key]) return { ...o, status: "equivalent", reason: equivalents[o.key] };
       return o;

@@ -51,4 +51,13 @@ describe("AttesterSets (mutation-found cases)", () => {
       .to.be.revertedWithCustomError(factory, "InvalidAttesterSet")
       .withArgs("signers must be non-zero and strictly ascending");
   });
+
+  it("a rotation to a lower set id names the current id first, then the refused one", async () => {
+    // Kills the swapped arguments of AttesterSetIdNotIncreasing(current.id, newSetId) in rotateAttesterSet.
+    const factory = await ethers.getContractFactory("OracleAttesterSetsHarness");
+    const sets = await factory.deploy(5n, attesters(3).map((w) => w.address), 2);
+    await expect(sets.rotateAttesterSet(2n, attesters(3, "next").map((w) => w.address), 2, "0x"))
+      .to.be.revertedWithCustomError(sets, "AttesterSetIdNotIncreasing")
+      .withArgs(5n, 2n);
+  });
 });

@@ -19,7 +19,7 @@ export const OPERATORS: ReadonlyArray<{ id: OperatorId; rule: string }> = [
   { id: "arithmetic", rule: "binary `+` ↔ `-`, `*` ↔ `/`, `+=` ↔ `-=`, `++` ↔ `--`" },
   { id: "literal", rule: "a decimal literal N → N+1 and N-1 (N-1 only when N > 0)" },
   { id: "delete-statement", rule: "a `require(...)`, `revert ...` or `emit ...` statement → `{}`" },
-  { id: "swap-arguments", rule: "two adjacent, different arguments of a call swapped" },
+  { id: "swap-arguments", rule: "two adjacent, different arguments of a call swapped (not of Yul's commutative add/mul/and/or/xor/eq)" },
   { id: "remove-modifier", rule: "one modifier (e.g. `onlyRole(X)`, `whenNotPaused`) removed from a function header" },
 ];
 
@@ -160,6 +160,16 @@ function argumentsOf(tokens: Token[], open: number): Array<[number, number]> {
   return args;
 }
 
+/** Yul builtins whose arguments commute: swapping them changes nothing. */
+const COMMUTATIVE_YUL = new Set(["add", "mul", "and", "or", "xor", "eq"]);
+
+/** Two literals of the same value (`0x00` and `0`): swapping them changes nothing. */
+function sameNumber(a: string, b: string): boolean {
+  const num = (t: string): bigint | undefined => (/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(t) ? BigInt(t) : undefined);
+  const x = num(a.trim());
+  return x !== undefined && x === num(b.trim());
+}
+
 function parseDecimal(text: string): bigint | undefined {
   return /^[0-9][0-9_]*$/.test(text) ? BigInt(text.replace(/_/g, "")) : undefined;
 }
@@ -231,13 +241,15 @@ export function generateMutants(src: string, file: string, only?: ReadonlySet<Op
       if (callee.kind !== "word" || NOT_A_CALL.has(callee.text)) return;
       const before = tokens[k - 2]?.text;
       if (before && ["function", "event", "error", "modifier", "struct", "contract", "interface", "library", "is"].includes(before)) return;
+      // Yul's commutative builtins: a swap there is the same program (always an equivalent mutant).
+      if (COMMUTATIVE_YUL.has(callee.text)) return;
       const args = argumentsOf(tokens, k);
       for (let a = 0; a + 1 < args.length; a++) {
         const [s1, e1] = args[a];
         const [s2, e2] = args[a + 1];
         const first = src.slice(tokens[s1].start, tokens[e1].end);
         const second = src.slice(tokens[s2].start, tokens[e2].end);
-        if (first === second) continue;
+        if (first === second || sameNumber(first, second)) continue;
         const between = src.slice(tokens[e1].end, tokens[s2].start);
         add("swap-arguments", tokens[s1].start, tokens[e2].end, second + between + first);
       }
