@@ -31,7 +31,7 @@ export const SOL_AREAS: Record<string, SolArea> = {
   ratelimit: {
     kind: "solidity",
     files: ["contracts/utils/RateLimit.sol"],
-    tests: ["test/contracts/utils/RateLimit.property.ts", "test/contracts/token/AlloToken.ts"],
+    tests: ["test/contracts/utils/RateLimit.mutation.test.ts", "test/contracts/utils/RateLimit.property.ts", "test/contracts/token/AlloToken.ts"],
     compile: ["contracts/test/FlaggedRateLimitHarness.sol", "contracts/token/AlloToken.sol"],
   },
   attestation: {
