@@ -47,8 +47,10 @@ interface Worker {
 
 const WORKER = path.join(__dirname, "worker.ts");
 
-function startWorker(root: string, index: number, logFile: string, compile?: string[]): Promise<Worker> {
-  const dir = path.join(root, ".mutation-tmp", `sol-worker-${index}`);
+function startWorker(root: string, area: string, index: number, logFile: string, compile?: string[]): Promise<Worker> {
+  // One directory per run and worker: two runs at once (two areas, or a run and the worker's own test)
+  // must never share a sandbox, where one would see the other's mutated file or lose its files mid-test.
+  const dir = path.join(root, ".mutation-tmp", `sol-${area}-${process.pid}-w${index}`);
   createSandbox(root, dir);
   const out = fs.openSync(logFile, "a");
   const child = fork(WORKER, [], {
@@ -90,7 +92,7 @@ export async function runSolArea(opts: SolRunOptions): Promise<{ outcomes: Mutan
   if (opts.only) mutants = mutants.filter((m) => opts.only!.includes(m.id) || opts.only!.includes(mutantKey(m)));
   log(`[${opts.area}] ${mutants.length} mutants of ${opts.files.join(", ")}; tests: ${opts.tests.length} files; ${opts.workers} workers`);
 
-  const workers = await Promise.all(Array.from({ length: opts.workers }, (_, i) => startWorker(opts.root, i, logFile, opts.compile)));
+  const workers = await Promise.all(Array.from({ length: opts.workers }, (_, i) => startWorker(opts.root, opts.area, i, logFile, opts.compile)));
   const baseline = await send(workers[0], { kind: "job", id: "baseline", file: opts.files[0], source: null, tests: opts.tests, timeoutMs: 120_000 }, 30 * 60_000);
   if (baseline === "timeout" || baseline.status !== "survived") {
     for (const w of workers) w.child.kill();
@@ -121,7 +123,7 @@ export async function runSolArea(opts: SolRunOptions): Promise<{ outcomes: Mutan
       if (r === "timeout") {
         o = { mutant: m, key, status: "timeout", ms: limitMs };
         w.child.kill("SIGKILL");
-        const fresh = await startWorker(opts.root, w.index, logFile, opts.compile);
+        const fresh = await startWorker(opts.root, opts.area, w.index, logFile, opts.compile);
         w.child = fresh.child;
         // The old sandbox was recreated from the project, so the mutated file is gone with it.
       } else {
@@ -134,7 +136,10 @@ export async function runSolArea(opts: SolRunOptions): Promise<{ outcomes: Mutan
   try {
     await Promise.all(workers.map(work));
   } finally {
-    for (const w of workers) w.child.kill();
+    for (const w of workers) {
+      w.child.kill();
+      fs.rmSync(w.dir, { recursive: true, force: true });
+    }
   }
   outcomes.sort((a, b) => a.mutant.file.localeCompare(b.mutant.file) || a.mutant.start - b.mutant.start);
   return { outcomes, seconds: (Date.now() - started) / 1000, baselineMs: baseline.ms };
