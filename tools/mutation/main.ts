@@ -1,0 +1,197 @@
+/**
+ * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES] [--survivors]]
+ *
+ * Solidity areas: tools/mutation/sol (report: reports/mutation/solidity-<area>.md).
+ * TypeScript areas: StrykerJS with stryker.config.mjs (report: reports/mutation/<area>/index.html).
+ * Both update bench/results/mutation.json. docs/development.md ("Mutation testing") explains the areas.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { ALL_AREAS, SOL_AREAS, TS_AREAS } from "./areas";
+import { score, updateResults, type AreaResult } from "./results";
+import { generateMutants, mutantKey } from "./sol/operators";
+import { defaultWorkers, runSolArea, type MutantOutcome } from "./sol/run";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const EQUIVALENTS = path.join(ROOT, "docs", "mutation-equivalents.json");
+
+interface Args {
+  areas: string[];
+  workers: number;
+  /** Solidity: only mutants whose key contains this. */
+  filter?: string;
+  /** TypeScript: only these files of the area (Stryker's --mutate). */
+  mutate?: string;
+  /** Solidity: re-test only the survivors of the area's last full run and merge (after adding tests). */
+  survivors: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const areas: string[] = [];
+  let workers = defaultWorkers();
+  let filter: string | undefined;
+  let mutate: string | undefined;
+  let survivors = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--workers") workers = Number(argv[++i]);
+    else if (argv[i] === "--filter") filter = argv[++i];
+    else if (argv[i] === "--mutate") mutate = argv[++i];
+    else if (argv[i] === "--survivors") survivors = true;
+    else areas.push(argv[i]);
+  }
+  for (const a of areas) {
+    if (!ALL_AREAS.includes(a)) throw new Error(`unknown mutation area "${a}": choose from ${ALL_AREAS.join(", ")}`);
+  }
+  if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers needs a whole number of at least 1");
+  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate, survivors };
+}
+
+/** docs/mutation-equivalents.json: { "<mutant key>": "<one-line reason>" } for Solidity mutants. */
+function loadEquivalents(): Record<string, string> {
+  if (!fs.existsSync(EQUIVALENTS)) return {};
+  const raw = JSON.parse(fs.readFileSync(EQUIVALENTS, "utf8")) as { solidity?: Record<string, string> };
+  return raw.solidity ?? {};
+}
+
+function solReport(area: string, outcomes: MutantOutcome[], seconds: number, baselineMs: number, result: AreaResult): string {
+  const esc = (s: string): string => s.replace(/\|/g, "\\|").replace(/\s+/g, " ").trim();
+  const lines = [
+    `# Solidity mutation report: ${area}`,
+    "",
+    `${new Date().toISOString()}; ${seconds.toFixed(0)} s wall time; baseline test run ${(baselineMs / 1000).toFixed(1)} s.`,
+    "",
+    `Score **${result.score} %**: ${result.killed} killed (${result.timeouts} by timeout), ${result.survived} survived, ${result.equivalent} equivalent, ${result.compile_errors} did not compile (of ${result.mutants}).`,
+    "",
+    "| status | location | operator | original | mutant | note |",
+    "|---|---|---|---|---|---|",
+  ];
+  const order = ["survived", "timeout", "killed", "equivalent", "compile_error"];
+  const sorted = [...outcomes].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
+  for (const o of sorted) {
+    const m = o.mutant;
+    const note = o.reason ?? (o.status === "killed" ? o.detail ?? "" : o.status === "compile_error" ? o.detail ?? "" : "");
+    lines.push(`| ${o.status} | ${m.file}:${m.line}:${m.column} | ${m.operator} | \`${esc(m.original)}\` | \`${esc(m.replacement) || "(removed)"}\` | ${esc(note).slice(0, 160)} |`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The outcomes of an area's last run, kept next to its report for `--survivors`. */
+function outcomesFile(area: string): string {
+  return path.join(ROOT, "reports", "mutation", `solidity-${area}.json`);
+}
+
+async function runSol(area: string, workers: number, filter?: string, survivorsOnly = false): Promise<void> {
+  const def = SOL_AREAS[area];
+  const equivalents = loadEquivalents();
+  let previous: { outcomes: MutantOutcome[]; seconds: number } | undefined;
+  if (survivorsOnly) {
+    if (!fs.existsSync(outcomesFile(area))) throw new Error(`[${area}] --survivors needs a full run of the area first (no ${path.relative(ROOT, outcomesFile(area))})`);
+    previous = JSON.parse(fs.readFileSync(outcomesFile(area), "utf8")) as { outcomes: MutantOutcome[]; seconds: number };
+  }
+  const retest = previous?.outcomes.filter((o) => (o.status === "survived" || o.status === "equivalent") && !equivalents[o.key]).map((o) => o.key);
+  const run = await runSolArea({
+    root: ROOT,
+    area,
+    files: def.files,
+    tests: def.tests,
+    compile: def.compile,
+    workers,
+    equivalents,
+    filter,
+    only: retest,
+  });
+  let { outcomes, seconds } = run;
+  const baselineMs = run.baselineMs;
+  if (previous) {
+    // Keep the last full run's verdicts, apply today's equivalent list, replace the re-tested survivors.
+    const fresh = new Map(outcomes.map((o) => [o.key, o]));
+    // Mutants the operators no longer produce (an operator was narrowed since) leave the count.
+    const current = new Set(def.files.flatMap((f) => generateMutants(fs.readFileSync(path.join(ROOT, f), "utf8"), f)).map(mutantKey));
+    outcomes = previous.outcomes.filter((o) => current.has(o.key)).map((o): MutantOutcome => {
+      if (fresh.has(o.key)) return fresh.get(o.key)!;
+      if (equivalents[o.key]) return { ...o, status: "equivalent", reason: equivalents[o.key] };
+      return o;
+    });
+    seconds += previous.seconds;
+  } else if (!filter) {
+    fs.mkdirSync(path.dirname(outcomesFile(area)), { recursive: true });
+    fs.writeFileSync(outcomesFile(area), JSON.stringify({ outcomes, seconds }, null, 1));
+  }
+  const count = (s: MutantOutcome["status"]): number => outcomes.filter((o) => o.status === s).length;
+  const killed = count("killed") + count("timeout");
+  const reportFile = path.join("reports", "mutation", `solidity-${area}.md`);
+  const result: AreaResult = {
+    kind: "solidity",
+    mutants: outcomes.length,
+    killed,
+    survived: count("survived"),
+    no_coverage: 0,
+    equivalent: count("equivalent"),
+    compile_errors: count("compile_error"),
+    timeouts: count("timeout"),
+    score: score(killed, count("survived"), 0),
+    seconds: Math.round(seconds),
+    report: reportFile,
+    ran_at: new Date().toISOString(),
+    note: filter
+      ? `partial run: --filter ${filter}`
+      : `${workers} workers; ${(seconds / Math.max(1, outcomes.length - count("equivalent"))).toFixed(1)} s wall per mutant${previous ? `; survivors of the full run re-tested after new tests (${retest!.length})` : ""}`,
+  };
+  fs.mkdirSync(path.join(ROOT, "reports", "mutation"), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, reportFile), solReport(area, outcomes, seconds, baselineMs, result));
+  const out = updateResults(ROOT, area, result, ALL_AREAS);
+  console.log(`[${area}] score ${result.score} % (${killed} killed, ${result.survived} survived, ${result.compile_errors} compile errors, ${result.equivalent} equivalent) in ${result.seconds} s; ${reportFile}; ${path.relative(ROOT, out)}`);
+  for (const o of outcomes.filter((x) => x.status === "survived")) console.log(`  survived: ${o.key}`);
+}
+
+interface StrykerReport {
+  files: Record<string, { mutants: Array<{ status: string }> }>;
+}
+
+function runTs(area: string, workers: number, mutate?: string): void {
+  const started = Date.now();
+  const stryker = path.join(ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js");
+  const args = [stryker, "run", "stryker.config.mjs", "--concurrency", String(workers), ...(mutate ? ["--mutate", mutate] : [])];
+  const r = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, MUTATION_AREA: area },
+  });
+  if (r.status !== 0) throw new Error(`[${area}] Stryker failed (exit ${r.status}); its output is above`);
+  const json = JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", area, "mutation.json"), "utf8")) as StrykerReport;
+  const statuses = Object.values(json.files).flatMap((f) => f.mutants.map((m) => m.status));
+  const count = (s: string): number => statuses.filter((x) => x === s).length;
+  const killed = count("Killed") + count("Timeout");
+  const result: AreaResult = {
+    kind: "typescript",
+    mutants: statuses.length,
+    killed,
+    survived: count("Survived"),
+    no_coverage: count("NoCoverage"),
+    // Stryker's "Ignored": mutants disabled in the source with a `// Stryker disable` comment and its reason.
+    equivalent: count("Ignored"),
+    compile_errors: count("CompileError") + count("RuntimeError"),
+    timeouts: count("Timeout"),
+    score: score(killed, count("Survived"), count("NoCoverage")),
+    seconds: Math.round((Date.now() - started) / 1000),
+    report: path.join("reports", "mutation", area, "index.html"),
+    ran_at: new Date().toISOString(),
+    note: mutate ? `partial run: --mutate ${mutate}; ${workers} workers` : `${workers} workers`,
+  };
+  const out = updateResults(ROOT, area, result, ALL_AREAS);
+  console.log(`[${area}] score ${result.score} % in ${result.seconds} s; ${result.report}; ${path.relative(ROOT, out)}`);
+}
+
+async function main(): Promise<void> {
+  const { areas, workers, filter, mutate, survivors } = parseArgs(process.argv.slice(2));
+  for (const area of areas) {
+    if (SOL_AREAS[area]) await runSol(area, workers, filter, survivors);
+    else if (TS_AREAS[area]) runTs(area, workers, mutate);
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
