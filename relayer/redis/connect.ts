@@ -41,8 +41,10 @@ export function redisConnection(cfg: RedisConfig, extra: RedisOptions = {}): Red
       name: cfg.name,
       sentinelPassword: cfg.sentinelPassword,
       ...(cfg.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
-      // Sentinels announce a switch of primary (+switch-master): move at once instead of on the next error.
-      failoverDetector: true,
+      // No failoverDetector: its disconnect on +switch-master can land while a reconnect is already asking the
+      // sentinels, and ioredis then ends that attempt with "Connection is closed", failing the queued commands
+      // (seen in test/redis-ha/sentinel.test.ts). A dead primary closes the connection, a demoted one answers
+      // writes with READONLY (above): either way the client asks the sentinels again.
       sentinelRetryStrategy: reconnectDelayMs,
       ...extra,
     });
