@@ -8,7 +8,6 @@
  * pipelines' workers over one submitter key and one nonce sequence; then the HTTP endpoints.
  */
 import type { Queue } from "bullmq";
-import IORedis, { Redis } from "ioredis";
 import { Wallet, formatEther, parseEther } from "ethers";
 import type { Logger } from "pino";
 import { LoadedConfig } from "./config/load";
@@ -33,6 +32,10 @@ import { createPullReports } from "./reports";
 import { transfersSourceOf } from "./explorer/source";
 import { StatusRow } from "./status";
 import { policyFor } from "./config/schema";
+import { describeRedis } from "./config/redis";
+import { redisConnection } from "./redis/connect";
+import { checkRedisSettings } from "./redis/settings";
+import { RedisStateWatch } from "./redis/state";
 
 export interface StartOptions {
   /** defaults to a pino logger on stdout at config.log.level */
@@ -61,11 +64,6 @@ function readDashboardToken(config: LoadedConfig, env: Record<string, string | u
   const token = env[name];
   if (token === undefined || token.length < 16) throw new Error(`http.dashboard.tokenEnv: ${name} must hold an access token of at least 16 characters (e.g. export ${name}=$(openssl rand -hex 24))`);
   return token;
-}
-
-function redisConnection(url: string): Redis {
-  // BullMQ needs maxRetriesPerRequest null (blocking commands must not give up).
-  return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
 }
 
 export async function startRelayer(config: LoadedConfig, options: StartOptions = {}): Promise<RelayerHandle> {
@@ -97,9 +95,14 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       if (config.http.dashboard.tokenEnv) delete process.env[config.http.dashboard.tokenEnv];
     }
 
-    const redis = redisConnection(config.redis.url);
+    const redis = redisConnection(config.redis);
     cleanups.push(() => void redis.disconnect());
+    redis.on("error", (e: Error) => log.warn({ err: e.message, redis: describeRedis(config.redis) }, "Redis connection error; reconnecting by itself"));
     await redis.ping();
+    await checkRedisSettings(redis, log);
+    const stateWatch = new RedisStateWatch(redis, prefix, config.instance, log);
+    await stateWatch.start();
+    cleanups.push(() => stateWatch.stop());
 
     // The watcher checks the chain id on every connect and every /status poll, so a failover to a node
     // of another network is refused (issue 19 finding 7).
@@ -145,7 +148,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
     const inference = await startInferencePipeline({
       config,
       redis,
-      newConnection: () => redisConnection(config.redis.url),
+      newConnection: () => redisConnection(config.redis),
       hub,
       pool,
       attesterWallets,
@@ -169,8 +172,8 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
         hubPrefix: hubPrefixOf(config.transfers),
         comet: () => hub.comet(),
         redis,
-        redisUrl: config.redis.url,
-        newConnection: () => redisConnection(config.redis.url),
+        redisUrl: describeRedis(config.redis),
+        newConnection: () => redisConnection(config.redis),
         prefix,
         chains: chains.map((c) => ({ name: c.name, chainId: c.chainId, confirmations: c.cfg.confirmations, maxInFlight: c.cfg.maxInFlight, rpc: c.rpc, sender: c.sender, sequencer: c.sequencer })),
         attesters: attesterWallets,

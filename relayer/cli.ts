@@ -17,6 +17,7 @@ import { HubWatcher } from "./hub/watcher";
 import { formatStatusTable, formatTransfersSection, StatusRow, statusRow, type TransfersStatus } from "./status";
 import { readTransfersStatus } from "./explorer/source";
 import pino from "pino";
+import { describeRedis } from "./config/redis";
 import { registerTransferCommands } from "./transfer/commands";
 
 // A smaller young generation keeps the daemon's RSS down (it allocates small, short-lived objects at a
@@ -93,7 +94,7 @@ program
     const config = load(file);
     const lines = [
       `config ${path.resolve(file)} is valid`,
-      `instance ${config.instance}; redis ${config.redis.url.replace(/\/\/[^@]*@/, "//***@")} prefix ${config.redis.prefix}`,
+      `instance ${config.instance}; ${describeRedis(config.redis)} prefix ${config.redis.prefix}`,
       `hub ${config.hub.chainId} via ${config.hub.rpcUrls.map(redactUrl).join(", ")}; topics ${config.hub.topics.join(", ")}`,
       ...config.chains.map(
         (c) =>

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { transfersSchema } from "./transfers";
+import { redisSchema } from "./redis";
 
 const ethAddress = z
   .string()
@@ -278,13 +279,7 @@ export const configSchema = z
   .object({
     /** names this instance in logs and metrics */
     instance: z.string().default("relayer"),
-    redis: z
-      .object({
-        url: z.string().regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379"),
-        /** every key and queue of this relayer is under this prefix; two relayer deployments need two prefixes */
-        prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only").default("allora-relayer"),
-      })
-      .strict(),
+    redis: redisSchema,
     hub: hubSchema,
     chains: z
       .array(chainSchema)

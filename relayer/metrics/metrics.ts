@@ -2,6 +2,7 @@
  * Prometheus metrics (prom-client), one registry per relayer instance (so several can run in one process).
  */
 import type { Redis } from "ioredis";
+import { scanAll } from "../redis/connect";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export type UpdateOutcome =
@@ -135,14 +136,11 @@ export class RelayerMetrics {
 /** How often `relayer_redis_keys` rescans: a SCAN walks the whole database, so not on every scrape. */
 const REDIS_KEYS_EVERY_MS = 10_000;
 
-/** The number of keys under `prefix:` (SCAN, so Redis is never blocked). */
+/** The number of keys under `prefix:` (SCAN, so Redis is never blocked; every master of a cluster). */
 export async function countKeys(redis: Redis, prefix: string): Promise<number> {
   let n = 0;
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    cursor = next;
+  await scanAll(redis, `${prefix}:*`, (keys) => {
     n += keys.length;
-  } while (cursor !== "0");
+  });
   return n;
 }

@@ -15,12 +15,20 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  * every instance standing by for good, a silent stall (issue 19 finding 5).
  */
 const CORRUPT_TTL_FACTOR = 3;
+/**
+ * A holder whose renewal has not come back gives the lease up this share of a TTL after its last successful
+ * renewal was sent. Redis commands wait through a reconnect (maxRetriesPerRequest null), so a renewal can hang
+ * for the whole of a restart or failover while the key expires and another instance takes it: without this the
+ * old holder would go on believing it holds the chain (seen in test/redis-ha/sentinel.test.ts).
+ */
+const GIVE_UP_SHARE = 0.9;
 
 export class ChainLease {
   readonly token: string;
   private held = false;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private giveUp?: NodeJS.Timeout;
 
   constructor(
     private readonly redis: Redis,
@@ -41,16 +49,31 @@ export class ChainLease {
   /** One acquire-or-renew round; returns whether the lease is held afterwards. */
   async tick(): Promise<boolean> {
     let now: boolean;
+    // Sent before the command: the key expires no earlier than a TTL after this.
+    const sentAt = Date.now();
     if (this.held) now = Number(await this.redis.eval(RENEW, 1, this.key, this.token, String(this.ttlMs))) === 1;
     else {
       now = (await this.redis.set(this.key, this.token, "PX", this.ttlMs, "NX")) === "OK";
       if (!now) await this.dropIfCorrupt();
     }
-    if (now !== this.held) {
-      this.held = now;
-      this.onChange(now);
-    }
+    if (now) this.armGiveUp(sentAt);
+    this.setHeld(now);
     return now;
+  }
+
+  private setHeld(now: boolean): void {
+    if (now === this.held) return;
+    this.held = now;
+    if (!now && this.giveUp) clearTimeout(this.giveUp);
+    this.onChange(now);
+  }
+
+  /** Gives the lease up if no renewal succeeds before it may have expired (see GIVE_UP_SHARE). */
+  private armGiveUp(renewalSentAt: number): void {
+    if (this.giveUp) clearTimeout(this.giveUp);
+    const at = renewalSentAt + Math.floor(this.ttlMs * GIVE_UP_SHARE);
+    this.giveUp = setTimeout(() => this.setHeld(false), Math.max(0, at - Date.now()));
+    this.giveUp.unref?.();
   }
 
   private async dropIfCorrupt(): Promise<void> {
@@ -63,12 +86,7 @@ export class ChainLease {
   start(): void {
     const loop = async () => {
       if (this.stopped) return;
-      await this.tick().catch(() => {
-        if (this.held) {
-          this.held = false;
-          this.onChange(false);
-        }
-      });
+      await this.tick().catch(() => this.setHeld(false));
       if (!this.stopped) this.timer = setTimeout(() => void loop(), Math.max(50, Math.floor(this.ttlMs / 3))); // loop catches tick()
     };
     void loop();
@@ -77,6 +95,7 @@ export class ChainLease {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.giveUp) clearTimeout(this.giveUp);
     if (this.held) await this.redis.eval(RELEASE, 1, this.key, this.token).catch(() => undefined);
     this.held = false;
   }
