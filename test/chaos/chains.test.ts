@@ -316,10 +316,10 @@ describe("chaos: chains and relayer processes", function () {
     const c = opts.chains.find((x) => x.name === "bnb")!;
     const old = net.supervisor.get("chain-bnb")!;
     old.signal("SIGKILL");
+    const resetAt = Date.now();
     await old.exited;
     const fresh = net.supervisor.start(chainNodeSpec(opts.chains, c));
     await waitFor("the reset bnb chain", () => jsonRpc<string>(resetChain.chain.rpc, "eth_chainId", [], 1000), { timeoutMs: 60_000, intervalMs: 200 });
-    const resetAt = Date.now();
     const h0 = hubHeight();
     log(`bnb chain reset (new pid ${fresh.pid}) at hub ${h0}`);
     const alert = await relayer.log.waitFor((l) => l.alert === "chain_reset" && l.chain === "bnb", 60_000, 'alert "chain_reset" for bnb');
@@ -332,6 +332,7 @@ describe("chaos: chains and relayer processes", function () {
     recordScenario("1b-chain-reset", {
       injected: "bnb's hardhat node SIGKILLed and started again empty (same chain id, same port, no contracts)",
       detected_ms: detectedMs,
+      detected_definition: "from the SIGKILL of the old chain until the relayer's chain_reset alert (includes the new node's start-up)",
       detection: `${alert.msg}`,
       relayer_kept_running: true,
       other_chains_kept_flowing: true,
