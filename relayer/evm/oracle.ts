@@ -108,6 +108,7 @@ export function oracleSubmitWork(oracle: string, packedReports: string): TxWork 
   const want = packedReports.toLowerCase();
   return {
     to: oracle,
+    contract: true,
     sameWork(data: string): boolean {
       if (!data.toLowerCase().startsWith(SUBMIT.selector)) return false;
       try {

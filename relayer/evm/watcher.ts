@@ -124,8 +124,46 @@ export class EvmWatcher {
     this.timer = setTimeout(() => void tick(), 0); // tick cannot reject: poll() failures are caught above
   }
 
+  /**
+   * True while the oracle has no code on the chain: the chain was reset (a devnet or testnet restarted empty)
+   * or the RPC serves another deployment. Nothing may be sent to it then: a transaction to an address without
+   * code "succeeds" and stores nothing, and the nonces it would use belong to an account history that is gone.
+   */
+  get oracleMissing(): boolean {
+    return this.missing;
+  }
+  private missing = false;
+
+  /**
+   * The chain's head is below the block already scanned: a reorg deeper than the confirmations, or a reset
+   * chain. The oracle's code tells which; a reorg rescans from the new head (the dropped blocks' logs are gone).
+   */
+  private async headWentBack(head: number): Promise<void> {
+    const code = await this.rpc.use((p) => p.getCode(this.oracle.address));
+    if (code === "0x") {
+      if (!this.missing) {
+        this.log.error(
+          { alert: "chain_reset", chain: this.opts.chain, oracle: this.oracle.address, head, scanned: this.scanned },
+          "the chain's head went back and the oracle has no code there any more: the chain was reset or the RPC serves another network; nothing is sent to this chain until the contract is back (redeploy and update the config, or fix the RPC URL)",
+        );
+      }
+      this.missing = true;
+      return;
+    }
+    if (this.missing) this.log.warn({ chain: this.opts.chain, oracle: this.oracle.address, head }, "the oracle has code again; sending to this chain resumes");
+    else this.log.warn({ chain: this.opts.chain, head, scanned: this.scanned }, "the chain's head went back below the scanned block (a reorg); rescanning from the new head");
+    this.missing = false;
+    this.scanned = Math.min(this.scanned, head);
+    await this.redis.set(this.key, String(this.scanned));
+    await this.refreshAll();
+  }
+
   private async poll(): Promise<void> {
     const head = await this.rpc.use((p) => p.getBlockNumber());
+    if (head < this.scanned || this.missing) {
+      await this.headWentBack(head);
+      if (this.missing) return;
+    }
     const to = Math.min(head - this.opts.confirmations, this.scanned + MAX_RANGE);
     if (to <= this.scanned) return;
     const from = this.scanned + 1;

@@ -78,6 +78,10 @@ export function makeProcessor(chain: WorkerChain, deps: ProcessorDeps) {
 
   async function run(job: Job<PostJobData>, turn: ReturnType<Sequencer["enter"]>, t0: number): Promise<PostJobResult> {
     const data = job.data;
+    if (chain.watcher.oracleMissing) {
+      // A reset chain (watcher alert "chain_reset"): retried with backoff, so it resumes once the contract is back.
+      throw new Error(`chain ${chain.name}: the oracle ${chain.oracle} has no code on the chain (reset?); not sending`);
+    }
     const check = checkJobReports(data.reports, jobRules(chain));
     if (!check.ok) {
       metrics.jobsRefused.inc({ chain: chain.name, reason: check.reason });

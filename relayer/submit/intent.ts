@@ -11,6 +11,12 @@ export interface TxWork {
   to: string;
   /** true when `data` does this job's work */
   sameWork(data: string): boolean;
+  /**
+   * `to` is a contract: nothing is signed while it has no code there. A call to an address without code
+   * "succeeds" (the estimate passes, the receipt says success) and does nothing; that is what a chain that was
+   * reset (restarted empty) or a config pointing at another deployment looks like.
+   */
+  contract?: boolean;
 }
 
 export interface TxIntent extends TxWork {

@@ -319,6 +319,9 @@ export class TxSender {
     const tTurn = Date.now();
     await turn.ready;
     const tReady = Date.now();
+    // Asked alongside the estimate (no added latency): a contract target without code is never paid for.
+    const code = intent.contract ? this.rpc.use((p) => p.getCode(intent.to)) : undefined;
+    code?.catch(() => undefined); // awaited below
     let gasEstimate: bigint;
     try {
       gasEstimate = await this.rpc.use((p) => p.estimateGas({ from: this.address, to: intent.to, data: intent.data }));
@@ -326,6 +329,9 @@ export class TxSender {
       if (isInsufficientFunds(e)) throw new InsufficientFundsError(this.chain.name, this.address);
       if (isTransportError(e)) throw e; // the RPC is unwell, not the batch
       throw new SimulationError(this.chain.name, OracleReader.describeRevert(e));
+    }
+    if (code && (await code) === "0x") {
+      throw new Error(`chain ${this.chain.name}: ${intent.to} has no contract code (the chain was reset, or the config points at another deployment); nothing was signed`);
     }
     if (gasEstimate > this.gasCap) {
       this.events.limitHit?.("gas_cap");

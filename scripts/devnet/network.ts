@@ -12,12 +12,11 @@ import { devnetFeeds } from "./feeds";
 import { assertPortsFree, ephemeralPortWarnings } from "../lib/ports";
 import { deleteRedisNamespace, pingRedis, redisHelp, removeDeadDevnetNamespaces } from "../lib/redis";
 import { ensureRelayerBuild } from "../lib/relayer-build";
-import { hardhatCli, hardhatRegister, rotateLogs, SupervisedChild, Supervisor } from "../lib/supervisor";
+import { ChildSpec, hardhatCli, hardhatRegister, rotateLogs, SupervisedChild, Supervisor } from "../lib/supervisor";
 import { HubDevnet } from "../../devnet/hub/node";
 import {
   deployAllChains,
   DEVNET_HARDHAT_CONFIG,
-  deployChain,
   devnetHardhatEnv,
   setBlockTime,
 } from "./deploy";
@@ -142,10 +141,11 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     // One Chainlink-compatible feed adapter per relayed topic on every chain.
     const feeds = devnetFeeds(opts.hub.topics, opts.hub.topicShape);
     fs.rmSync(deploymentsDir, { recursive: true, force: true });
-    const deploying = opts.separateChainProcesses
-      ? undefined
-      : deployAllChains({ supervisor, repoRoot: REPO_ROOT, chains: opts.chains, deploymentsDir, axelar: opts.axelar, feeds });
-    deploying?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    // One deploy process for every chain, also with separate chain processes: it reaches each chain over its
+    // RPC URL, loads Hardhat once (not once per chain) and runs the second pass that registers the peers'
+    // bridges (per-chain `hardhat run`s in parallel compiled three times and left the bridges unwired).
+    const deploying = deployAllChains({ supervisor, repoRoot: REPO_ROOT, chains: opts.chains, deploymentsDir, axelar: opts.axelar, feeds });
+    deploying.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     const relayerConfigPath = path.join(stateDir, "relayer.yaml");
     fs.rmSync(relayerConfigPath, { force: true });
     // The relayer runs as compiled JavaScript (dist/); (re)built now if its sources changed.
@@ -186,25 +186,7 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
       : undefined;
 
     await phase("contracts deployed", async () => {
-      const deployEach = (pass: number) =>
-        Promise.all(
-          opts.chains.map((chain) =>
-            deployChain({
-              supervisor,
-              repoRoot: REPO_ROOT,
-              chain,
-              allChains: opts.chains,
-              deploymentsDir,
-              axelar: opts.axelar,
-              feeds,
-              pass,
-            }),
-          ),
-        );
-      // In parallel, no chain sees the others' Axelar adapters: a second (idempotent) run registers them.
-      const contracts = !deploying
-        ? await deployEach(1).then((first) => (opts.axelar ? deployEach(2) : first))
-        : await deploying;
+      const contracts = await deploying;
       chains.forEach((c, i) => (c.contracts = contracts[i]));
       const missing = chains.filter((c) => !c.contracts.oracle).map((c) => c.name);
       if (missing.length)
@@ -321,6 +303,21 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
 }
 
 /**
+ * The `hardhat node` child of one chain (with `separateChainProcesses`), automining. The chaos suite starts it
+ * again after killing it: the same chain id on the same port, but empty (a chain that was reset).
+ */
+export function chainNodeSpec(chains: NetworkOptions["chains"], c: NetworkOptions["chains"][number]): ChildSpec {
+  return {
+    name: `chain-${c.name}`,
+    command: process.execPath,
+    args: [hardhatCli(), "--config", DEVNET_HARDHAT_CONFIG, "node", "--port", String(c.port), "--hostname", "127.0.0.1"],
+    cwd: REPO_ROOT,
+    // Automine while the contracts are deployed; the block time is set afterwards.
+    env: { ...devnetHardhatEnv(chains), HARDHAT_BLOCK_TIME_MS: "0", HARDHAT_CHAIN_ID: String(c.chainId) },
+  };
+}
+
+/**
  * Starts the chains and waits until each answers eth_chainId with its chain id: by default all of them in
  * one Hardhat process (chains-host.ts), or with `separateProcesses` one `hardhat node` per chain.
  */
@@ -331,24 +328,7 @@ async function startChains(opts: NetworkOptions, supervisor: Supervisor): Promis
     HARDHAT_BLOCK_TIME_MS: "0",
   };
   const children = opts.separateChainProcesses
-    ? opts.chains.map((c) =>
-        supervisor.start({
-          name: `chain-${c.name}`,
-          command: process.execPath,
-          args: [
-            hardhatCli(),
-            "--config",
-            DEVNET_HARDHAT_CONFIG,
-            "node",
-            "--port",
-            String(c.port),
-            "--hostname",
-            "127.0.0.1",
-          ],
-          cwd: REPO_ROOT,
-          env: { ...env, HARDHAT_CHAIN_ID: String(c.chainId) },
-        }),
-      )
+    ? opts.chains.map((c) => supervisor.start(chainNodeSpec(opts.chains, c)))
     : [
         supervisor.start({
           name: "chains",
