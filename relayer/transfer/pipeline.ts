@@ -305,6 +305,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   const escrowWorker = new Worker<EscrowJobData>(
     ESCROW_QUEUE,
     async (job, token) => {
+      const tStart = Date.now();
       const others = job.data.kind === "release" ? (await escrowQueue.getJobs(["waiting", "prioritized"], 0, ESCROW_BATCH_SCAN, true)).filter((j) => j?.id && j.id !== job.id && j.data) : [];
       const batch = composeBatch(job.data, others.map((j) => j.data), hubChain, ESCROW_BATCH_MAX);
       let outcome;
@@ -328,7 +329,11 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
           if (other?.id) await escrowQueue.remove(other.id).catch(() => 0); // a locked (active) job finds itself paid
         }
       }
-      if (outcome.state === "paid") metrics.batchSize.observe({ target: "hub", outcome: "sent" }, outcome.paid.length);
+      if (outcome.state === "paid") {
+        metrics.batchSize.observe({ target: "hub", outcome: "sent" }, outcome.paid.length);
+        // Where an escrow tx's time goes (queue scan, snapshot + checks + member signatures, assembly, commit).
+        log.info({ size: outcome.paid.length, txHash: outcome.txHash, ms: { total: Date.now() - tStart, ...outcome.ms } }, "escrow batch paid");
+      }
       if (head) return head;
       const why = outcome.state === "waiting" ? outcome.why : "the head job was not in the batch";
       log.debug({ id: job.data.key, why }, "escrow payment waiting");
@@ -436,6 +441,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   loop("reconciliation", RECONCILE_EVERY_MS, async () => {
     if (passes++ % FULL_RECONCILE_EVERY === 0) settled.clear();
     const truthReadAt = Date.now();
+    const unsettledBefore = settled.size;
     const report = await readReconciliation({
       comet: deps.comet(),
       hubChain,
@@ -452,6 +458,9 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     });
     // Every transfer in flight has its job, whatever Redis lost or was made to say (requeue.ts).
     const requeued = await requeueInFlight(report.jobs, requeueContext(truthReadAt), requeueDeps);
+    // A pass competes with the deliveries for this process: how long it took is worth seeing when it is long.
+    const passMs = Date.now() - truthReadAt;
+    if (passMs > 2_000) log.info({ ms: passMs, inFlight: report.inFlightTransfers.length, settledBefore: unsettledBefore, jobs: report.jobs.length }, "reconciliation pass was slow");
     if (requeued.added || requeued.replaced) log.warn({ ...requeued, inFlight: report.inFlightTransfers.length }, "transfer jobs restored from the chains and the hub");
     metrics.inFlightCount.set(report.inFlightTransfers.length);
     metrics.inFlightValue.set(Number(formatUnits(report.inFlight, 18)));
