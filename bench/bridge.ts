@@ -21,7 +21,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
-import { groupRssMb, percentile } from "./measure";
+import { groupCpuSeconds, groupRssMb, percentile } from "./measure";
 import { ethers } from "ethers";
 import YAML from "yaml";
 import { Secp256k1HdWallet } from "@cosmjs/amino";
@@ -50,6 +50,14 @@ const SENDER_ACCOUNTS = [6, 7, 8, 9];
 const SEND_GAS_LIMIT = 200_000;
 const SEND_WAVE = 100;
 const HUB_SENDERS = ["alice", "bob"];
+/** The relayer's source and receipt polling in this bench (relayer config chains[].pollIntervalMs, transfers.pollIntervalMs). */
+const POLL_MS = 250;
+/**
+ * The relayer's V8 young generation in this bench (RELAYER_SEMI_SPACE_MB; the daemon's default is 3 MB, sized for
+ * the relay bench's 250 MB RSS target). A profile of this bench at 3 MB spent 28% of the relayer's ticks in GC
+ * against 13% in JavaScript: a burst of transfers allocates far more than the inference relay does.
+ */
+const SEMI_SPACE_MB = process.env.RELAYER_SEMI_SPACE_MB ?? "16";
 
 const program = new Command()
   .name("npm run bench:bridge --")
@@ -72,6 +80,50 @@ interface Sent {
   sourceTime: number;
 }
 
+/**
+ * Where the time goes, per transfer, from the relayer's log (one line per stage with the transfer id):
+ * source block -> seen by its source watcher -> attested (threshold of signatures in hand) -> delivered or
+ * released (the receipt or hub commit read by the relayer). Log times are the relayer's clock in ms; source
+ * block times are whole seconds on the EVM chains, so source_to_seen carries up to 1 s of rounding.
+ */
+function stageLatencies(logFile: string, sent: Map<string, Sent>): Record<string, { n: number; p50: number; p99: number }> {
+  const first = new Map<string, Map<string, number>>(); // stage -> id -> first time
+  for (const line of fs.readFileSync(logFile, "utf8").split("\n")) {
+    if (!line.includes('"stage"')) continue;
+    let rec: { stage?: string; id?: string; time?: string | number };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      continue;
+    }
+    if (!rec.stage || !rec.id || rec.time === undefined) continue;
+    const stage = rec.stage === "released" || rec.stage === "queued" ? "delivered" : rec.stage;
+    const t = typeof rec.time === "number" ? rec.time : Date.parse(rec.time);
+    const m = first.get(stage) ?? new Map<string, number>();
+    const id = rec.id.toLowerCase();
+    if (!m.has(id) || m.get(id)! > t) m.set(id, t);
+    first.set(stage, m);
+  }
+  const span = (name: string, from: (id: string, s: Sent) => number | undefined, to: (id: string) => number | undefined) => {
+    const xs: number[] = [];
+    for (const [id, s] of sent) {
+      const a = from(id, s);
+      const b = to(id);
+      if (a !== undefined && b !== undefined) xs.push(b - a);
+    }
+    xs.sort((x, y) => x - y);
+    return [name, { n: xs.length, p50: percentile(xs, 50), p99: percentile(xs, 99) }] as const;
+  };
+  const at = (stage: string) => (id: string) => first.get(stage)?.get(id);
+  return Object.fromEntries([
+    span("source_to_seen", (_, s) => s.sourceTime, at("seen")),
+    span("seen_to_attested", at("seen"), at("attested")),
+    span("attested_to_delivered", at("attested"), at("delivered")),
+    span("seen_to_delivered", at("seen"), at("delivered")),
+    span("source_to_delivered_log", (_, s) => s.sourceTime, at("delivered")),
+  ]);
+}
+
 async function main(): Promise<void> {
   program.parse();
   const o = program.opts<{ transfers: string; timeout: string; out: string }>();
@@ -79,6 +131,7 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries({ DEVNET_ETHEREUM_CHAIN_ID: "31337", DEVNET_BNB_CHAIN_ID: "31338", DEVNET_BASE_CHAIN_ID: "31339" })) process.env[k] = v;
   const opts = resolveOptions({ chainPorts: "26545,26546,26547", hubPort: "26657", metricsPort: "26464", stateDir: ".devnet/bench-bridge", topics: "2", blockTime: "1000", hubBlockTime: "1000", relayer: false });
   opts.relayerConfig = { logLevel: "info", dashboard: false, deviationBps: 0, heartbeatSeconds: 60 };
+  process.env.RELAYER_SEMI_SPACE_MB = SEMI_SPACE_MB; // read when the relayer process is started (relayerNodeFlags)
   const load0 = os.loadavg();
   let stopNetwork: (() => Promise<void>) | undefined;
   let net: LocalNetwork | undefined;
@@ -87,13 +140,31 @@ async function main(): Promise<void> {
     console.log(`bench:bridge: ${n} transfers over every route, 3 chains + hub, 1 s blocks, confirmations 1`);
     net = await startLocalNetwork(opts, { log: (l) => console.log(`  ${l}`), onStopAvailable: (s) => (stopNetwork = s) });
     // The bench's relayer config: confirmations 1 everywhere (the issue's setting).
-    const cfg = YAML.parse(fs.readFileSync(net.relayerConfigFile, "utf8")) as { chains: { confirmations: number }[] };
-    for (const c of cfg.chains) c.confirmations = 1;
+    const cfg = YAML.parse(fs.readFileSync(net.relayerConfigFile, "utf8")) as { chains: { confirmations: number; pollIntervalMs?: number }[]; transfers: { pollIntervalMs?: number } };
+    // Polling matched to 1 s blocks (the defaults, 1 s, suit 2-12 s chains): sources look for new transfers and
+    // the submitter for receipts every POLL_MS; at 1 s each added ~0.5 s on average to every stage it sits in.
+    for (const c of cfg.chains) {
+      c.confirmations = 1;
+      c.pollIntervalMs = POLL_MS;
+    }
+    cfg.transfers.pollIntervalMs = POLL_MS;
     const benchConfig = path.join(net.stateDir, "relayer-bench.yaml");
     fs.writeFileSync(benchConfig, YAML.stringify(cfg));
     const relayer = net.startRelayer(1, { configFile: benchConfig });
     let rssMax = 0;
     const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, groupRssMb(relayer.child.pid))), 500);
+    // The relayer's event-loop delay (prom-client's monitor, reset at each scrape): a loop held up for more than
+    // half the queue lock (5 s) loses job locks, and the jobs are taken again.
+    let loopLagMaxS = 0;
+    const lagTimer = setInterval(() => {
+      fetch(`http://127.0.0.1:${relayer.httpPort}/metrics`)
+        .then((r) => r.text())
+        .then((t) => {
+          const m = /^relayer_process_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(t);
+          if (m) loopLagMaxS = Math.max(loopLagMaxS, Number(m[1]));
+        })
+        .catch(() => undefined);
+    }, 2_000);
     await relayer.ready(120_000);
 
     const comet = await Comet38Client.connect(net.manifest.hub.rpc);
@@ -146,6 +217,7 @@ async function main(): Promise<void> {
     const startBlocks = new Map(await Promise.all(chains.map(async (ch) => [ch.c.name, await ch.provider.getBlockNumber()] as const)));
     const hubStart = BigInt((await comet.status()).syncInfo.latestBlockHeight);
     const t0 = Date.now();
+    const cpu0 = groupCpuSeconds(relayer.child.pid);
     const evmSends: (() => Promise<unknown>)[] = [];
     const managers = new Map<string, ethers.NonceManager>();
     const signer = (chainName: string, i: number) => {
@@ -158,6 +230,18 @@ async function main(): Promise<void> {
       }
       return m;
     };
+    // Fees fixed once per chain (10x the current suggestion: base fees rise under the burst), so a send is one
+    // signature and one eth_sendRawTransaction, not three fee reads first: the bench's own send rate must not be
+    // what the throughput measures.
+    const feesOf = new Map(
+      await Promise.all(
+        chains.map(async (ch) => {
+          const f = await ch.provider.getFeeData();
+          return [ch.c.name, { maxFeePerGas: (f.maxFeePerGas ?? f.gasPrice ?? 10n ** 9n) * 10n, maxPriorityFeePerGas: f.maxPriorityFeePerGas ?? 10n ** 9n, type: 2 }] as const;
+        }),
+      ),
+    );
+    const expectedNonce = new Map<string, number>(); // "<chain>:<sender>" -> nonce after the measured sends
     const hubDeposits: { route: string; chainId: number; recipient: string }[] = [];
     plan.forEach((route, i) => {
       const [from, to] = route.split("->");
@@ -168,11 +252,14 @@ async function main(): Promise<void> {
       }
       const src = chains.find((x) => x.c.name === from)!;
       const bridge = new ethers.Contract(src.c.contracts.bridge, BRIDGE_ABI, signer(from, i % evmSenders.length));
+      const nonceKey = `${from}:${i % evmSenders.length}`;
+      expectedNonce.set(nonceKey, (expectedNonce.get(nonceKey) ?? 0) + 1);
+      const fees = feesOf.get(from)!;
       // An explicit gas limit, as wallets add a margin: with ethers' exact estimate, 29 of 30 sends from one
       // account landing in one block ran out of gas (measured; the estimate is made against the state before
       // the account's earlier sends of that block).
-      if (to === "hub") evmSends.push(() => bridge.sendToHub(hubRecipients[i % hubRecipients.length], amount, { gasLimit: SEND_GAS_LIMIT }));
-      else evmSends.push(() => bridge.sendToChain(chains.find((x) => x.c.name === to)!.c.chainId, evmSenders[(i + 1) % evmSenders.length].address, amount, { gasLimit: SEND_GAS_LIMIT }));
+      if (to === "hub") evmSends.push(() => bridge.sendToHub(hubRecipients[i % hubRecipients.length], amount, { gasLimit: SEND_GAS_LIMIT, ...fees }));
+      else evmSends.push(() => bridge.sendToChain(chains.find((x) => x.c.name === to)!.c.chainId, evmSenders[(i + 1) % evmSenders.length].address, amount, { gasLimit: SEND_GAS_LIMIT, ...fees }));
     });
     // Hub deposits: batched per (sender, destination, recipient): one tx with a MsgSend per transfer.
     const groups = new Map<string, { chainId: number; recipient: string; count: number }>();
@@ -187,17 +274,38 @@ async function main(): Promise<void> {
       const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.fromPartial({ fromAddress: sender.address, toAddress: escrow, amount: coins(amount.toString(), "uallo") }) };
       return { sender, msgs: Array.from({ length: g.count }, () => msg), memo: depositMemo(g.chainId, g.recipient) };
     });
+    // The sender nonces before the measured phase: the sends are mined when every sender's nonce has moved on by its count.
+    const nonceBase = new Map(
+      await Promise.all(
+        [...expectedNonce.keys()].map(async (k) => {
+          const [chainName, i] = k.split(":");
+          return [k, await chains.find((x) => x.c.name === chainName)!.provider.getTransactionCount(evmSenders[Number(i)].address, "latest")] as const;
+        }),
+      ),
+    );
+    // Hub deposits go out alongside the EVM sends, each hub sender's txs in order (one account sequence).
+    const hubSending = Promise.all(
+      hubClients.map(async (h) => {
+        for (const hs of hubSends.filter((x) => x.sender === h)) {
+          for (let i = 0; i < hs.msgs.length; i += 50) {
+            const r = await hs.sender.client.signAndBroadcast(hs.sender.address, hs.msgs.slice(i, i + 50), "auto", hs.memo);
+            if (r.code !== 0) throw new Error(`deposit failed: ${r.rawLog}`);
+          }
+        }
+      }),
+    );
     // In waves of SEND_WAVE: 750 requests at once made the chains' HTTP server hang up a socket (measured).
     const evmTxs: unknown[] = [];
     for (let i = 0; i < evmSends.length; i += SEND_WAVE) evmTxs.push(...(await Promise.all(evmSends.slice(i, i + SEND_WAVE).map((send) => send()))));
-    for (const hs of hubSends) {
-      for (let i = 0; i < hs.msgs.length; i += 50) {
-        const r = await hs.sender.client.signAndBroadcast(hs.sender.address, hs.msgs.slice(i, i + 50), "auto", hs.memo);
-        if (r.code !== 0) throw new Error(`deposit failed: ${r.rawLog}`);
-      }
+    await hubSending;
+    // Mined: one nonce read per (chain, sender), not a receipt poll per transaction (750 pollers load the machine).
+    for (const [k, count] of expectedNonce) {
+      const [chainName, i] = k.split(":");
+      const ch = chains.find((x) => x.c.name === chainName)!;
+      while ((await ch.provider.getTransactionCount(evmSenders[Number(i)].address, "latest")) < nonceBase.get(k)! + count) await sleep(250);
     }
-    await Promise.all(evmTxs.map((t) => (t as ethers.ContractTransactionResponse).wait()));
-    console.log(`  sent ${n} transfers in ${((Date.now() - t0) / 1000).toFixed(1)} s (${evmTxs.length} EVM txs, ${hubDeposits.length} hub deposits)`);
+    const sendSeconds = (Date.now() - t0) / 1000;
+    console.log(`  sent ${n} transfers in ${sendSeconds.toFixed(1)} s (${evmTxs.length} EVM txs, ${hubDeposits.length} hub deposits)`);
 
     // Collect sources and destinations from the chains and the hub until every transfer is delivered.
     const blockTime = new Map<string, number>();
@@ -277,6 +385,10 @@ async function main(): Promise<void> {
     }
     process.stdout.write("\n");
     clearInterval(rssTimer);
+    clearInterval(lagTimer);
+    // The relayer's CPU over the measured phase: on a shared 2-core machine this is what bounds it first.
+    const wallSeconds = (Date.now() - t0) / 1000;
+    const cpuSeconds = groupCpuSeconds(relayer.child.pid) - cpu0;
 
     // Latency per transfer: its first destination record's block time minus its source block's time.
     const latencies: number[] = [];
@@ -298,6 +410,8 @@ async function main(): Promise<void> {
       if (deliveries.has(id)) r.delivered++;
     }
 
+    const stages = stageLatencies(relayer.child.logFile, sent);
+    const sourceTimes = [...sent.values()].map((x) => x.sourceTime);
     const rcfg = YAML.parse(fs.readFileSync(benchConfig, "utf8")) as { transfers: { escrow: { float: string } } };
     const report = await readReconciliation({
       comet,
@@ -324,16 +438,21 @@ async function main(): Promise<void> {
       reconciliation_delta: report.delta.toString(),
       in_flight_at_end: report.inFlightTransfers.length,
       rss_mb: Number(rssMax.toFixed(1)),
+      relayer_event_loop_lag_max_ms: Math.round(loopLagMaxS * 1000),
+      relayer_cpu: { seconds: Number(cpuSeconds.toFixed(1)), share_of_one_core: Number((cpuSeconds / wallSeconds).toFixed(2)), ms_per_transfer: Math.round((cpuSeconds * 1000) / Math.max(1, delivered)) },
+      send: { seconds: Number(sendSeconds.toFixed(1)), source_span_ms: Math.max(...sourceTimes) - Math.min(...sourceTimes) },
+      stages_ms: stages,
       routes: routes.length,
       per_route: byRoute,
       hub_deposit_txs: hubDepositCount,
-      settings: { chain_block_ms: 1000, hub_block_ms: 1000, confirmations: 1, evm_senders: evmSenders.length, hub_senders: hubClients.length, amount_allo: "0.01", inferences: "2 topics, deviation 0" },
+      settings: { chain_block_ms: 1000, hub_block_ms: 1000, confirmations: 1, poll_ms: POLL_MS, relayer_semi_space_mb: Number(SEMI_SPACE_MB), evm_senders: evmSenders.length, hub_senders: hubClients.length, amount_allo: "0.01", inferences: "2 topics, deviation 0" },
       machine: { cpus: os.cpus().length, load_before: load0.map((x) => Number(x.toFixed(2))), load_after: os.loadavg().map((x) => Number(x.toFixed(2))) },
       measured_at: new Date().toISOString(),
     };
     console.log("\n| figure | value |\n|---|---:|");
     for (const [k, v] of Object.entries(result)) if (typeof v !== "object") console.log(`| ${k} | ${v} |`);
     console.log(`| latency_ms p50 / p99 | ${result.latency_ms.p50} / ${result.latency_ms.p99} |`);
+    for (const [k, v] of Object.entries(stages)) console.log(`| stage ${k} p50 / p99 (n) | ${v.p50} / ${v.p99} (${v.n}) |`);
     fs.mkdirSync(path.dirname(o.out), { recursive: true });
     fs.writeFileSync(o.out, JSON.stringify(result, null, 2) + "\n");
     console.log(`wrote ${o.out}`);

@@ -25,3 +25,17 @@ export function groupRssMb(pgid: number): number {
     return 0;
   }
 }
+
+/** CPU seconds (user + system) used so far by a process group's live processes, or 0 if it is gone. */
+export function groupCpuSeconds(pgid: number): number {
+  try {
+    const out = execFileSync("ps", ["-o", "cputimes=", "-g", String(pgid)], { encoding: "utf8" });
+    return out
+      .split("\n")
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0)
+      .reduce((a, b) => a + b, 0);
+  } catch {
+    return 0;
+  }
+}

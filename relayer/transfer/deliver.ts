@@ -181,6 +181,8 @@ export async function deliverOnce(job: DeliverJobData, deps: DeliverDeps): Promi
   const { digest, signers, threshold, setId } = a;
   const sigs = await deps.pool.waitForThreshold(digest, signers, Number(threshold), deps.signatureWaitMs, 50, deps.aborted);
   if (!sigs) return { state: "waiting", why: `fewer than ${threshold} valid signatures for ${job.transferId} (set ${setId})` };
+  // One line per transfer and stage (seen, attested, delivered): the bridge bench computes stage latencies from them.
+  deps.log.info({ stage: "attested", id: job.transferId, signatures: sigs.count }, "transfer attested");
   const receipt = await deps.send(deps.bridge, deliverCalldata(job, sigs.signatures));
   const what = deliveryFromReceipt(receipt, deps.bridge, job.transferId);
   if (what === "already") return { state: "already", queued: false };

@@ -63,10 +63,14 @@ export class EscrowReader {
     private readonly query: () => StargateClient | Promise<StargateClient>,
   ) {}
 
-  async snapshot(): Promise<EscrowSnapshot> {
+  /** The escrow's account number and committed sequence alone (one query, no ledger scan). */
+  async account(): Promise<{ accountNumber: number; sequence: number }> {
     const account = await (await this.query()).getAccount(this.cfg.address);
-    const accountNumber = account?.accountNumber ?? 0;
-    const sequence = account?.sequence ?? 0;
+    return { accountNumber: account?.accountNumber ?? 0, sequence: account?.sequence ?? 0 };
+  }
+
+  async snapshot(): Promise<EscrowSnapshot> {
+    const { accountNumber, sequence } = await this.account();
     // Re-read from a few blocks below the last scan: txs indexed late are picked up, duplicates merge by hash.
     const from = this.scannedTo > 10n ? this.scannedTo - 10n : 1n;
     const head = BigInt((await this.comet().status()).syncInfo.latestBlockHeight);
@@ -126,7 +130,7 @@ export function composeBatch(head: EscrowJobData, queued: readonly EscrowJobData
  * job: its own memo (release or refund). Several: releases of one source under the batch memo, a MsgSend
  * each in batch order; the configured fee is per payment, so a batch of n pays n times it.
  */
-export function planFor(jobs: EscrowJobData | readonly EscrowJobData[], snap: EscrowSnapshot, cfg: EscrowConfig): EscrowSendPlan {
+export function planFor(jobs: EscrowJobData | readonly EscrowJobData[], snap: Pick<EscrowSnapshot, "accountNumber" | "sequence">, cfg: EscrowConfig): EscrowSendPlan {
   const list = Array.isArray(jobs) ? (jobs as readonly EscrowJobData[]) : [jobs as EscrowJobData];
   if (list.length === 0) throw new Error("an escrow plan needs at least one job");
   let memo: string;
@@ -213,7 +217,7 @@ export type EscrowOutcome =
 
 /** A batch's outcome: which members this tx paid, and which the ledger showed paid before (never paid again). */
 export type EscrowBatchOutcome =
-  | { state: "paid"; txHash: string; paid: EscrowJobData[]; already: { job: EscrowJobData; txHash: string }[] }
+  | { state: "paid"; txHash: string; paid: EscrowJobData[]; already: { job: EscrowJobData; txHash: string }[]; ms?: { sign: number; assemble: number; broadcast: number } }
   | { state: "already"; already: { job: EscrowJobData; txHash: string }[] }
   | { state: "waiting"; why: string; already: { job: EscrowJobData; txHash: string }[] };
 
@@ -304,6 +308,21 @@ export async function signEscrowPayment(job: EscrowJobData, deps: SignDeps): Pro
  */
 export async function signProposedBatch(deps: SignDeps): Promise<EscrowSignOutcome | undefined> {
   if (deps.members.length === 0) return undefined;
+  // Cheap first (this runs every 500 ms): the committed sequence names the current proposal; when there is none,
+  // or this instance's keys signed exactly that plan already, there is nothing to check or sign, and the
+  // ledger scan (the hub's tx index) is not read. Nothing is signed on this path.
+  const account = await deps.reader.account();
+  const proposed = await deps.pool.proposal(deps.cfg.address, account.sequence);
+  if (!proposed) return undefined;
+  try {
+    const plan = planFor(proposed, account, deps.cfg);
+    const hash = planHash(plan);
+    const have = new Set((await deps.pool.all(hash)).map((x) => x.signer));
+    const mine = await Promise.all(deps.members.map(async (m) => (await m.getAccounts())[0].address));
+    if (mine.every((a) => have.has(a))) return { state: "signed", plan, hash, jobs: proposed, already: [] };
+  } catch {
+    /* not a plan this instance can form: the full path below decides */
+  }
   const snap = await deps.reader.snapshot();
   const jobs = await deps.pool.proposal(deps.cfg.address, snap.sequence);
   if (!jobs) return undefined;
@@ -321,7 +340,9 @@ export async function signProposedBatch(deps: SignDeps): Promise<EscrowSignOutco
  * throws on a refused head job (the caller alerts and fails it for good).
  */
 export async function payBatch(jobs: readonly EscrowJobData[], deps: EscrowPayerDeps): Promise<EscrowBatchOutcome> {
+  const t0 = Date.now();
   const signed = await signEscrowBatch(jobs, deps, { leaveOut: true });
+  const t1 = Date.now();
   if (signed.state !== "signed") return signed.state === "paid" ? { state: "already", already: signed.already } : signed;
   const { plan, hash, already } = signed;
   await deps.pool.propose(deps.cfg.address, plan.sequence, signed.jobs);
@@ -333,10 +354,11 @@ export async function payBatch(jobs: readonly EscrowJobData[], deps: EscrowPayer
     throw e;
   }
   if (assembled.dropped.length) deps.log.warn({ keys: signed.jobs.map((j) => j.key), dropped: assembled.dropped }, "escrow signatures dropped");
+  const t2 = Date.now();
   try {
     const res = await (await deps.query()).broadcastTx(assembled.txBytes, 30_000, 250);
     if (res.code !== 0) return { state: "waiting", why: `escrow tx ${res.transactionHash} failed with code ${res.code}: ${res.rawLog ?? ""}`, already };
-    return { state: "paid", txHash: res.transactionHash, paid: signed.jobs, already };
+    return { state: "paid", txHash: res.transactionHash, paid: signed.jobs, already, ms: { sign: t1 - t0, assemble: t2 - t1, broadcast: Date.now() - t2 } };
   } catch (e) {
     // Another instance landed this sequence first (same plan: our payment is done; another plan: re-plan).
     return { state: "waiting", why: `broadcast: ${(e as Error).message}`, already };

@@ -305,7 +305,9 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   const escrowWorker = new Worker<EscrowJobData>(
     ESCROW_QUEUE,
     async (job, token) => {
+      const tStart = Date.now();
       const others = job.data.kind === "release" ? (await escrowQueue.getJobs(["waiting", "prioritized"], 0, ESCROW_BATCH_SCAN, true)).filter((j) => j?.id && j.id !== job.id && j.data) : [];
+      const tScanned = Date.now();
       const batch = composeBatch(job.data, others.map((j) => j.data), hubChain, ESCROW_BATCH_MAX);
       let outcome;
       try {
@@ -320,15 +322,23 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       // Members paid now or before are done: the head returns, the others leave the queue (the hub is the record).
       const done = [...(outcome.state === "paid" ? outcome.paid.map((d) => ({ job: d, txHash: outcome.txHash, already: false })) : []), ...outcome.already.map((a) => ({ ...a, already: true }))];
       let head: { txHash: string; already: boolean } | undefined;
+      const tPaid = Date.now();
+      const removals: Promise<unknown>[] = [];
       for (const d of done) {
         paidLog(d.job, d.txHash, d.already);
         if (d.job === job.data) head = d;
         else {
           const other = others.find((j) => j.data === d.job);
-          if (other?.id) await escrowQueue.remove(other.id).catch(() => 0); // a locked (active) job finds itself paid
+          // All at once (one after another held the next escrow tx back ~1 s per batch under load).
+          if (other?.id) removals.push(escrowQueue.remove(other.id).catch(() => 0)); // a locked (active) job finds itself paid
         }
       }
-      if (outcome.state === "paid") metrics.batchSize.observe({ target: "hub", outcome: "sent" }, outcome.paid.length);
+      await Promise.all(removals);
+      if (outcome.state === "paid") {
+        metrics.batchSize.observe({ target: "hub", outcome: "sent" }, outcome.paid.length);
+        // Where an escrow tx's time goes (queue scan, snapshot + checks + member signatures, assembly, commit, cleanup).
+        log.info({ size: outcome.paid.length, txHash: outcome.txHash, ms: { total: Date.now() - tStart, scan: tScanned - tStart, ...outcome.ms, cleanup: Date.now() - tPaid } }, "escrow batch paid");
+      }
       if (head) return head;
       const why = outcome.state === "waiting" ? outcome.why : "the head job was not in the batch";
       log.debug({ id: job.data.key, why }, "escrow payment waiting");
@@ -436,6 +446,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   loop("reconciliation", RECONCILE_EVERY_MS, async () => {
     if (passes++ % FULL_RECONCILE_EVERY === 0) settled.clear();
     const truthReadAt = Date.now();
+    const unsettledBefore = settled.size;
     const report = await readReconciliation({
       comet: deps.comet(),
       hubChain,
@@ -452,6 +463,9 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     });
     // Every transfer in flight has its job, whatever Redis lost or was made to say (requeue.ts).
     const requeued = await requeueInFlight(report.jobs, requeueContext(truthReadAt), requeueDeps);
+    // A pass competes with the deliveries for this process: how long it took is worth seeing when it is long.
+    const passMs = Date.now() - truthReadAt;
+    if (passMs > 2_000) log.info({ ms: passMs, inFlight: report.inFlightTransfers.length, settledBefore: unsettledBefore, jobs: report.jobs.length }, "reconciliation pass was slow");
     if (requeued.added || requeued.replaced) log.warn({ ...requeued, inFlight: report.inFlightTransfers.length }, "transfer jobs restored from the chains and the hub");
     metrics.inFlightCount.set(report.inFlightTransfers.length);
     metrics.inFlightValue.set(Number(formatUnits(report.inFlight, 18)));

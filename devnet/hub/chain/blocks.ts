@@ -80,9 +80,9 @@ export class BlockStore {
     return this.txIndex.get(hash.toUpperCase());
   }
 
-  /** all indexed transactions in height/index order */
-  *allTxs(): Generator<{ block: BlockRecord; index: number }> {
-    for (let h = this.earliestHeight; h <= this.latestHeight; h++) {
+  /** all indexed transactions in height/index order, optionally only those in heights [from, to] */
+  *allTxs(from = this.earliestHeight, to = this.latestHeight): Generator<{ block: BlockRecord; index: number }> {
+    for (let h = Math.max(from, this.earliestHeight); h <= Math.min(to, this.latestHeight); h++) {
       const b = this.blocks.get(h);
       if (!b) continue;
       for (let i = 0; i < b.txs.length; i++) yield { block: b, index: i };

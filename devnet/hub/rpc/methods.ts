@@ -436,7 +436,19 @@ export class RpcMethods {
     const conds = this.conds(p);
     const order = this.order(p);
     const found: { block: BlockRecord; index: number }[] = [];
-    for (const t of this.core.app.blocks.allTxs()) {
+    // Only the heights a tx.height condition allows (a real node's index does not look at the others): the
+    // relayer's incremental scans (tx.height>=N) would otherwise read the whole chain's events every time.
+    let from = -Infinity;
+    let to = Infinity;
+    for (const c of conds) {
+      if (c.key !== "tx.height" || !c.numeric) continue;
+      const n = Number(c.operand);
+      if (c.op === ">=" || c.op === "=") from = Math.max(from, Math.ceil(n));
+      if (c.op === ">") from = Math.max(from, Math.floor(n) + 1);
+      if (c.op === "<=" || c.op === "=") to = Math.min(to, Math.floor(n));
+      if (c.op === "<") to = Math.min(to, Math.ceil(n) - 1);
+    }
+    for (const t of this.core.app.blocks.allTxs(from, to)) {
       const tags: Tags = new Map([
         ["tx.hash", [t.block.txHashes[t.index]]],
         ["tx.height", [String(t.block.height)]],
