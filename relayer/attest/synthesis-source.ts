@@ -16,19 +16,25 @@ import {
   GetNetworkInferencesAtBlockRequest,
   GetNetworkInferencesAtBlockResponse,
   GetTopicRequest,
+  GetNetworkInferencesAtBlockRequestV10,
+  GetNetworkInferencesAtBlockResponseV10,
+  GetTopicRequestV10,
   GetTopicResponse,
+  GetTopicResponseV10,
   MessageCodec,
   NetworkRegretResponse,
   QueryPaths,
+  QueryPathsV10,
   regretQueryPaths,
   toBytes,
-  ValueBundle,
 } from "../../lib/allora-proto";
+import { fromV10Bundle, type EmissionsVersion } from "../hub/bundle";
 import { ChainVersion, Dec, parseDec } from "../../synthesis";
-import type { HubRegret, SynthesisInputs } from "./synthesis-check";
+import type { BundleParts, HubRegret, SynthesisInputs } from "./synthesis-check";
 
 export interface SynthesisMaterial {
-  bundle: ValueBundle;
+  /** the values checked: a v9 bundle, or the first label of a v10 bundle */
+  bundle: BundleParts;
   inputs: SynthesisInputs;
 }
 
@@ -53,21 +59,34 @@ export async function fetchSynthesisMaterial(
   query: AbciAt,
   topicId: number,
   nonce: bigint,
-  opts: { emissionsVersion?: string; chainVersion?: ChainVersion } = {},
+  opts: { emissionsVersion?: EmissionsVersion; chainVersion?: ChainVersion } = {},
 ): Promise<SynthesisMaterial> {
   const height = Number(nonce);
   const paths = regretQueryPaths(opts.emissionsVersion ?? "v9");
   const ask = async <Req extends object, Res extends object>(path: string, req: MessageCodec<Req>, msg: Req, res: MessageCodec<Res>) =>
     res.decode(await query(path, toBytes(req, msg), height));
   const t = BigInt(topicId);
-  const [bundleRes, topicRes, scaleRes] = await Promise.all([
-    ask(QueryPaths.GetNetworkInferencesAtBlock, GetNetworkInferencesAtBlockRequest, { topicId: t, blockHeightLastInference: nonce }, GetNetworkInferencesAtBlockResponse),
-    ask(QueryPaths.GetTopic, GetTopicRequest, { topicId: t }, GetTopicResponse),
+  const v10 = opts.emissionsVersion === "v10";
+  // The bundle and the topic from the service the node answers (a current hub answers v10 only); a v10
+  // bundle's first label is checked (the regret queries return one regret per worker, not per label).
+  const bundleOf = async (): Promise<BundleParts | undefined> => {
+    if (!v10) {
+      const r = await ask(QueryPaths.GetNetworkInferencesAtBlock, GetNetworkInferencesAtBlockRequest, { topicId: t, blockHeightLastInference: nonce }, GetNetworkInferencesAtBlockResponse);
+      return r.networkInferences;
+    }
+    const r = await ask(QueryPathsV10.GetNetworkInferencesAtBlock, GetNetworkInferencesAtBlockRequestV10, { topicId: t, blockHeightLastInference: nonce }, GetNetworkInferencesAtBlockResponseV10);
+    return r.networkInferences && fromV10Bundle(r.networkInferences, nonce).labels[0];
+  };
+  const topicOf = async () =>
+    v10
+      ? (await ask(QueryPathsV10.GetTopic, GetTopicRequestV10, { topicId: t }, GetTopicResponseV10)).topic
+      : (await ask(QueryPaths.GetTopic, GetTopicRequest, { topicId: t }, GetTopicResponse)).topic;
+  const [bundle, topic, scaleRes] = await Promise.all([
+    bundleOf(),
+    topicOf(),
     ask(paths.GetLatestRegretStdNorm, GetLatestRegretStdNormRequest, { topicId: t }, GetLatestRegretStdNormResponse),
   ]);
-  const bundle = bundleRes.networkInferences;
   if (!bundle) throw new Error(`topic ${topicId}: the hub returned no network inferences at ${nonce}`);
-  const topic = topicRes.topic;
   if (!topic) throw new Error(`topic ${topicId}: the hub returned no topic at height ${height}`);
   const regret = async (path: string, req: MessageCodec<never> | MessageCodec<object>, msg: object, who: string): Promise<HubRegret> => {
     const r = (await ask(path, req as MessageCodec<object>, msg, NetworkRegretResponse)).regret;

@@ -15,10 +15,10 @@
 import { Comet38Client, WebsocketClient } from "@cosmjs/tendermint-rpc";
 import { QueryClient } from "@cosmjs/stargate";
 import type { Logger } from "pino";
+import type { EmissionsVersion, LabelValues } from "./bundle";
 import { EmissionsReader, emissionsReader, probeEmissionsVersion } from "./query";
 import { extractInferences, HubInference, MalformedInference } from "./events";
 import { FeedMap, feedInferences, feedMap, hubTopicsOf, labelFor, labelsOf, sourceOf } from "./feeds";
-import type { LabelValues } from "./bundle";
 import type { LabelledTopic } from "../config/schema";
 import { redactUrl } from "../redact";
 
@@ -64,6 +64,7 @@ export class HubWatcher {
   private urlIndex = 0;
   private client?: Comet38Client;
   private query?: EmissionsReader;
+  private version?: EmissionsVersion;
   private ws?: Comet38Client;
   private wsUp = false;
   private head = 0;
@@ -123,6 +124,7 @@ export class HubWatcher {
         this.client = client;
         this.wrongNode = undefined;
         this.query = emissionsReader(QueryClient.withExtensions(client), version);
+        this.version = version;
         this.urlIndex = idx;
         this.noteHead(status.syncInfo.latestBlockHeight, status.syncInfo.latestBlockTime);
         this.log.info({ url: redactUrl(url), network: status.nodeInfo.network, height: this.head }, "hub connected");
@@ -145,6 +147,12 @@ export class HubWatcher {
     if (!this.client) throw new Error("hub watcher not connected");
     if (this.wrongNode) throw this.wrongNode;
     return this.client;
+  }
+
+  /** The emissions query version the current node answers (probed at connect). */
+  emissionsVersion(): EmissionsVersion {
+    if (!this.version) throw new Error("hub watcher not connected");
+    return this.version;
   }
 
   /** The emissions queries, against the version the current node answers. */

@@ -353,7 +353,7 @@ function verifyGuard(config: LoadedConfig, hub: HubWatcher, metrics: RelayerMetr
   const query = abciAt(() => hub.comet());
   return new SynthesisGuard({
     modeOf: (t) => verifyModeFor(config, t),
-    fetch: (t, nonce) => fetchSynthesisMaterial(query, t, nonce, { chainVersion: config.verify?.chainVersion }),
+    fetch: (t, nonce) => fetchSynthesisMaterial(query, t, nonce, { emissionsVersion: hub.emissionsVersion(), chainVersion: config.verify?.chainVersion }),
     log,
     onMismatch: (t) => metrics.synthesisMismatch.inc({ topic: String(t) }),
     onHeld: (chain, t, held) => metrics.synthesisHeld.set({ chain, topic: String(t) }, held ? 1 : 0),

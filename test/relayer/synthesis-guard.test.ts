@@ -16,9 +16,6 @@ function material(honest: boolean): SynthesisMaterial {
   const zero = { value: new Dec(0), hasPrior: false };
   return {
     bundle: {
-      topicId: 1n,
-      reputer: "",
-      extraData: new Uint8Array(),
       combinedValue: honest ? "15" : "16",
       naiveValue: "0",
       infererValues: [
@@ -26,10 +23,6 @@ function material(honest: boolean): SynthesisMaterial {
         { worker: "b", value: "20" },
       ],
       forecasterValues: [],
-      oneOutInfererValues: [],
-      oneOutForecasterValues: [],
-      oneInForecasterValues: [],
-      oneOutInfererForecasterValues: [],
     },
     // no stored regret, no scale: the chain's first epoch (the median of the inferences, naive 0)
     inputs: { params: { pNorm: new Dec(3), cNorm: new Dec("0.75"), epsilon: new Dec("0.0001") }, initialRegret: new Dec(0), regretScale: new Dec(0), inferer: new Map([["a", zero], ["b", zero]]), forecaster: new Map(), naiveInferer: new Map([["a", zero], ["b", zero]]) },

@@ -26,6 +26,8 @@ export interface EmissionsV10Store {
   latestOf(rt: ReturnType<EmissionsV10Store["topicOr404"]>): { nonce: bigint; bundles: ValueBundle[] };
   bundlesAt(rt: ReturnType<EmissionsV10Store["topicOr404"]>, nonce: bigint): ValueBundle[];
   nextTopicId(): bigint;
+  /** the initial regret the synthesis used at `height` (the chain keeps it in the topic); undefined: the current one */
+  initialRegretAt?(rt: ReturnType<EmissionsV10Store["topicOr404"]>, height: number): string | undefined;
 }
 
 /** The v9 topic in v10 shape: a regression topic, SINGLE or MULTI by its label count. */
@@ -66,11 +68,12 @@ export function v10Routes(store: EmissionsV10Store): QueryRoutes {
     ],
     [
       QueryPathsV10.GetTopic,
-      (data: Uint8Array) => {
+      (data: Uint8Array, height?: number) => {
         const req = GetTopicRequestV10.decode(data);
         const rt = store.topicOr404(req.topicId);
+        const initialRegret = height === undefined ? undefined : store.initialRegretAt?.(rt, height);
         return toBytes(GetTopicResponseV10, {
-          topic: toTopicV10(rt.topic, rt.labels),
+          topic: toTopicV10(initialRegret === undefined ? rt.topic : { ...rt.topic, initialRegret }, rt.labels),
           weight: rt.cfg.weight,
           effectiveRevenue: rt.cfg.effectiveRevenue,
           // no staking in the devnet: the reputers' stake is simulated inside the synthesis

@@ -255,6 +255,11 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
     throw new GrpcQueryError("NotFound", `no network inferences found for topic ${rt.topic.id} at block ${nonce}${range}`);
   }
 
+  /** The initial regret the synthesis used at `height` (the v10 GetTopic route asks; see regretsAt). */
+  initialRegretAt(rt: TopicRuntime, height: number): string | undefined {
+    return this.regretsAt(rt, height)?.regrets.initialRegret;
+  }
+
   /**
    * The regrets the devnet held at `height`: those its synthesis used at the newest epoch close at or
    * before it (undefined before the first epoch or when that epoch is no longer kept).
