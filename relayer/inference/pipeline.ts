@@ -23,6 +23,7 @@ import { InferenceVerifier } from "../attest/verifier";
 import { Attesters } from "../attest/attester";
 import { SynthesisGuard } from "../attest/synthesis-guard";
 import { abciAt, fetchSynthesisMaterial } from "../attest/synthesis-source";
+import { feedMap, sourceOf } from "../hub/feeds";
 import type { TxSender } from "../submit/sender";
 import type { Sequencer } from "../submit/sequencer";
 import { ClaimTable } from "../queue/claims";
@@ -351,9 +352,13 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
 function verifyGuard(config: LoadedConfig, hub: HubWatcher, metrics: RelayerMetrics, log: Logger): SynthesisGuard | undefined {
   if (config.hub.topics.every((t) => verifyModeFor(config, t) === "off")) return undefined;
   const query = abciAt(() => hub.comet());
+  // Topic ids here are oracle feed ids; a multi-label topic's feeds are checked through their hub topic's
+  // bundle (its first label vouches for the epoch's synthesis: the regrets are one per worker, not per label).
+  const feeds = feedMap(config.hub.topics, config.hub.labelled);
+  const hubTopic = (feed: number) => sourceOf(feeds, feed)?.topic ?? feed;
   return new SynthesisGuard({
     modeOf: (t) => verifyModeFor(config, t),
-    fetch: (t, nonce) => fetchSynthesisMaterial(query, t, nonce, { emissionsVersion: hub.emissionsVersion(), chainVersion: config.verify?.chainVersion }),
+    fetch: (t, nonce) => fetchSynthesisMaterial(query, hubTopic(t), nonce, { emissionsVersion: hub.emissionsVersion(), chainVersion: config.verify?.chainVersion }),
     log,
     onMismatch: (t) => metrics.synthesisMismatch.inc({ topic: String(t) }),
     onHeld: (chain, t, held) => metrics.synthesisHeld.set({ chain, topic: String(t) }, held ? 1 : 0),
