@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "artifacts/", "cache/", "typechain-types/", "coverage/", "dist/", ".devnet/", "packages/*/dist/", "packages/*/types/", "packages/*/abis.ts", "packages/*/deployments.ts"] },
+  { ignores: ["node_modules/", "artifacts/", "cache/", "typechain-types/", "coverage/", "dist/", ".devnet/", "packages/*/dist/", "packages/*/types/", "packages/*/abis.ts", "packages/*/deployments.ts", ".mutation-tmp/", ".stryker-tmp/", "reports/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,6 +2,8 @@
 // `npm run test:mutation -- <area>` (tools/mutation/main.ts sets MUTATION_AREA). The areas are in
 // tools/mutation/ts-areas.json; docs/development.md ("Mutation testing") explains them.
 import fs from "node:fs";
+import process from "node:process";
+import { URL } from "node:url";
 
 const areas = JSON.parse(fs.readFileSync(new URL("./tools/mutation/ts-areas.json", import.meta.url), "utf8"));
 const name = process.env.MUTATION_AREA;

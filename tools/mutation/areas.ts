@@ -70,7 +70,7 @@ export const SOL_AREAS: Record<string, SolArea> = {
   adapter: {
     kind: "solidity",
     files: ["contracts/bridge/AlloraAxelarAdapter.sol"],
-    tests: ["test/contracts/bridge/AlloraAxelarAdapter.test.ts", "test/contracts/admin-rules.test.ts"],
+    tests: ["test/contracts/bridge/AlloraAxelarAdapter.test.ts", "test/contracts/bridge/AlloraAxelarAdapter.mutation.test.ts", "test/contracts/admin-rules.test.ts"],
   },
 };
 

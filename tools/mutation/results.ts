@@ -4,6 +4,7 @@
  * survived + no_coverage) in percent; compile errors and equivalent mutants are outside the score.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 export interface AreaResult {
@@ -41,7 +42,7 @@ export function updateResults(root: string, area: string, result: AreaResult, al
     : { description: "", machine: { cpus: 0, note: "" }, areas: {} };
   current.description =
     "npm run test:mutation: per area, mutants and their outcome (killed includes timeouts; score = killed / (killed + survived + no_coverage), %; compile errors and documented equivalent mutants are outside the score). See docs/development.md.";
-  current.machine = { cpus: (require("node:os") as typeof import("node:os")).cpus().length, note: "shared with other jobs; seconds are wall time" };
+  current.machine = { cpus: os.cpus().length, note: "shared with other jobs; seconds are wall time" };
   current.areas[area] = result;
   for (const a of allAreas) current.areas[a] ??= { not_run: true };
   const ordered: MutationResults["areas"] = {};
