@@ -28,3 +28,8 @@ export interface TxIntent extends TxWork {
 export function exactIntent(to: string, data: string): TxIntent {
   return { to, data, sameWork: (d) => d.toLowerCase() === data.toLowerCase() };
 }
+
+/** exactIntent to a contract: refused while the target has no code (a reset chain, a wrong address). */
+export function contractIntent(to: string, data: string): TxIntent {
+  return { ...exactIntent(to, data), contract: true };
+}

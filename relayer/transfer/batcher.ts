@@ -16,7 +16,7 @@
 import type { TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import type { Journal, SentTx } from "../submit/sender";
-import { exactIntent, type TxIntent } from "../submit/intent";
+import { contractIntent, type TxIntent } from "../submit/intent";
 import { bridgeInterface } from "./deliver";
 
 /** A batch is sent singly instead: the batch did not simulate, or the batcher is closed. */
@@ -132,7 +132,7 @@ export class DeliveryBatcher {
     const { sender, log, chain } = this.opts;
     const data = multicallData(batch.map((m) => m.calldata));
     try {
-      const receipt = await sender.send(exactIntent(this.opts.bridge, data), batchJournal(batch.map((m) => m.journal)));
+      const receipt = await sender.send(contractIntent(this.opts.bridge, data), batchJournal(batch.map((m) => m.journal)));
       log.debug({ chain, size: batch.length, txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() }, "delivery batch mined");
       this.opts.onBatch?.(batch.length, "sent");
       for (const m of batch) m.resolve(receipt);

@@ -19,7 +19,7 @@ import type { SignaturePool } from "../attest/pool";
 import type { FailoverRpc } from "../evm/rpc";
 import { LimitError, SimulationError, type SentTx, type TxSender } from "../submit/sender";
 import type { Sequencer } from "../submit/sequencer";
-import { exactIntent, type TxIntent } from "../submit/intent";
+import { contractIntent, type TxIntent } from "../submit/intent";
 import { jobJournal } from "../queue/worker";
 import { depositRulesOf, type TransfersConfig } from "../config/transfers";
 import { HubDepositsLedger } from "./hub-deposits-ledger";
@@ -363,7 +363,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       const provider = chain.rpc.current;
       const q = (await new Contract(bridge, bridgeInterface, provider).queuedTransfer(data.transferId)) as { amount: bigint; held: boolean };
       if (q.amount === 0n) return { released: false, why: "not queued (released or cancelled already)" };
-      const receipt = await send(exactIntent(bridge, bridgeInterface.encodeFunctionData("releaseQueued", [data.transferId])));
+      const receipt = await send(contractIntent(bridge, bridgeInterface.encodeFunctionData("releaseQueued", [data.transferId])));
       metrics.released.inc({ route: `->${chainName_}` });
       log.info({ stage: "released", chain: chainName_, id: data.transferId, txHash: receipt.hash }, "queued transfer released");
       return { released: true, txHash: receipt.hash };
