@@ -24,6 +24,7 @@ import { Attesters } from "../attest/attester";
 import { SynthesisGuard } from "../attest/synthesis-guard";
 import { abciAt, fetchSynthesisMaterial } from "../attest/synthesis-source";
 import { feedMap, sourceOf } from "../hub/feeds";
+import { logQueueErrors } from "../queue/errors";
 import type { TxSender } from "../submit/sender";
 import type { Sequencer } from "../submit/sequencer";
 import { ClaimTable } from "../queue/claims";
@@ -156,6 +157,7 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
         removeOnFail: { age: config.queue.keepFailedSeconds },
       },
     });
+    logQueueErrors(queue, log, { chain: cfg.name }, "queue error");
     cleanups.push(() => queue.close());
     // At most maxInFlight active jobs per chain across ALL instances; only the lease holder works
     // (see queue/lease.ts), and its sequencer keeps the broadcasts in queue order.
@@ -251,8 +253,7 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
         background(log, "claim release", () => claims.release(c.name, jobId, Array.isArray(job.data?.reports) ? job.data.reports.map((r) => r.topicId) : []), { chain: c.name, jobId });
       }
     });
-    worker.on("error", (err) => {
-      log.error({ chain: c.name, err: err.message }, "worker error");
+    logQueueErrors(worker, log, { chain: c.name }, "worker error", (err) => {
       // The worker's fetch throws on a job it cannot parse, again and again: move such jobs out.
       if (/JSON|Unexpected token/i.test(err.message)) background(log, "quarantine after a worker error", () => quarantine(c), { chain: c.name });
     });

@@ -20,6 +20,7 @@ import type { FailoverRpc } from "../evm/rpc";
 import { LimitError, SimulationError, type SentTx, type TxSender } from "../submit/sender";
 import type { Sequencer } from "../submit/sequencer";
 import { contractIntent, type TxIntent } from "../submit/intent";
+import { logQueueErrors } from "../queue/errors";
 import { jobJournal } from "../queue/worker";
 import { depositRulesOf, type TransfersConfig } from "../config/transfers";
 import { HubDepositsLedger } from "./hub-deposits-ledger";
@@ -187,11 +188,13 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     removeOnFail: { age: deps.queue.keepFailedSeconds },
   };
   const escrowQueue = new Queue<EscrowJobData>(ESCROW_QUEUE, { connection: deps.newConnection(), prefix: deps.prefix, defaultJobOptions: jobOptions });
+  logQueueErrors(escrowQueue, log, { queue: ESCROW_QUEUE }, "queue error");
   await escrowQueue.setGlobalConcurrency(1);
 
   const queues = new Map<string, Queue<TransferJobData>>();
   for (const c of deps.chains) {
     const q = new Queue<TransferJobData>(transferQueueName(c.name), { connection: deps.newConnection(), prefix: deps.prefix, defaultJobOptions: jobOptions });
+    logQueueErrors(q, log, { chain: c.name }, "queue error");
     await q.setGlobalConcurrency(deliveryConcurrency(c));
     queues.set(c.name, q);
   }
@@ -352,7 +355,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     // hub check finds a payment already made.
     { connection: deps.newConnection(), prefix: deps.prefix, concurrency: 1, lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000 },
   );
-  escrowWorker.on("error", (err) => log.error({ err }, "escrow worker error"));
+  logQueueErrors(escrowWorker, log, {}, "escrow worker error");
 
   const signed = new SignedTransfers();
   const process = async (chainName_: string, job: Job<TransferJobData>, token: string | undefined, send: (intent: TxIntent) => Promise<TransactionReceipt>) => {
@@ -520,7 +523,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       // Enough active jobs per chain to fill maxInFlight batches while the next ones collect signatures.
       { connection: deps.newConnection(), prefix: deps.prefix, concurrency: deliveryConcurrency(c), lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000, autorun: false },
     );
-    worker.on("error", (err) => log.error({ chain: c.name, err }, "transfer worker error"));
+    logQueueErrors(worker, log, { chain: c.name }, "transfer worker error");
     worker.on("failed", (job, err) => log.warn({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, "transfer job attempt failed"));
     workers.set(c.name, worker);
   }
