@@ -155,13 +155,13 @@ async function main(): Promise<void> {
     const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, groupRssMb(relayer.child.pid))), 500);
     // The relayer's event-loop delay (prom-client's monitor, reset at each scrape): a loop held up for more than
     // half the queue lock (5 s) loses job locks, and the jobs are taken again.
-    let loopLagMaxS = 0;
+    let loopLagMaxS: number | undefined; // undefined: no scrape had the metric (reported as null, not 0)
     const lagTimer = setInterval(() => {
       fetch(`http://127.0.0.1:${relayer.httpPort}/metrics`)
         .then((r) => r.text())
         .then((t) => {
           const m = /^relayer_process_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(t);
-          if (m) loopLagMaxS = Math.max(loopLagMaxS, Number(m[1]));
+          if (m) loopLagMaxS = Math.max(loopLagMaxS ?? 0, Number(m[1]));
         })
         .catch(() => undefined);
     }, 2_000);
@@ -438,7 +438,7 @@ async function main(): Promise<void> {
       reconciliation_delta: report.delta.toString(),
       in_flight_at_end: report.inFlightTransfers.length,
       rss_mb: Number(rssMax.toFixed(1)),
-      relayer_event_loop_lag_max_ms: Math.round(loopLagMaxS * 1000),
+      relayer_event_loop_lag_max_ms: loopLagMaxS === undefined ? null : Math.round(loopLagMaxS * 1000),
       relayer_cpu: { seconds: Number(cpuSeconds.toFixed(1)), share_of_one_core: Number((cpuSeconds / wallSeconds).toFixed(2)), ms_per_transfer: Math.round((cpuSeconds * 1000) / Math.max(1, delivered)) },
       send: { seconds: Number(sendSeconds.toFixed(1)), source_span_ms: Math.max(...sourceTimes) - Math.min(...sourceTimes) },
       stages_ms: stages,

@@ -449,7 +449,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   loop("reconciliation", RECONCILE_EVERY_MS, async () => {
     if (passes++ % FULL_RECONCILE_EVERY === 0) settled.clear();
     const truthReadAt = Date.now();
-    const unsettledBefore = settled.size;
+    const settledBefore = settled.size;
     const report = await readReconciliation({
       comet: deps.comet(),
       hubChain,
@@ -468,7 +468,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     const requeued = await requeueInFlight(report.jobs, requeueContext(truthReadAt), requeueDeps);
     // A pass competes with the deliveries for this process: how long it took is worth seeing when it is long.
     const passMs = Date.now() - truthReadAt;
-    if (passMs > 2_000) log.info({ ms: passMs, inFlight: report.inFlightTransfers.length, settledBefore: unsettledBefore, jobs: report.jobs.length }, "reconciliation pass was slow");
+    if (passMs > 2_000) log.info({ ms: passMs, inFlight: report.inFlightTransfers.length, settledBefore, jobs: report.jobs.length }, "reconciliation pass was slow");
     if (requeued.added || requeued.replaced) log.warn({ ...requeued, inFlight: report.inFlightTransfers.length }, "transfer jobs restored from the chains and the hub");
     metrics.inFlightCount.set(report.inFlightTransfers.length);
     metrics.inFlightValue.set(Number(formatUnits(report.inFlight, 18)));

@@ -301,6 +301,19 @@ describe("hub devnet: transactions (auth, bank, multisig) with real cosmjs clien
     }
   });
 
+  it("tx_search honours tx.height bounds (>=, >, <=, <, =): only the heights they allow are searched", async () => {
+    const to = (await (await DirectSecp256k1HdWallet.generate(12, { prefix: PREFIX })).getAccounts())[0].address;
+    const first = await alicer.sendTokens(alice, to, coins(1, DENOM), FEE);
+    const second = await alicer.sendTokens(alice, to, coins(1, DENOM), FEE);
+    expect(second.height).to.be.greaterThan(first.height);
+    const hashes = async (q: string) => (await client.searchTx(q)).map((t) => t.hash);
+    expect(await hashes(`tx.height>=${second.height}`)).to.include(second.transactionHash).and.not.include(first.transactionHash);
+    expect(await hashes(`tx.height<${second.height}`)).to.include(first.transactionHash).and.not.include(second.transactionHash);
+    expect(await hashes(`tx.height>${first.height} AND tx.height<=${second.height}`)).to.include(second.transactionHash).and.not.include(first.transactionHash);
+    expect(await hashes(`tx.height=${first.height}`)).to.include(first.transactionHash).and.not.include(second.transactionHash);
+    expect(await hashes(`tx.height>${second.height} AND tx.height<${first.height}`)).to.deep.equal([]);
+  });
+
   it("pushes Tx events to a websocket subscriber (cosmjs subscribeTx) and block_results carries tx results", async () => {
     const to = (await (await DirectSecp256k1HdWallet.generate(12, { prefix: PREFIX })).getAccounts())[0].address;
     // Subscribe synchronously after creating the client: @cosmjs/socket 0.36 only flushes requests queued
