@@ -125,12 +125,16 @@ export async function readStoredJob(queue: Queue, id: string, deps: EnsureDeps):
     const job = await queue.getJob(id);
     if (!job) return undefined;
     const state = await job.getState();
+    // getJob and getState are two reads: a job that finished between them reads "completed" with the
+    // finishedOn of its active snapshot (none), which would look like a stale completion. Read it again.
+    let finishedOn = job.finishedOn;
+    if ((state === "completed" || state === "failed") && finishedOn === undefined) finishedOn = (await queue.getJob(id))?.finishedOn;
     let delayUntil: number | undefined;
     if (state === "delayed") {
       const score = await deps.redis.zscore(`${deps.prefix}:${queue.name}:delayed`, id);
       if (score !== null) delayUntil = Math.floor(Number(score) / DELAYED_SCORE_SHIFT);
     }
-    return { state, data: job.data, finishedOn: job.finishedOn, delayUntil };
+    return { state, data: job.data, finishedOn, delayUntil };
   } catch {
     return "unreadable";
   }

@@ -126,6 +126,46 @@ describe("relayer transfer: re-enqueue from the truth (BullMQ on a real Redis)",
     await queue.obliterate({ force: true });
   });
 
+  it("keeps a job that completes between the read of the job and the read of its state (not stale)", async () => {
+    // CI saw this: a delivery's job read while active (no finishedOn) then "completed" by getState, and the
+    // pass replaced a job that had just done its work. The queue below hands out that active snapshot first.
+    const id = jobIdOf(deliver);
+    await queue.add("deliver", deliver, { jobId: id });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const w = new Worker("xfer-bnb", async () => {
+      await held;
+      return { state: "delivered" };
+    }, { connection: new IORedis(REDIS_URL, { maxRetriesPerRequest: null }), prefix });
+    await waitFor("the job active", async () => ((await queue.getJobCounts("active")).active === 1 ? true : undefined), 10_000, 20);
+    const truthReadAt = Date.now();
+    const activeSnapshot = await queue.getJob(id);
+    expect(activeSnapshot?.finishedOn).to.equal(undefined);
+    release();
+    await waitFor("the job completed", async () => ((await queue.getJobCounts("completed")).completed === 1 ? true : undefined), 10_000, 20);
+    await w.close();
+    let first = true;
+    const racing = new Proxy(queue, {
+      get(target, prop, receiver) {
+        if (prop === "getJob") {
+          return async (jobId: string) => {
+            if (first) {
+              first = false;
+              return activeSnapshot;
+            }
+            return target.getJob(jobId);
+          };
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const action = await ensureJob(racing as Queue, "deliver", id, deliver, { now: Date.now(), truthReadAt, maxDelayMs: 300_000 }, deps());
+    expect(action).to.deep.include({ action: "keep", why: "completed after the chains were read" });
+    expect(await (await queue.getJob(id))!.getState()).to.equal("completed");
+    await queue.obliterate({ force: true });
+  });
+
   it("replaces a forged completed job and a failed one with a fresh waiting job of the truth's data", async () => {
     const id = jobIdOf(deliver);
     // with a journal of a sent transaction (which may have reverted): the replacement must not follow it
