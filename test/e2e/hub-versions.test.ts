@@ -18,7 +18,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { randomBytes } from "node:crypto";
 import YAML from "yaml";
-import { Contract, JsonRpcProvider } from "ethers";
+import { Contract } from "ethers";
 import { QueryClient } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import {
@@ -34,7 +34,7 @@ import { HubConfigInput } from "../../devnet/hub/config";
 import { HubDevnet, startHubDevnet } from "../../devnet/hub/node";
 import { decToInt256 } from "../../relayer/convert/dec";
 import { oracleInterface } from "../../relayer/evm/oracle";
-import { account, deployOracle, dropPrefixes, HardhatNode, REDIS_URL, ROOT, sleep, waitFor } from "../relayer/helpers";
+import { account, deployOracle, dropPrefixes, HardhatNode, REDIS_URL, ROOT, sleep, startHardhat, waitFor } from "../relayer/helpers";
 import { defaultConfig } from "../devnet/helpers";
 
 // This suite's own ports (the ports guard in test/devnet/ports.test.ts reads these fields).
@@ -80,26 +80,6 @@ function startRelayer(configFile: string, env: Record<string, string>): RelayerP
   return { child, lines, stderr: () => stderr, exited };
 }
 
-async function startHardhatAt(port: number, chainId: number): Promise<HardhatNode> {
-  const child = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "node", "--port", String(port)], {
-    cwd: ROOT,
-    env: { ...process.env, HARDHAT_CHAIN_ID: String(chainId), HARDHAT_BLOCK_TIME_MS: "0" },
-    stdio: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const provider = new JsonRpcProvider(url, chainId, { staticNetwork: true, cacheTimeout: -1 });
-  await waitFor("hardhat node", async () => (await provider.getBlockNumber()) >= 0 || undefined, 120_000, 500);
-  return {
-    url,
-    provider,
-    child,
-    stop: () => {
-      provider.destroy();
-      child.kill("SIGKILL");
-    },
-  };
-}
-
 describe("e2e: the relayer against hubs answering emissions.v10 or emissions.v9 (multi-label topics)", function () {
   this.timeout(600_000);
   let chain: HardhatNode;
@@ -116,7 +96,7 @@ describe("e2e: the relayer against hubs answering emissions.v10 or emissions.v9 
   };
 
   before(async () => {
-    chain = await startHardhatAt(Number(PORTS.chainPorts), CHAIN_ID);
+    chain = await startHardhat(CHAIN_ID, Number(PORTS.chainPorts));
   });
 
   after(async () => {

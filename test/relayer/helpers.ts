@@ -53,9 +53,9 @@ export interface HardhatNode {
   stop(): void;
 }
 
-/** A Hardhat node (automine) on a free port, with the given chain id. */
-export async function startHardhat(chainId = 31337): Promise<HardhatNode> {
-  const port = await freePort();
+/** A Hardhat node (automine) with the given chain id, on `port` (default: a free one). */
+export async function startHardhat(chainId = 31337, port?: number): Promise<HardhatNode> {
+  port ??= await freePort();
   const child = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "node", "--port", String(port)], {
     cwd: ROOT,
     env: { ...process.env, HARDHAT_CHAIN_ID: String(chainId), HARDHAT_BLOCK_TIME_MS: "0" },
