@@ -18,7 +18,7 @@ export interface RedisScenario {
 
 export function recordRedisScenario(name: string, entry: RedisScenario): void {
   let data: { description: string; scenarios: Record<string, unknown> } = {
-    description: "Redis faults under relayers on the local network (test/chaos/redis-restart.test.ts, test/chaos/redis-sentinel.test.ts): real redis-server processes killed, restarted or failed over; measured by the test runs",
+    description: "Redis faults under relayers on the local network (test/chaos/redis-restart.test.ts, test/chaos/redis-sentinel.test.ts, test/chaos/redis-cluster-failover.test.ts): real redis-server processes killed, restarted or failed over; measured by the test runs",
     scenarios: {},
   };
   try {

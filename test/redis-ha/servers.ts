@@ -1,7 +1,8 @@
 /**
  * Real redis-server processes for the Redis HA and restart tests: single servers, a Sentinel setup and a
- * three-master Cluster, each on loopback ports the caller picks (below 32768, used by no other suite), in
- * temp directories, as child processes of the test (killed by their own pid afterwards).
+ * Cluster (three masters, with or without a replica each), each on loopback ports the caller picks (below
+ * 32768, used by no other suite), in temp directories, as child processes of the test (killed by their own
+ * pid afterwards).
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -142,25 +143,85 @@ export async function sentinelPrimaryPort(sentinelPort: number, name: string): P
   }
 }
 
-/** Three masters, no replicas (enough to spread the slots; a test of hash slots, not of cluster failover). */
-export async function startCluster(ports: number[]): Promise<RedisProc[]> {
+/**
+ * A cluster of `ports.length` nodes. With `replicas: 0` (the default) every node is a master (three are enough
+ * to spread the slots: a test of hash slots). With `replicas: 1` and six ports, three masters each with a
+ * replica (redis-cli picks the pairs), ready only once every replica is in sync with its master, so that a
+ * master's failure can be taken over.
+ */
+export async function startCluster(ports: number[], opts: { replicas?: number } = {}): Promise<RedisProc[]> {
+  const replicas = opts.replicas ?? 0;
   const nodes: RedisProc[] = [];
   for (const p of ports) {
     const dir = tempDir(`cluster-${p}`);
     nodes.push(await startRedis(p, dir, { appendonly: true, extra: ["--cluster-enabled", "yes", "--cluster-config-file", path.join(dir, "nodes.conf"), "--cluster-node-timeout", "2000"] }));
   }
-  execFileSync("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"], { stdio: "pipe" });
-  // Ready when every node says the cluster is ok (slots assigned and gossiped).
-  const end = Date.now() + 30_000;
+  execFileSync("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", String(replicas), "--cluster-yes"], { stdio: "pipe" });
+  // Ready when every node says the cluster is ok (slots assigned and gossiped) and every replica is in sync.
+  const end = Date.now() + 60_000;
   for (const p of ports) {
     for (;;) {
       const info = execFileSync("redis-cli", ["-p", String(p), "cluster", "info"], { encoding: "utf8" });
-      if (/cluster_state:ok/.test(info)) break;
-      if (Date.now() > end) throw new Error(`cluster node ${p} not ok within 30 s:\n${info}`);
+      const repl = execFileSync("redis-cli", ["-p", String(p), "info", "replication"], { encoding: "utf8" });
+      const synced = /role:master/.test(repl) || /master_link_status:up/.test(repl);
+      if (/cluster_state:ok/.test(info) && synced) break;
+      if (Date.now() > end) throw new Error(`cluster node ${p} not ok (or its replication not up) within 60 s:\n${info}\n${repl}`);
       await sleep(200);
     }
   }
+  if (replicas > 0) {
+    const masters = clusterNodes(ports[0]).filter((n) => n.master && n.slots.length > 0);
+    const unpaired = masters.filter((m) => !clusterNodes(ports[0]).some((n) => !n.master && n.masterId === m.id));
+    if (unpaired.length > 0) throw new Error(`cluster masters without a replica: ${unpaired.map((m) => m.port).join(", ")}`);
+  }
   return nodes;
+}
+
+export interface ClusterNode {
+  id: string;
+  port: number;
+  master: boolean;
+  failed: boolean;
+  /** the master's id, for a replica */
+  masterId?: string;
+  /** slot ranges served, [first, last] */
+  slots: Array<[number, number]>;
+}
+
+/** The cluster's nodes as the node on `askPort` sees them (CLUSTER NODES). */
+export function clusterNodes(askPort: number): ClusterNode[] {
+  const text = execFileSync("redis-cli", ["-p", String(askPort), "cluster", "nodes"], { encoding: "utf8" });
+  return text
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((line) => {
+      const [id, addr, flags, masterId, , , , , ...slotFields] = line.trim().split(/\s+/);
+      const flagList = flags.split(",");
+      return {
+        id,
+        port: Number(addr.split("@")[0].split(":")[1]),
+        master: flagList.includes("master"),
+        failed: flagList.includes("fail") || flagList.includes("fail?"),
+        masterId: masterId === "-" ? undefined : masterId,
+        slots: slotFields
+          .filter((f) => /^\d+(-\d+)?$/.test(f))
+          .map((f) => {
+            const [a, b] = f.split("-").map(Number);
+            return [a, b ?? a] as [number, number];
+          }),
+      };
+    });
+}
+
+/** The hash slot of a key (CLUSTER KEYSLOT, asked of any node). */
+export function keySlot(askPort: number, key: string): number {
+  return Number(execFileSync("redis-cli", ["-p", String(askPort), "cluster", "keyslot", key], { encoding: "utf8" }).trim());
+}
+
+/** The port of the live master serving `slot`, as the node on `askPort` sees it; undefined while none does. */
+export function slotOwner(askPort: number, slot: number): number | undefined {
+  return clusterNodes(askPort).find((n) => n.master && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b))?.port;
 }
 
 export async function killAll(procs: RedisProc[]): Promise<void> {
