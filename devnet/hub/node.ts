@@ -66,6 +66,14 @@ export interface HubDevnet {
   injectFault(topicId: number, kind: FaultKind, count?: number): void;
   /** stats of recent blocks (last 100) */
   blockStats(): BlockStats[];
+  /**
+   * Stops producing blocks (resolves once a block in production is published); queries, txs into the
+   * mempool and subscriptions keep being served. For tests that need the chain to stand still, e.g. to let a
+   * relayer drain its queue and then count what it keeps.
+   */
+  pauseBlocks(): Promise<void>;
+  /** Produces blocks again, from the next tick of the block interval. */
+  resumeBlocks(): void;
   stop(): Promise<void>;
 }
 
@@ -272,12 +280,13 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
   publish(await produce());
 
   let stopped = false;
+  let paused = false;
   let timer: NodeJS.Timeout | undefined;
   let inflight: Promise<unknown> = Promise.resolve();
   const start = Date.now();
   let k = 1;
   const schedule = () => {
-    if (stopped) return;
+    if (stopped || paused) return;
     const due = start + k * blockTimeMs;
     timer = setTimeout(() => {
       k += 1;
@@ -332,6 +341,17 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
       emissions.injectFault(BigInt(topicId), kind, count);
     },
     blockStats: () => [...stats],
+    pauseBlocks: async () => {
+      paused = true;
+      if (timer) clearTimeout(timer);
+      await inflight.catch(() => undefined);
+    },
+    resumeBlocks: () => {
+      if (!paused) return;
+      paused = false;
+      k = Math.floor((Date.now() - start) / blockTimeMs); // the ticks missed while paused are skipped
+      schedule();
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -26,7 +26,7 @@ import {
 import { HubDevnet } from "../../devnet/hub/node";
 import { TopicSimulation } from "../../devnet/hub/simulation/participants";
 import { toValueBundle } from "../../devnet/hub/modules/emissions";
-import { startTestNode, sleep } from "./helpers";
+import { startTestNode } from "./helpers";
 
 async function rpc(url: string, method: string, params: unknown = {}) {
   const res = await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 7, method, params }) });
@@ -229,26 +229,36 @@ describe("hub devnet: CometBFT RPC and emissions (real cosmjs clients)", functio
   });
 
   it("devnet_injectFault makes the next bundles of a topic carry NaN / malformed values, then recovers", async () => {
+    const combined = async (h: number, topicId: bigint): Promise<string> =>
+      (await comet.blockResults(h)).finalizeBlockEvents
+        .filter((e) => e.type === "emissions.v9.EventNetworkInferences")
+        .map((e) => fromTypedEvent(EventNetworkInferences, e))
+        .find((e) => e.topicId === topicId)!.bundle!.combinedValue;
+    const isNumber = (v: string) => /^-?\d+(\.\d+)?$/.test(v);
+    // Blocks keep coming while the two calls are made: the faults land in blocks after `before`, the first
+    // no later than the block after the one in progress when the calls returned (`after` + 2).
+    const before = node.height();
     const r = await rpc(node.rpcUrl, "devnet_injectFault", { topic_id: "2", kind: "nan", count: 2 });
     expect(r.result.pending).to.equal(2);
     await rpc(node.rpcUrl, "devnet_injectFault", { topic_id: 2, kind: "malformed", count: 1 });
-    const start = node.height();
-    await node.waitForHeight(start + 5);
-    const values: string[] = [];
-    for (let h = start + 1; h <= start + 5; h++) {
-      const br = await comet.blockResults(h);
-      const ev = br.finalizeBlockEvents
-        .filter((e) => e.type === "emissions.v9.EventNetworkInferences")
-        .map((e) => fromTypedEvent(EventNetworkInferences, e))
-        .find((e) => e.topicId === 2n)!;
-      values.push(ev.bundle!.combinedValue);
+    const after = node.height();
+    // Read topic 2's values block by block until the malformed one and one more have been produced.
+    const values: { h: number; v: string }[] = [];
+    for (let h = before + 1; !(values.length >= 2 && values[values.length - 2].v === "12.5.7e--x"); h++) {
+      if (h > after + 20) expect.fail(`topic 2's faults did not all show by height ${h}: ${JSON.stringify(values)}`);
+      await node.waitForHeight(h);
+      values.push({ h, v: await combined(h, 2n) });
+      expect(await combined(h, 1n), `topic 1 at height ${h}`).to.satisfy(isNumber); // topic 1 unaffected
     }
-    expect(values.slice(0, 3)).to.deep.equal(["NaN", "NaN", "12.5.7e--x"]);
-    expect(values[3]).to.match(/^-?\d+(\.\d+)?$/);
-    // topic 1 unaffected
-    expect((await latest(1n)).networkInferences!.combinedValue).to.match(/^-?\d+(\.\d+)?$/);
-    const bad = await rpc(node.rpcUrl, "devnet_injectFault", { topic_id: 2, kind: "zero", count: 1 });
-    expect(bad.error?.code).to.equal(-32602);
+    const bad = values.filter((x) => !isNumber(x.v));
+    expect(bad.map((x) => x.v)).to.deep.equal(["NaN", "NaN", "12.5.7e--x"]);
+    expect(bad[1].h, "the two NaN bundles are consecutive").to.equal(bad[0].h + 1);
+    expect(bad[0].h).to.be.at.most(after + 2);
+    // If no block closed between the two calls, the malformed one comes right after the NaNs.
+    if (after === before) expect(bad[2].h).to.equal(bad[1].h + 1);
+    expect(values[values.length - 1].v, "recovers after the faults").to.satisfy(isNumber);
+    const zero = await rpc(node.rpcUrl, "devnet_injectFault", { topic_id: 2, kind: "zero", count: 1 });
+    expect(zero.error?.code).to.equal(-32602);
     const missing = await rpc(node.rpcUrl, "devnet_injectFault", { topic_id: 42, kind: "nan", count: 1 });
     expect(missing.error?.data).to.match(/topic 42 does not exist/);
   });
@@ -280,12 +290,17 @@ describe("hub devnet: CometBFT RPC and emissions (real cosmjs clients)", functio
     const sock = new WebSocket(node.wsUrl);
     await new Promise((r) => sock.once("open", r));
     const replies: any[] = [];
-    sock.on("message", (m) => replies.push(JSON.parse(m.toString())));
+    const three = new Promise<void>((resolve) =>
+      sock.on("message", (m) => {
+        replies.push(JSON.parse(m.toString()));
+        if (replies.length === 3) resolve();
+      }),
+    );
     const sub = { jsonrpc: "2.0", method: "subscribe", params: { query: "tm.event='Tx'" } };
     sock.send(JSON.stringify({ ...sub, id: 1 }));
     sock.send(JSON.stringify({ ...sub, id: 2 }));
     sock.send(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "unsubscribe", params: { query: "tm.event='Tx'" } }));
-    while (replies.length < 3) await sleep(20);
+    await three;
     sock.close();
     expect(replies.find((r) => r.id === 1).result).to.deep.equal({});
     expect(replies.find((r) => r.id === 2).error.data).to.match(/already subscribed/);

@@ -192,11 +192,9 @@ describe("hub devnet: transactions (auth, bank, multisig) with real cosmjs clien
     for (const t of txs) hashes.push(await client.broadcastTxSync(t)); // in sequence order, without waiting for blocks
     const replay = await alicer.sign(alice, [msg], FEE, "replay", { accountNumber: acc.accountNumber, sequence: acc.sequence + 1, chainId: node.chainId });
     await expectBroadcastError(client.broadcastTxSync(TxRaw.encode(replay).finish()), 32, /expected \d+, got \d+/);
-    let found: Awaited<ReturnType<StargateClient["getTx"]>>[] = [];
-    for (let i = 0; i < 50 && found.filter(Boolean).length < 4; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      found = await Promise.all(hashes.map((h) => client.getTx(h)));
-    }
+    // Broadcast (sync) puts them in the mempool; the next block takes the whole mempool. Wait for blocks, not time.
+    await node.waitForHeight(node.height() + 2);
+    const found = await Promise.all(hashes.map((h) => client.getTx(h)));
     expect(found.map((t) => t?.code)).to.deep.equal([0, 0, 0, 0]);
     expect((await client.getBalance(to, DENOM)).amount).to.equal("40");
     expect((await client.getAccount(alice))!.sequence).to.equal(acc.sequence + 4);

@@ -103,7 +103,6 @@ describe("issue 15: rough edges of the local network", function () {
           metricsPort: String(metrics),
           stateDir,
         });
-        const t0 = Date.now();
         let error: unknown;
         await startLocalNetwork(opts).catch((e: unknown) => (error = e));
         expect(error).to.be.instanceOf(UserFacingError);
@@ -111,8 +110,8 @@ describe("issue 15: rough edges of the local network", function () {
           `port ${metrics} (relayer metrics and dashboard) is already in use: stop what runs there (another npm start?) ` +
             `or choose another port with --metrics-port`,
         );
-        expect(Date.now() - t0).to.be.below(10_000);
-        // Nothing was started: no child wrote a log.
+        // "At once": the check comes before anything starts; no child wrote a log. (How long it took is not
+        // asserted: on a loaded machine that measures the machine.)
         expect(fs.readdirSync(path.join(stateDir, "logs"))).to.deep.equal([]);
       } finally {
         busy.close();
@@ -257,7 +256,13 @@ describe("issue 15: rough edges of the local network", function () {
   });
 
   describe("6. the devnet relayer config from a shell", function () {
-    before(() => ensureRelayerBuildSync(REPO));
+    before(function () {
+      // A precondition, not what is tested: tsc builds dist/ when a source is newer (50 s of wall time on a
+      // loaded 2-core machine, more under test:under-load). The hook ends when tsc exits, built or with its
+      // errors, so no time limit is put on it: a limit would only measure the machine.
+      this.timeout(0);
+      ensureRelayerBuildSync(REPO);
+    });
     it("relayer.env next to relayer.yaml makes check-config --keys pass; without it the keys are missing", async function () {
       const dir = tmpDir("relayer-env");
       try {

@@ -83,7 +83,8 @@ describe("Redis Sentinel: two instances through a failover of the primary", func
       }
     })();
 
-    await sleep(2_000);
+    // Jobs flowing through the first primary before it is killed: 20 acknowledged adds.
+    while (added.length < 20) await sleep(50);
     const beforeKill = added.length;
     await setup!.primary.kill();
     const killedAt = Date.now();

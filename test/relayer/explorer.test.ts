@@ -306,7 +306,7 @@ describe("explorer: the page renders what chains say as text, in a real browser"
       expect(await page.locator("#transfers-section").isHidden()).to.equal(true);
       // A new value on chain shows up at the next poll, and the chart gets its second point.
       onchain.set(1, { value: 1300n * 10n ** 15n, nonce: 42n, timestamp: now });
-      for (let i = 0; i < 100 && (await cell.getAttribute("data-nonce")) !== "42"; i++) await new Promise((r) => setTimeout(r, 100));
+      await page.waitForSelector('td.cell[data-nonce="42"]');
       expect(await cell.getAttribute("data-nonce")).to.equal("42");
       expect(await cell.locator(".value").textContent()).to.equal("1.3");
       expect(await cell.locator("polyline").count()).to.equal(1);

@@ -20,7 +20,7 @@ import { corruptClaim } from "../../relayer/queue/scheduler";
 import { corruptReason } from "../../relayer/queue/quarantine";
 import { HubProgress, hubStallLimitMs, withHubProgress } from "../../relayer/health/health";
 import { background, every } from "../../relayer/tasks";
-import { captureLogger, ROOT, sleep } from "./helpers";
+import { captureLogger, ROOT } from "./helpers";
 
 const ORACLE = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"; // PUBLIC Hardhat account 0
@@ -211,16 +211,19 @@ describe("relayer hardening (issue 19): background work and process handlers", (
   it("every() logs a failed run and keeps going; background() logs a rejection", async () => {
     const { log, lines } = captureLogger();
     let runs = 0;
+    let thirdRun!: () => void;
+    const third = new Promise<void>((r) => (thirdRun = r));
     const loop = every(log, "flaky task", 20, async () => {
       runs++;
+      if (runs === 3) thirdRun();
       if (runs === 1) throw new Error("first run fails");
     }, { runNow: true });
-    await sleep(150);
+    await third; // runs on after the failed first run
     loop.stop();
-    expect(runs).to.be.greaterThan(2);
+    expect(runs).to.equal(3);
     expect(lines.filter((l) => l.msg === "flaky task failed")).to.have.length(1);
     background(log, "side job", async () => Promise.reject(new Error("nope")), { chain: "x" });
-    await sleep(10);
+    while (!lines.some((l) => l.msg === "side job failed")) await new Promise((r) => setImmediate(r)); // logged once the rejection is seen
     expect(lines.find((l) => l.msg === "side job failed")).to.include({ chain: "x", level: 50 });
   });
 
@@ -231,6 +234,9 @@ describe("relayer hardening (issue 19): background work and process handlers", (
         cwd: ROOT,
         encoding: "utf8",
       });
+    // The handlers run before any timer: a rejection is reported once the script's microtasks are done, and
+    // the 10 ms timer that throws always fires before the 2 s one that would exit 0. The timers are there to
+    // show the process living on, not to wait for anything.
     const rejected = script(`Promise.reject(new Error("stray")); setTimeout(() => { console.log("still running"); process.exit(0); }, 200);`);
     expect(rejected.status, rejected.stderr).to.equal(0);
     expect(rejected.stdout).to.include('"alert":"unhandled_rejection"').and.include("still running");

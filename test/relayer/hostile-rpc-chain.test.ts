@@ -12,7 +12,7 @@ import { HubBlock, HubWatcher } from "../../relayer/hub/watcher";
 import { FailoverRpc, WrongChainError } from "../../relayer/evm/rpc";
 import { parseConfig } from "../../relayer/config/load";
 import { startRelayer } from "../../relayer/app";
-import { account, captureLogger, freePort, HardhatNode, REDIS_URL, sleep, startHardhat, uniquePrefix, waitFor } from "./helpers";
+import { account, captureLogger, freePort, HardhatNode, REDIS_URL, startHardhat, uniquePrefix, waitFor } from "./helpers";
 
 describe("hostile RPC: another network behind a configured or fallback URL", function () {
   this.timeout(180_000);
@@ -54,7 +54,11 @@ describe("hostile RPC: another network behind a configured or fallback URL", fun
       await good.stop();
       const processedBefore = seen.length;
       await waitFor("the fallback to be refused", async () => lines.find((l) => l.alert === "wrong_chain"), 30_000, 100);
-      await sleep(2_000); // the other network produces ~6 blocks meanwhile
+      // A window in which nothing may be processed: the other network makes 6 more blocks, and the watcher
+      // looks at it (and refuses it) 3 more times after that.
+      await other.waitForHeight(other.height() + 6);
+      const refusals = lines.filter((l) => l.alert === "wrong_chain").length;
+      await waitFor("3 more refusals", async () => (lines.filter((l) => l.alert === "wrong_chain").length >= refusals + 3 ? true : undefined), 60_000, 50);
       // At most the block in flight when the node died; nothing from the other network.
       expect(seen.length - processedBefore).to.be.at.most(1);
       // A query (what the attesters check against) fails instead of being answered by the other network.

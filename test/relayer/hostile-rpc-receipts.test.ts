@@ -44,10 +44,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Rejects when `p` has not settled within `ms` (a wait that never ends is the bug under test). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`${what} did not end within ${ms} ms`)))]);
-}
 
 describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat node)", function () {
   this.timeout(180_000);
@@ -102,9 +98,34 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
   });
 
   const mine = () => rpc.current.send("evm_mine", []);
-  const senderFor = (w: Wallet | HDNodeWallet, over: Partial<ChainConfig> = {}, aborted?: () => boolean) => {
+  const senderFor = (w: Wallet | HDNodeWallet, over: Partial<ChainConfig> = {}, aborted?: () => boolean, via = rpc) => {
     const wallet = new Wallet(w.privateKey);
-    return new TxSender(chain(over), rpc, wallet, new NonceManager({ pendingNonce: () => rpc.current.getTransactionCount(wallet.address, "pending") }), log, aborted);
+    return new TxSender(chain(over), via, wallet, new NonceManager({ pendingNonce: () => via.current.getTransactionCount(wallet.address, "pending") }), log, aborted);
+  };
+  /**
+   * An RPC of the sender's own that counts its `eth_blockNumber` calls: the sender asks for the head only
+   * while it waits for a receipt's confirmations, so a count above 0 says that it has seen the receipt.
+   */
+  const depthWatchingRpc = () => {
+    const own = new FailoverRpc("hh", [url], 31337, log);
+    const seen = { depthChecks: 0 };
+    const send = own.current.send.bind(own.current);
+    own.current.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+      if (method === "eth_blockNumber") seen.depthChecks++;
+      return send(method, params);
+    };
+    return { own, seen };
+  };
+  /** Until the journaled transaction is in the node's mempool (it is journaled before it is broadcast). */
+  const inMempool = async (journal: { list: SentTx[] }) => {
+    for (;;) {
+      const hash = journal.list[journal.list.length - 1]?.hash;
+      if (hash && (await rpc.current.getTransaction(hash))) return;
+      await sleep(20);
+    }
+  };
+  const until = async (cond: () => boolean) => {
+    while (!cond()) await sleep(20);
   };
 
   it("a receipt reorged out before its confirmations does not count: the job waits and gets a transaction that is on the chain", async () => {
@@ -112,10 +133,11 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
     const journal = memoryJournal();
     const nonceBefore = await rpc.current.getTransactionCount(w.address, "latest");
     const snapshot = await rpc.current.send("evm_snapshot", []);
-    const sending = senderFor(w, { confirmations: 2 }).send(exactIntent(account(16).address, "0x01"), journal);
-    while (journal.list.length < 1) await sleep(20);
+    const { own, seen } = depthWatchingRpc();
+    const sending = senderFor(w, { confirmations: 2 }, undefined, own).send(exactIntent(account(16).address, "0x01"), journal);
+    await inMempool(journal);
     await mine(); // included in block B
-    await sleep(300); // the sender sees the receipt and waits for depth
+    await until(() => seen.depthChecks > 0); // the sender saw the receipt and waits for depth
     await rpc.current.send("evm_revert", [snapshot]); // B is gone
     let settled = false;
     void sending.finally(() => (settled = true)).catch(() => undefined);
@@ -125,6 +147,7 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
       await sleep(150);
     }
     const { receipt } = await sending;
+    own.destroy();
     const onChain = await rpc.current.getTransactionReceipt(receipt.hash);
     expect(onChain, "the returned receipt's transaction is in the chain").to.not.equal(null);
     expect(onChain!.blockHash).to.equal(receipt.blockHash);
@@ -133,15 +156,19 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
 
   it("waiting for confirmations ends on shutdown (the job resumes from the journal)", async () => {
     let aborted = false;
-    const sending = senderFor(account(5), { confirmations: 1_000 }, () => aborted).send(exactIntent(account(16).address, "0x02"), memoryJournal());
-    await sleep(300);
+    const journal = memoryJournal();
+    const { own, seen } = depthWatchingRpc();
+    const sending = senderFor(account(5), { confirmations: 1_000 }, () => aborted, own).send(exactIntent(account(16).address, "0x02"), journal);
+    await inMempool(journal);
     await mine();
-    await sleep(300);
+    await until(() => seen.depthChecks > 0); // waiting for the confirmations
     aborted = true;
-    await within(sending, 5_000, "the confirmation wait").then(
+    // Without the shutdown check the wait would end only at receiptTimeoutMs, with another message.
+    await sending.then(
       () => expect.fail("should not count as done"),
       (e) => expect((e as Error).message).to.match(/shutting down while 0x[0-9a-f]{64} waits for 1000 confirmations \(will resume from the journal\)/),
     );
+    own.destroy();
   });
 
   it("a journal naming another successful transaction does not complete the job: the sender sends its own", async () => {

@@ -16,7 +16,7 @@ import { startHubDevnet, HubDevnet } from "../../devnet/hub/node";
 import { startRelayer } from "../../relayer/app";
 import { loadConfig } from "../../relayer/config/load";
 import { countKeys } from "../../relayer/metrics/metrics";
-import { REDIS_URL, account, deployOracle, freePort, sleep, startHardhat, type HardhatNode } from "./helpers";
+import { REDIS_URL, account, deployOracle, freePort, sleep, startHardhat, waitFor, type HardhatNode } from "./helpers";
 
 /** Completed jobs kept (queue.keepCompletedCount): small, so the test passes it many times over. */
 const KEEP_COMPLETED = 5;
@@ -105,23 +105,89 @@ describe("relayer retention: Redis keys stay bounded while batches keep landing"
     return Number(m[1]);
   };
 
+  /** The queue's keys: BullMQ's own (per queue) and one hash (plus a `:lock` while active) per job. */
+  const queueKey = () => `${prefix}:post-ethereum`;
+  /** BullMQ's lists and sets of job ids, which exist only while they hold one (and the stall check's key, which expires). */
+  const TRANSIENT = /:(wait|active|paused|delayed|prioritized|waiting-children|marker|stalled|stalled-check|limiter)$/;
+
+  /**
+   * All keys under the prefix and the queue's job states, read in one MULTI so they agree with each other
+   * (the relayer keeps moving jobs between states meanwhile).
+   */
+  const snapshot = async () => {
+    const q = queueKey();
+    const res = (await redis
+      .multi()
+      .keys(`${prefix}:*`)
+      .zrange(`${q}:completed`, "0", "-1")
+      .zrange(`${q}:failed`, "0", "-1")
+      .lrange(`${q}:wait`, 0, -1)
+      .lrange(`${q}:active`, 0, -1)
+      .lrange(`${q}:paused`, 0, -1)
+      .zrange(`${q}:delayed`, "0", "-1")
+      .zrange(`${q}:prioritized`, "0", "-1")
+      .exec())!.map(([err, v]) => {
+      if (err) throw err;
+      return v as string[];
+    });
+    const [keys, completed, failed, ...liveLists] = res;
+    const live = liveLists.flat();
+    const jobKey = new RegExp(`^${q}:(ethereum\\.[^:]+)(:lock|:logs)?$`);
+    const jobKeys = keys.filter((k) => jobKey.test(k));
+    const jobIds = new Set(jobKeys.map((k) => jobKey.exec(k)![1]));
+    const sigs = keys.filter((k) => k.startsWith(`${prefix}:sigs:`));
+    // Everything else: BullMQ's fixed per-queue keys, claims, lease, checkpoints. Bounded by chains x topics.
+    const fixed = keys.filter((k) => !jobKey.test(k) && !sigs.includes(k) && !TRANSIENT.test(k)).sort();
+    return { total: keys.length, completed, failed, live, jobIds: [...jobIds], sigs, fixed };
+  };
+  type Snapshot = Awaited<ReturnType<typeof snapshot>>;
+
+  /** What holds in any snapshot: no job is kept beyond its state, completed ones are trimmed to the count. */
+  const expectBounded = (s: Snapshot, when: string) => {
+    const known = new Set([...s.completed, ...s.failed, ...s.live]);
+    expect(s.jobIds.filter((id) => !known.has(id)), `${when}: job keys of jobs in no state (leaked)`).to.deep.equal([]);
+    expect(s.completed.length, `${when}: completed jobs kept`).to.be.at.most(KEEP_COMPLETED);
+    // A digest's signatures live while its batch is in flight: at most one per job not yet done.
+    expect(s.sigs.length, `${when}: signature hashes`).to.be.at.most(s.live.length);
+  };
+
+  /**
+   * Stops the hub's blocks and waits until the relayer has nothing in flight, so that what stays in Redis
+   * is only what it keeps (however fast it kept up while blocks came: on a loaded machine a backlog builds).
+   */
+  const drained = async (when: string): Promise<Snapshot> => {
+    await hub.pauseBlocks();
+    for (const deadline = Date.now() + 120_000; ; await sleep(100)) {
+      const s = await snapshot();
+      if (s.live.length === 0) return s;
+      if (Date.now() > deadline) throw new Error(`${when}: the relayer did not finish its ${s.live.length} jobs in flight within 120 s`);
+    }
+  };
+
   it("keeps the key count flat from 4x to 8x the completed jobs kept, and reports it on /metrics", async () => {
     await waitLanded(4 * KEEP_COMPLETED);
-    const early = await countKeys(redis, prefix);
-    const early2 = await metricKeys();
+    expectBounded(await snapshot(), "running, 4x");
+    const early = await drained("4x");
+    expectBounded(early, "drained, 4x");
+    hub.resumeBlocks();
     await waitLanded(8 * KEEP_COMPLETED);
-    const late = await countKeys(redis, prefix);
-    const keys = await redis.keys(`${prefix}:*`);
-    const jobHashes = keys.filter((k) => /^[^:]+:post-ethereum:[^:]+$/.test(k) && !/:(id|meta|events|completed|wait|active|failed|delayed|paused|prioritized|marker|pc|stalled-check|limiter|waiting-children|de)$/.test(k));
-    const sigs = keys.filter((k) => k.includes(":sigs:"));
-    console.log(`      keys: ${early} after ${4 * KEEP_COMPLETED} batches, ${late} after ${8 * KEEP_COMPLETED} (job hashes ${jobHashes.length}, signature hashes ${sigs.length}); /metrics said ${early2}`);
-    // Completed jobs are trimmed to the count; at most a couple more are in flight.
-    expect(jobHashes.length).to.be.at.most(KEEP_COMPLETED + 3);
-    // A landed batch's signatures are deleted: only in-flight digests have any.
-    expect(sigs.length).to.be.at.most(3);
-    // Flat: 20 more batches added (almost) no keys.
-    expect(late - early).to.be.at.most(4);
-    // The metric counts the same keys (it may be up to 10 s old: compare with the early count's range).
-    expect(Math.abs(early2 - early)).to.be.at.most(4);
+    expectBounded(await snapshot(), "running, 8x");
+    const late = await drained("8x");
+    expectBounded(late, "drained, 8x");
+    console.log(
+      `      keys when drained: ${early.total} after ${4 * KEEP_COMPLETED} batches, ${late.total} after ${8 * KEEP_COMPLETED} ` +
+        `(completed jobs ${early.completed.length} / ${late.completed.length}, failed ${early.failed.length} / ${late.failed.length}, signature hashes ${early.sigs.length} / ${late.sigs.length})`,
+    );
+    // Nothing in flight: every landed batch's signatures are gone, only the completed jobs kept remain.
+    expect(late.sigs).to.deep.equal([]);
+    expect(late.jobIds.length).to.equal(late.completed.length + late.failed.length);
+    expect(late.completed.length).to.equal(KEEP_COMPLETED);
+    // Flat: 20 more batches added no key besides the jobs kept (the same count) and failures.
+    expect(late.fixed).to.deep.equal(early.fixed);
+    // The metric counts the same keys. It rescans at most every 10 s; with the chain standing still the
+    // count stays put, so the metric reaches it.
+    const count = await countKeys(redis, prefix);
+    expect(count).to.equal(late.total);
+    await waitFor("relayer_redis_keys to report the key count", async () => ((await metricKeys()) === count ? true : undefined), 60_000, 500);
   });
 });

@@ -220,6 +220,10 @@ export class AxelarSdkGmp implements AxelarGmp {
 
   /** Runs `fn` as one call: its SDK requests routed and timed out, the whole bounded, failures explained. */
   private call<T>(what: string, fn: (ctx: CallContext) => Promise<T>): Promise<T> {
+    // Load the SDK before the clock starts: its first load is seconds of synchronous CPU work (more on a busy
+    // machine), which would otherwise run inside the deadline below and make an unreachable host read as
+    // "no answer within N ms" before the request's own error (ECONNREFUSED, a timeout) could arrive.
+    loadSdk();
     const ctx: CallContext = { apiBaseUrl: this.opts.apiBaseUrl, timeoutMs: this.timeoutMs, failures: [] };
     const overallMs = this.timeoutMs * 3;
     return calls.run(ctx, async () => {

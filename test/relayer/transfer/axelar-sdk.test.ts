@@ -234,13 +234,15 @@ describe("relayer/transfer/axelar: AxelarSdkGmp (the SDK against a local fake of
   it("a cold start with Axelar unreachable: a clear error, and no unhandled rejection from the SDK's constructor", async function () {
     // In a fresh process (the SDK caches its lists per process): the SDK's AxelarQueryAPI constructor fetches
     // the asset list without awaiting it; sdk.ts loads that list first so a failure is its error, not a crash.
+    // The child is not made to exit after the rejection: it ends when nothing is left to run, so a stray
+    // request of the SDK's has settled (and a rejection of it been reported) before the exit code is read.
     const closed = `http://127.0.0.1:${await freePort()}`;
     const script = `
       process.on("unhandledRejection", (e) => { console.log("UNHANDLED " + (e && e.message)); process.exit(3); });
       const { AxelarSdkGmp } = require("./relayer/transfer/axelar/sdk");
       new AxelarSdkGmp({ environment: "mainnet", apiBaseUrl: ${JSON.stringify(closed)}, timeoutMs: 2000 })
         .quoteFee({ sourceChain: "ethereum", destinationChain: "bnb", gasLimit: 1n })
-        .then(() => process.exit(4), (e) => { console.log("REJECTED " + e.name + ": " + e.message); setTimeout(() => process.exit(0), 500); });`;
+        .then(() => process.exit(4), (e) => console.log("REJECTED " + e.name + ": " + e.message));`;
     const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
       const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
         cwd: path.resolve(__dirname, "../../.."),
@@ -265,12 +267,11 @@ describe("relayer/transfer/axelar: AxelarSdkGmp (the SDK against a local fake of
     try {
       const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
       const client = new AxelarSdkGmp({ environment: "mainnet", apiBaseUrl: url, timeoutMs: 300 });
-      const t0 = Date.now();
       const err = await rejectionOf(client.status(TX(1)));
-      const ms = Date.now() - t0;
       expect(err).to.be.instanceOf(AxelarApiError);
+      // "network timeout" is node-fetch's per-request timeout: the request was ended by it, not left hanging
+      // (the call's own deadline would say "no answer from Axelar's API within 900 ms").
       expect(err.message).to.match(/did not answer: https:\/\/api\.gmp\.axelarscan\.io.*network timeout/);
-      expect(ms).to.be.lessThan(1500);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
