@@ -13,7 +13,8 @@ import type { Redis } from "ioredis";
 import type { Wallet } from "ethers";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "../config/load";
-import { ChainConfig, policyFor, verifyModeFor } from "../config/schema";
+import { ChainConfig, GAS_PER_REPORT_MAX, GAS_PER_TX_BASE, gasCapOf, policyFor, verifyModeFor } from "../config/schema";
+import { reportsPerTx } from "../policy/batch";
 import type { HubWatcher } from "../hub/watcher";
 import type { FailoverRpc } from "../evm/rpc";
 import { AttesterSet, OracleReader } from "../evm/oracle";
@@ -57,6 +58,8 @@ export interface SharedChain {
 
 export interface ChainRuntime extends WorkerChain {
   cfg: ChainConfig;
+  /** reports per transaction: maxBatchSize, or fewer so that a batch of first writes fits the gas cap and block */
+  reportsPerTx: number;
   rpc: FailoverRpc;
   reader: OracleReader;
   queue: Queue<PostJobData, PostJobResult>;
@@ -127,6 +130,7 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
       throw new Error(`chains.${cfg.name}: no contract at the oracle address ${oracleAddress}; deploy it or fix oracle/deployments`);
     }
     const reader = new OracleReader(rpc, oracleAddress);
+    const perTx = await batchSizeFor(cfg, rpc, log);
     let cachedSet: { set: AttesterSet; at: number } | undefined;
     const watcher = new EvmWatcher(
       {
@@ -167,6 +171,7 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
       chainId: cfg.chainId,
       oracle: oracleAddress,
       cfg,
+      reportsPerTx: perTx,
       rpc,
       reader,
       sender: shared.sender,
@@ -194,7 +199,7 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
   };
 
   const scheduler = new Scheduler({
-    chains: chains.map((c) => ({ name: c.name, maxBatchSize: c.cfg.maxBatchSize, onchain: c.watcher.onchain, queue: c.queue as unknown as Queue<PostJobData> })),
+    chains: chains.map((c) => ({ name: c.name, maxBatchSize: c.reportsPerTx, onchain: c.watcher.onchain, queue: c.queue as unknown as Queue<PostJobData> })),
     claims,
     requests,
     policyFor: (chain, topic) => policyFor(config, chain, topic),
@@ -347,6 +352,23 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
       await Promise.all(chains.map((c) => c.worker?.close(force)));
     },
   };
+}
+
+/**
+ * Reports per transaction on a chain: maxBatchSize, fewer when a batch of first writes would not fit the gas a
+ * transaction may use there, the smaller of maxGasPerTx (gasCapOf) and the chain's block gas limit (a
+ * transaction above it is never mined). Read once at start; a chain that does not answer keeps the cap alone.
+ */
+async function batchSizeFor(cfg: ChainConfig, rpc: FailoverRpc, log: Logger): Promise<number> {
+  let cap = gasCapOf(cfg);
+  const block = await rpc.use((p) => p.getBlock("latest")).catch(() => null);
+  const blockGasLimit = block ? Number(block.gasLimit) : undefined;
+  if (blockGasLimit !== undefined && blockGasLimit > 0 && blockGasLimit < cap) cap = blockGasLimit;
+  const n = reportsPerTx(cfg.maxBatchSize, cap, GAS_PER_REPORT_MAX, GAS_PER_TX_BASE);
+  if (n < cfg.maxBatchSize) {
+    log.warn({ chain: cfg.name, maxBatchSize: cfg.maxBatchSize, reportsPerTx: n, gasCap: cap, blockGasLimit }, "a full batch of maxBatchSize first writes would not fit the gas a transaction may use on this chain; batches are cut smaller");
+  }
+  return n;
 }
 
 /** The synthesis guard when any topic's verify mode is not "off" (docs/operators.md, "Verifiable synthesis"). */

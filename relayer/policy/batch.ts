@@ -1,6 +1,8 @@
 /**
- * Batching, as pure functions: every due topic of a chain goes into one transaction; paid topics first
- * (highest payment first), then by topic id; at most `maxBatchSize` reports, the rest deferred.
+ * Batching, as pure functions: the due topics of a chain, paid topics first (highest payment first), then by
+ * topic id; `buildBatch` caps one transaction at `maxBatchSize` reports (the rest deferred), `splitBatches`
+ * cuts them all into transactions of at most `perTx` reports (1,000 topics: ten transactions an epoch), and
+ * `reportsPerTx` sizes those transactions so that each fits the gas a transaction may use.
  */
 export interface DueReport {
   topicId: number;
@@ -32,4 +34,28 @@ export function buildBatch<T extends DueReport>(reports: readonly T[], maxBatchS
   }
   const sorted = [...newest.values()].sort(compareForBatch);
   return { included: sorted.slice(0, maxBatchSize), deferred: sorted.slice(maxBatchSize) };
+}
+
+/**
+ * The due reports (newest nonce per topic), ordered as in `buildBatch`, cut into consecutive batches of at most
+ * `perTx`: nothing is deferred. The cut is deterministic (same reports, same batches), so two instances that
+ * schedule the same hub block build the same jobs and the claim table lets each (topic, nonce) into one.
+ */
+export function splitBatches<T extends DueReport>(reports: readonly T[], perTx: number): T[][] {
+  const { included } = buildBatch(reports, Number.MAX_SAFE_INTEGER);
+  if (!Number.isInteger(perTx) || perTx < 1) throw new Error(`reports per transaction must be a positive integer, got ${perTx}`);
+  const out: T[][] = [];
+  for (let i = 0; i < included.length; i += perTx) out.push(included.slice(i, i + perTx));
+  return out;
+}
+
+/**
+ * How many reports one transaction may carry: `maxBatchSize`, or fewer when `gasCap` (the chain's per-transaction
+ * cap, itself at most the block gas limit) cannot hold that many reports at `gasPerReport` (a first write, the
+ * costliest) on top of `gasPerTx`. A transaction above the block gas limit would never be mined; one above the
+ * cap would be refused before signing. At least 1 (a cap too small for even one report is refused by the sender).
+ */
+export function reportsPerTx(maxBatchSize: number, gasCap: number, gasPerReport: number, gasPerTx: number): number {
+  const fit = Math.floor((gasCap - gasPerTx) / gasPerReport);
+  return Math.max(1, Math.min(maxBatchSize, fit));
 }

@@ -1,6 +1,7 @@
 /**
  * Job shapes and deterministic ids. One queue per chain (`post-<chain>`); one job per chain per hub
- * height whose epoch(s) closed (id `<chain>.h<height>`), plus start-up sweeps (`<chain>.sweep.<height>`)
+ * height whose epoch(s) closed (id `<chain>.h<height>`; more due topics than one transaction holds make
+ * more jobs, `<chain>.h<height>.1`, `.2`, ...: scheduler.ts), plus start-up sweeps (`<chain>.sweep.<height>`)
  * and paid-request fast paths (`<chain>.req.<requestId>`). Which (topic, nonce) goes into which job is
  * decided by the claim table (claims.ts), so each (topic, nonce, chain) is in exactly one job.
  */

@@ -1,13 +1,14 @@
 /**
- * Turns hub inferences into per-chain post jobs: the policy picks the due topics, the batcher orders and
- * caps them, the claim table makes each (topic, nonce, chain) belong to one job, and the job is added
- * with a deterministic id (adding an existing id is a no-op in BullMQ).
+ * Turns hub inferences into per-chain post jobs: the policy picks the due topics, the batcher orders them and
+ * cuts them into transactions that fit the chain's gas (`maxBatchSize` reports each at most), the claim table
+ * makes each (topic, nonce, chain) belong to one job, and each job is added with a deterministic id (adding
+ * an existing id is a no-op in BullMQ): the hub block's id for the first batch, `<id>.<k>` for the k-th after.
  */
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
 import { UpdatePolicy } from "../config/schema";
 import { HubInference } from "../hub/events";
-import { buildBatch, DueReport } from "../policy/batch";
+import { DueReport, splitBatches } from "../policy/batch";
 import { isDue, PostedValue } from "../policy/due";
 import { OnChainInference } from "../evm/oracle";
 import { ClaimRecord, ClaimTable } from "./claims";
@@ -16,6 +17,7 @@ import { RequestBook } from "./requests";
 
 export interface SchedulerChain {
   name: string;
+  /** reports per transaction (maxBatchSize, fewer if the gas cap cannot hold that many: reportsPerTx) */
   maxBatchSize: number;
   /** topic -> the chain's stored inference, kept fresh by the EVM watcher */
   onchain: Map<number, OnChainInference>;
@@ -57,6 +59,16 @@ export function reference(onchain: OnChainInference | undefined, scheduled: Post
   if (onchain === undefined || onchain.nonce === 0n) return scheduled;
   if (scheduled === undefined || scheduled.nonce <= onchain.nonce) return onchain;
   return scheduled;
+}
+
+/** The id of a hub block's k-th batch on a chain: the block's job id for the first, `<id>.<k>` after it. */
+export function batchJobId(baseJobId: string, k: number): string {
+  return k === 0 ? baseJobId : `${baseJobId}.${k}`;
+}
+
+/** Whether `jobId` is one of the batches of the hub block job `baseJobId`. */
+export function isBatchOf(jobId: string, baseJobId: string): boolean {
+  return jobId === baseJobId || (jobId.startsWith(`${baseJobId}.`) && /^\d+$/.test(jobId.slice(baseJobId.length + 1)));
 }
 
 function toJobReport(r: DueReport): JobReport {
@@ -112,7 +124,7 @@ export class Scheduler {
   private async scheduleOnChain(
     chain: SchedulerChain,
     inferences: readonly HubInference[],
-    jobId: string,
+    baseJobId: string,
     hubHeight: number,
     seenAt: number,
   ): Promise<void> {
@@ -123,15 +135,19 @@ export class Scheduler {
       const ref = reference(chain.onchain.get(inf.topicId), claims.get(inf.topicId));
       const amount = paid.get(inf.topicId) ?? 0n;
       const decision = isDue(inf, ref, this.deps.policyFor(chain.name, inf.topicId), now, amount);
-      // The claim of this very job counts as "not newer"; let it through so a crashed add is redone.
-      const ownClaim = claims.get(inf.topicId)?.jobId === jobId && claims.get(inf.topicId)?.nonce === inf.nonce;
+      // A claim of one of this block's own jobs counts as "not newer"; let it through so a crashed add is redone.
+      const claim = claims.get(inf.topicId);
+      const ownClaim = claim !== undefined && claim.nonce === inf.nonce && isBatchOf(claim.jobId, baseJobId);
       if (decision.due || ownClaim) due.push({ topicId: inf.topicId, value: inf.value, nonce: inf.nonce, timestamp: inf.timestamp, paid: amount });
     }
     if (due.length === 0) return;
-    const { included, deferred } = buildBatch(due, chain.maxBatchSize);
-    if (deferred.length) {
-      this.deps.log.warn({ chain: chain.name, deferred: deferred.map((d) => d.topicId) }, "more due topics than maxBatchSize; the rest wait for the next epoch");
-    }
+    const batches = splitBatches(due, chain.maxBatchSize);
+    if (batches.length > 1) this.deps.log.debug({ chain: chain.name, jobId: baseJobId, reports: due.length, batches: batches.length }, "due topics split into batches");
+    // In order: the queue is FIFO among normal jobs, so the batches reach the chain in this order.
+    for (const [k, batch] of batches.entries()) await this.addJob(chain, batchJobId(baseJobId, k), batch, hubHeight, seenAt);
+  }
+
+  private async addJob(chain: SchedulerChain, jobId: string, included: DueReport[], hubHeight: number, seenAt: number): Promise<void> {
     const claimed = await this.deps.claims.claim(chain.name, jobId, included);
     const reports = included.filter((r) => claimed.has(r.topicId));
     if (reports.length === 0) return;

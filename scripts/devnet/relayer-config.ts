@@ -15,6 +15,8 @@ export interface RelayerConfigOptions {
   heartbeatSeconds?: number;
   logLevel?: "info" | "debug" | "warn";
   maxBatchSize?: number;
+  /** Transactions in flight per chain (the schema's default, 3, when absent); bench:relay raises it with the topics. */
+  maxInFlight?: number;
   /** Serve the read-only queue dashboard at /queues (default true; the benchmark turns it off). */
   dashboard?: boolean;
   /** Verifiable synthesis mode of every topic (default "strict" on the local network; docs/operators.md). */
@@ -63,6 +65,7 @@ export function relayerConfigObject(
       replaceAfterMs: 5000,
       receiptTimeoutMs: 30000,
       maxBatchSize: opts.maxBatchSize ?? 100,
+      ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
       // Hardhat coins are free and the devnet posts every epoch: a budget that only hostile input could reach.
       maxSpendPerHour: "1000",
     })),

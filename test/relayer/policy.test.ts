@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { deviatesEnough, isDue, nextHeartbeatAt } from "../../relayer/policy/due";
-import { buildBatch, DueReport } from "../../relayer/policy/batch";
+import { buildBatch, DueReport, reportsPerTx, splitBatches } from "../../relayer/policy/batch";
 
 const E18 = 10n ** 18n;
 const policy = { deviationBps: 50, heartbeatSeconds: 3600 };
@@ -71,5 +71,30 @@ describe("relayer policy: buildBatch", () => {
 
   it("rejects a non-positive batch size", () => {
     expect(() => buildBatch([r(1)], 0)).to.throw(/maxBatchSize/);
+  });
+});
+
+describe("relayer policy: splitBatches and reportsPerTx", () => {
+  const r = (topicId: number, paid = 0n, nonce = 5n): DueReport => ({ topicId, value: 1n, nonce, timestamp: 1, paid });
+
+  it("cuts every due topic into consecutive batches in batch order, nothing deferred, one report per topic", () => {
+    const b = splitBatches([r(5), r(2, 10n), r(1), r(9, 30n), r(3, 10n), r(1, 0n, 7n), r(4)], 2);
+    expect(b.map((x) => x.map((y) => y.topicId))).to.deep.equal([[9, 2], [3, 1], [4, 5]]);
+    expect(b[1][1].nonce).to.equal(7n);
+    expect(splitBatches([], 3)).to.deep.equal([]);
+    expect(() => splitBatches([r(1)], 0)).to.throw(/positive integer/);
+  });
+
+  it("1,000 topics in batches of 100 make ten transactions", () => {
+    const b = splitBatches(Array.from({ length: 1000 }, (_, i) => r(i + 1)), 100);
+    expect(b.map((x) => x.length)).to.deep.equal(Array(10).fill(100));
+    expect(new Set(b.flat().map((x) => x.topicId)).size).to.equal(1000);
+  });
+
+  it("sizes a transaction to the gas it may use: maxBatchSize, fewer under a small cap, at least one", () => {
+    expect(reportsPerTx(100, 100 * 26_000 + 150_000, 26_000, 150_000)).to.equal(100);
+    expect(reportsPerTx(100, 30_000_000, 26_000, 150_000)).to.equal(100);
+    expect(reportsPerTx(100, 1_000_000, 26_000, 150_000)).to.equal(32);
+    expect(reportsPerTx(100, 100_000, 26_000, 150_000)).to.equal(1);
   });
 });

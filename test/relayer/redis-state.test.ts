@@ -139,10 +139,10 @@ describe("relayer state in Redis", function () {
   });
 
   describe("Scheduler", () => {
-    function chain(name: string, onchain = new Map<number, OnChainInference>()): SchedulerChain {
+    function chain(name: string, onchain = new Map<number, OnChainInference>(), maxBatchSize = 100): SchedulerChain {
       const q = new Queue<PostJobData>(queueName(name), { connection: redis, prefix });
       queues.push(q);
-      return { name, maxBatchSize: 100, onchain, queue: q };
+      return { name, maxBatchSize, onchain, queue: q };
     }
     const policy = { deviationBps: 100, heartbeatSeconds: 3600 };
 
@@ -157,6 +157,25 @@ describe("relayer state in Redis", function () {
       // a restarted instance re-processing the block adds nothing new
       await mk().schedule(block, 20, "epoch", Date.now());
       expect(await eth.queue.getJobCounts("prioritized", "waiting")).to.deep.equal({ prioritized: 1, waiting: 0 });
+    });
+
+    it("more due topics than one transaction holds: consecutive batches, each topic in one job, the same jobs from two instances", async () => {
+      const eth = chain("eth", new Map(), 4);
+      const mk = () => new Scheduler({ chains: [eth], claims: new ClaimTable(redis, prefix), requests: new RequestBook(redis, prefix), policyFor: () => policy, log: silent, nowSeconds: () => 1_700_000_010 });
+      const block = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((t) => inf(t, 40n));
+      await Promise.all([mk().schedule(block, 40, "epoch", Date.now()), mk().schedule(block, 40, "epoch", Date.now())]);
+      const jobs = (await eth.queue.getJobs(["prioritized", "waiting"])).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+      expect(jobs.map((j) => [j.id, j.data.reports.map((r) => r.topicId)])).to.deep.equal([
+        ["eth.h40", [1, 2, 3, 4]],
+        ["eth.h40.1", [5, 6, 7, 8]],
+        ["eth.h40.2", [9, 10]],
+      ]);
+      // a restarted instance re-processing the block (its claims in place) adds nothing new
+      await mk().schedule(block, 40, "epoch", Date.now());
+      expect((await eth.queue.getJobCounts("prioritized", "waiting")).prioritized).to.equal(3);
+      // the next block's batches are separate jobs (the claims of h40 are older)
+      await mk().schedule(block.map((i) => inf(i.topicId, 41n, 2n * E18)), 41, "epoch", Date.now());
+      expect((await eth.queue.getJobCounts("prioritized", "waiting")).prioritized).to.equal(6);
     });
 
     it("applies the policy against the newer of on-chain and last scheduled, and serves paid topics first", async () => {
