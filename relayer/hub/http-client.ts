@@ -4,8 +4,8 @@
  * (and every query behind it) for Node's 300 s header timeout, and a node answering a huge body was parsed
  * into memory before anything could refuse it. Here every request has a deadline and a body is read only up
  * to a size; an `abci_query` answer whose bytes are not even well-formed protobuf is refused here too. Each
- * such failure names the endpoint and is reported to `onFailure` with the count of failures in a row, so the
- * watcher fails over whoever made the request (block loop, attester checks, transfer reads).
+ * such failure names the endpoint and is reported to `onFailure` with the count of failures in a row (of that
+ * RPC method), so the watcher fails over whoever made the request (block loop, attester checks, transfers).
  */
 import type { RpcClient } from "@cosmjs/tendermint-rpc";
 import { redactUrl } from "../redact";
@@ -75,12 +75,13 @@ export function protobufWireProblem(bytes: Uint8Array): string | undefined {
 
 export class BoundedHttpClient implements RpcClient {
   private readonly shown: string;
-  private failuresInARow = 0;
+  /** refused answers in a row, per method: a node whose blocks are fine but whose queries are broken still counts */
+  private readonly failuresInARow = new Map<string, number>();
 
   constructor(
     private readonly url: string,
     private readonly limits: HubHttpLimits = DEFAULT_HUB_HTTP_LIMITS,
-    /** told of every refused answer, with the number of refused answers in a row (a good one resets it) */
+    /** told of every refused answer, with the number of refused answers in a row to that method (a good one resets it) */
     private readonly onFailure: (e: HubAnswerError, inARow: number) => void = () => undefined,
   ) {
     this.shown = redactUrl(url);
@@ -93,10 +94,14 @@ export class BoundedHttpClient implements RpcClient {
   execute = async (request: JsonRpcRequest): Promise<JsonRpcSuccessResponse> => {
     try {
       const r = await this.request(request);
-      this.failuresInARow = 0;
+      this.failuresInARow.delete(request.method);
       return r;
     } catch (e) {
-      if (e instanceof HubAnswerError) this.onFailure(e, ++this.failuresInARow);
+      if (e instanceof HubAnswerError) {
+        const n = (this.failuresInARow.get(request.method) ?? 0) + 1;
+        this.failuresInARow.set(request.method, n);
+        this.onFailure(e, n);
+      }
       throw e;
     }
   };

@@ -415,7 +415,9 @@ export class TxSender {
         const pending = await this.rpc.use((p) => p.getTransactionCount(this.address, "pending"));
         if (pending >= nonce) gapSince = undefined;
         else if (gapSince === undefined) gapSince = Date.now();
-        else if (Date.now() - gapSince >= Math.max(this.chain.replaceAfterMs, 1_000)) {
+        // Twice the replacement delay: a job whose own transaction vanished within its confirmations sends it
+        // again after one (settle, then the bump), and should fill its own nonce with its own work.
+        else if (Date.now() - gapSince >= 2 * Math.max(this.chain.replaceAfterMs, 1_000)) {
           const signed = await this.sign(intent.to, intent.data, pending, gasLimit, current);
           await journal.record({ hash: signed.hash, from: this.address, nonce: pending, raw: signed.raw, fees: feesToRecord(current), sentAt: Date.now() });
           this.log.warn(
