@@ -23,10 +23,21 @@ export class WrongChainError extends Error {
   }
 }
 
+/**
+ * JSON-RPC error codes by which a server says it failed, not the call: internal error, parse error (of our
+ * own well-formed request), resource unavailable, limit exceeded. A revert never comes as one of these once
+ * ethers has read it (it becomes CALL_EXCEPTION); a message naming a revert is excluded anyway.
+ */
+const SERVER_FAULT_CODES = new Set([-32603, -32700, -32002, -32005]);
+
 /** Errors that say "this endpoint is unwell", not "the call is wrong". */
 export function isTransportError(e: unknown): boolean {
-  const err = e as { code?: string; message?: string };
+  const err = e as { code?: string; message?: string; operation?: string; error?: { code?: unknown; message?: unknown } };
   if (err?.code === "NETWORK_ERROR" || err?.code === "TIMEOUT" || err?.code === "SERVER_ERROR") return true;
+  // An answer that is not JSON at all (an HTML error page, a truncated body): ethers fails reading the body.
+  if (err?.code === "UNSUPPORTED_OPERATION" && err.operation === "bodyJson") return true;
+  // A JSON-RPC error ethers could not map to anything known, with a server-fault code.
+  if (err?.code === "UNKNOWN_ERROR" && typeof err.error?.code === "number" && SERVER_FAULT_CODES.has(err.error.code) && !/revert/i.test(String(err.error.message ?? ""))) return true;
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|getaddrinfo|502|503|504/i.test(err?.message ?? "");
 }
 
@@ -89,20 +100,22 @@ export class FailoverRpc {
   async use<T>(fn: (p: JsonRpcProvider) => Promise<T>): Promise<T> {
     let last: unknown;
     for (let i = 0; i < this.providers.length; i++) {
-      const p = this.providers[this.index];
+      // The URL this attempt uses: calls run concurrently, and only a failure on the CURRENT URL moves on
+      // (ten calls failing on one bad URL once flipped the index ten times, back onto the bad URL).
+      const at = this.index;
+      const p = this.providers[at];
       try {
-        if (!this.verified[this.index]) await this.verify(this.index);
+        if (!this.verified[at]) await this.verify(at);
         return await fn(p);
       } catch (e) {
         if (e instanceof WrongChainError) {
           this.log.error({ alert: "wrong_chain", chain: this.chainName, url: e.url, served: e.served.toString(), expected: e.expected.toString() }, "EVM RPC serves another chain; skipping it");
         } else if (!isTransportError(e)) throw e;
         last = e;
-        if (this.providers.length > 1) {
-          const from = this.urls[this.index];
-          this.index = (this.index + 1) % this.providers.length;
+        if (this.providers.length > 1 && this.index === at) {
+          this.index = (at + 1) % this.providers.length;
           this.verified[this.index] = false; // a reconnect: check the chain id again before using it
-          this.log.warn({ chain: this.chainName, from: redactUrl(from), to: redactUrl(this.urls[this.index]), err: (e as Error).message }, "EVM RPC failover");
+          this.log.warn({ chain: this.chainName, from: redactUrl(this.urls[at]), to: redactUrl(this.urls[this.index]), err: (e as Error).message }, "EVM RPC failover");
         }
       }
     }

@@ -20,6 +20,8 @@ const REQUESTED = oracleInterface.getEvent("InferenceRequested")!.topicHash;
 /** how far back a first start looks for requests */
 const FIRST_START_LOOKBACK = 1_000;
 const MAX_RANGE = 2_000;
+/** scanned block ends remembered (height and hash) to find where a reorg forked */
+const MARKS_KEPT = 32;
 /** how far an on-chain timestamp may be ahead of this machine's clock (the oracle refuses future values too) */
 export const MAX_DRIFT_SECONDS = 300;
 
@@ -41,6 +43,8 @@ export class EvmWatcher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private scanned = 0;
+  /** the hash of the block each recent poll scanned up to, oldest first: a reorg changes the newest */
+  private marks: { height: number; hash: string }[] = [];
 
   constructor(
     private readonly opts: EvmWatcherOptions,
@@ -153,9 +157,40 @@ export class EvmWatcher {
     if (this.missing) this.log.warn({ chain: this.opts.chain, oracle: this.oracle.address, head }, "the oracle has code again; sending to this chain resumes");
     else this.log.warn({ chain: this.opts.chain, head, scanned: this.scanned }, "the chain's head went back below the scanned block (a reorg); rescanning from the new head");
     this.missing = false;
-    this.scanned = Math.min(this.scanned, head);
+    await this.rescanFrom(Math.min(await this.forkPoint(), head));
+  }
+
+  /**
+   * The highest remembered scan end still in the chain (blocks above it may have been replaced); the block
+   * before the oldest remembered one when none is, and the current scan end when nothing is remembered.
+   */
+  private async forkPoint(): Promise<number> {
+    for (let i = this.marks.length - 1; i >= 0; i--) {
+      const m = this.marks[i];
+      const b = await this.rpc.use((p) => p.getBlock(m.height));
+      if (b?.hash === m.hash) return m.height;
+    }
+    return this.marks.length ? Math.max(0, this.marks[0].height - 1) : this.scanned;
+  }
+
+  /** Scans again from `height` + 1 (logs of replaced blocks are gone, the new branch's are read) and re-reads every topic. */
+  private async rescanFrom(height: number): Promise<void> {
+    this.scanned = height;
+    this.marks = this.marks.filter((m) => m.height <= height);
     await this.redis.set(this.key, String(this.scanned));
     await this.refreshAll();
+  }
+
+  /**
+   * A reorg that did not take the head below the scanned block (the new branch is as long or longer): the
+   * block the last poll scanned up to has another hash now. Undefined when it has not (one getBlock).
+   */
+  private async reorgedAt(): Promise<number | undefined> {
+    const newest = this.marks[this.marks.length - 1];
+    if (!newest) return undefined;
+    const b = await this.rpc.use((p) => p.getBlock(newest.height));
+    if (b?.hash === newest.hash) return undefined;
+    return this.forkPoint();
   }
 
   private async poll(): Promise<void> {
@@ -163,6 +198,12 @@ export class EvmWatcher {
     if (head < this.scanned || this.missing) {
       await this.headWentBack(head);
       if (this.missing) return;
+    } else {
+      const fork = await this.reorgedAt();
+      if (fork !== undefined) {
+        this.log.warn({ chain: this.opts.chain, head, scanned: this.scanned, rescanFrom: fork }, "the chain reorganised below the scanned block; rescanning from where it forked and re-reading every topic");
+        await this.rescanFrom(fork);
+      }
     }
     const to = Math.min(head - this.opts.confirmations, this.scanned + MAX_RANGE);
     if (to <= this.scanned) return;
@@ -178,6 +219,11 @@ export class EvmWatcher {
     }
     this.scanned = to;
     await this.redis.set(this.key, String(to));
+    const end = await this.rpc.use((p) => p.getBlock(to));
+    if (end) {
+      this.marks.push({ height: to, hash: end.hash! });
+      if (this.marks.length > MARKS_KEPT) this.marks.shift();
+    }
   }
 
   private async handle(log: Log): Promise<void> {

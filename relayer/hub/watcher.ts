@@ -21,6 +21,7 @@ import { extractInferences, HubInference, MalformedInference } from "./events";
 import { FeedMap, feedInferences, feedMap, hubTopicsOf, labelFor, labelsOf, sourceOf } from "./feeds";
 import type { LabelledTopic } from "../config/schema";
 import { redactUrl } from "../redact";
+import { BoundedHttpClient, DEFAULT_HUB_HTTP_LIMITS, HubAnswerError } from "./http-client";
 
 export interface HubBlock {
   height: number;
@@ -102,7 +103,8 @@ export class HubWatcher {
       const idx = (this.urlIndex + i) % this.opts.rpcUrls.length;
       const url = this.opts.rpcUrls[idx];
       try {
-        const client = await Comet38Client.connect(url);
+        // Bounded: a node that never answers, or answers a huge body, fails (and fails over) instead of holding on.
+        const client = Comet38Client.create(new BoundedHttpClient(url, DEFAULT_HUB_HTTP_LIMITS, (e, inARow) => this.answerRefused(url, e, inARow)));
         const status = await client.status();
         if (this.opts.chainId !== undefined && status.nodeInfo.network !== this.opts.chainId) {
           client.disconnect();
@@ -123,7 +125,8 @@ export class HubWatcher {
         this.client?.disconnect();
         this.client = client;
         this.wrongNode = undefined;
-        this.query = emissionsReader(QueryClient.withExtensions(client), version);
+        this.query = this.watched(emissionsReader(QueryClient.withExtensions(client), version), url);
+        this.queryFailures = 0;
         this.version = version;
         this.urlIndex = idx;
         this.noteHead(status.syncInfo.latestBlockHeight, status.syncInfo.latestBlockTime);
@@ -160,6 +163,56 @@ export class HubWatcher {
     if (!this.query) throw new Error("hub watcher not connected");
     if (this.wrongNode) throw this.wrongNode;
     return this.query;
+  }
+
+  /**
+   * The queries of the node just connected, watched: an answer that fails for another reason than "not
+   * found" (bytes that do not decode, a refused body, no answer) counts against the node, and repeated ones
+   * fail over. Block processing alone would never notice a node whose blocks are fine but whose queries are
+   * broken, and the attesters' checks and the transfers' reads would fail there for good.
+   */
+  private watched(reader: EmissionsReader, url: string): EmissionsReader {
+    const guard = <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) =>
+      async (...a: A): Promise<R> => {
+        try {
+          const r = await fn(...a);
+          if (this.currentUrl === url) this.queryFailures = 0;
+          return r;
+        } catch (e) {
+          if (!NOT_FOUND.test((e as Error).message)) this.queryFailed(url, name, e as Error);
+          throw e;
+        }
+      };
+    return {
+      version: reader.version,
+      latestNetworkInferences: guard("GetLatestNetworkInferences", (t: bigint) => reader.latestNetworkInferences(t)),
+      networkInferencesAtBlock: guard("GetNetworkInferencesAtBlock", (t: bigint, n: bigint) => reader.networkInferencesAtBlock(t, n)),
+      nextTopicId: guard("GetNextTopicId", () => reader.nextTopicId()),
+    };
+  }
+
+  private queryFailures = 0;
+
+  /**
+   * The node at `url` gave an answer the HTTP client refused (no answer in time, too large, not JSON, not
+   * protobuf), whoever asked: logged with the endpoint; the third in a row fails over.
+   */
+  private answerRefused(url: string, e: HubAnswerError, inARow: number): void {
+    if (this.currentUrl !== url) return;
+    this.log.warn({ url: redactUrl(url), failures: inARow, err: e.message.slice(0, 300) }, "hub answer refused");
+    if (inARow % 3 === 0 && this.opts.rpcUrls.length > 1) void this.failover(`${inARow} answers in a row refused, last: ${e.message.slice(0, 200)}`);
+  }
+
+  /** A query to `url` failed: logged with the endpoint; the third in a row fails over (when there is another URL). */
+  private queryFailed(url: string, query: string, e: Error): void {
+    if (this.currentUrl !== url) return; // already moved on
+    this.queryFailures++;
+    this.log.warn({ url: redactUrl(url), query, failures: this.queryFailures, err: e.message.slice(0, 300) }, "hub query failed");
+    if (this.queryFailures >= 3 && this.opts.rpcUrls.length > 1) {
+      const n = this.queryFailures;
+      this.queryFailures = 0;
+      void this.failover(`${n} queries in a row failed, last: ${e.message.slice(0, 200)}`);
+    }
   }
 
   /**
@@ -336,12 +389,19 @@ export class HubWatcher {
   }
 
   /** Moves to the next URL (connect skips unreachable ones and ones on another network). */
-  private async failover(): Promise<void> {
-    if (this.stopped) return;
-    this.urlIndex = (this.urlIndex + 1) % this.opts.rpcUrls.length;
-    await this.connect().catch((e) => this.log.error({ err: (e as Error).message }, "hub failover found no usable node; retrying"));
-    this.resubscribe();
+  private async failover(reason: string): Promise<void> {
+    if (this.stopped || this.failingOver) return this.failingOver;
+    const from = this.currentUrl;
+    this.failingOver = (async () => {
+      this.urlIndex = (this.urlIndex + 1) % this.opts.rpcUrls.length;
+      await this.connect().catch((e) => this.log.error({ err: (e as Error).message }, "hub failover found no usable node; retrying"));
+      this.log.warn({ from: redactUrl(from), to: redactUrl(this.currentUrl), reason: reason.slice(0, 300) }, "hub failover");
+      this.resubscribe();
+    })().finally(() => (this.failingOver = undefined));
+    return this.failingOver;
   }
+  /** the failover under way (the block loop, the poller and the queries may all ask for one at once) */
+  private failingOver?: Promise<void>;
 
   private resubscribe(): void {
     if (this.stopped) return;
@@ -365,11 +425,11 @@ export class HubWatcher {
         pollFailures++;
         if (e instanceof WrongHubError) {
           this.log.error({ alert: "wrong_chain", url: e.url, served: e.served, expected: e.expected }, "hub RPC now serves another network; failing over");
-          await this.failover();
+          await this.failover(e.message);
         } else {
           this.log.warn({ url: redactUrl(this.currentUrl), failures: pollFailures, err: (e as Error).message }, "hub /status failed");
           // A node that died while we were caught up fails no block; the poller notices and moves on.
-          if (pollFailures % 3 === 0 && this.opts.rpcUrls.length > 1) await this.failover();
+          if (pollFailures % 3 === 0 && this.opts.rpcUrls.length > 1) await this.failover(`/status failed ${pollFailures} times: ${(e as Error).message}`);
         }
       }
       // With the websocket up, polling is only a safety net, so it runs 10x slower.
@@ -382,8 +442,11 @@ export class HubWatcher {
   /**
    * Processes every height from `fromHeight` on, in order, calling `onBlock` once per height (and only
    * moving on when it resolved). Errors are retried with backoff; repeated ones fail over to the next URL.
+   * With `gap`: when the blocks still to process are more than `gap.maxBlocks` (the hub was out of reach
+   * for longer than the back-fill window), `gap.skip(next, head)` is called instead and processing goes on
+   * at the height it returns, as a restart after such a gap does.
    */
-  start(fromHeight: number, onBlock: (b: HubBlock) => Promise<void>): void {
+  start(fromHeight: number, onBlock: (b: HubBlock) => Promise<void>, gap?: { maxBlocks: number; skip: (next: number, head: number) => Promise<number> }): void {
     this.subscribe();
     this.startPolling();
     let next = fromHeight;
@@ -399,15 +462,20 @@ export class HubWatcher {
           continue;
         }
         try {
+          if (gap && this.head - next + 1 > gap.maxBlocks) {
+            next = await gap.skip(next, this.head);
+            failures = 0;
+            continue;
+          }
           const block = await this.block(next);
           await onBlock(block);
           next++;
           failures = 0;
         } catch (e) {
           failures++;
-          this.log.warn({ height: next, failures, err: (e as Error).message }, "hub block processing failed; retrying");
+          this.log.warn({ url: redactUrl(this.currentUrl), height: next, failures, err: (e as Error).message.slice(0, 300) }, "hub block processing failed; retrying");
           // Another network: fail over at once (nothing from that node may be processed).
-          if (e instanceof WrongHubError || (failures % 3 === 0 && this.opts.rpcUrls.length > 1)) await this.failover();
+          if (e instanceof WrongHubError || (failures % 3 === 0 && this.opts.rpcUrls.length > 1)) await this.failover(`block ${next} failed ${failures} times: ${(e as Error).message}`);
           await sleep(Math.min(200 * 2 ** Math.min(failures, 5), 5_000));
         }
       }

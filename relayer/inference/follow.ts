@@ -85,6 +85,20 @@ export async function followHub(deps: FollowDeps): Promise<{ head: number; progr
     }
     metrics.hubCheckpoint.set(bad === undefined ? stored : block.height);
     progress.processed(block.height, Date.now());
+  }, {
+    // While running, too: after an outage longer than the window the epochs in between are superseded by
+    // the latest (the oracle only ever stores a newer nonce), so they are skipped rather than posted late.
+    maxBlocks: config.hub.maxBackfillBlocks,
+    skip: async (next, latest) => {
+      log.warn({ checkpoint: next - 1, head: latest, maxBackfillBlocks: config.hub.maxBackfillBlocks }, "hub: gap beyond maxBackfillBlocks; resuming from the latest inferences");
+      const swept = await hub.latestInferences();
+      reportMalformed(swept.malformed);
+      remember(swept.inferences);
+      await scheduler.schedule(swept.inferences, latest, "sweep", Date.now());
+      metrics.hubCheckpoint.set(await checkpoint.raise(latest));
+      progress.processed(latest, Date.now());
+      return latest + 1;
+    },
   });
   const progressSampler = every(log, "hub progress sample", config.hub.pollIntervalMs, async () => progress.sample(hub.headHeight, Date.now()));
   deps.cleanups.push(() => progressSampler.stop());

@@ -388,6 +388,8 @@ export class TxSender {
     let current = fees;
     let sentAt = lastSentAt;
     let lastNonceCheck = Date.now();
+    /** since when a nonce below ours has been missing from both the chain and the node's pending set */
+    let gapSince: number | undefined;
     for (;;) {
       const mine = (await this.checkedEntries(intent, journal.entries(), cache)).filter((t) => t.own && t.nonce === nonce);
       const r = await this.receiptOf(mine.slice().reverse()); // the newest replacement is the likeliest
@@ -404,6 +406,30 @@ export class TxSender {
         if (adone) return adone;
         this.nonces.resync();
         throw new Error(`chain ${this.chain.name}: nonce ${nonce} of ${this.address} was used by a transaction this relayer did not journal`);
+      }
+      if (checkNonce && mined < nonce) {
+        // A gap below our nonce that nobody will fill: mined transactions of ours (jobs already done) were
+        // dropped by a reorg deeper than the confirmations. Ours can never be mined; every later one waits
+        // behind it. This job sends its work again at the lowest free nonce (the one above then becomes a
+        // late duplicate the contract skips); the next stuck job fills the next, until the gap is closed.
+        const pending = await this.rpc.use((p) => p.getTransactionCount(this.address, "pending"));
+        if (pending >= nonce) gapSince = undefined;
+        else if (gapSince === undefined) gapSince = Date.now();
+        // Twice the replacement delay: a job whose own transaction vanished within its confirmations sends it
+        // again after one (settle, then the bump), and should fill its own nonce with its own work.
+        else if (Date.now() - gapSince >= 2 * Math.max(this.chain.replaceAfterMs, 1_000)) {
+          const signed = await this.sign(intent.to, intent.data, pending, gasLimit, current);
+          await journal.record({ hash: signed.hash, from: this.address, nonce: pending, raw: signed.raw, fees: feesToRecord(current), sentAt: Date.now() });
+          this.log.warn(
+            { chain: this.chain.name, nonce, refill: pending, mined, hash: signed.hash },
+            "nonces below ours are missing from the chain and the mempool (a reorg deeper than the confirmations dropped mined transactions); sending this job again at the lowest free nonce",
+          );
+          await this.broadcast(signed.raw).catch((e) => this.log.warn({ chain: this.chain.name, err: (e as Error).message }, "refill broadcast failed"));
+          nonce = pending;
+          sentAt = Date.now();
+          gapSince = undefined;
+          continue;
+        }
       }
       if (Date.now() - started > this.chain.receiptTimeoutMs || this.aborted()) {
         throw new Error(`chain ${this.chain.name}: no receipt for nonce ${nonce} after ${Date.now() - started} ms (will resume from the journal)`);

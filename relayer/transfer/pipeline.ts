@@ -24,6 +24,7 @@ import { logQueueErrors } from "../queue/errors";
 import { jobJournal } from "../queue/worker";
 import { depositRulesOf, type TransfersConfig } from "../config/transfers";
 import { HubDepositsLedger } from "./hub-deposits-ledger";
+import { ReorgWatch } from "./reorg-watch";
 import { pollEvmSource, pollHubSource, type CheckpointStore, type TransferSink } from "./sources";
 import { attestDelivery, bridgeInterface, deliverIntent, deliverOnce } from "./deliver";
 import { confirmTransfer, type SourceChain } from "./evm-source";
@@ -273,9 +274,11 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   for (const c of deps.chains) {
     const b = bridgeOf(c.name);
     const checkpoint = redisCheckpoint(deps.redis, `${deps.prefix}:xfer:cp:${c.name}`);
+    const reorgWatch = new ReorgWatch();
+    const onSourceReorged = () => metrics.sourceReorged.inc({ source: c.name });
     loop(`evm-sent-${c.name}`, cfg.pollIntervalMs, () =>
       c.rpc.use((provider) =>
-        pollEvmSource({ name: c.name, src: sourceOf(c.name), provider, confirmations: c.confirmations, startBlock: b.startBlock, hub: { chainId: hubChain, denom: cfg.denom }, chainName, checkpoint, sink, log }),
+        pollEvmSource({ name: c.name, src: sourceOf(c.name), provider, confirmations: c.confirmations, startBlock: b.startBlock, hub: { chainId: hubChain, denom: cfg.denom }, chainName, checkpoint, sink, log, reorgWatch, onSourceReorged }),
       ),
     );
     const tracker = new QueuedTracker(c.name, b.address, b.startBlock, log);

@@ -12,6 +12,7 @@ import type { SequencedDeposit } from "./deposits";
 import type { HubDepositsLedger } from "./hub-deposits-ledger";
 import { scanTransferSent, type SentTransfer, type SourceChain } from "./evm-source";
 import type { DeliverJobData, EscrowJobData } from "./jobs";
+import type { ReorgWatch, WatchedTransfer } from "./reorg-watch";
 
 /** Where jobs go (the BullMQ queues in the daemon; a list in tests). Must be idempotent by job id. */
 export interface TransferSink {
@@ -161,14 +162,25 @@ export interface EvmSourceDeps {
   sink: TransferSink;
   log: Logger;
   maxRange?: number;
+  /** the transfers handed on recently, re-checked every pass (a burn gone after its confirmations is alerted) */
+  reorgWatch?: ReorgWatch;
+  /** told of each such burn after it is logged (a metric) */
+  onSourceReorged?: (w: WatchedTransfer) => void;
 }
 
 /** One pass of an EVM source: TransferSent logs up to head - confirmations + 1, jobs, then the checkpoint. */
 export async function pollEvmSource(deps: EvmSourceDeps): Promise<number> {
   const head = await deps.provider.getBlockNumber();
+  for (const w of (await deps.reorgWatch?.check(deps.provider, head)) ?? []) {
+    deps.log.error(
+      { alert: "transfer_source_reorged", source: deps.name, transferId: w.transferId, txHash: w.txHash, blockNumber: w.blockNumber, confirmations: deps.confirmations },
+      `transfer ${w.transferId}: its burn on ${deps.name} (tx ${w.txHash}, block ${w.blockNumber}) is no longer in the chain after it reached its ${deps.confirmations} confirmations (a reorg deeper than them); its delivery may be paid without the burn: check the supply (relayer reconcile) and raise chains[].confirmations`,
+    );
+    deps.onSourceReorged?.(w);
+  }
   let scanned = await deps.checkpoint.get();
   if (scanned !== undefined && scanned > BigInt(head)) {
-    deps.log.error({ alert: "corrupt_checkpoint", source: deps.name, checkpoint: String(scanned), head }, "transfer checkpoint above the chain head; rescanning from the bridge's start block");
+    deps.log.error({ alert: "corrupt_checkpoint", source: deps.name, checkpoint: String(scanned), head }, "transfer checkpoint above the chain head (a reorg deeper than the confirmations, a reset chain, or a corrupt checkpoint); rescanning from the bridge's start block");
     scanned = undefined;
   }
   const from = scanned === undefined ? deps.startBlock : Number(scanned) + 1;
@@ -190,6 +202,7 @@ export async function pollEvmSource(deps: EvmSourceDeps): Promise<number> {
     jobs.push({ t, job });
   }
   await addAll(deps.sink, jobs.map((j) => j.job));
+  deps.reorgWatch?.add(jobs.map((j) => j.t));
   for (const { t, job } of jobs) deps.log.info({ stage: "seen", route: `${deps.name}->${job.kind === "deliver" ? job.chain : "hub"}`, id: t.transferId, txHash: t.txHash }, "transfer seen");
   await deps.checkpoint.set(BigInt(to));
   return jobs.length;
