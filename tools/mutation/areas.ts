@@ -52,6 +52,7 @@ export const SOL_AREAS: Record<string, SolArea> = {
       "test/contracts/oracle/OracleConsumerExample.test.ts",
       "test/contracts/oracle/chainlink-published.test.ts",
       "test/contracts/oracle/deploy.test.ts",
+      "test/contracts/oracle/AlloraOracle.mutation.test.ts",
     ],
     // Everything that imports the oracle, but the lending example (its tests are not in this area).
     compile: [

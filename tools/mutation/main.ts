@@ -11,7 +11,7 @@ import path from "node:path";
 import { ALL_AREAS, SOL_AREAS, TS_AREAS } from "./areas";
 import { score, updateResults, type AreaResult } from "./results";
 import { generateMutants, mutantKey } from "./sol/operators";
-import { defaultWorkers, runSolArea, type MutantOutcome } from "./sol/run";
+import { defaultWorkers, journalFile, readJournalOutcomes, runSolArea, type MutantOutcome } from "./sol/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const EQUIVALENTS = path.join(ROOT, "docs", "mutation-equivalents.json");
@@ -86,6 +86,13 @@ function solReport(area: string, outcomes: MutantOutcome[], seconds: number, bas
   return lines.join("\n") + "\n";
 }
 
+/** An area's last run (all its mutants, or `selected` of which a time limit let it test `outcomes`). */
+interface SavedRun {
+  outcomes: MutantOutcome[];
+  seconds: number;
+  selected?: number;
+}
+
 /** The outcomes of an area's last run, kept next to its report for `--survivors`. */
 function outcomesFile(area: string): string {
   return path.join(ROOT, "reports", "mutation", `solidity-${area}.json`);
@@ -111,10 +118,12 @@ async function runSol(area: string, workers: number, flags: SolFlags): Promise<v
   const { filter, survivors: survivorsOnly, resume, maxSeconds } = flags;
   const def = SOL_AREAS[area];
   const equivalents = loadEquivalents();
-  let previous: { outcomes: MutantOutcome[]; seconds: number } | undefined;
+  let previous: SavedRun | undefined;
   if (survivorsOnly) {
-    if (!fs.existsSync(outcomesFile(area))) throw new Error(`[${area}] --survivors needs a full run of the area first (no ${path.relative(ROOT, outcomesFile(area))})`);
-    previous = JSON.parse(fs.readFileSync(outcomesFile(area), "utf8")) as { outcomes: MutantOutcome[]; seconds: number };
+    // The last run's outcomes; failing those, its journal (a run cut short before it wrote them).
+    if (fs.existsSync(outcomesFile(area))) previous = JSON.parse(fs.readFileSync(outcomesFile(area), "utf8")) as SavedRun;
+    else previous = readJournalOutcomes(journalFile(ROOT, area));
+    if (!previous) throw new Error(`[${area}] --survivors needs a run of the area first (no ${path.relative(ROOT, outcomesFile(area))})`);
   }
   const retest = previous?.outcomes.filter((o) => (o.status === "survived" || o.status === "equivalent") && !equivalents[o.key]).map((o) => o.key);
   const run = await runSolArea({
@@ -129,9 +138,11 @@ async function runSol(area: string, workers: number, flags: SolFlags): Promise<v
     only: retest,
     resume,
     maxSeconds,
+    // A re-test of survivors leaves the journal of the run it completes alone.
+    journal: !survivorsOnly,
   });
   let { outcomes, seconds } = run;
-  const partial = outcomes.length < run.selected;
+  let selected = run.selected;
   const baselineMs = run.baselineMs;
   if (previous) {
     // Keep the last full run's verdicts, apply today's equivalent list, replace the re-tested survivors.
@@ -144,10 +155,14 @@ async function runSol(area: string, workers: number, flags: SolFlags): Promise<v
       return o;
     });
     seconds += previous.seconds;
-  } else if (!filter && !partial) {
+    // A survivors' re-test of a time-limited run is as partial as that run.
+    // (A journal written before it recorded `selected` was a run over all the area's mutants.)
+    selected = Math.max(outcomes.length, previous.selected ?? current.size);
+  } else if (!filter) {
     fs.mkdirSync(path.dirname(outcomesFile(area)), { recursive: true });
-    fs.writeFileSync(outcomesFile(area), JSON.stringify({ outcomes, seconds }, null, 1));
+    fs.writeFileSync(outcomesFile(area), JSON.stringify({ outcomes, seconds, selected } satisfies SavedRun, null, 1));
   }
+  const partial = outcomes.length < selected;
   const count = (s: MutantOutcome["status"]): number => outcomes.filter((o) => o.status === s).length;
   const killed = count("killed") + count("timeout");
   const reportFile = path.join("reports", "mutation", `solidity-${area}.md`);
@@ -166,12 +181,12 @@ async function runSol(area: string, workers: number, flags: SolFlags): Promise<v
     ran_at: new Date().toISOString(),
     note: [
       filter ? `partial run: --filter ${filter}` : "",
-      partial ? `partial run: ${outcomes.length} of ${run.selected} mutants tested (time limit; the rest: --resume)` : "",
+      partial ? `partial run: ${outcomes.length} of ${selected} mutants tested (time limit; the rest: --resume)` : "",
       `${workers} workers; ${(seconds / Math.max(1, outcomes.length - count("equivalent"))).toFixed(1)} s wall per mutant${previous ? `; survivors of the full run re-tested after new tests (${retest!.length})` : ""}`,
       "optimizer off in the mutation sandbox (tools/mutation/sol/sandbox.ts)",
       timeSplit(outcomes),
     ].filter(Boolean).join("; "),
-    ...(partial || filter ? { partial: { tested: outcomes.length, of: run.selected, filter: filter ?? null } } : {}),
+    ...(partial || filter ? { partial: { tested: outcomes.length, of: selected, filter: filter ?? null } } : {}),
   };
   fs.mkdirSync(path.join(ROOT, "reports", "mutation"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, reportFile), solReport(area, outcomes, seconds, baselineMs, result));

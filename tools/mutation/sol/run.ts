@@ -47,6 +47,8 @@ export interface SolRunOptions {
   resume?: boolean;
   /** Start no new mutant after this many seconds; the rest are left for a `resume`. */
   maxSeconds?: number;
+  /** Keep the journal (default); off for a re-test of survivors, which must not replace the run's journal. */
+  journal?: boolean;
   log?: (line: string) => void;
 }
 
@@ -75,22 +77,33 @@ function fingerprint(root: string, files: string[], tests: string[]): string {
 interface JournalHead {
   fingerprint: string;
   seconds: number;
+  /** Mutants the journaled run was asked for (written when a run ends). */
+  selected?: number;
 }
 
-function readJournal(file: string, print: string): { head: JournalHead; outcomes: MutantOutcome[] } | undefined {
+function readJournal(file: string, print?: string): { head: JournalHead; outcomes: MutantOutcome[] } | undefined {
   if (!fs.existsSync(file)) return undefined;
   const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
   if (lines.length === 0) return undefined;
   const head = JSON.parse(lines[0]) as JournalHead;
-  if (head.fingerprint !== print) return undefined;
+  if (print !== undefined && head.fingerprint !== print) return undefined;
   const outcomes: MutantOutcome[] = [];
-  let seconds = head.seconds;
+  let { seconds, selected } = head;
   for (const l of lines.slice(1)) {
-    const entry = JSON.parse(l) as MutantOutcome | { seconds: number };
+    const entry = JSON.parse(l) as MutantOutcome | { seconds: number; selected?: number };
     if ("key" in entry) outcomes.push(entry);
-    else seconds = entry.seconds;
+    else ({ seconds, selected = selected } = entry);
   }
-  return { head: { ...head, seconds }, outcomes };
+  return { head: { ...head, seconds, selected }, outcomes };
+}
+
+/**
+ * A journal's outcomes whatever changed since (for a re-test of its survivors after new tests), with the
+ * journaled run's wall time and the number of mutants it was asked for (when it ended normally).
+ */
+export function readJournalOutcomes(file: string): { outcomes: MutantOutcome[]; seconds: number; selected?: number } | undefined {
+  const j = readJournal(file);
+  return j && { outcomes: j.outcomes, seconds: j.head.seconds, selected: j.head.selected };
 }
 
 /** A fixed pseudo-random order (mulberry32): a time-limited run then tests a sample spread over the files. */
@@ -167,18 +180,21 @@ export async function runSolArea(opts: SolRunOptions): Promise<SolRunResult> {
   // The journal: resumed outcomes count, the rest are tested. A run that does not resume starts it over.
   const journal = journalFile(opts.root, opts.area);
   const print = fingerprint(opts.root, opts.files, opts.tests);
-  const previous = opts.resume ? readJournal(journal, print) : undefined;
+  const journaling = opts.journal ?? true;
+  const previous = opts.resume && journaling ? readJournal(journal, print) : undefined;
   if (opts.resume && !previous) log(`[${opts.area}] nothing to resume (no journal, or the sources or tests changed since): testing all`);
   const wanted = new Set(mutants.map(mutantKey));
   const outcomes: MutantOutcome[] = (previous?.outcomes ?? []).filter((o) => wanted.has(o.key));
   const done = new Set(outcomes.map((o) => o.key));
   mutants = shuffled(mutants.filter((m) => !done.has(mutantKey(m))), 18);
   const priorSeconds = previous?.head.seconds ?? 0;
-  if (!previous) {
+  if (!previous && journaling) {
     fs.mkdirSync(path.dirname(journal), { recursive: true });
     fs.writeFileSync(journal, JSON.stringify({ fingerprint: print, seconds: 0 } satisfies JournalHead) + "\n");
   }
-  const journalOutcome = (o: MutantOutcome): void => fs.appendFileSync(journal, JSON.stringify(o) + "\n");
+  const journalOutcome = (o: MutantOutcome): void => {
+    if (journaling) fs.appendFileSync(journal, JSON.stringify(o) + "\n");
+  };
   log(`[${opts.area}] ${selected} mutants of ${opts.files.join(", ")} (${outcomes.length} resumed, ${mutants.length} to test); tests: ${opts.tests.length} files; ${opts.workers} workers`);
 
   // Equivalents need no worker.
@@ -257,7 +273,7 @@ export async function runSolArea(opts: SolRunOptions): Promise<SolRunResult> {
     }
   }
   const seconds = priorSeconds + (Date.now() - started) / 1000;
-  fs.appendFileSync(journal, JSON.stringify({ seconds }) + "\n");
+  if (journaling) fs.appendFileSync(journal, JSON.stringify({ seconds, selected }) + "\n");
   outcomes.sort((a, b) => a.mutant.file.localeCompare(b.mutant.file) || a.mutant.start - b.mutant.start);
   return { outcomes, selected, seconds, baselineMs: baseline.ms };
 }

@@ -82,6 +82,11 @@ async function handle(job: Job): Promise<JobResult> {
   const started = Date.now();
   const target = path.join(sandbox, job.file);
   if (!originals.has(job.file)) originals.set(job.file, fs.readFileSync(target, "utf8"));
+  // An area mutates several files: the previous mutant may have been in another one, which must be the
+  // original again, or this mutant would be compiled and tested together with that one.
+  for (const [file, src] of originals) {
+    if (file !== job.file && fs.readFileSync(path.join(sandbox, file), "utf8") !== src) fs.writeFileSync(path.join(sandbox, file), src);
+  }
   fs.writeFileSync(target, job.source ?? originals.get(job.file)!);
   try {
     await hre.run("compile", { quiet: true });
