@@ -77,6 +77,7 @@ export const SOL_AREAS: Record<string, SolArea> = {
       "test/contracts/bridge/HubAddress.test.ts",
       "test/contracts/bridge/chains.test.ts",
       "test/contracts/bridge/AlloraBridge.property.test.ts",
+      "test/contracts/bridge/AlloraBridge.mutation.test.ts",
     ],
     // What these tests deploy: not the Axelar adapter, which also imports HubAddress (the adapter area's).
     compile: [

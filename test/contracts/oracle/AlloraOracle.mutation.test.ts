@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { packReports, reportStruct } from "../../../lib/eip712/oracle";
 import { deployOracle, report, sign } from "./helpers";
 
@@ -38,5 +38,22 @@ describe("AlloraOracle and AlloraFeedAdapter (mutation-found cases)", () => {
     expect([returned.value, returned.nonce, returned.timestamp]).to.deep.equal([50n, 5n, first.timestamp]);
     await expect(f.oracle.verifyAndStore(reportStruct(again), signatures)).to.emit(f.oracle, "ReportSkipped").withArgs(9n, 5n, 5n);
     expect(await f.oracle.latestInference(9n)).to.deep.equal([50n, 5n, first.timestamp]);
+  });
+
+  it("a struct report exactly MAX_FUTURE_DRIFT ahead is stored; one second more is FutureTimestamp(topic, timestamp, block time)", async () => {
+    // Kills `report.timestamp > block.timestamp + MAX_FUTURE_DRIFT` -> `>=` in _checkAndPackReport, and the
+    // swap of the topic and the timestamp in its FutureTimestamp (the batch path has its own test).
+    const f = await loadFixture(oracleWithAdapter);
+    const at = BigInt(await time.latest()) + 10n;
+    const edge = { topicId: 3n, value: 1n, nonce: 1n, timestamp: at + 600n };
+    const edgeSignatures = await sign(f, [edge]);
+    await time.setNextBlockTimestamp(at);
+    await expect(f.oracle.verifyAndStore(reportStruct(edge), edgeSignatures)).to.emit(f.oracle, "InferenceUpdated").withArgs(3n, 1n, 1n, at + 600n);
+    const beyond = { topicId: 3n, value: 2n, nonce: 2n, timestamp: at + 1n + 601n };
+    const beyondSignatures = await sign(f, [beyond]);
+    await time.setNextBlockTimestamp(at + 1n);
+    await expect(f.oracle.verifyAndStore(reportStruct(beyond), beyondSignatures))
+      .to.be.revertedWithCustomError(f.oracle, "FutureTimestamp")
+      .withArgs(3n, beyond.timestamp, at + 1n);
   });
 });

@@ -1,0 +1,25 @@
+/**
+ * Tests added for mutants of the bridge that survived the area's run (npm run test:mutation -- bridge;
+ * docs/development.md "Mutation testing"). Each names the mutant it kills.
+ */
+import { expect } from "chai";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { ONE, deployBridge } from "./fixtures";
+
+/** Chain ids the fixture never configures. */
+const NEW_CHAIN = 777n;
+const OTHER_NEW_CHAIN = 778n;
+
+describe("AlloraBridge (mutation-found cases)", () => {
+  it("a chain registered by its limits or its source bridge is registered, not enabled (that takes setRemoteChainEnabled)", async () => {
+    // Kills `(_outboundPaused ? _OUTBOUND_PAUSED : 0)` -> `: 1` in _register: flag 1 is _OUTBOUND_ENABLED.
+    const { bridge, admin } = await loadFixture(deployBridge);
+    await bridge.connect(admin).setRemoteChainLimits(NEW_CHAIN, ONE, ONE);
+    await bridge.connect(admin).setRemoteSourceBridge(OTHER_NEW_CHAIN, `0x${"11".repeat(20).padStart(64, "0")}`);
+    for (const chain of [NEW_CHAIN, OTHER_NEW_CHAIN]) {
+      const view = await bridge.remoteChain(chain);
+      expect(await bridge.remoteChains()).to.include(chain);
+      expect([view.outboundEnabled, view.inboundEnabled, view.outboundPaused, view.inboundPaused]).to.deep.equal([false, false, false, false]);
+    }
+  });
+});
