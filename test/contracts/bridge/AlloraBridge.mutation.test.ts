@@ -22,4 +22,13 @@ describe("AlloraBridge (mutation-found cases)", () => {
       expect([view.outboundEnabled, view.inboundEnabled, view.outboundPaused, view.inboundPaused]).to.deep.equal([false, false, false, false]);
     }
   });
+
+  it("hands the admin role over no sooner than two days after the start, as the token does", async () => {
+    // Kills `INITIAL_ADMIN_TRANSFER_DELAY = 2 days` -> `1 days`.
+    const { bridge, token } = await loadFixture(deployBridge);
+    const twoDays = 2n * 86_400n;
+    expect(await bridge.INITIAL_ADMIN_TRANSFER_DELAY()).to.equal(twoDays);
+    expect(await bridge.defaultAdminDelay()).to.equal(twoDays);
+    expect(await bridge.defaultAdminDelay()).to.equal(await token.defaultAdminDelay());
+  });
 });
