@@ -56,4 +56,11 @@ describe("AlloraOracle and AlloraFeedAdapter (mutation-found cases)", () => {
       .to.be.revertedWithCustomError(f.oracle, "FutureTimestamp")
       .withArgs(3n, beyond.timestamp, at + 1n);
   });
+
+  it("hands the admin role over no sooner than two days after the start", async () => {
+    // Kills `INITIAL_ADMIN_TRANSFER_DELAY = 2 days` -> `1 days` and `3 days`.
+    const { oracle } = await loadFixture(oracleWithAdapter);
+    expect(await oracle.INITIAL_ADMIN_TRANSFER_DELAY()).to.equal(2n * 86_400n);
+    expect(await oracle.defaultAdminDelay()).to.equal(2n * 86_400n);
+  });
 });
