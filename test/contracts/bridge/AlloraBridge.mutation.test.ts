@@ -3,8 +3,8 @@
  * docs/development.md "Mutation testing"). Each names the mutant it kills.
  */
 import { expect } from "chai";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ONE, deployBridge } from "./fixtures";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { BNB, ONE, OUT_CAP, WINDOW, attest, deployBridge, src } from "./fixtures";
 
 /** Chain ids the fixture never configures. */
 const NEW_CHAIN = 777n;
@@ -30,5 +30,23 @@ describe("AlloraBridge (mutation-found cases)", () => {
     expect(await bridge.INITIAL_ADMIN_TRANSFER_DELAY()).to.equal(twoDays);
     expect(await bridge.defaultAdminDelay()).to.equal(twoDays);
     expect(await bridge.defaultAdminDelay()).to.equal(await token.defaultAdminDelay());
+  });
+
+  it("a queued transfer the limit still cannot take fails with InboundLimitExceeded(source, its amount, what is available)", async () => {
+    // Kills the swap of the amount and the available amount in releaseQueued's InboundLimitExceeded.
+    const { bridge, admin, attesters, bob, relayer } = await loadFixture(deployBridge);
+    await bridge.connect(admin).setRemoteChainLimits(BNB, OUT_CAP, 10n * ONE);
+    const deliver = async (sequence: bigint, amount: bigint) =>
+      bridge
+        .connect(relayer)
+        .deliver(BNB, src(BNB), sequence, bob.address, amount, await attest(bridge, { sourceChain: BNB, sequence, recipient: bob.address, amount }, attesters));
+    await deliver(1n, 10n * ONE); // empties the inbound limit
+    await expect(deliver(2n, 6n * ONE)).to.emit(bridge, "TransferQueued");
+    const id = await bridge.transferId(BNB, src(BNB), 31337n, 2n);
+    await time.increase(WINDOW);
+    await deliver(3n, 10n * ONE); // the refilled limit, emptied again before the release
+    await expect(bridge.releaseQueued(id))
+      .to.be.revertedWithCustomError(bridge, "InboundLimitExceeded")
+      .withArgs(BNB, 6n * ONE, (available: bigint) => available < 6n * ONE);
   });
 });
