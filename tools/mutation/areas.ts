@@ -70,6 +70,8 @@ export const SOL_AREAS: Record<string, SolArea> = {
     kind: "solidity",
     files: ["contracts/bridge/AlloraBridge.sol", "contracts/bridge/HubAddress.sol"],
     tests: [
+      // Fast and aimed at mutants that survived once: first (the runner then puts the files that kill most first).
+      "test/contracts/bridge/AlloraBridge.mutation.test.ts",
       "test/contracts/bridge/AlloraBridge.test.ts",
       "test/contracts/bridge/AlloraBridge.batch.test.ts",
       "test/contracts/bridge/AlloraBridge.sources.test.ts",
@@ -77,7 +79,6 @@ export const SOL_AREAS: Record<string, SolArea> = {
       "test/contracts/bridge/HubAddress.test.ts",
       "test/contracts/bridge/chains.test.ts",
       "test/contracts/bridge/AlloraBridge.property.test.ts",
-      "test/contracts/bridge/AlloraBridge.mutation.test.ts",
     ],
     // What these tests deploy: not the Axelar adapter, which also imports HubAddress (the adapter area's).
     compile: [
