@@ -52,12 +52,26 @@ export const SOL_AREAS: Record<string, SolArea> = {
       "test/contracts/oracle/OracleConsumerExample.test.ts",
       "test/contracts/oracle/chainlink-published.test.ts",
       "test/contracts/oracle/deploy.test.ts",
+      "test/contracts/oracle/AlloraOracle.mutation.test.ts",
+    ],
+    // Everything that imports the oracle, but the lending example (its tests are not in this area).
+    compile: [
+      "contracts/oracle/AlloraOracle.sol",
+      "contracts/oracle/AlloraFeedAdapter.sol",
+      "contracts/test/OracleConsumerExample.sol",
+      "contracts/test/ChainlinkPublishedConsumer.sol",
+      "contracts/test/ChainlinkStyleConsumer.sol",
+      "contracts/test/ChainlinkV2StyleConsumer.sol",
+      "contracts/test/SequencerUptimeFeedMock.sol",
+      "contracts/test/OracleMockAllo.sol",
     ],
   },
   bridge: {
     kind: "solidity",
     files: ["contracts/bridge/AlloraBridge.sol", "contracts/bridge/HubAddress.sol"],
     tests: [
+      // Fast and aimed at mutants that survived once: first (the runner then puts the files that kill most first).
+      "test/contracts/bridge/AlloraBridge.mutation.test.ts",
       "test/contracts/bridge/AlloraBridge.test.ts",
       "test/contracts/bridge/AlloraBridge.batch.test.ts",
       "test/contracts/bridge/AlloraBridge.sources.test.ts",
@@ -65,6 +79,14 @@ export const SOL_AREAS: Record<string, SolArea> = {
       "test/contracts/bridge/HubAddress.test.ts",
       "test/contracts/bridge/chains.test.ts",
       "test/contracts/bridge/AlloraBridge.property.test.ts",
+    ],
+    // What these tests deploy: not the Axelar adapter, which also imports HubAddress (the adapter area's).
+    compile: [
+      "contracts/bridge/AlloraBridge.sol",
+      "contracts/test/BridgeSimulatedChain.sol",
+      "contracts/test/BridgeHubAddressHarness.sol",
+      "contracts/test/BridgeRejectEther.sol",
+      "contracts/token/AlloToken.sol",
     ],
   },
   adapter: {

@@ -1,5 +1,5 @@
 /**
- * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES] [--survivors]]
+ * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES] [--survivors] [--resume] [--max-seconds S]]
  *
  * Solidity areas: tools/mutation/sol (report: reports/mutation/solidity-<area>.md).
  * TypeScript areas: StrykerJS with stryker.config.mjs (report: reports/mutation/<area>/index.html).
@@ -11,7 +11,7 @@ import path from "node:path";
 import { ALL_AREAS, SOL_AREAS, TS_AREAS } from "./areas";
 import { score, updateResults, type AreaResult } from "./results";
 import { generateMutants, mutantKey } from "./sol/operators";
-import { defaultWorkers, runSolArea, type MutantOutcome } from "./sol/run";
+import { defaultWorkers, journalFile, readJournalOutcomes, runSolArea, type MutantOutcome } from "./sol/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const EQUIVALENTS = path.join(ROOT, "docs", "mutation-equivalents.json");
@@ -25,6 +25,10 @@ interface Args {
   mutate?: string;
   /** Solidity: re-test only the survivors of the area's last full run and merge (after adding tests). */
   survivors: boolean;
+  /** Solidity: keep the journaled outcomes of an interrupted or time-limited run, test the rest. */
+  resume: boolean;
+  /** Solidity: start no new mutant after this many seconds (resume later with --resume). */
+  maxSeconds?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -33,18 +37,24 @@ function parseArgs(argv: string[]): Args {
   let filter: string | undefined;
   let mutate: string | undefined;
   let survivors = false;
+  let resume = false;
+  let maxSeconds: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--workers") workers = Number(argv[++i]);
     else if (argv[i] === "--filter") filter = argv[++i];
     else if (argv[i] === "--mutate") mutate = argv[++i];
     else if (argv[i] === "--survivors") survivors = true;
+    else if (argv[i] === "--resume") resume = true;
+    else if (argv[i] === "--max-seconds") maxSeconds = Number(argv[++i]);
     else areas.push(argv[i]);
   }
   for (const a of areas) {
     if (!ALL_AREAS.includes(a)) throw new Error(`unknown mutation area "${a}": choose from ${ALL_AREAS.join(", ")}`);
   }
   if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers needs a whole number of at least 1");
-  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate, survivors };
+  if (maxSeconds !== undefined && !(maxSeconds > 0)) throw new Error("--max-seconds needs a number of seconds above 0");
+  if (survivors && resume) throw new Error("--survivors and --resume do not combine: resume the full run first, then re-test its survivors");
+  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate, survivors, resume, maxSeconds };
 }
 
 /** docs/mutation-equivalents.json: { "<mutant key>": "<one-line reason>" } for Solidity mutants. */
@@ -59,7 +69,7 @@ function solReport(area: string, outcomes: MutantOutcome[], seconds: number, bas
   const lines = [
     `# Solidity mutation report: ${area}`,
     "",
-    `${new Date().toISOString()}; ${seconds.toFixed(0)} s wall time; baseline test run ${(baselineMs / 1000).toFixed(1)} s.`,
+    `${new Date().toISOString()}; ${seconds.toFixed(0)} s wall time; baseline test run ${(baselineMs / 1000).toFixed(1)} s; ${timeSplit(outcomes) || "no timings"}.`,
     "",
     `Score **${result.score} %**: ${result.killed} killed (${result.timeouts} by timeout), ${result.survived} survived, ${result.equivalent} equivalent, ${result.compile_errors} did not compile (of ${result.mutants}).`,
     "",
@@ -76,18 +86,44 @@ function solReport(area: string, outcomes: MutantOutcome[], seconds: number, bas
   return lines.join("\n") + "\n";
 }
 
+/** An area's last run (all its mutants, or `selected` of which a time limit let it test `outcomes`). */
+interface SavedRun {
+  outcomes: MutantOutcome[];
+  seconds: number;
+  selected?: number;
+}
+
 /** The outcomes of an area's last run, kept next to its report for `--survivors`. */
 function outcomesFile(area: string): string {
   return path.join(ROOT, "reports", "mutation", `solidity-${area}.json`);
 }
 
-async function runSol(area: string, workers: number, filter?: string, survivorsOnly = false): Promise<void> {
+interface SolFlags {
+  filter?: string;
+  survivors: boolean;
+  resume: boolean;
+  maxSeconds?: number;
+}
+
+/** Mean compile and test seconds per tested mutant (compile errors stop at the compile). */
+function timeSplit(outcomes: MutantOutcome[]): string {
+  const timed = outcomes.filter((o) => o.compileMs !== undefined);
+  if (timed.length === 0) return "";
+  const mean = (f: (o: MutantOutcome) => number, of: MutantOutcome[]): string => (of.reduce((a, o) => a + f(o), 0) / of.length / 1000).toFixed(1);
+  const ran = timed.filter((o) => o.status !== "compile_error");
+  return `per mutant (worker time): compile ${mean((o) => o.compileMs!, timed)} s, tests ${ran.length ? mean((o) => o.testMs!, ran) : "0"} s (killed ${mean((o) => o.testMs!, ran.filter((o) => o.status === "killed")) || "-"} s, survived ${ran.some((o) => o.status === "survived") ? mean((o) => o.testMs!, ran.filter((o) => o.status === "survived")) : "-"} s)`;
+}
+
+async function runSol(area: string, workers: number, flags: SolFlags): Promise<void> {
+  const { filter, survivors: survivorsOnly, resume, maxSeconds } = flags;
   const def = SOL_AREAS[area];
   const equivalents = loadEquivalents();
-  let previous: { outcomes: MutantOutcome[]; seconds: number } | undefined;
+  let previous: SavedRun | undefined;
   if (survivorsOnly) {
-    if (!fs.existsSync(outcomesFile(area))) throw new Error(`[${area}] --survivors needs a full run of the area first (no ${path.relative(ROOT, outcomesFile(area))})`);
-    previous = JSON.parse(fs.readFileSync(outcomesFile(area), "utf8")) as { outcomes: MutantOutcome[]; seconds: number };
+    // The last run's outcomes; failing those, its journal (a run cut short before it wrote them).
+    if (fs.existsSync(outcomesFile(area))) previous = JSON.parse(fs.readFileSync(outcomesFile(area), "utf8")) as SavedRun;
+    else previous = readJournalOutcomes(journalFile(ROOT, area));
+    if (!previous) throw new Error(`[${area}] --survivors needs a run of the area first (no ${path.relative(ROOT, outcomesFile(area))})`);
   }
   const retest = previous?.outcomes.filter((o) => (o.status === "survived" || o.status === "equivalent") && !equivalents[o.key]).map((o) => o.key);
   const run = await runSolArea({
@@ -100,8 +136,13 @@ async function runSol(area: string, workers: number, filter?: string, survivorsO
     equivalents,
     filter,
     only: retest,
+    resume,
+    maxSeconds,
+    // A re-test of survivors leaves the journal of the run it completes alone.
+    journal: !survivorsOnly,
   });
   let { outcomes, seconds } = run;
+  let selected = run.selected;
   const baselineMs = run.baselineMs;
   if (previous) {
     // Keep the last full run's verdicts, apply today's equivalent list, replace the re-tested survivors.
@@ -114,10 +155,14 @@ async function runSol(area: string, workers: number, filter?: string, survivorsO
       return o;
     });
     seconds += previous.seconds;
+    // A survivors' re-test of a time-limited run is as partial as that run.
+    // (A journal written before it recorded `selected` was a run over all the area's mutants.)
+    selected = Math.max(outcomes.length, previous.selected ?? current.size);
   } else if (!filter) {
     fs.mkdirSync(path.dirname(outcomesFile(area)), { recursive: true });
-    fs.writeFileSync(outcomesFile(area), JSON.stringify({ outcomes, seconds }, null, 1));
+    fs.writeFileSync(outcomesFile(area), JSON.stringify({ outcomes, seconds, selected } satisfies SavedRun, null, 1));
   }
+  const partial = outcomes.length < selected;
   const count = (s: MutantOutcome["status"]): number => outcomes.filter((o) => o.status === s).length;
   const killed = count("killed") + count("timeout");
   const reportFile = path.join("reports", "mutation", `solidity-${area}.md`);
@@ -134,9 +179,14 @@ async function runSol(area: string, workers: number, filter?: string, survivorsO
     seconds: Math.round(seconds),
     report: reportFile,
     ran_at: new Date().toISOString(),
-    note: filter
-      ? `partial run: --filter ${filter}`
-      : `${workers} workers; ${(seconds / Math.max(1, outcomes.length - count("equivalent"))).toFixed(1)} s wall per mutant${previous ? `; survivors of the full run re-tested after new tests (${retest!.length})` : ""}`,
+    note: [
+      filter ? `partial run: --filter ${filter}` : "",
+      partial ? `partial run: ${outcomes.length} of ${selected} mutants tested (time limit; the rest: --resume)` : "",
+      `${workers} workers; ${(seconds / Math.max(1, outcomes.length - count("equivalent"))).toFixed(1)} s wall per mutant${previous ? `; survivors of the full run re-tested after new tests (${retest!.length})` : ""}`,
+      "optimizer off in the mutation sandbox (tools/mutation/sol/sandbox.ts)",
+      timeSplit(outcomes),
+    ].filter(Boolean).join("; "),
+    ...(partial || filter ? { partial: { tested: outcomes.length, of: selected, filter: filter ?? null } } : {}),
   };
   fs.mkdirSync(path.join(ROOT, "reports", "mutation"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, reportFile), solReport(area, outcomes, seconds, baselineMs, result));
@@ -184,9 +234,9 @@ function runTs(area: string, workers: number, mutate?: string): void {
 }
 
 async function main(): Promise<void> {
-  const { areas, workers, filter, mutate, survivors } = parseArgs(process.argv.slice(2));
+  const { areas, workers, filter, mutate, survivors, resume, maxSeconds } = parseArgs(process.argv.slice(2));
   for (const area of areas) {
-    if (SOL_AREAS[area]) await runSol(area, workers, filter, survivors);
+    if (SOL_AREAS[area]) await runSol(area, workers, { filter, survivors, resume, maxSeconds });
     else if (TS_AREAS[area]) runTs(area, workers, mutate);
   }
 }

@@ -22,6 +22,8 @@ export interface AreaResult {
   report: string;
   ran_at: string;
   note?: string;
+  /** Set when not every mutant of the area was tested: how many were, of how many selected, and the filter. */
+  partial?: { tested: number; of: number; filter: string | null };
 }
 
 export interface MutationResults {

@@ -4,10 +4,10 @@
  *
  * Protocol (IPC, see run.ts): receives {kind:"job", id, file, source|null, tests, timeoutMs}; writes `source`
  * to `file` (null: the original, i.e. the baseline), compiles, runs the test files with mocha (bail: the
- * first failing test kills the mutant), replies {kind:"result", id, status, ms, detail}.
+ * first failing test kills the mutant), replies {kind:"result", id, status, ms, compileMs, testMs, failedFile, detail}.
  *
- * Between mutants the Hardhat network is reset, loadFixture's snapshots are dropped and the test files are
- * re-required: a fixture snapshot taken with the previous mutant's bytecode must never be restored.
+ * Before each test file the Hardhat network is reset and loadFixture's snapshots are dropped, and each mutant
+ * re-requires the test files: a fixture snapshot taken with the previous mutant's bytecode must never be restored.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -29,6 +29,11 @@ export interface JobResult {
   id: string;
   status: JobStatus;
   ms: number;
+  /** Of `ms`: the compile, and the test run (network reset, loading the test files, mocha). */
+  compileMs: number;
+  testMs: number;
+  /** The test file (as given in `tests`) whose test failed first, when one did. */
+  failedFile?: string;
   detail?: string;
 }
 
@@ -51,33 +56,48 @@ function firstFailureReporter(holder: { first?: string }) {
   };
 }
 
-async function runTests(tests: string[], timeoutMs: number): Promise<{ failures: number; first?: string }> {
-  await hre.network.provider.request({ method: "hardhat_reset", params: [] });
-  helpers.clearSnapshots();
+/**
+ * Each test file runs on a fresh chain (as `npx hardhat test <file>` would), in the order given, and the run
+ * stops at the first file with a failure: the runner reorders the files (killers first), and a file's
+ * outcome must never depend on which files ran before it.
+ */
+async function runTests(tests: string[], timeoutMs: number): Promise<{ failures: number; first?: string; file?: string }> {
   const testRoot = path.join(sandbox, "test") + path.sep;
   for (const key of Object.keys(require.cache)) if (key.startsWith(testRoot)) delete require.cache[key];
-  const holder: { first?: string } = {};
-  const mocha = new Mocha({ timeout: timeoutMs, bail: true, reporter: firstFailureReporter(holder) as unknown as string });
-  for (const t of tests) mocha.addFile(path.join(sandbox, t));
-  await mocha.loadFilesAsync();
-  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
-  mocha.dispose();
-  return { failures, first: holder.first };
+  for (const t of tests) {
+    await hre.network.provider.request({ method: "hardhat_reset", params: [] });
+    helpers.clearSnapshots();
+    const holder: { first?: string } = {};
+    const mocha = new Mocha({ timeout: timeoutMs, bail: true, reporter: firstFailureReporter(holder) as unknown as string });
+    mocha.addFile(path.join(sandbox, t));
+    await mocha.loadFilesAsync();
+    const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+    mocha.dispose();
+    if (failures > 0) return { failures, first: holder.first, file: t };
+  }
+  return { failures: 0 };
 }
 
 async function handle(job: Job): Promise<JobResult> {
   const started = Date.now();
   const target = path.join(sandbox, job.file);
   if (!originals.has(job.file)) originals.set(job.file, fs.readFileSync(target, "utf8"));
+  // An area mutates several files: the previous mutant may have been in another one, which must be the
+  // original again, or this mutant would be compiled and tested together with that one.
+  for (const [file, src] of originals) {
+    if (file !== job.file && fs.readFileSync(path.join(sandbox, file), "utf8") !== src) fs.writeFileSync(path.join(sandbox, file), src);
+  }
   fs.writeFileSync(target, job.source ?? originals.get(job.file)!);
   try {
     await hre.run("compile", { quiet: true });
   } catch (e) {
     const msg = String((e as Error).message ?? e).split("\n").find((l) => l.trim()) ?? "";
-    if (job.source === null) return { kind: "result", id: job.id, status: "baseline_failed", ms: Date.now() - started, detail: `compile: ${msg}` };
-    return { kind: "result", id: job.id, status: "compile_error", ms: Date.now() - started, detail: msg.slice(0, 200) };
+    const ms = Date.now() - started;
+    if (job.source === null) return { kind: "result", id: job.id, status: "baseline_failed", ms, compileMs: ms, testMs: 0, detail: `compile: ${msg}` };
+    return { kind: "result", id: job.id, status: "compile_error", ms, compileMs: ms, testMs: 0, detail: msg.slice(0, 200) };
   }
-  let outcome: { failures: number; first?: string };
+  const compileMs = Date.now() - started;
+  let outcome: { failures: number; first?: string; file?: string };
   try {
     outcome = await runTests(job.tests, job.timeoutMs);
   } catch (e) {
@@ -85,7 +105,8 @@ async function handle(job: Job): Promise<JobResult> {
     outcome = { failures: 1, first: `load: ${String((e as Error).message ?? e).split("\n")[0]}` };
   }
   const status: JobStatus = outcome.failures > 0 ? (job.source === null ? "baseline_failed" : "killed") : "survived";
-  return { kind: "result", id: job.id, status, ms: Date.now() - started, detail: outcome.first };
+  const ms = Date.now() - started;
+  return { kind: "result", id: job.id, status, ms, compileMs, testMs: ms - compileMs, failedFile: outcome.file, detail: outcome.first };
 }
 
 let queue = Promise.resolve();
