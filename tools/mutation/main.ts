@@ -1,5 +1,5 @@
 /**
- * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES] [--survivors]]
+ * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES] [--survivors] [--force]]
  *
  * Solidity areas: tools/mutation/sol (report: reports/mutation/solidity-<area>.md).
  * TypeScript areas: StrykerJS with stryker.config.mjs (report: reports/mutation/<area>/index.html).
@@ -25,6 +25,8 @@ interface Args {
   mutate?: string;
   /** Solidity: re-test only the survivors of the area's last full run and merge (after adding tests). */
   survivors: boolean;
+  /** TypeScript: re-test every mutant, not only those whose code or tests changed since the last run. */
+  force: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -33,18 +35,20 @@ function parseArgs(argv: string[]): Args {
   let filter: string | undefined;
   let mutate: string | undefined;
   let survivors = false;
+  let force = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--workers") workers = Number(argv[++i]);
     else if (argv[i] === "--filter") filter = argv[++i];
     else if (argv[i] === "--mutate") mutate = argv[++i];
     else if (argv[i] === "--survivors") survivors = true;
+    else if (argv[i] === "--force") force = true;
     else areas.push(argv[i]);
   }
   for (const a of areas) {
     if (!ALL_AREAS.includes(a)) throw new Error(`unknown mutation area "${a}": choose from ${ALL_AREAS.join(", ")}`);
   }
   if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers needs a whole number of at least 1");
-  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate, survivors };
+  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate, survivors, force };
 }
 
 /** docs/mutation-equivalents.json: { "<mutant key>": "<one-line reason>" } for Solidity mutants. */
@@ -149,10 +153,14 @@ interface StrykerReport {
   files: Record<string, { mutants: Array<{ status: string }> }>;
 }
 
-function runTs(area: string, workers: number, mutate?: string): void {
+function runTs(area: string, workers: number, mutate?: string, force = false): void {
   const started = Date.now();
   const stryker = path.join(ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js");
-  const args = [stryker, "run", "stryker.config.mjs", "--concurrency", String(workers), ...(mutate ? ["--mutate", mutate] : [])];
+  // stryker.config.mjs runs incrementally: with the last run's results in this file, only mutants whose code
+  // or covering tests changed are tested again; their time adds to the last run's.
+  const incrementalFile = path.join(ROOT, "reports", "mutation", area, "stryker-incremental.json");
+  const previous = !force && !mutate && fs.existsSync(incrementalFile) ? readTsResult(area) : undefined;
+  const args = [stryker, "run", "stryker.config.mjs", "--concurrency", String(workers), ...(mutate ? ["--mutate", mutate] : []), ...(force ? ["--force"] : [])];
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
     stdio: "inherit",
@@ -174,20 +182,30 @@ function runTs(area: string, workers: number, mutate?: string): void {
     compile_errors: count("CompileError") + count("RuntimeError"),
     timeouts: count("Timeout"),
     score: score(killed, count("Survived"), count("NoCoverage")),
-    seconds: Math.round((Date.now() - started) / 1000),
+    seconds: Math.round((Date.now() - started) / 1000) + (previous?.seconds ?? 0),
     report: path.join("reports", "mutation", area, "index.html"),
     ran_at: new Date().toISOString(),
-    note: mutate ? `partial run: --mutate ${mutate}; ${workers} workers` : `${workers} workers`,
+    note: mutate
+      ? `partial run: --mutate ${mutate}; ${workers} workers`
+      : `${workers} workers${TS_AREAS[area].typeCheck === false ? "; no type checker (mutants that would not compile were run too)" : ""}${previous ? `; incremental: mutants whose code and tests did not change since the run of ${previous.ran_at} kept its result (seconds add up both runs)` : ""}`,
   };
   const out = updateResults(ROOT, area, result, ALL_AREAS);
   console.log(`[${area}] score ${result.score} % in ${result.seconds} s; ${result.report}; ${path.relative(ROOT, out)}`);
 }
 
+/** The area's last recorded TypeScript result (bench/results/mutation.json), if any. */
+function readTsResult(area: string): AreaResult | undefined {
+  const file = path.join(ROOT, "bench", "results", "mutation.json");
+  if (!fs.existsSync(file)) return undefined;
+  const entry = (JSON.parse(fs.readFileSync(file, "utf8")) as { areas: Record<string, AreaResult | { not_run: true }> }).areas[area];
+  return entry && "kind" in entry && entry.kind === "typescript" ? entry : undefined;
+}
+
 async function main(): Promise<void> {
-  const { areas, workers, filter, mutate, survivors } = parseArgs(process.argv.slice(2));
+  const { areas, workers, filter, mutate, survivors, force } = parseArgs(process.argv.slice(2));
   for (const area of areas) {
     if (SOL_AREAS[area]) await runSol(area, workers, filter, survivors);
-    else if (TS_AREAS[area]) runTs(area, workers, mutate);
+    else if (TS_AREAS[area]) runTs(area, workers, mutate, force);
   }
 }
 
