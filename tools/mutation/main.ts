@@ -153,6 +153,15 @@ interface StrykerReport {
   files: Record<string, { mutants: Array<{ status: string }> }>;
 }
 
+/** Whether `file` matches the area's Stryker mutate patterns (`*` within a folder, `**` across, `!` excludes). */
+function inArea(file: string, patterns: readonly string[]): boolean {
+  const re = (glob: string) =>
+    new RegExp(`^${glob.split("**").map((part) => part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")).join(".*")}$`);
+  const rel = file.split(path.sep).join("/");
+  const included = patterns.filter((p) => !p.startsWith("!")).some((p) => re(p).test(rel));
+  return included && !patterns.filter((p) => p.startsWith("!")).some((p) => re(p.slice(1)).test(rel));
+}
+
 function runTs(area: string, workers: number, mutate?: string, force = false): void {
   const started = Date.now();
   const stryker = path.join(ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js");
@@ -168,7 +177,9 @@ function runTs(area: string, workers: number, mutate?: string, force = false): v
   });
   if (r.status !== 0) throw new Error(`[${area}] Stryker failed (exit ${r.status}); its output is above`);
   const json = JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", area, "mutation.json"), "utf8")) as StrykerReport;
-  const statuses = Object.values(json.files).flatMap((f) => f.mutants.map((m) => m.status));
+  // Only the area's files: an incremental report keeps the results of files the area no longer mutates.
+  const files = Object.entries(json.files).filter(([file]) => inArea(file, TS_AREAS[area].mutate));
+  const statuses = files.flatMap(([, f]) => f.mutants.map((m) => m.status));
   const count = (s: string): number => statuses.filter((x) => x === s).length;
   const killed = count("Killed") + count("Timeout");
   const result: AreaResult = {
