@@ -13,6 +13,7 @@ import { SignaturePool } from "./pool";
 import { InferenceVerifier } from "./verifier";
 import type { AttesterSet } from "../evm/oracle";
 import { checkJobReports, RefusalReason } from "../policy/job-check";
+import { trimOldest } from "./bounded";
 import type { SynthesisGuard } from "./synthesis-guard";
 
 export interface AttestTarget {
@@ -61,14 +62,14 @@ export class Attesters {
     if (digest === undefined) {
       digest = reportBatchDigest(target.chainId, target.oracle, setId, toOracleReports(reports));
       this.digests.set(key, digest);
-      if (this.digests.size > 1_000) this.digests.delete(this.digests.keys().next().value as string);
+      trimOldest(this.digests, 1_000);
     }
     return digest;
   }
 
   private remember(digest: string): void {
     this.refused.add(digest);
-    if (this.refused.size > SIGNED_MEMORY) this.refused.delete(this.refused.values().next().value as string);
+    trimOldest(this.refused, SIGNED_MEMORY);
   }
 
   /**
@@ -113,7 +114,7 @@ export class Attesters {
     for (const w of mine) {
       await this.pool.sign(digest, w);
       this.signed.add(`${digest}:${w.address}`);
-      if (this.signed.size > SIGNED_MEMORY) this.signed.delete(this.signed.values().next().value as string);
+      trimOldest(this.signed, SIGNED_MEMORY);
     }
     return { digest, set };
   }

@@ -12,22 +12,20 @@ import type { OracleReport } from "../../lib/eip712/oracle";
 const BATCH_TYPE = "ReportBatch(uint64 attesterSetId,bytes reports)";
 const BATCH_TYPEHASH = getBytes(keccak256(toUtf8Bytes(BATCH_TYPE)));
 
+/** Writes `v` as a 32-byte big-endian word at `offset` (byte i from the right is bits 8i..8i+7). */
 function putWord(buf: Uint8Array, offset: number, v: bigint): void {
-  let x = v;
-  for (let i = 31; i >= 0; i--) {
-    buf[offset + i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
+  for (let i = 0; i < 32; i++) buf[offset + 31 - i] = Number((v >> BigInt(8 * i)) & 0xffn);
 }
 
 const separators = new Map<string, Uint8Array>();
+/** The oracle's EIP-712 domain separator, computed once per (chain, oracle spelling): there are a few oracles. */
 function domainSeparator(chainId: bigint | number, oracle: string): Uint8Array {
-  const key = `${chainId}|${oracle.toLowerCase()}`;
-  let sep = separators.get(key);
-  if (!sep) {
-    sep = getBytes(TypedDataEncoder.hashDomain(oracleDomain(chainId, oracle)));
-    separators.set(key, sep);
-  }
+  const key = `${chainId}|${oracle}`;
+  return separators.get(key) ?? cacheSeparator(key, getBytes(TypedDataEncoder.hashDomain(oracleDomain(chainId, oracle))));
+}
+
+function cacheSeparator(key: string, sep: Uint8Array): Uint8Array {
+  separators.set(key, sep);
   return sep;
 }
 
@@ -48,7 +46,11 @@ export function fastReportBatchDigest(chainId: bigint | number, oracle: string, 
   return fastPackedBatchDigest(chainId, oracle, attesterSetId, packReportsToBytes(reports));
 }
 
+/** Whether EIP-712 `types` describe exactly the batch type this encoder hard-codes. */
+export function matchesBatchType(types: Readonly<Record<string, readonly { name: string; type: string }[]>>): boolean {
+  const fields = types.ReportBatch;
+  return fields !== undefined && Object.keys(types).length === 1 && `ReportBatch(${fields.map((f) => `${f.type} ${f.name}`).join(",")})` === BATCH_TYPE;
+}
+
 /** For tests: the type this encoder hard-codes must be the library's. */
-export const FAST_DIGEST_TYPES_MATCH =
-  `ReportBatch(${REPORT_BATCH_TYPES.ReportBatch.map((f) => `${f.type} ${f.name}`).join(",")})` === BATCH_TYPE &&
-  Object.keys(REPORT_BATCH_TYPES).length === 1;
+export const FAST_DIGEST_TYPES_MATCH = matchesBatchType(REPORT_BATCH_TYPES);

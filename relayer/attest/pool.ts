@@ -6,6 +6,7 @@
 import type { Redis } from "ioredis";
 import { SigningKey, getAddress } from "ethers";
 import { concatBySigner, recoverSigner, signDigest } from "./eip712";
+import { trimOldest } from "./bounded";
 
 /**
  * How long a digest's signatures are kept at most (a batch that never lands). They are useless once the batch
@@ -33,7 +34,7 @@ export class SignaturePool {
   async sign(digest: string, wallet: { address: string; signingKey: SigningKey }): Promise<void> {
     const signature = signDigest(wallet.signingKey, digest);
     this.own.set(`${digest}|${signature}`, wallet.address);
-    if (this.own.size > 5_000) this.own.delete(this.own.keys().next().value as string);
+    trimOldest(this.own, 5_000);
     await this.put(digest, wallet.address, signature);
   }
 

@@ -13,6 +13,7 @@ import type { HubInference } from "../hub/events";
 import type { JobReport } from "../queue/jobs";
 import { checkBundle, SynthesisVerdict } from "./synthesis-check";
 import type { SynthesisMaterial } from "./synthesis-source";
+import { trimOldest } from "./bounded";
 
 export type VerifyMode = "strict" | "warn" | "off";
 
@@ -47,7 +48,7 @@ export class SynthesisGuard {
     if (!p) {
       p = this.run(topicId, nonce);
       this.verdicts.set(key, p);
-      if (this.verdicts.size > MEMORY) this.verdicts.delete(this.verdicts.keys().next().value as string);
+      trimOldest(this.verdicts, MEMORY);
       void p.then((v) => {
         if (v.status === "unavailable") this.verdicts.delete(key);
       });
@@ -119,15 +120,13 @@ export class SynthesisGuard {
 
   /** The inferences of a hub block that may be scheduled on every one of `chains` (strict drops the others). */
   async admit(chains: readonly string[], inferences: readonly HubInference[]): Promise<HubInference[]> {
-    const out: HubInference[] = [];
-    await Promise.all(
+    const admitted = await Promise.all(
       inferences.map(async (inf) => {
         const problems = await Promise.all(chains.map((c) => this.decide(c, inf.topicId, inf.nonce)));
-        if (problems.every((p) => p === undefined)) out.push(inf);
+        return problems.every((p) => p === undefined);
       }),
     );
-    // keep the block's order (Promise.all resolves out of order)
-    return inferences.filter((i) => out.includes(i));
+    return inferences.filter((_, i) => admitted[i]);
   }
 
   /** Undefined when every report of a job may be signed for `chain`; else the first problem. */

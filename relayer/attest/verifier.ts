@@ -5,6 +5,7 @@
  */
 import { decToInt256 } from "../convert/dec";
 import { JobReport } from "../queue/jobs";
+import { trimOldest } from "./bounded";
 
 export interface HubLookup {
   /** the hub's combined value (Dec string) for a topic at an epoch nonce, or undefined if none */
@@ -22,7 +23,7 @@ export class InferenceVerifier {
   /** Records an inference this instance read from the hub itself. */
   remember(topicId: number, nonce: bigint, value: bigint, timestamp: number): void {
     this.known.set(`${topicId}:${nonce}`, { value, timestamp });
-    if (this.known.size > MEMORY) this.known.delete(this.known.keys().next().value as string);
+    trimOldest(this.known, MEMORY);
   }
 
   /** Undefined when every report matches the hub; otherwise why not. */

@@ -20,7 +20,8 @@ export interface Batch<T extends DueReport> {
 
 /** Orders paid topics first (highest payment first), then unpaid ones by topic id; ties by topic id. */
 export function compareForBatch(a: DueReport, b: DueReport): number {
-  if (a.paid !== b.paid) return a.paid > b.paid ? -1 : 1;
+  if (a.paid > b.paid) return -1;
+  if (a.paid < b.paid) return 1;
   return a.topicId - b.topicId;
 }
 
@@ -30,7 +31,13 @@ export function buildBatch<T extends DueReport>(reports: readonly T[], maxBatchS
   const newest = new Map<number, T>();
   for (const r of reports) {
     const prev = newest.get(r.topicId);
-    if (prev === undefined || r.nonce > prev.nonce || (r.nonce === prev.nonce && r.paid > prev.paid)) newest.set(r.topicId, r);
+    const newer =
+      prev === undefined ||
+      r.nonce > prev.nonce ||
+      (r.nonce === prev.nonce &&
+        // Stryker disable next-line EqualityOperator: equivalent; a (topic, nonce) is one hub inference, so two reports with the same payment are the same report
+        r.paid > prev.paid);
+    if (newer) newest.set(r.topicId, r);
   }
   const sorted = [...newest.values()].sort(compareForBatch);
   return { included: sorted.slice(0, maxBatchSize), deferred: sorted.slice(maxBatchSize) };

@@ -24,12 +24,16 @@ export type DueReason = "first" | "deviation" | "heartbeat" | "paid";
 export type NotDueReason = "not-newer" | "within-policy";
 export type DueDecision = { due: true; reason: DueReason } | { due: false; reason: NotDueReason };
 
-/** |candidate - reference| * 10,000 >= deviationBps * |reference|, exactly in bigint. A zero reference deviates on any change. */
+/**
+ * |candidate - reference| * 10,000 >= deviationBps * |reference|, exactly in bigint. A zero reference deviates on
+ * any change. Compared squared (both sides are non-negative, so the order is the same): no absolute values, whose
+ * sign tests at 0 are a choice without consequence (-0n is 0n).
+ */
 export function deviatesEnough(candidate: bigint, reference: bigint, deviationBps: number): boolean {
-  const diff = candidate > reference ? candidate - reference : reference - candidate;
-  const absRef = reference < 0n ? -reference : reference;
-  if (absRef === 0n) return diff > 0n || deviationBps === 0;
-  return diff * 10_000n >= BigInt(deviationBps) * absRef;
+  const diff = candidate - reference;
+  if (reference === 0n) return diff !== 0n || deviationBps === 0;
+  const bps = BigInt(deviationBps);
+  return diff * diff * 100_000_000n >= bps * bps * reference * reference;
 }
 
 /**

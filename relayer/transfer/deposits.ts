@@ -105,6 +105,7 @@ export interface SequenceState {
   lastSequence: ReadonlyMap<bigint, bigint>;
 }
 
+// Stryker disable next-line ObjectLiteral: equivalent; an empty object has after undefined and new Map(undefined) is the empty map: the same start
 export const EMPTY_SEQUENCE_STATE: SequenceState = { after: undefined, lastSequence: new Map() };
 
 export type SequencedDeposit = { deposit: HubDeposit } & (

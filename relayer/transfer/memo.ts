@@ -57,6 +57,11 @@ function refuse(reason: RefundReason, detail: string): MemoParse {
   return { ok: false, reason, detail };
 }
 
+/** Number.isSafeInteger as a type guard (a safe integer is a number). */
+function isSafeInt(v: unknown): v is number {
+  return Number.isSafeInteger(v);
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -162,30 +167,29 @@ export type EscrowMemo =
 
 /** Reads back what an escrow send was for. Anything unrecognised is "other" (e.g. an operator's fee top-up). */
 export function parseEscrowMemo(memo: string | undefined | null): EscrowMemo {
-  if (!memo) return { kind: "other" };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(memo);
+    parsed = JSON.parse(memo ?? "");
+    // Stryker disable next-line BlockStatement: equivalent; without the return, parsed stays undefined, which is not an object: "other" all the same
   } catch {
     return { kind: "other" };
   }
   if (!isPlainObject(parsed)) return { kind: "other" };
   const rel = parsed.bridge_release;
-  if (isPlainObject(rel) && typeof rel.transfer_id === "string" && isHexString(rel.transfer_id, 32)) {
+  if (isPlainObject(rel) && isHexString(rel.transfer_id, 32)) {
     return { kind: "release", transferId: rel.transfer_id.toLowerCase() };
   }
   const batch = parsed.bridge_releases;
   if (
     isPlainObject(batch) &&
     Object.keys(batch).length === 3 &&
-    typeof batch.chain === "number" &&
-    Number.isSafeInteger(batch.chain) &&
+    isSafeInt(batch.chain) &&
     batch.chain > 0 &&
     typeof batch.bridge === "string" &&
     /^[0-9a-f]{40}$/.test(batch.bridge) &&
     Array.isArray(batch.seq) &&
     batch.seq.length > 0 &&
-    batch.seq.every((q) => typeof q === "number" && Number.isSafeInteger(q) && q > 0)
+    batch.seq.every((q) => isSafeInt(q) && q > 0)
   ) {
     return { kind: "releases", source: { chain: BigInt(batch.chain), bridge: getAddress(`0x${batch.bridge}`) }, sequences: (batch.seq as number[]).map((q) => BigInt(q)) };
   }
@@ -194,8 +198,7 @@ export function parseEscrowMemo(memo: string | undefined | null): EscrowMemo {
     isPlainObject(ref) &&
     typeof ref.tx === "string" &&
     /^[0-9A-Fa-f]{64}$/.test(ref.tx) &&
-    typeof ref.msg === "number" &&
-    Number.isSafeInteger(ref.msg) &&
+    isSafeInt(ref.msg) &&
     ref.msg >= 0 &&
     typeof ref.reason === "string"
   ) {

@@ -22,7 +22,8 @@ export interface InboundLimit {
 /** The contract's refill at time `t` (seconds), for a limit read at `limit.at`. */
 export function availableAt(limit: InboundLimit, t: bigint): bigint {
   const elapsed = t > limit.at ? t - limit.at : 0n;
-  if (limit.window === 0n || elapsed >= limit.window) return limit.capacity;
+  // (The contract also returns the capacity from a full window on; the cap below gives the same from there.)
+  if (limit.window === 0n) return limit.capacity;
   const total = limit.available + (limit.capacity * elapsed) / limit.window;
   return total > limit.capacity ? limit.capacity : total;
 }
@@ -34,13 +35,11 @@ export function availableAt(limit: InboundLimit, t: bigint): bigint {
 export function fitsAt(limit: InboundLimit, amount: bigint): bigint | undefined {
   if (amount > limit.capacity) return undefined;
   if (amount <= limit.available) return limit.at;
-  if (limit.capacity === 0n) return undefined;
-  // smallest elapsed with available + capacity*elapsed/window >= amount
+  // The smallest elapsed e with available + floor(capacity * e / window) >= amount. As `missing` is a whole
+  // number, floor(x) >= missing exactly when x >= missing, so e = ceil(missing * window / capacity); capacity
+  // is at least 1 here (available < amount <= capacity).
   const missing = amount - limit.available;
-  let elapsed = (missing * limit.window + limit.capacity - 1n) / limit.capacity;
-  while (elapsed > 0n && limit.available + (limit.capacity * (elapsed - 1n)) / limit.window >= amount) elapsed -= 1n;
-  while (limit.available + (limit.capacity * elapsed) / limit.window < amount) elapsed += 1n;
-  return limit.at + elapsed;
+  return limit.at + (missing * limit.window + limit.capacity - 1n) / limit.capacity;
 }
 
 /**
@@ -56,7 +55,7 @@ export function dueReleases(
   minDelay = 0n,
 ): { release: QueuedTransfer[]; nextAt: bigint | undefined; blocked: QueuedTransfer | undefined } {
   const ordered = [...queued].sort((a, b) =>
-    a.queuedAt !== b.queuedAt ? (a.queuedAt < b.queuedAt ? -1 : 1) : a.transferId < b.transferId ? -1 : 1,
+    a.queuedAt < b.queuedAt ? -1 : a.queuedAt > b.queuedAt ? 1 : a.transferId < b.transferId ? -1 : a.transferId > b.transferId ? 1 : 0,
   );
   let available = availableAt(limit, now);
   const release: QueuedTransfer[] = [];

@@ -42,7 +42,7 @@ export const refundKey = refundKeyOf;
  * derived with the hub `hubChain` as destination); a transfer listed twice, in one tx or in two, is paid twice.
  */
 export function escrowLedger(sends: readonly EscrowSend[], hubChain: bigint): EscrowLedger {
-  const ledger: EscrowLedger = { released: new Map(), refunded: new Map(), paidTwice: [] };
+  const ledger: Omit<EscrowLedger, "paidTwice"> = { released: new Map(), refunded: new Map() };
   const twice = new Map<string, string[]>();
   const ordered = [...sends].sort((a, b) => (a.height < b.height ? -1 : a.height > b.height ? 1 : 0));
   const pay = (map: Map<string, string>, key: string, txHash: string) => {
@@ -58,8 +58,7 @@ export function escrowLedger(sends: readonly EscrowSend[], hubChain: bigint): Es
     if (memo.kind === "refund") pay(ledger.refunded, refundKey(memo.depositTxHash, memo.msgIndex), s.txHash);
     else for (const id of releasedTransferIds(memo, hubChain)) pay(ledger.released, id, s.txHash);
   }
-  ledger.paidTwice = [...twice].map(([key, txHashes]) => ({ key, txHashes }));
-  return ledger;
+  return { ...ledger, paidTwice: [...twice].map(([key, txHashes]) => ({ key, txHashes })) };
 }
 
 export type ReleaseVerdict =

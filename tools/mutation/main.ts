@@ -1,5 +1,5 @@
 /**
- * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES] [--survivors] [--resume] [--max-seconds S]]
+ * npm run test:mutation [-- <area>... [--workers N] [--filter TEXT] [--mutate FILES] [--survivors] [--resume] [--max-seconds S] [--force]]
  *
  * Solidity areas: tools/mutation/sol (report: reports/mutation/solidity-<area>.md).
  * TypeScript areas: StrykerJS with stryker.config.mjs (report: reports/mutation/<area>/index.html).
@@ -29,6 +29,8 @@ interface Args {
   resume: boolean;
   /** Solidity: start no new mutant after this many seconds (resume later with --resume). */
   maxSeconds?: number;
+  /** TypeScript: re-test every mutant, not only those whose code or tests changed since the last run. */
+  force: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -39,6 +41,7 @@ function parseArgs(argv: string[]): Args {
   let survivors = false;
   let resume = false;
   let maxSeconds: number | undefined;
+  let force = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--workers") workers = Number(argv[++i]);
     else if (argv[i] === "--filter") filter = argv[++i];
@@ -46,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === "--survivors") survivors = true;
     else if (argv[i] === "--resume") resume = true;
     else if (argv[i] === "--max-seconds") maxSeconds = Number(argv[++i]);
+    else if (argv[i] === "--force") force = true;
     else areas.push(argv[i]);
   }
   for (const a of areas) {
@@ -54,7 +58,7 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers needs a whole number of at least 1");
   if (maxSeconds !== undefined && !(maxSeconds > 0)) throw new Error("--max-seconds needs a number of seconds above 0");
   if (survivors && resume) throw new Error("--survivors and --resume do not combine: resume the full run first, then re-test its survivors");
-  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate, survivors, resume, maxSeconds };
+  return { areas: areas.length > 0 ? areas : ALL_AREAS, workers, filter, mutate, survivors, resume, maxSeconds, force };
 }
 
 /** docs/mutation-equivalents.json: { "<mutant key>": "<one-line reason>" } for Solidity mutants. */
@@ -199,10 +203,23 @@ interface StrykerReport {
   files: Record<string, { mutants: Array<{ status: string }> }>;
 }
 
-function runTs(area: string, workers: number, mutate?: string): void {
+/** Whether `file` matches the area's Stryker mutate patterns (`*` within a folder, `**` across, `!` excludes). */
+function inArea(file: string, patterns: readonly string[]): boolean {
+  const re = (glob: string) =>
+    new RegExp(`^${glob.split("**").map((part) => part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")).join(".*")}$`);
+  const rel = file.split(path.sep).join("/");
+  const included = patterns.filter((p) => !p.startsWith("!")).some((p) => re(p).test(rel));
+  return included && !patterns.filter((p) => p.startsWith("!")).some((p) => re(p.slice(1)).test(rel));
+}
+
+function runTs(area: string, workers: number, mutate?: string, force = false): void {
   const started = Date.now();
   const stryker = path.join(ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js");
-  const args = [stryker, "run", "stryker.config.mjs", "--concurrency", String(workers), ...(mutate ? ["--mutate", mutate] : [])];
+  // stryker.config.mjs runs incrementally: with the last run's results in this file, only mutants whose code
+  // or covering tests changed are tested again; their time adds to the last run's.
+  const incrementalFile = path.join(ROOT, "reports", "mutation", area, "stryker-incremental.json");
+  const previous = !force && !mutate && fs.existsSync(incrementalFile) ? readTsResult(area) : undefined;
+  const args = [stryker, "run", "stryker.config.mjs", "--concurrency", String(workers), ...(mutate ? ["--mutate", mutate] : []), ...(force ? ["--force"] : [])];
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
     stdio: "inherit",
@@ -210,7 +227,9 @@ function runTs(area: string, workers: number, mutate?: string): void {
   });
   if (r.status !== 0) throw new Error(`[${area}] Stryker failed (exit ${r.status}); its output is above`);
   const json = JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", area, "mutation.json"), "utf8")) as StrykerReport;
-  const statuses = Object.values(json.files).flatMap((f) => f.mutants.map((m) => m.status));
+  // Only the area's files: an incremental report keeps the results of files the area no longer mutates.
+  const files = Object.entries(json.files).filter(([file]) => inArea(file, TS_AREAS[area].mutate));
+  const statuses = files.flatMap(([, f]) => f.mutants.map((m) => m.status));
   const count = (s: string): number => statuses.filter((x) => x === s).length;
   const killed = count("Killed") + count("Timeout");
   const result: AreaResult = {
@@ -224,20 +243,30 @@ function runTs(area: string, workers: number, mutate?: string): void {
     compile_errors: count("CompileError") + count("RuntimeError"),
     timeouts: count("Timeout"),
     score: score(killed, count("Survived"), count("NoCoverage")),
-    seconds: Math.round((Date.now() - started) / 1000),
+    seconds: Math.round((Date.now() - started) / 1000) + (previous?.seconds ?? 0),
     report: path.join("reports", "mutation", area, "index.html"),
     ran_at: new Date().toISOString(),
-    note: mutate ? `partial run: --mutate ${mutate}; ${workers} workers` : `${workers} workers`,
+    note: mutate
+      ? `partial run: --mutate ${mutate}; ${workers} workers`
+      : `${workers} workers${TS_AREAS[area].typeCheck === false ? "; no type checker (mutants that would not compile were run too)" : ""}${previous ? `; incremental: mutants whose code and tests did not change since the run of ${previous.ran_at} kept its result (seconds add up both runs)` : ""}`,
   };
   const out = updateResults(ROOT, area, result, ALL_AREAS);
   console.log(`[${area}] score ${result.score} % in ${result.seconds} s; ${result.report}; ${path.relative(ROOT, out)}`);
 }
 
+/** The area's last recorded TypeScript result (bench/results/mutation.json), if any. */
+function readTsResult(area: string): AreaResult | undefined {
+  const file = path.join(ROOT, "bench", "results", "mutation.json");
+  if (!fs.existsSync(file)) return undefined;
+  const entry = (JSON.parse(fs.readFileSync(file, "utf8")) as { areas: Record<string, AreaResult | { not_run: true }> }).areas[area];
+  return entry && "kind" in entry && entry.kind === "typescript" ? entry : undefined;
+}
+
 async function main(): Promise<void> {
-  const { areas, workers, filter, mutate, survivors, resume, maxSeconds } = parseArgs(process.argv.slice(2));
+  const { areas, workers, filter, mutate, survivors, resume, maxSeconds, force } = parseArgs(process.argv.slice(2));
   for (const area of areas) {
     if (SOL_AREAS[area]) await runSol(area, workers, { filter, survivors, resume, maxSeconds });
-    else if (TS_AREAS[area]) runTs(area, workers, mutate);
+    else if (TS_AREAS[area]) runTs(area, workers, mutate, force);
   }
 }
 
