@@ -33,7 +33,6 @@ import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobD
 import { TransferMetrics } from "./metrics";
 import { AxelarMetrics } from "./axelar/metrics";
 import { readReconciliation } from "./inflight";
-import { ReconcileMemory } from "./history";
 import { ConfirmCache } from "./confirm-cache";
 import { every, type Recurring } from "../tasks";
 import { DeliveryBatcher, SEND_SINGLY } from "./batcher";
@@ -106,9 +105,9 @@ const deliveryConcurrency = (c: { maxInFlight: number }) => 2 * c.maxInFlight * 
 /**
  * The supply check and the re-enqueue of every transfer in flight (requeue.ts) run every 15 s: a transfer a
  * tampered or emptied Redis dropped waits at most that long. The pass is cheap because transfers seen final
- * (minted, not queued) and history at a final depth are remembered in this process and not read again
- * (history.ts); what is left is the hub's deposits and escrow sends and each chain's logs since the last pass.
- * Once a minute the memory is dropped and everything is read again from scratch.
+ * (minted, not queued) are remembered in this process and not read again; what is left is one scan of the
+ * hub's deposits and escrow sends and two log scans per chain (sends, deliveries: history.ts), plus a read per
+ * transfer the destination queued. Once a minute the memory is dropped and everything is read again.
  */
 const RECONCILE_EVERY_MS = 15_000;
 const FULL_RECONCILE_EVERY = 4;
@@ -463,14 +462,13 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
 
   // The supply check, from the truth, every 15 s: in-flight count and value, the delta (0 = balanced), and every
   // transfer in flight given its job again if Redis lost, stalled or forged it.
+  // History is read in full each pass (deliveries from the bridges' logs: history.ts). Keeping final history
+  // between passes (ReconcileMemory) is not wired in: the one bench run with it (2026-12-06 23:21Z) restored
+  // 234 jobs of transfers already delivered or released, so its incremental reads miss something still unknown.
   const settled = new Set<string>();
-  const history = new ReconcileMemory(cfg.indexLagBlocks);
   let passes = 0;
   loop("reconciliation", RECONCILE_EVERY_MS, async () => {
-    if (passes++ % FULL_RECONCILE_EVERY === 0) {
-      settled.clear();
-      history.clear();
-    }
+    if (passes++ % FULL_RECONCILE_EVERY === 0) settled.clear();
     const truthReadAt = Date.now();
     const settledBefore = settled.size;
     const report = await readReconciliation({
@@ -486,7 +484,6 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       axelarAdapters: cfg.axelar?.adapters,
       withJobs: true,
       settled,
-      memory: history,
     });
     // Every transfer in flight has its job, whatever Redis lost or was made to say (requeue.ts).
     const requeued = await requeueInFlight(report.jobs, requeueContext(truthReadAt), requeueDeps);
