@@ -53,6 +53,9 @@ function memCheckpoint(): CheckpointStore & { value?: bigint } {
 }
 
 describe("relayer transfer: every attested route on the hub devnet and two Hardhat chains", function () {
+  // One reconciliation memory through the file: filled by the reconciliation test, used again after later deliveries.
+  const memory = new ReconcileMemory(0);
+  let reconcileInput: Parameters<typeof readReconciliation>[0] | undefined;
   this.timeout(240_000);
   let hub: HubDevnet;
   let comet: Comet38Client;
@@ -236,8 +239,8 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
       ],
     };
     const report = await readReconciliation(input);
+    reconcileInput = input;
     // A process's memory of final history (history.ts) reads the same: filled by a first pass, then used.
-    const memory = new ReconcileMemory(0);
     for (const pass of [1, 2]) {
       const again = await readReconciliation({ ...input, memory });
       expect([again.evmSupply, again.delta, again.feesPaid, again.inFlightTransfers], `pass ${pass} with memory`).to.deep.equal([report.evmSupply, report.delta, report.feesPaid, report.inFlightTransfers]);
@@ -296,5 +299,13 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
     expect((await attestDelivery(job, deliverDeps(b, db, bridgeB, verify, [attesters[2]]))).state).to.equal("attested");
     expect((await deliverOnce(job, deliverDeps(b, db, bridgeB, verify, [attesters[0]]))).state).to.equal("delivered");
     expect((await db.token.balanceOf(user2.address)) - before).to.equal(3n * ALLO);
+  });
+
+  it("a reconciliation memory kept across new deposits and deliveries reads what a fresh read does", async () => {
+    for (let i = 0; i < 3; i++) await (await a.provider.send("evm_mine", [])) ;
+    const fresh = await readReconciliation(reconcileInput!);
+    const kept = await readReconciliation({ ...reconcileInput!, memory });
+    expect(kept.inFlightTransfers).to.deep.equal(fresh.inFlightTransfers);
+    expect([kept.evmSupply, kept.delta]).to.deep.equal([fresh.evmSupply, fresh.delta]);
   });
 });
