@@ -15,7 +15,10 @@
  * - gas_per_delivery: gasUsed of the EVM transactions that delivered, summed, over the deliveries they made
  *   (a multicall carries several); deliveries_per_evm_tx and transfers_per_escrow_tx: the batch sizes;
  * - reconciliation_delta: `relayer reconcile`'s delta at the end (must be 0);
- * - rss_mb: the relayer process group's resident set size, sampled every 500 ms, maximum.
+ * - rss_mb: the relayer process group's resident set size, sampled every 500 ms, maximum;
+ * - offered_per_s: the offered load. `--rate R` (default 25) sends transfer i at i / R seconds after the first,
+ *   whatever the deliveries do (open loop, as load tests measure latency at a given rate); `--rate 0` sends all
+ *   N at once (burst: then latency is mostly the queue in front of the relayer).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -62,6 +65,7 @@ const SEMI_SPACE_MB = process.env.RELAYER_SEMI_SPACE_MB ?? "16";
 const program = new Command()
   .name("npm run bench:bridge --")
   .option("--transfers <n>", "transfers sent in the measured phase", "1000")
+  .option("--rate <per s>", "offered load: transfers sent per second, open loop (0 = burst: all at once)", "25")
   .option("--timeout <s>", "how long to wait for every delivery", "900")
   .option("--out <file>", "result file", "bench/results/bridge.json");
 
@@ -126,8 +130,10 @@ function stageLatencies(logFile: string, sent: Map<string, Sent>): Record<string
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ transfers: string; timeout: string; out: string }>();
+  const o = program.opts<{ transfers: string; rate: string; timeout: string; out: string }>();
   const n = Number(o.transfers);
+  const rate = Number(o.rate);
+  if (!Number.isFinite(rate) || rate < 0) throw new Error(`--rate ${o.rate}: give transfers per second (> 0), or 0 for a burst`);
   for (const [k, v] of Object.entries({ DEVNET_ETHEREUM_CHAIN_ID: "31337", DEVNET_BNB_CHAIN_ID: "31338", DEVNET_BASE_CHAIN_ID: "31339" })) process.env[k] = v;
   const opts = resolveOptions({ chainPorts: "26545,26546,26547", hubPort: "26657", metricsPort: "26464", stateDir: ".devnet/bench-bridge", topics: "2", blockTime: "1000", hubBlockTime: "1000", relayer: false });
   opts.relayerConfig = { logLevel: "info", dashboard: false, deviationBps: 0, heartbeatSeconds: 60 };
@@ -154,13 +160,14 @@ async function main(): Promise<void> {
     let rssMax = 0;
     const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, groupRssMb(relayer.child.pid))), 500);
     // The relayer's event-loop delay (prom-client's monitor, reset at each scrape): a loop held up for more than
-    // half the queue lock (5 s) loses job locks, and the jobs are taken again.
+    // half the queue lock (5 s) loses job locks, and the jobs are taken again. The sample carries the default
+    // label (instance="local-1"): relayer_process_nodejs_eventloop_lag_max_seconds{instance="local-1"} 0.16.
     let loopLagMaxS: number | undefined; // undefined: no scrape had the metric (reported as null, not 0)
     const lagTimer = setInterval(() => {
       fetch(`http://127.0.0.1:${relayer.httpPort}/metrics`)
         .then((r) => r.text())
         .then((t) => {
-          const m = /^relayer_process_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(t);
+          const m = /^relayer_process_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(t);
           if (m) loopLagMaxS = Math.max(loopLagMaxS ?? 0, Number(m[1]));
         })
         .catch(() => undefined);
@@ -218,7 +225,7 @@ async function main(): Promise<void> {
     const hubStart = BigInt((await comet.status()).syncInfo.latestBlockHeight);
     const t0 = Date.now();
     const cpu0 = groupCpuSeconds(relayer.child.pid);
-    const evmSends: (() => Promise<unknown>)[] = [];
+    const evmSends: { i: number; send: () => Promise<unknown> }[] = [];
     const managers = new Map<string, ethers.NonceManager>();
     const signer = (chainName: string, i: number) => {
       const key = `${chainName}:${i}`;
@@ -242,12 +249,15 @@ async function main(): Promise<void> {
       ),
     );
     const expectedNonce = new Map<string, number>(); // "<chain>:<sender>" -> nonce after the measured sends
-    const hubDeposits: { route: string; chainId: number; recipient: string }[] = [];
+    const hubDeposits: { i: number; route: string; chainId: number; recipient: string }[] = [];
     plan.forEach((route, i) => {
       const [from, to] = route.split("->");
       if (from === "hub") {
         const dest = chains.find((x) => x.c.name === to)!;
-        hubDeposits.push({ route, chainId: dest.c.chainId, recipient: evmSenders[i % evmSenders.length].address });
+        // At a fixed rate the deposits of each destination share one recipient (one memo): a hub sender's tx then
+        // carries every deposit due for that destination since its previous tx.
+        const recipient = rate > 0 ? evmSenders[chains.indexOf(dest) % evmSenders.length].address : evmSenders[i % evmSenders.length].address;
+        hubDeposits.push({ i, route, chainId: dest.c.chainId, recipient });
         return;
       }
       const src = chains.find((x) => x.c.name === from)!;
@@ -258,8 +268,8 @@ async function main(): Promise<void> {
       // An explicit gas limit, as wallets add a margin: with ethers' exact estimate, 29 of 30 sends from one
       // account landing in one block ran out of gas (measured; the estimate is made against the state before
       // the account's earlier sends of that block).
-      if (to === "hub") evmSends.push(() => bridge.sendToHub(hubRecipients[i % hubRecipients.length], amount, { gasLimit: SEND_GAS_LIMIT, ...fees }));
-      else evmSends.push(() => bridge.sendToChain(chains.find((x) => x.c.name === to)!.c.chainId, evmSenders[(i + 1) % evmSenders.length].address, amount, { gasLimit: SEND_GAS_LIMIT, ...fees }));
+      if (to === "hub") evmSends.push({ i, send: () => bridge.sendToHub(hubRecipients[i % hubRecipients.length], amount, { gasLimit: SEND_GAS_LIMIT, ...fees }) });
+      else evmSends.push({ i, send: () => bridge.sendToChain(chains.find((x) => x.c.name === to)!.c.chainId, evmSenders[(i + 1) % evmSenders.length].address, amount, { gasLimit: SEND_GAS_LIMIT, ...fees }) });
     });
     // Hub deposits: batched per (sender, destination, recipient): one tx with a MsgSend per transfer.
     const groups = new Map<string, { chainId: number; recipient: string; count: number }>();
@@ -283,20 +293,55 @@ async function main(): Promise<void> {
         }),
       ),
     );
-    // Hub deposits go out alongside the EVM sends, each hub sender's txs in order (one account sequence).
-    const hubSending = Promise.all(
-      hubClients.map(async (h) => {
-        for (const hs of hubSends.filter((x) => x.sender === h)) {
-          for (let i = 0; i < hs.msgs.length; i += 50) {
-            const r = await hs.sender.client.signAndBroadcast(hs.sender.address, hs.msgs.slice(i, i + 50), "auto", hs.memo);
-            if (r.code !== 0) throw new Error(`deposit failed: ${r.rawLog}`);
-          }
-        }
-      }),
-    );
-    // In waves of SEND_WAVE: 750 requests at once made the chains' HTTP server hang up a socket (measured).
+    // Transfer i is due at t0 + i / rate (open loop: the schedule does not wait for deliveries), or at once in
+    // burst mode. Hub deposits go out alongside the EVM sends, each hub sender's txs in order (one account
+    // sequence): a tx carries the sender's due deposits of one memo (up to 50), the oldest group first.
+    const tSend = Date.now();
+    const dueAt = (i: number) => (rate > 0 ? tSend + (i * 1000) / rate : tSend);
+    const hubPending = new Map(hubClients.map((h) => [h, [] as { i: number; memo: string }[]]));
+    hubDeposits.forEach((d, k) => hubPending.get(hubClients[k % hubClients.length])!.push({ i: d.i, memo: depositMemo(d.chainId, d.recipient) }));
+    const depositMsg = (h: (typeof hubClients)[number]) => ({ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.fromPartial({ fromAddress: h.address, toAddress: escrow, amount: coins(amount.toString(), "uallo") }) });
+    const hubSending =
+      rate > 0
+        ? Promise.all(
+            hubClients.map(async (h) => {
+              const pending = hubPending.get(h)!;
+              while (pending.length > 0) {
+                const wait = dueAt(pending[0].i) - Date.now();
+                if (wait > 0) await sleep(wait);
+                const memo = pending[0].memo;
+                const now = Date.now();
+                const take = pending.filter((p) => p.memo === memo && dueAt(p.i) <= now).slice(0, 50);
+                for (const t of take) pending.splice(pending.indexOf(t), 1);
+                const r = await h.client.signAndBroadcast(h.address, take.map(() => depositMsg(h)), "auto", memo);
+                if (r.code !== 0) throw new Error(`deposit failed: ${r.rawLog}`);
+              }
+            }),
+          )
+        : Promise.all(
+            hubClients.map(async (h) => {
+              for (const hs of hubSends.filter((x) => x.sender === h)) {
+                for (let i = 0; i < hs.msgs.length; i += 50) {
+                  const r = await hs.sender.client.signAndBroadcast(hs.sender.address, hs.msgs.slice(i, i + 50), "auto", hs.memo);
+                  if (r.code !== 0) throw new Error(`deposit failed: ${r.rawLog}`);
+                }
+              }
+            }),
+          );
     const evmTxs: unknown[] = [];
-    for (let i = 0; i < evmSends.length; i += SEND_WAVE) evmTxs.push(...(await Promise.all(evmSends.slice(i, i + SEND_WAVE).map((send) => send()))));
+    if (rate > 0) {
+      // Each send leaves when it is due; the sends of one tick go together (a NonceManager per sender orders them).
+      const inFlight: Promise<unknown>[] = [];
+      for (const e of evmSends) {
+        const wait = dueAt(e.i) - Date.now();
+        if (wait > 0) await sleep(wait);
+        inFlight.push(e.send());
+      }
+      evmTxs.push(...(await Promise.all(inFlight)));
+    } else {
+      // In waves of SEND_WAVE: 750 requests at once made the chains' HTTP server hang up a socket (measured).
+      for (let i = 0; i < evmSends.length; i += SEND_WAVE) evmTxs.push(...(await Promise.all(evmSends.slice(i, i + SEND_WAVE).map((e) => e.send()))));
+    }
     await hubSending;
     // Mined: one nonce read per (chain, sender), not a receipt poll per transaction (750 pollers load the machine).
     for (const [k, count] of expectedNonce) {
@@ -440,6 +485,7 @@ async function main(): Promise<void> {
       rss_mb: Number(rssMax.toFixed(1)),
       relayer_event_loop_lag_max_ms: loopLagMaxS === undefined ? null : Math.round(loopLagMaxS * 1000),
       relayer_cpu: { seconds: Number(cpuSeconds.toFixed(1)), share_of_one_core: Number((cpuSeconds / wallSeconds).toFixed(2)), ms_per_transfer: Math.round((cpuSeconds * 1000) / Math.max(1, delivered)) },
+      offered_per_s: rate > 0 ? rate : "burst",
       send: { seconds: Number(sendSeconds.toFixed(1)), source_span_ms: Math.max(...sourceTimes) - Math.min(...sourceTimes) },
       stages_ms: stages,
       routes: routes.length,

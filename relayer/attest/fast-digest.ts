@@ -5,7 +5,8 @@
  *   digest = keccak256(0x1901 ‖ domainSeparator ‖ keccak256(BATCH_TYPEHASH ‖ setId ‖ keccak256(packedReports)))
  * where packedReports is the 40-byte-per-report form `AlloraOracle.submit` takes (packReportsToBytes).
  */
-import { TypedDataEncoder, getBytes, keccak256, toUtf8Bytes } from "ethers";
+import { TypedDataEncoder, getAddress, getBytes, keccak256, toUtf8Bytes } from "ethers";
+import { bridgeDomain, TRANSFER_TYPES, type BridgeDomain, type BridgeTransfer } from "../../lib/eip712/bridge";
 import { oracleDomain, packReportsToBytes, REPORT_BATCH_TYPES } from "../../lib/eip712/oracle";
 import type { OracleReport } from "../../lib/eip712/oracle";
 
@@ -54,3 +55,56 @@ export function matchesBatchType(types: Readonly<Record<string, readonly { name:
 
 /** For tests: the type this encoder hard-codes must be the library's. */
 export const FAST_DIGEST_TYPES_MATCH = matchesBatchType(REPORT_BATCH_TYPES);
+
+/**
+ * The bridge's `Transfer` EIP-712 digest on byte buffers: the same value as lib/eip712/bridge.ts
+ * transferDigest (a property test compares them), without ethers' generic typed-data encoder, which a burst of
+ * transfers ran several times per delivery (the attester, the poll loop, every retry).
+ *   digest = keccak256(0x1901 ‖ domainSeparator ‖ keccak256(TRANSFER_TYPEHASH ‖ setId ‖ sourceChain ‖
+ *            sourceBridge ‖ sequence ‖ recipient ‖ amount)), each field one 32-byte word.
+ * The field bounds the contract's types impose (uint64, bytes32, address, uint256) are checked here, as the
+ * generic encoder does, so a malformed job has no digest rather than a wrong one.
+ */
+const TRANSFER_TYPE = "Transfer(uint64 setId,uint64 sourceChain,bytes32 sourceBridge,uint64 sequence,address recipient,uint256 amount)";
+const TRANSFER_TYPEHASH = getBytes(keccak256(toUtf8Bytes(TRANSFER_TYPE)));
+const U64 = (1n << 64n) - 1n;
+const U256 = (1n << 256n) - 1n;
+
+function wordOf(name: string, v: bigint, max: bigint): bigint {
+  if (v < 0n || v > max) throw new RangeError(`transfer ${name} ${v} is out of range for its EIP-712 type`);
+  return v;
+}
+
+const bridgeSeparators = new Map<string, Uint8Array>();
+function bridgeDomainSeparator(domain: BridgeDomain): Uint8Array {
+  const key = `${domain.chainId}|${domain.verifyingContract.toLowerCase()}`;
+  let sep = bridgeSeparators.get(key);
+  if (!sep) {
+    sep = getBytes(TypedDataEncoder.hashDomain(bridgeDomain(domain)));
+    bridgeSeparators.set(key, sep);
+  }
+  return sep;
+}
+
+export function fastTransferDigest(domain: BridgeDomain, t: BridgeTransfer): string {
+  const bridgeBytes = getBytes(t.sourceBridge);
+  if (bridgeBytes.length !== 32) throw new RangeError(`transfer sourceBridge ${t.sourceBridge} is not 32 bytes`);
+  const recipient = getBytes(getAddress(t.recipient));
+  const struct = new Uint8Array(7 * 32);
+  struct.set(TRANSFER_TYPEHASH, 0);
+  putWord(struct, 32, wordOf("setId", t.setId, U64));
+  putWord(struct, 64, wordOf("sourceChain", t.sourceChain, U64));
+  struct.set(bridgeBytes, 96);
+  putWord(struct, 128, wordOf("sequence", t.sequence, U64));
+  struct.set(recipient, 160 + 12);
+  putWord(struct, 192, wordOf("amount", t.amount, U256));
+  const out = new Uint8Array(66);
+  out.set([0x19, 0x01], 0);
+  out.set(bridgeDomainSeparator(domain), 2);
+  out.set(getBytes(keccak256(struct)), 34);
+  return keccak256(out);
+}
+
+/** For tests: the type this encoder hard-codes must be the library's. */
+export const FAST_TRANSFER_TYPES_MATCH =
+  `Transfer(${TRANSFER_TYPES.Transfer.map((f) => `${f.type} ${f.name}`).join(",")})` === TRANSFER_TYPE && Object.keys(TRANSFER_TYPES).length === 1;

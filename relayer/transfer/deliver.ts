@@ -7,7 +7,7 @@
  */
 import { Contract, Interface, getAddress, type Provider, type TransactionReceipt, type Wallet } from "ethers";
 import type { Logger } from "pino";
-import { transferDigest } from "../../lib/eip712/bridge";
+import { fastTransferDigest } from "../attest/fast-digest";
 import type { SignaturePool } from "../attest/pool";
 import type { TxIntent } from "../submit/intent";
 import type { DeliverJobData } from "./jobs";
@@ -151,7 +151,7 @@ export async function attestDelivery(job: DeliverJobData, deps: AttestDeps): Pro
     return { state: "already", queued: q.amount > 0n };
   }
   const [setId, signers, threshold] = set;
-  const digest = transferDigest(
+  const digest = fastTransferDigest(
     { chainId: deps.chainId, verifyingContract: deps.bridge },
     {
       setId,

@@ -151,7 +151,8 @@ export async function confirmTransfer(provider: Provider, src: SourceChain, clai
   const receipt = await provider.getTransactionReceipt(claimed.txHash);
   if (!receipt) return { state: "gone", why: `no receipt for ${claimed.txHash} (reorged out or never mined)` };
   if (receipt.status !== 1) return { state: "gone", why: `transaction ${claimed.txHash} reverted` };
-  const block = await provider.getBlock(receipt.blockNumber);
+  // The block and the head in one round trip (ethers batches concurrent calls).
+  const [block, head] = await Promise.all([provider.getBlock(receipt.blockNumber), provider.getBlockNumber()]);
   if (!block || block.hash !== receipt.blockHash) return { state: "gone", why: `block ${receipt.blockNumber} was replaced (reorg)` };
   const candidates = receipt.logs.filter((l) => l.topics[0] === TRANSFER_SENT_TOPIC && getAddress(l.address) === getAddress(src.bridge));
   let onChain: SentTransfer | undefined;
@@ -162,7 +163,6 @@ export async function confirmTransfer(provider: Provider, src: SourceChain, clai
   if (!onChain) return { state: "mismatch", why: `transaction ${claimed.txHash} has no TransferSent ${claimed.transferId}` };
   const diff = sameTransfer(claimed, onChain);
   if (diff) return { state: "mismatch", why: diff };
-  const head = await provider.getBlockNumber();
   const depth = head - receipt.blockNumber + 1;
   if (depth < confirmations) return { state: "pending", depth, needed: confirmations };
   return { state: "confirmed", transfer: onChain, depth };

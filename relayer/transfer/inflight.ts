@@ -2,16 +2,16 @@
  * Supply reconciliation from the truth: every transfer ever sent (hub deposits since the bridge start height,
  * each chain's TransferSent since its bridge's start block) checked against its destination (the bridge's
  * replay state and queue, the escrow's ledger), the EVM supplies and the escrow's balance and fees. Nothing
- * comes from Redis. Used by `relayer reconcile`, the tests and the benchmark; O(transfers) reads.
+ * comes from Redis. Used by `relayer reconcile`, the tests and the benchmark; one log scan per chain and two
+ * hub scans, incremental when the caller keeps a ReconcileMemory.
  */
 import { Contract, type Provider } from "ethers";
 import type { CometClient } from "@cosmjs/tendermint-rpc";
 import { StargateClient } from "@cosmjs/stargate";
-import { evmBridgeId, hubBridgeId, transferId } from "../../lib/eip712/bridge";
+import { hubBridgeId, transferId } from "../../lib/eip712/bridge";
 import { assignSequences, type DepositRules } from "./deposits";
 import { bridgeInterface } from "./deliver";
-import { scanTransferSent } from "./evm-source";
-import { scanDeposits, scanEscrowSends } from "./hub-ledger";
+import { ReconcileMemory } from "./history";
 import { escrowLedger, feesPaid, refundKey } from "./release";
 import { reconcile, type InFlight, type Reconciliation } from "./reconcile";
 import type { AxelarAdapterRef } from "./axelar/config";
@@ -49,6 +49,8 @@ export interface ReconcileInput {
    * Kept by the caller in its own memory (never Redis); filled by this read.
    */
   settled?: Set<string>;
+  /** history already read at a final depth, kept by the caller in its own memory (history.ts) */
+  memory?: ReconcileMemory;
 }
 
 /** A transfer in flight and the job that carries it, built from the truth alone. */
@@ -82,31 +84,12 @@ export async function readReconciliation(input: ReconcileInput, attempts = 5): P
   return last!;
 }
 
-/** Runs at most `n` of the returned function's tasks at a time. */
-function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-/** Destination reads in flight at once in one pass (ethers batches concurrent calls into one HTTP request). */
-const STAGE_READS_AT_ONCE = 32;
-
 async function readOnce(input: ReconcileInput, query: StargateClient, escrowBalance: bigint): Promise<ReconcileReport> {
-  const limit = limiter(STAGE_READS_AT_ONCE);
+  const memory = input.memory ?? new ReconcileMemory();
   const head = BigInt((await input.comet.status()).syncInfo.latestBlockHeight);
   const byId = new Map(input.chains.map((c) => [c.chainId, c]));
   const bridgeAt = (c: ReconcileChain) => new Contract(c.bridge, bridgeInterface, c.provider);
-  const sends = await scanEscrowSends(input.comet, input.escrow, 1n, input.denom);
+  const { deposits, sends } = await memory.hub(input.comet, input.escrow, input.denom, input.startHeight, head);
   const ledger = escrowLedger(sends, input.hubChain);
   const inFlight: InFlight[] = [];
   const jobs: InFlightJob[] = [];
@@ -116,23 +99,37 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
   };
   const isSettled = (id: string) => input.settled?.has(id.toLowerCase()) ?? false;
 
-  // Hub deposits.
-  const deposits = await scanDeposits(input.comet, input.escrow, input.startHeight, head);
-  const { decided } = assignSequences(deposits.deposits, input.rules);
-  const hubId = hubBridgeId(input.escrow);
-  // Every destination read of the pass at once (bounded), not one round trip after another: with a burst in
-  // flight a pass made ~1,000 sequential reads and ran for most of its 15 s. Results are used in source order.
-  const stages = new Map<string, Promise<string | undefined>>();
-  const stageOf = (dest: ReconcileChain, sourceChain: bigint, sourceBridge: string, sequence: bigint, id: string) => {
-    let p = stages.get(id);
-    if (!p) stages.set(id, (p = limit(() => destinationStage(bridgeAt(dest), sourceChain, sourceBridge, sequence, id))));
-    return p;
+  // Each chain read at one block: its supply, what it sent and what it delivered up to there (so a mint is in
+  // the supply exactly when its delivery is seen), all chains at once.
+  const views = new Map(
+    await Promise.all(
+      input.chains.map(async (c) => {
+        const at = await c.provider.getBlockNumber();
+        const depth = c.confirmations ?? 1;
+        const tokenAddress = await memory.token(c.name, c.startBlock, async () => (await bridgeAt(c).token()) as string);
+        const [totalSupply, sent, deliveries] = await Promise.all([
+          new Contract(tokenAddress, TOKEN_ABI, c.provider).totalSupply({ blockTag: at }) as Promise<bigint>,
+          memory.sent(c.name, c.provider, { chainId: c.chainId, bridge: c.bridge, hubChain: input.hubChain, hubPrefix: input.hubPrefix }, c.startBlock, at, depth),
+          memory.deliveries(c.name, c.provider, c.bridge, c.startBlock, at, depth),
+        ]);
+        return [c.chainId, { at, totalSupply, sent, deliveries }] as const;
+      }),
+    ),
+  );
+  // Undefined when minted at the destination; else why it is still in flight. A transfer the bridge queued is
+  // read again (released or cancelled since?) at the same block: few are.
+  const stageOf = async (dest: ReconcileChain, id: string): Promise<string | undefined> => {
+    const v = views.get(dest.chainId)!;
+    const key = id.toLowerCase();
+    if (!v.deliveries.delivered.has(key)) return NOT_DELIVERED;
+    if (!v.deliveries.queued.has(key)) return undefined;
+    const q = (await bridgeAt(dest).queuedTransfer(id, { blockTag: v.at })) as { amount: bigint };
+    return q.amount > 0n ? "queued at the destination" : undefined;
   };
-  for (const d of decided) {
-    if (d.kind === "refund" || isSettled(transferId(input.hubChain, hubId, d.destinationChain, d.sequence))) continue;
-    const dest = byId.get(d.destinationChain);
-    if (dest) void stageOf(dest, input.hubChain, hubId, d.sequence, transferId(input.hubChain, hubId, d.destinationChain, d.sequence)).catch(() => undefined);
-  }
+
+  // Hub deposits.
+  const { decided } = assignSequences(deposits, input.rules);
+  const hubId = hubBridgeId(input.escrow);
   for (const d of decided) {
     if (d.kind === "refund") {
       if (!ledger.refunded.has(refundKey(d.deposit.txHash, d.deposit.msgIndex))) {
@@ -149,8 +146,8 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
     }
     const id = transferId(input.hubChain, hubId, d.destinationChain, d.sequence);
     if (isSettled(id)) continue;
-    const stage = await stageOf(dest, input.hubChain, hubId, d.sequence, id);
-    if (!stage) input.settled?.add(id);
+    const stage = await stageOf(dest, id);
+    if (!stage) input.settled?.add(id.toLowerCase());
     else {
       inFlight.push({ transferId: `${d.deposit.txHash}:${d.deposit.msgIndex}`, route: `hub->${dest.name}`, amount: d.amount, stage });
       if (stage === NOT_DELIVERED) addJob(stage, depositJob(d, { chainId: input.hubChain, escrow: input.escrow }, chainName, () => id, 0));
@@ -160,17 +157,10 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
   // EVM sends.
   const supplies: { chain: string; totalSupply: bigint }[] = [];
   for (const c of input.chains) {
-    const bridge = bridgeAt(c);
-    const token = new Contract((await bridge.token()) as string, TOKEN_ABI, c.provider);
-    supplies.push({ chain: c.name, totalSupply: (await token.totalSupply()) as bigint });
-    const to = await c.provider.getBlockNumber();
-    const sent = await scanTransferSent(c.provider, { chainId: c.chainId, bridge: c.bridge, hubChain: input.hubChain, hubPrefix: input.hubPrefix }, c.startBlock, to);
+    const { at: to, totalSupply, sent } = views.get(c.chainId)!;
+    supplies.push({ chain: c.name, totalSupply });
     // A job only at the source's depth: one for a transfer a reorg may still drop would be refused (and alerted).
     const deep = (t: { blockNumber: number }) => t.blockNumber <= to - Math.max(c.confirmations ?? 1, 1) + 1;
-    for (const t of sent) {
-      const dest = byId.get(t.destinationChain);
-      if (t.destinationChain !== input.hubChain && dest && !isSettled(t.transferId)) void stageOf(dest, c.chainId, evmBridgeId(c.bridge), t.sequence, t.transferId).catch(() => undefined);
-    }
     for (const t of sent) {
       if (t.destinationChain === input.hubChain) {
         if (!ledger.released.has(t.transferId)) {
@@ -185,7 +175,7 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
         continue;
       }
       if (isSettled(t.transferId)) continue;
-      const stage = await stageOf(dest, c.chainId, evmBridgeId(c.bridge), t.sequence, t.transferId);
+      const stage = await stageOf(dest, t.transferId);
       if (!stage) input.settled?.add(t.transferId.toLowerCase());
       else {
         inFlight.push({ transferId: t.transferId, route: `${c.name}->${dest.name}`, amount: t.amount, stage });
@@ -201,11 +191,3 @@ async function readOnce(input: ReconcileInput, query: StargateClient, escrowBala
 }
 
 const NOT_DELIVERED = "sent, not delivered";
-
-/** Undefined when minted at the destination; else why it is still in flight. */
-async function destinationStage(bridge: Contract, sourceChain: bigint, sourceBridge: string, sequence: bigint, id: string): Promise<string | undefined> {
-  const delivered = (await bridge.isDelivered(sourceChain, sourceBridge, sequence)) as boolean;
-  if (!delivered) return NOT_DELIVERED;
-  const q = (await bridge.queuedTransfer(id)) as { amount: bigint };
-  return q.amount > 0n ? "queued at the destination" : undefined;
-}

@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { seeded } from "../fc-seed";
 import { AbiCoder } from "ethers";
 import { oracleDomain, reportBatchDigest as libDigest, reportBatchMessage } from "../../lib/eip712/oracle";
-import { fastReportBatchDigest, FAST_DIGEST_TYPES_MATCH } from "../../relayer/attest/fast-digest";
+import { fastReportBatchDigest, fastTransferDigest, FAST_DIGEST_TYPES_MATCH, FAST_TRANSFER_TYPES_MATCH } from "../../relayer/attest/fast-digest";
+import { transferDigest } from "../../lib/eip712/bridge";
 import { reportBatchDigest } from "../../relayer/attest/eip712";
 import { decodeInferenceUpdated, oracleInterface } from "../../relayer/evm/oracle";
 
@@ -53,5 +54,29 @@ describe("relayer EIP-712: fast digest equals lib/eip712", () => {
       seeded({ numRuns: 200 }),
     );
     expect(decodeInferenceUpdated({ topics: ["0x" + "00".repeat(32)], data: AbiCoder.defaultAbiCoder().encode(["uint256"], [1]) })).to.equal(undefined);
+  });
+
+  it("hard-codes the library's Transfer type", () => expect(FAST_TRANSFER_TYPES_MATCH).to.equal(true));
+
+  it("matches transferDigest for random transfers, chains, bridges and set ids", () => {
+    const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+    const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => "0x" + Buffer.from(b).toString("hex"));
+    fc.assert(
+      fc.property(u64, bytes(20), u64, u64, bytes(32), u64, bytes(20), fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }), (chainId, verifyingContract, setId, sourceChain, sourceBridge, sequence, recipient, amount) => {
+        const domain = { chainId, verifyingContract };
+        const t = { setId, sourceChain, sourceBridge, sequence, recipient, amount };
+        return fastTransferDigest(domain, t) === transferDigest(domain, t);
+      }),
+      seeded({ numRuns: 200 }),
+    );
+  });
+
+  it("refuses what the EIP-712 types cannot hold, as the library does", () => {
+    const domain = { chainId: 1n, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
+    const t = { setId: 1n, sourceChain: 2n, sourceBridge: "0x" + "11".repeat(32), sequence: 3n, recipient: "0x" + "22".repeat(20), amount: 4n };
+    for (const bad of [{ sequence: 1n << 64n }, { setId: -1n }, { amount: 1n << 256n }, { sourceBridge: "0x" + "11".repeat(31) }, { recipient: "0x1234" }]) {
+      expect(() => fastTransferDigest(domain, { ...t, ...bad }), JSON.stringify(bad, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).to.throw();
+      expect(() => transferDigest(domain, { ...t, ...bad })).to.throw();
+    }
   });
 });

@@ -25,6 +25,7 @@ import { confirmTransfer, type SourceChain } from "../../../relayer/transfer/evm
 import { EscrowReader, EscrowSignaturePool, payOnce } from "../../../relayer/transfer/escrow";
 import { depositMemo } from "../../../relayer/transfer/memo";
 import { readReconciliation } from "../../../relayer/transfer/inflight";
+import { ReconcileMemory } from "../../../relayer/transfer/history";
 import { trackTransfer } from "../../../relayer/transfer/track";
 import type { DeliverJobData, EscrowJobData } from "../../../relayer/transfer/jobs";
 import { deployBridge, startChain, wireRemote, type Deployed, type TestChain } from "./helpers";
@@ -52,6 +53,9 @@ function memCheckpoint(): CheckpointStore & { value?: bigint } {
 }
 
 describe("relayer transfer: every attested route on the hub devnet and two Hardhat chains", function () {
+  // One reconciliation memory through the file: filled by the reconciliation test, used again after later deliveries.
+  const memory = new ReconcileMemory(0);
+  let reconcileInput: Parameters<typeof readReconciliation>[0] | undefined;
   this.timeout(240_000);
   let hub: HubDevnet;
   let comet: Comet38Client;
@@ -220,7 +224,7 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
   });
 
   it("reconciliation from the truth is exact: escrow backing = EVM supply + in flight (the queued delivery)", async () => {
-    const report = await readReconciliation({
+    const input = {
       comet,
       hubChain,
       hubPrefix: "allo",
@@ -233,7 +237,14 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
         { name: "ethereumLocal", chainId: 31337n, provider: a.provider, bridge: await da.bridge.getAddress(), startBlock: 0 },
         { name: "bnbLocal", chainId: 31338n, provider: b.provider, bridge: await db.bridge.getAddress(), startBlock: 0 },
       ],
-    });
+    };
+    const report = await readReconciliation(input);
+    reconcileInput = input;
+    // A process's memory of final history (history.ts) reads the same: filled by a first pass, then used.
+    for (const pass of [1, 2]) {
+      const again = await readReconciliation({ ...input, memory });
+      expect([again.evmSupply, again.delta, again.feesPaid, again.inFlightTransfers], `pass ${pass} with memory`).to.deep.equal([report.evmSupply, report.delta, report.feesPaid, report.inFlightTransfers]);
+    }
     expect(report.evmSupply).to.equal(ALLO / 2n + 2n * ALLO);
     expect(report.inFlightTransfers.map((t) => [t.route, t.stage, t.amount])).to.deep.equal([["ethereumLocal->bnbLocal", "queued at the destination", 2n * ALLO]]);
     expect(report.feesPaid).to.equal(3_000_000n);
@@ -288,5 +299,13 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
     expect((await attestDelivery(job, deliverDeps(b, db, bridgeB, verify, [attesters[2]]))).state).to.equal("attested");
     expect((await deliverOnce(job, deliverDeps(b, db, bridgeB, verify, [attesters[0]]))).state).to.equal("delivered");
     expect((await db.token.balanceOf(user2.address)) - before).to.equal(3n * ALLO);
+  });
+
+  it("a reconciliation memory kept across new deposits and deliveries reads what a fresh read does", async () => {
+    for (let i = 0; i < 3; i++) await (await a.provider.send("evm_mine", [])) ;
+    const fresh = await readReconciliation(reconcileInput!);
+    const kept = await readReconciliation({ ...reconcileInput!, memory });
+    expect(kept.inFlightTransfers).to.deep.equal(fresh.inFlightTransfers);
+    expect([kept.evmSupply, kept.delta]).to.deep.equal([fresh.evmSupply, fresh.delta]);
   });
 });
