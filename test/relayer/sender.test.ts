@@ -253,4 +253,21 @@ describe("relayer submit: TxSender on a Hardhat node", function () {
       (e) => expect(e, (e as Error).message.slice(0, 300)).to.be.instanceOf(InsufficientFundsError),
     );
   });
+  it("a nonce below ours missing from the chain and the mempool (a deep reorg dropped it) is filled with this job's work", async () => {
+    const w = account(17);
+    const n = await rpc.current.getTransactionCount(w.address, "latest");
+    // The nonce manager's view after a reorg deeper than the confirmations dropped our mined nonce n: next is n + 1.
+    const wallet = new Wallet(w.privateKey);
+    const sender = new TxSender(chain(), rpc, wallet, new NonceManager({ pendingNonce: async () => n + 1 }), log);
+    const { journal, sent } = await redisJournal();
+    const sending = sender.send(exactIntent(account(16).address, "0x1234"), journal);
+    await waitFor("the job sent again at the missing nonce", async () => sent().some((t) => t.nonce === n) || undefined, 20_000, 50);
+    await mine();
+    const { receipt } = await sending;
+    const mined = await rpc.current.getTransaction(receipt.hash);
+    expect(mined!.nonce, "mined at the missing nonce").to.equal(n);
+    expect(sent()[0].nonce, "first sent above the gap").to.equal(n + 1);
+    await mine(); // the first transaction, executable now, is mined too: no nonce left out
+    expect(await rpc.current.getTransactionCount(w.address, "latest")).to.equal(n + 2);
+  });
 });
