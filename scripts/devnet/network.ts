@@ -138,8 +138,8 @@ export async function startLocalNetwork(opts: NetworkOptions, hooks: StartHooks 
     // The chains (child processes), the deployer (a child that loads Hardhat, compiles if needed, then
     // waits for the chains) and the hub (in this process) all start at the same time.
     const deploymentsDir = path.join(stateDir, "deployments");
-    // One Chainlink-compatible feed adapter per relayed topic on every chain.
-    const feeds = devnetFeeds(opts.hub.topics, opts.hub.topicShape);
+    // One Chainlink-compatible feed adapter per relayed topic on every chain (or the first feedTopics).
+    const feeds = devnetFeeds(opts.hub.topics, opts.hub.topicShape).slice(0, opts.feedTopics ?? opts.hub.topics);
     fs.rmSync(deploymentsDir, { recursive: true, force: true });
     // One deploy process for every chain, also with separate chain processes: it reaches each chain over its
     // RPC URL, loads Hardhat once (not once per chain) and runs the second pass that registers the peers'
