@@ -36,6 +36,10 @@ describe("synthesis/losses: edges found by mutation testing", () => {
     );
   });
 
+  it("a non-finite stake is refused with its report index", () => {
+    expect(() => stakeWeightedLosses([{ stake: d(NaN), losses: report() }])).to.throw(SynthesisInputError, /^report 0 stake: NaN is not a finite decimal$/);
+  });
+
   const bad: [string, Partial<EpochLosses>, RegExp][] = [
     ["combinedValue", { combinedValue: d(NaN) }, /^report 0 combinedValue: NaN is not a finite decimal$/],
     ["naiveValue", { naiveValue: d(Infinity) }, /^report 0 naiveValue: Infinity is not a finite decimal$/],

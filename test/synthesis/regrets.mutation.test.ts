@@ -168,6 +168,12 @@ describe("synthesis/regrets: edges found by mutation testing", () => {
     });
   }
 
+  for (const field of ["initialRegret", "lastNetworkLoss", "regretScale"]) {
+    it(`a damaged ${field} is refused, naming the field`, () => {
+      expect(() => regretStateFromJSON({ ...FULL_JSON, [field]: "x" })).to.throw(SynthesisInputError, new RegExp(`^${field}: "x" is not a finite decimal`));
+    });
+  }
+
   it("a missing or non-finite epoch loss is refused, naming it", () => {
     expect(() => updateRegrets(emptyRegretState(), losses({ naiveValue: undefined as unknown as Dec }), P)).to.throw(
       SynthesisInputError,
