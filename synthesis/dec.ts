@@ -168,14 +168,6 @@ export function min(xs: readonly Dec[]): Dec {
   return m;
 }
 
-/** Maximum of a non-empty list. */
-export function max(xs: readonly Dec[]): Dec {
-  if (xs.length === 0) throw new SynthesisMathError("max of an empty list");
-  let m = xs[0];
-  for (const x of xs) if (x.gt(m)) m = x;
-  return m;
-}
-
 /**
  * Sample standard deviation as the hub computes it (`math/utils.go` StdDev): 0 for a single value,
  * otherwise sqrt(sum((x - mean)^2) / (N - 1)) with mean = sum / N rounded to 34 digits.
@@ -218,7 +210,7 @@ export function quantile(xs: readonly Dec[], q: Dec): Dec {
   const position = mul(sub(ONE, q), new Dec(s.length - 1));
   const lower = position.floor();
   const upper = position.ceil();
-  if (lower.eq(upper)) return s[lower.toNumber()];
+  // At lower == upper (a whole position) the interpolation adds 0 x 0 to s[lower]: no special case.
   const lo = s[lower.toNumber()];
   const hi = s[upper.toNumber()];
   return add(lo, mul(sub(position, lower), sub(hi, lo)));

@@ -33,7 +33,11 @@ export function forecastImpliedInference(
   params: Pick<TopicParams, "pNorm" | "cNorm" | "epsilon">,
   weigh: RegretWeigher = (regrets) => weightsFromRegrets(regrets, params),
 ): Dec | undefined {
-  const covered = [...forecast.keys()].filter((j) => inferences.has(j)).sort();
+  const submitted = [...forecast.keys()].filter((j) => inferences.has(j));
+  // Sorted for a deterministic iteration, as the hub's. The order changes no value: sums are exact (add) and
+  // weights are per element with an order-free scale and max.
+  // Stryker disable next-line MethodExpression: equivalent; see above, the order of the covered inferers changes no value
+  const covered = submitted.sort();
   if (covered.length === 0) return undefined;
   if (allInferersNew) {
     return median(covered.map((j) => inferences.get(j) as Dec));

@@ -142,7 +142,7 @@ export function combinePaletteCurrent(
       const w = weights[idx];
       if (m.weightOnly) return;
       (idx < inferers.length ? infererWeights : forecasterWeights).set(m.worker, w);
-      if (w.isZero()) return;
+      // A zero weight adds 0 * value (exact) to num and 0 to den: no need to skip it.
       num = add(num, mul(w, m.value));
       den = add(den, w);
     });

@@ -433,12 +433,13 @@ function objToCounts(o: unknown, what: string): Map<string, number> {
   if (!isObj(o)) throw new SynthesisInputError(`${what}: expected an object of non-negative integers`);
   const m = new Map<string, number>();
   for (const [k, v] of Object.entries(o)) {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+    // Number.isInteger is false for every non-number, so v is a number past this check.
+    if (!Number.isInteger(v) || (v as number) < 0) {
       throw new SynthesisInputError(
         `${what}.${k}: expected a non-negative integer, got ${JSON.stringify(v)}`,
       );
     }
-    m.set(k, v);
+    m.set(k, v as number);
   }
   return m;
 }
@@ -455,7 +456,8 @@ export function regretStateFromJSON(json: RegretStateJSON | string): RegretState
   const opt = (v: unknown, what: string): Dec | undefined =>
     v === null || v === undefined ? undefined : parseDec(v as string, what);
   const epochs = o.epochs ?? 0;
-  if (typeof epochs !== "number" || !Number.isInteger(epochs) || epochs < 0) {
+  // Number.isInteger is false for every non-number, so epochs is a number past this check.
+  if (!Number.isInteger(epochs) || (epochs as number) < 0) {
     throw new SynthesisInputError(`regret state.epochs: expected a non-negative integer`);
   }
   return {
@@ -470,7 +472,7 @@ export function regretStateFromJSON(json: RegretStateJSON | string): RegretState
     oneInForecasterSelf: objToMap(o.oneInForecasterSelf, "oneInForecasterSelf"),
     initialRegret: opt(o.initialRegret, "initialRegret"),
     lastNetworkLoss: opt(o.lastNetworkLoss, "lastNetworkLoss"),
-    epochs,
+    epochs: epochs as number,
     regretScale: opt(o.regretScale, "regretScale"),
     latestInfererWeights: objToMap(o.latestInfererWeights, "latestInfererWeights"),
     latestForecasterWeights: objToMap(o.latestForecasterWeights, "latestForecasterWeights"),

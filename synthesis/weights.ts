@@ -103,7 +103,7 @@ export function weightsWithScale(
   scale: Dec,
   params: Pick<TopicParams, "pNorm" | "cNorm">,
 ): Dec[] {
-  if (regrets.length === 0) return [];
+  // No guard for an empty list (unlike weightsFromRegrets, nothing here fails on one): it maps to [].
   const normalized = regrets.map((r) => quo(r, scale));
   let m = normalized[0];
   for (const x of normalized) if (x.gt(m)) m = x;

@@ -218,7 +218,10 @@ function runTs(area: string, workers: number, mutate?: string, force = false): v
   // stryker.config.mjs runs incrementally: with the last run's results in this file, only mutants whose code
   // or covering tests changed are tested again; their time adds to the last run's.
   const incrementalFile = path.join(ROOT, "reports", "mutation", area, "stryker-incremental.json");
-  const previous = !force && !mutate && fs.existsSync(incrementalFile) ? readTsResult(area) : undefined;
+  const last = !force && fs.existsSync(incrementalFile) ? readTsResult(area) : undefined;
+  // A --mutate run adds its file to the incremental report, which keeps the files of earlier runs: the entry
+  // then counts them all, and its seconds add up the partial runs (file by file through a large area).
+  const previous = mutate ? (last?.note?.startsWith("partial run") ? last : undefined) : last;
   const args = [stryker, "run", "stryker.config.mjs", "--concurrency", String(workers), ...(mutate ? ["--mutate", mutate] : []), ...(force ? ["--force"] : [])];
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
@@ -247,7 +250,7 @@ function runTs(area: string, workers: number, mutate?: string, force = false): v
     report: path.join("reports", "mutation", area, "index.html"),
     ran_at: new Date().toISOString(),
     note: mutate
-      ? `partial run: --mutate ${mutate}; ${workers} workers`
+      ? `partial run (file by file with --mutate, the last ${mutate}): ${files.map(([f]) => f).join(", ")}; ${workers} workers${TS_AREAS[area].typeCheck === false ? "; no type checker" : ""}`
       : `${workers} workers${TS_AREAS[area].typeCheck === false ? "; no type checker (mutants that would not compile were run too)" : ""}${previous ? `; incremental: mutants whose code and tests did not change since the run of ${previous.ran_at} kept its result (seconds add up both runs)` : ""}`,
   };
   const out = updateResults(ROOT, area, result, ALL_AREAS);
