@@ -27,7 +27,7 @@ import { HubDepositsLedger } from "./hub-deposits-ledger";
 import { ReorgWatch } from "./reorg-watch";
 import { pollEvmSource, pollHubSource, type CheckpointStore, type TransferSink } from "./sources";
 import { attestDelivery, bridgeInterface, deliverIntent, deliverOnce } from "./deliver";
-import { confirmTransfer, type SourceChain } from "./evm-source";
+import { confirmTransfer, type SentTransfer, type SourceChain } from "./evm-source";
 import { deliverClaim, releaseClaim, SignedTransfers, verifyEvmClaim, verifyHubDelivery, type Verdict } from "./verify";
 import { composeBatch, EscrowJobRefused, EscrowReader, EscrowSignaturePool, payBatch, signProposedBatch, type EscrowConfig } from "./escrow";
 import { deliverJobId, ESCROW_QUEUE, refundJobId, releaseJobId, type DeliverJobData, type EscrowJobData } from "./jobs";
@@ -230,6 +230,9 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
 
   // Attester checks, against this instance's own sources (a confirmation remembered for 30 s: confirm-cache.ts).
   const confirmed = new ConfirmCache();
+  /** `verifyEvmClaim`'s confirm step for a claim from `chain`, read on its own RPC at its confirmations. */
+  const confirmOn = (chain: TransferChain, src: SourceChain) => (c: SentTransfer) =>
+    confirmed.confirm(ConfirmCache.keyOf(chain.name, c, chain.confirmations), () => chain.rpc.use((p) => confirmTransfer(p, src, c, chain.confirmations)));
   const verifyDeliver = async (job: DeliverJobData): Promise<Verdict> => {
     if (job.origin.kind === "hub") {
       if (ledger.scannedHeight < BigInt(job.origin.height)) await ledger.sync(deps.comet(), BigInt((await deps.comet().status()).syncInfo.latestBlockHeight));
@@ -239,7 +242,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     const src = sourceOf(originChain);
     const rpc = deps.chains.find((c) => c.name === originChain);
     if (!rpc) return { ok: false, retry: false, problem: `unknown source chain ${originChain}` };
-    return verifyEvmClaim(deliverClaim(job), src, (c) => confirmed.confirm(ConfirmCache.keyOf(originChain, c, rpc.confirmations), () => rpc.rpc.use((p) => confirmTransfer(p, src, c, rpc.confirmations))));
+    return verifyEvmClaim(deliverClaim(job), src, confirmOn(rpc, src));
   };
   const verifyEscrow = async (job: EscrowJobData): Promise<Verdict> => {
     if (job.kind === "refund") {
@@ -258,7 +261,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     const chain = deps.chains.find((c) => c.name === originChain);
     if (!chain) return { ok: false, retry: false, problem: `unknown source chain ${originChain}` };
     const src = sourceOf(originChain);
-    return verifyEvmClaim(claim, src, (c) => confirmed.confirm(ConfirmCache.keyOf(originChain, c, chain.confirmations), () => chain.rpc.use((p) => confirmTransfer(p, src, c, chain.confirmations))));
+    return verifyEvmClaim(claim, src, confirmOn(chain, src));
   };
 
   // Sources.
