@@ -1,23 +1,12 @@
 import { expect } from "chai";
 import { Dec, EpochLosses, LossMethod, SynthesisInputError, decString, rawLoss, stakeWeightedLosses } from "../../synthesis";
+import { epochLosses } from "./fixtures";
 
 // Cases the mutation run (npm run test:mutation -- synthesis) showed untested in losses.ts.
 const d = (s: string | number): Dec => new Dec(s);
 const m = (o: Record<string, string>): Map<string, Dec> => new Map(Object.entries(o).map(([k, v]) => [k, d(v)]));
 
-function report(over: Partial<EpochLosses> = {}): EpochLosses {
-  return {
-    combinedValue: d(1),
-    naiveValue: d(1),
-    infererValues: new Map(),
-    forecasterValues: new Map(),
-    oneOutInfererValues: new Map(),
-    oneOutForecasterValues: new Map(),
-    oneInForecasterValues: new Map(),
-    oneOutInfererForecasterValues: new Map(),
-    ...over,
-  };
-}
+const report = epochLosses;
 
 describe("synthesis/losses: edges found by mutation testing", () => {
   it("the per-value names se and ae are squared and absolute error, like mse and mae", () => {

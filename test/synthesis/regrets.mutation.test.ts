@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import {
   Dec,
-  EpochLosses,
   SynthesisInputError,
   decString,
   defaultTopicParams,
@@ -11,6 +10,7 @@ import {
   updateRegrets,
   type RegretStateJSON,
 } from "../../synthesis";
+import { epochLosses } from "./fixtures";
 
 // Cases the mutation run (npm run test:mutation -- synthesis) showed untested in regrets.ts: the saved
 // state's exact shape, what a damaged file is refused for, and an epoch without inferers.
@@ -62,19 +62,7 @@ const FULL_JSON: RegretStateJSON = {
   forecasterInclusions: { f: 0 },
 };
 
-function losses(over: Partial<EpochLosses>): EpochLosses {
-  return {
-    combinedValue: d(1),
-    naiveValue: d(1),
-    infererValues: new Map(),
-    forecasterValues: new Map(),
-    oneOutInfererValues: new Map(),
-    oneOutForecasterValues: new Map(),
-    oneInForecasterValues: new Map(),
-    oneOutInfererForecasterValues: new Map(),
-    ...over,
-  };
-}
+const losses = epochLosses;
 
 describe("synthesis/regrets: edges found by mutation testing", () => {
   it("the JSON form of a state holds every field, keys sorted, and reads back to the same state", () => {
