@@ -9,8 +9,10 @@
  *
  * - transfers, delivered, lost (sent, not delivered when the wait ended), duplicated (delivered more than once);
  * - latency_ms {p50, p99}: destination block time minus source block time, per transfer, matched by transfer id
- *   (hub deposits: the id the destination bridge computes from the deposit's sequence in hub order). EVM
- *   block timestamps are whole seconds, so the figures have a 1 s resolution;
+ *   (hub deposits: the id the destination bridge computes from the deposit's sequence in hub order). A block's
+ *   time is when this bench first saw it (block-clock.ts, every head polled each 100 ms), not its timestamp:
+ *   the chains' timestamps run ahead of the wall clock by different amounts; clock_misses counts blocks left
+ *   out because no sighting was recorded (0 expected);
  * - throughput_per_s: delivered / (last delivery's block time - first send's block time);
  * - gas_per_delivery: gasUsed of the EVM transactions that delivered, summed, over the deliveries they made
  *   (a multicall carries several); deliveries_per_evm_tx and transfers_per_escrow_tx: the batch sizes;
@@ -43,6 +45,7 @@ import { scanDeposits, scanEscrowSends } from "../relayer/transfer/hub-ledger";
 import { assignSequences } from "../relayer/transfer/deposits";
 import { hubBridgeId, transferId } from "../lib/eip712/bridge";
 import { readReconciliation } from "../relayer/transfer/inflight";
+import { BlockClock } from "./block-clock";
 
 const ALLO = 10n ** 18n;
 const BRIDGE_ABI = [
@@ -88,7 +91,7 @@ interface Sent {
  * Where the time goes, per transfer, from the relayer's log (one line per stage with the transfer id):
  * source block -> seen by its source watcher -> attested (threshold of signatures in hand) -> delivered or
  * released (the receipt or hub commit read by the relayer). Log times are the relayer's clock in ms; source
- * block times are whole seconds on the EVM chains, so source_to_seen carries up to 1 s of rounding.
+ * block times are first sightings (block-clock.ts), up to ~100 ms late, so source_to_seen can be slightly short.
  */
 function stageLatencies(logFile: string, sent: Map<string, Sent>): Record<string, { n: number; p50: number; p99: number }> {
   const first = new Map<string, Map<string, number>>(); // stage -> id -> first time
@@ -113,7 +116,7 @@ function stageLatencies(logFile: string, sent: Map<string, Sent>): Record<string
     for (const [id, s] of sent) {
       const a = from(id, s);
       const b = to(id);
-      if (a !== undefined && b !== undefined) xs.push(b - a);
+      if (a !== undefined && b !== undefined && Number.isFinite(b - a)) xs.push(b - a);
     }
     xs.sort((x, y) => x - y);
     return [name, { n: xs.length, p50: percentile(xs, 50), p99: percentile(xs, 99) }] as const;
@@ -223,6 +226,12 @@ async function main(): Promise<void> {
     const amount = ALLO / 100n;
     const startBlocks = new Map(await Promise.all(chains.map(async (ch) => [ch.c.name, await ch.provider.getBlockNumber()] as const)));
     const hubStart = BigInt((await comet.status()).syncInfo.latestBlockHeight);
+    // Every block's time on one clock (block-clock.ts): the chains' own timestamps drift apart.
+    const clock = new BlockClock({
+      hub: async () => Number((await comet.status()).syncInfo.latestBlockHeight),
+      ...Object.fromEntries(chains.map((ch) => [ch.c.name, () => ch.provider.getBlockNumber()])),
+    });
+    clock.start();
     const t0 = Date.now();
     const cpu0 = groupCpuSeconds(relayer.child.pid);
     const evmSends: { i: number; send: () => Promise<unknown> }[] = [];
@@ -353,17 +362,16 @@ async function main(): Promise<void> {
     console.log(`  sent ${n} transfers in ${sendSeconds.toFixed(1)} s (${evmTxs.length} EVM txs, ${hubDeposits.length} hub deposits)`);
 
     // Collect sources and destinations from the chains and the hub until every transfer is delivered.
-    const blockTime = new Map<string, number>();
-    const evmTime = async (ch: (typeof chains)[number], block: number) => {
-      const k = `${ch.c.name}:${block}`;
-      if (!blockTime.has(k)) blockTime.set(k, ((await ch.provider.getBlock(block))!.timestamp as number) * 1000);
-      return blockTime.get(k)!;
+    // A block's time: when the bench first saw it (block-clock.ts). Every block of the measured phase is seen;
+    // one that was not (a poll failed) counts as a miss and is left out of the latencies rather than guessed.
+    let clockMisses = 0;
+    const seenAt = (chain: string, height: number): number => {
+      const t = clock.at(chain, height);
+      if (t === undefined) clockMisses++;
+      return t ?? NaN;
     };
-    const hubTime = async (height: number) => {
-      const k = `hub:${height}`;
-      if (!blockTime.has(k)) blockTime.set(k, (await comet.blockchain(height, height)).blockMetas[0].header.time.getTime());
-      return blockTime.get(k)!;
-    };
+    const evmTime = async (ch: (typeof chains)[number], block: number) => seenAt(ch.c.name, block);
+    const hubTime = async (height: number) => seenAt("hub", height);
     const sent = new Map<string, Sent>(); // by EVM transfer id or hub "<tx>:<msg>"
     for (const ch of chains) {
       const logs = await ch.provider.getLogs({ address: ch.c.contracts.bridge, fromBlock: startBlocks.get(ch.c.name)! + 1, toBlock: "latest", topics: [TRANSFER_SENT_TOPIC] });
@@ -430,6 +438,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write("\n");
     clearInterval(rssTimer);
+    clock.stop();
     clearInterval(lagTimer);
     // The relayer's CPU over the measured phase: on a shared 2-core machine this is what bounds it first.
     const wallSeconds = (Date.now() - t0) / 1000;
@@ -441,22 +450,31 @@ async function main(): Promise<void> {
     for (const [id, src] of sent) {
       const d = deliveries.get(id);
       if (!d) continue;
+      if (!Number.isFinite(d[0] - src.sourceTime)) continue; // a block the clock missed (clock_misses)
       latencies.push(d[0] - src.sourceTime);
       lastDelivery = Math.max(lastDelivery, d[0]);
     }
     latencies.sort((x, y) => x - y);
-    const firstSend = Math.min(...[...sent.values()].map((x) => x.sourceTime));
+    const firstSend = Math.min(...[...sent.values()].map((x) => x.sourceTime).filter(Number.isFinite));
     const delivered = [...sent.keys()].filter((id) => deliveries.has(id)).length;
     const duplicated = [...sent.keys()].filter((id) => (deliveries.get(id)?.length ?? 0) > 1).length;
-    const byRoute: Record<string, { sent: number; delivered: number }> = {};
+    const byRoute: Record<string, { sent: number; delivered: number; p50_ms?: number; p99_ms?: number }> = {};
+    const routeLatencies = new Map<string, number[]>();
     for (const [id, src] of sent) {
       const r = (byRoute[src.route] ??= { sent: 0, delivered: 0 });
       r.sent++;
-      if (deliveries.has(id)) r.delivered++;
+      const d = deliveries.get(id);
+      if (!d) continue;
+      r.delivered++;
+      if (Number.isFinite(d[0] - src.sourceTime)) routeLatencies.set(src.route, [...(routeLatencies.get(src.route) ?? []), d[0] - src.sourceTime]);
+    }
+    for (const [route, xs] of routeLatencies) {
+      xs.sort((x, y) => x - y);
+      Object.assign(byRoute[route], { p50_ms: percentile(xs, 50), p99_ms: percentile(xs, 99) });
     }
 
     const stages = stageLatencies(relayer.child.logFile, sent);
-    const sourceTimes = [...sent.values()].map((x) => x.sourceTime);
+    const sourceTimes = [...sent.values()].map((x) => x.sourceTime).filter(Number.isFinite);
     const rcfg = YAML.parse(fs.readFileSync(benchConfig, "utf8")) as { transfers: { escrow: { float: string } } };
     const report = await readReconciliation({
       comet,
@@ -476,6 +494,7 @@ async function main(): Promise<void> {
       lost: n - delivered,
       duplicated,
       latency_ms: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+      clock_misses: clockMisses,
       throughput_per_s: Number((delivered / Math.max(1, (lastDelivery - firstSend) / 1000)).toFixed(2)),
       gas_per_delivery: evmDeliveries ? Number(gas.reduce((a, b) => a + b, 0n) / BigInt(evmDeliveries)) : null,
       deliveries_per_evm_tx: gas.length ? Number((evmDeliveries / gas.length).toFixed(2)) : null,
