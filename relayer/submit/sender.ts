@@ -21,7 +21,7 @@ import { bumpFees, Fees, initialFees } from "./fees";
 import { NonceManager } from "./nonce";
 import { Turn } from "./sequencer";
 import { TxIntent, TxWork } from "./intent";
-import { CheckedTx, checkJournalEntry, EntryRejection } from "./journal-check";
+import { CheckedTx, checkJournalEntry, EntryRejection, noteSignedByUs } from "./journal-check";
 import { SpendBudget } from "./budget";
 
 /** Fee suggestions are reused this long for first sends (bumps always ask afresh). */
@@ -236,7 +236,10 @@ export class TxSender {
 
   private async broadcast(raw: string): Promise<void> {
     try {
-      await this.rpc.use((p) => p.broadcastTransaction(raw));
+      // The raw JSON-RPC call: ethers' broadcastTransaction also reads the block number and decodes the bytes
+      // again (recovering the signer) to build a response object nothing here uses. Errors are mapped the same
+      // way (JsonRpcApiProvider.getRpcError: NONCE_EXPIRED, REPLACEMENT_UNDERPRICED, INSUFFICIENT_FUNDS).
+      await this.rpc.use((p) => p.send("eth_sendRawTransaction", [raw]));
     } catch (e) {
       if (isAlreadyKnown(e)) return;
       throw e;
@@ -246,6 +249,7 @@ export class TxSender {
   private async sign(to: string, data: string, nonce: number, gasLimit: bigint, fees: Fees): Promise<{ raw: string; hash: string }> {
     const tx = Transaction.from({ to, data, nonce, gasLimit, chainId: BigInt(this.chain.chainId), value: 0n, ...fees });
     const raw = await this.wallet.signTransaction(tx);
+    noteSignedByUs(raw, this.address); // its journal entry is then checked without recovering the signer
     return { raw, hash: keccak256(raw) }; // a signed transaction's hash is the keccak of its raw bytes
   }
 
@@ -320,7 +324,8 @@ export class TxSender {
     await turn.ready;
     const tReady = Date.now();
     // Asked alongside the estimate (no added latency): a contract target without code is never paid for.
-    const code = intent.contract ? this.rpc.use((p) => p.getCode(intent.to)) : undefined;
+    // Raw: ethers' getCode re-encodes the whole bytecode (tens of kB) on every send only to compare it with "0x".
+    const code = intent.contract ? this.rpc.use((p) => p.send("eth_getCode", [intent.to, "latest"]) as Promise<string>) : undefined;
     code?.catch(() => undefined); // awaited below
     let gasEstimate: bigint;
     try {

@@ -169,7 +169,7 @@ export async function attestDelivery(job: DeliverJobData, deps: AttestDeps): Pro
     if (!verdict.ok) return verdict.retry ? { state: "waiting", why: verdict.problem } : { state: "refused", problem: verdict.problem };
     const conflict = deps.signed.check(job);
     if (conflict) return { state: "refused", problem: conflict };
-    for (const w of mine) if (!(await deps.pool.has(digest, w.address))) await deps.pool.sign(digest, w);
+    await deps.pool.signToThreshold(digest, mine, signers, Number(threshold));
   }
   return { state: "attested", digest, signers, threshold: Number(threshold), setId };
 }

@@ -9,6 +9,7 @@ export class TransferMetrics {
   readonly refunded: Counter<"reason">;
   readonly refused: Counter<"route">;
   readonly sourceReorged: Counter<"source">;
+  readonly rerunsJoined: Counter<"chain">;
   readonly inFlightCount: Gauge;
   readonly inFlightValue: Gauge;
   readonly reconciliationDelta: Gauge;
@@ -23,6 +24,12 @@ export class TransferMetrics {
     this.released = new Counter({ name: "relayer_transfers_queue_released_total", help: "Queued deliveries released", labelNames: ["route"], registers: r });
     this.refunded = new Counter({ name: "relayer_transfers_refunded_total", help: "Hub deposits refunded, by reason", labelNames: ["reason"], registers: r });
     this.sourceReorged = new Counter({ name: "relayer_transfers_source_reorged_total", help: "Burns gone from their chain after their confirmations (a reorg deeper than them; alert)", labelNames: ["source"], registers: r });
+    this.rerunsJoined = new Counter({
+      name: "relayer_transfer_job_reruns_joined_total",
+      help: "Transfer jobs BullMQ handed out again while their first run was still going here (a lapsed lock: event-loop lag); they waited for it instead of working twice",
+      labelNames: ["chain"],
+      registers: r,
+    });
     this.refused = new Counter({ name: "relayer_transfers_refused_total", help: "Transfer jobs an attester refused to sign (alert)", labelNames: ["route"], registers: r });
     this.inFlightCount = new Gauge({ name: "relayer_transfers_in_flight", help: "Transfers sent and not yet delivered, released or refunded", registers: r });
     this.inFlightValue = new Gauge({ name: "relayer_transfers_in_flight_allo", help: "Value in flight, ALLO (float)", registers: r });

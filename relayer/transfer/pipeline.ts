@@ -39,6 +39,7 @@ import { every, type Recurring } from "../tasks";
 import { DeliveryBatcher, SEND_SINGLY } from "./batcher";
 import { QueuedTracker, releaseQueuedJobId, type ReleaseQueuedJobData } from "./queued-tracker";
 import { ensureJob, requeueInFlight, RequeueMetrics, type RequeueContext } from "./requeue";
+import { OneRunPerJob } from "../queue/one-run";
 
 export interface TransferChain {
   name: string;
@@ -538,15 +539,16 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       },
     });
     batchers.push(batcher);
+    const oneRun = new OneRunPerJob(() => metrics.rerunsJoined.inc({ chain: c.name }));
     const worker = new Worker<TransferJobData>(
       transferQueueName(c.name),
       async (job, token) =>
-        process(c.name, job, token, async (intent) => {
+        oneRun.run(job.id, () => process(c.name, job, token, async (intent) => {
           // A job with a journal resumes its own transactions (a batch's included) through the sender.
           if (job.data.kind !== "deliver" || (job.data.sent?.length ?? 0) > 0) return sendOwn(job, intent);
           const batched = await batcher.submit(intent.data, jobJournal(job as Job<{ sent?: SentTx[] }>));
           return batched === SEND_SINGLY ? sendOwn(job, intent) : batched;
-        }),
+        })),
       // Enough active jobs per chain to fill maxInFlight batches while the next ones collect signatures.
       { connection: deps.newConnection(), prefix: deps.prefix, concurrency: deliveryConcurrency(c), lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000, autorun: false },
     );

@@ -136,6 +136,26 @@ describe("relayer state in Redis", function () {
       await outsider.sign(digest, wallets[1]);
       expect([...(await outsider.valid(digest, members)).keys()].sort()).to.deep.equal([wallets[0].address, wallets[1].address].sort());
     });
+
+    it("signs only as many keys as the threshold still needs, lowest address first; a forged entry does not count", async () => {
+      const d = reportBatchDigest(31337, oracle, 3n, [{ topicId: 1n, value: E18, nonce: 6n, timestamp: 1_700_000_000n }]);
+      const mine = wallets.slice(0, 3);
+      const lowestFirst = [...mine].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+      const pool = new SignaturePool(redis, prefix);
+      expect(await pool.signToThreshold(d, mine, members, 2)).to.equal(2);
+      expect([...(await pool.valid(d, members)).keys()].sort()).to.deep.equal(lowestFirst.slice(0, 2).map((w) => w.address).sort());
+      expect(await pool.signToThreshold(d, mine, members, 2)).to.equal(0); // met: nothing more
+      // another instance's valid signature counts toward the threshold
+      const d2 = reportBatchDigest(31337, oracle, 4n, [{ topicId: 1n, value: E18, nonce: 6n, timestamp: 1_700_000_000n }]);
+      await pool.put(d2, lowestFirst[2].address, signDigest(lowestFirst[2].signingKey, d2));
+      expect(await pool.signToThreshold(d2, mine, members, 2)).to.equal(1);
+      expect((await pool.valid(d2, members)).has(lowestFirst[0].address)).to.equal(true);
+      // garbage filed under our lowest key is not a signature: that key signs (and replaces it)
+      const d3 = reportBatchDigest(31337, oracle, 5n, [{ topicId: 1n, value: E18, nonce: 6n, timestamp: 1_700_000_000n }]);
+      await pool.put(d3, lowestFirst[0].address, "0xdeadbeef");
+      expect(await pool.signToThreshold(d3, mine, members, 1)).to.equal(1);
+      expect([...(await pool.valid(d3, members)).keys()]).to.deep.equal([lowestFirst[0].address]);
+    });
   });
 
   describe("Scheduler", () => {
