@@ -41,6 +41,7 @@ import { evaluateHealth, hubStallLimitMs, withHubProgress, type HealthReport } f
 import { StatusRow, statusRow } from "../status";
 import { followHub } from "./follow";
 import type { HubInference } from "../hub/events";
+import { workerLockOptions } from "../queue/locks";
 
 const ATTESTER_SET_TTL_MS = 30_000;
 const QUEUE_METRICS_MS = 5_000;
@@ -245,8 +246,7 @@ export async function startInferencePipeline(deps: InferenceDeps): Promise<Infer
       connection: deps.newConnection(),
       prefix,
       concurrency: c.cfg.maxInFlight,
-      lockDuration: config.queue.lockDurationMs,
-      stalledInterval: config.queue.lockDurationMs,
+      ...workerLockOptions(config.queue.lockDurationMs),
       maxStalledCount: 1_000,
       autorun: false,
     });

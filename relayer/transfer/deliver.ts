@@ -45,6 +45,8 @@ export const BRIDGE_ABI = [
   "error SignersNotSorted(address previous, address next)",
 ];
 export const bridgeInterface = new Interface(BRIDGE_ABI);
+const TRANSFER_DELIVERED_TOPIC = bridgeInterface.getEvent("TransferDelivered")!.topicHash;
+const TRANSFER_QUEUED_TOPIC = bridgeInterface.getEvent("TransferQueued")!.topicHash;
 
 export function deliverCalldata(job: DeliverJobData, signatures: string): string {
   return bridgeInterface.encodeFunctionData("deliver", [
@@ -99,11 +101,14 @@ export type DeliveryOutcome =
 
 /** What the receipt of a `deliver` says about this transfer. */
 export function deliveryFromReceipt(receipt: TransactionReceipt, bridge: string, transferId: string): "delivered" | "queued" | "already" {
+  // By topic, in lower case: a batch's receipt has two logs per delivery and every job of the batch reads it,
+  // so checksumming each log's address (a keccak) and ABI-parsing it cost more than the rest of the check.
+  const emitter = bridge.toLowerCase();
+  const id = transferId.toLowerCase();
   for (const l of receipt.logs) {
-    if (getAddress(l.address) !== getAddress(bridge) || l.topics[1]?.toLowerCase() !== transferId.toLowerCase()) continue;
-    const name = bridgeInterface.parseLog(l)?.name;
-    if (name === "TransferDelivered") return "delivered";
-    if (name === "TransferQueued") return "queued";
+    if (l.address.toLowerCase() !== emitter || l.topics[1]?.toLowerCase() !== id) continue;
+    if (l.topics[0] === TRANSFER_DELIVERED_TOPIC) return "delivered";
+    if (l.topics[0] === TRANSFER_QUEUED_TOPIC) return "queued";
   }
   return "already";
 }

@@ -40,6 +40,7 @@ import { DeliveryBatcher, SEND_SINGLY } from "./batcher";
 import { QueuedTracker, releaseQueuedJobId, type ReleaseQueuedJobData } from "./queued-tracker";
 import { ensureJob, requeueInFlight, RequeueMetrics, type RequeueContext } from "./requeue";
 import { OneRunPerJob } from "../queue/one-run";
+import { workerLockOptions } from "../queue/locks";
 
 export interface TransferChain {
   name: string;
@@ -367,7 +368,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
     // returns it (60 s locks kept refunds and releases waiting up to 90 s after a SIGKILL). A job returned
     // while its first taker still runs is safe: both assemble for the same explicit escrow sequence, and the
     // hub check finds a payment already made.
-    { connection: deps.newConnection(), prefix: deps.prefix, concurrency: 1, lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000 },
+    { connection: deps.newConnection(), prefix: deps.prefix, concurrency: 1, ...workerLockOptions(deps.queue.lockDurationMs), maxStalledCount: 1_000 },
   );
   logQueueErrors(escrowWorker, log, {}, "escrow worker error");
 
@@ -550,7 +551,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
           return batched === SEND_SINGLY ? sendOwn(job, intent) : batched;
         })),
       // Enough active jobs per chain to fill maxInFlight batches while the next ones collect signatures.
-      { connection: deps.newConnection(), prefix: deps.prefix, concurrency: deliveryConcurrency(c), lockDuration: deps.queue.lockDurationMs, stalledInterval: deps.queue.lockDurationMs, maxStalledCount: 1_000, autorun: false },
+      { connection: deps.newConnection(), prefix: deps.prefix, concurrency: deliveryConcurrency(c), ...workerLockOptions(deps.queue.lockDurationMs), maxStalledCount: 1_000, autorun: false },
     );
     logQueueErrors(worker, log, { chain: c.name }, "transfer worker error");
     worker.on("failed", (job, err) => log.warn({ chain: c.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, "transfer job attempt failed"));
