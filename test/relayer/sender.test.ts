@@ -26,7 +26,7 @@ const ROOT = path.resolve(__dirname, "../..");
 const MNEMONIC = "test test test test test test test test test test test junk"; // PUBLIC Hardhat test mnemonic
 const account = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = pino({ level: "silent" });
+const log = pino({ level: process.env.TEST_LOG ?? "silent" });
 
 /**
  * Calls `hook` with each JSON-RPC method and params that `provider` is about to send, and waits for it
@@ -262,6 +262,9 @@ describe("relayer submit: TxSender on a Hardhat node", function () {
     const { journal, sent } = await redisJournal();
     const sending = sender.send(exactIntent(account(16).address, "0x1234"), journal);
     await waitFor("the job sent again at the missing nonce", async () => sent().some((t) => t.nonce === n) || undefined, 20_000, 50);
+    // Journaled before it is broadcast: mine only once the node holds it (it counts as pending from then on),
+    // or the block is mined empty and nothing mines the refill (seen under load).
+    await waitFor("the refill in the node's pool", async () => ((await rpc.current.getTransactionCount(w.address, "pending")) > n ? true : undefined), 20_000, 50);
     await mine();
     const { receipt } = await sending;
     const mined = await rpc.current.getTransaction(receipt.hash);
