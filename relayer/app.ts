@@ -95,7 +95,10 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
       if (config.http.dashboard.tokenEnv) delete process.env[config.http.dashboard.tokenEnv];
     }
 
-    const redis = redisConnection(config.redis);
+    // Auto-pipelined: the commands one tick issues (signature pool, claims, checkpoints, under load hundreds)
+    // go out in one socket write; a profile of the bridge bench had 14 % of the relayer's CPU in Redis writes.
+    // Only this shared connection: BullMQ's connections carry blocking commands and stay as they are.
+    const redis = redisConnection(config.redis, { enableAutoPipelining: true });
     cleanups.push(() => void redis.disconnect());
     redis.on("error", (e: Error) => log.warn({ err: e.message, redis: describeRedis(config.redis) }, "Redis connection error; reconnecting by itself"));
     await redis.ping();

@@ -52,6 +52,7 @@ export function redisConnection(cfg: RedisConfig, extra: RedisOptions = {}): Red
   const cluster = new Cluster(cfg.cluster ?? [], {
     redisOptions: { ...common, ...auth, ...extra },
     clusterRetryStrategy: reconnectDelayMs,
+    enableAutoPipelining: extra.enableAutoPipelining ?? false,
     enableReadyCheck: true,
     // A failover moves slots: follow MOVED/ASK and retry while the cluster settles.
     retryDelayOnFailover: 200,
