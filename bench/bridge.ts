@@ -321,6 +321,7 @@ async function main(): Promise<void> {
                 const memo = pending[0].memo;
                 const now = Date.now();
                 const take = pending.filter((p) => p.memo === memo && dueAt(p.i) <= now).slice(0, 50);
+                if (take.length === 0) continue; // a timer that fired a millisecond early: nothing is due yet
                 for (const t of take) pending.splice(pending.indexOf(t), 1);
                 const r = await h.client.signAndBroadcast(h.address, take.map(() => depositMsg(h)), "auto", memo);
                 if (r.code !== 0) throw new Error(`deposit failed: ${r.rawLog}`);
