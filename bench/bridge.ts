@@ -338,6 +338,9 @@ async function main(): Promise<void> {
               }
             }),
           );
+    // Handled here and awaited below: a hub send failing while the EVM sends run must end the run through the
+    // finally (which stops the network), not as an unhandled rejection that leaves the chains running.
+    hubSending.catch(() => undefined);
     const evmTxs: unknown[] = [];
     if (rate > 0) {
       // Each send leaves when it is due; the sends of one tick go together (a NonceManager per sender orders them).
