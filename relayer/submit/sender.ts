@@ -224,7 +224,8 @@ export class TxSender {
   }
 
   /** A receipt that has settled: checked, its fee counted against the budget when it was ours. */
-  private async final(receipt: TransactionReceipt, resumed: boolean): Promise<SendResult | undefined> {
+  private async final(receipt: TransactionReceipt, resumed: boolean, onMined?: (r: TransactionReceipt) => void): Promise<SendResult | undefined> {
+    onMined?.(receipt); // in a block: no longer in the mempool, whatever its confirmations say later
     const settled = await this.settle(receipt);
     if (!settled) return undefined;
     if (getAddress(settled.from) === getAddress(this.address)) {
@@ -272,20 +273,20 @@ export class TxSender {
    * broadcast only when the turn is ready, and the turn is handed on right after the broadcast (before
    * the receipt wait), so transactions leave in job order.
    */
-  async send(intent: TxIntent, journal: Journal, turn: Turn = NO_TURN): Promise<SendResult> {
+  async send(intent: TxIntent, journal: Journal, turn: Turn = NO_TURN, onMined?: (r: TransactionReceipt) => void): Promise<SendResult> {
     try {
-      return await this.sendInTurn(intent, journal, turn, new Map());
+      return await this.sendInTurn(intent, journal, turn, new Map(), onMined);
     } finally {
       turn.done();
     }
   }
 
-  private async sendInTurn(intent: TxIntent, journal: Journal, turn: Turn, cache: CheckCache): Promise<SendResult> {
+  private async sendInTurn(intent: TxIntent, journal: Journal, turn: Turn, cache: CheckCache, onMined?: (r: TransactionReceipt) => void): Promise<SendResult> {
     // 1. Did an earlier attempt (any instance) already get a transaction in?
     const earlier = await this.checkedEntries(intent, journal.entries(), cache);
     if (earlier.length) {
       const r = await this.receiptOf(earlier);
-      const done = r && (await this.final(r, true));
+      const done = r && (await this.final(r, true, onMined));
       if (done) return done;
       const foreign = earlier.filter((t) => !t.own);
       const own = earlier.filter((t) => t.own);
@@ -297,12 +298,12 @@ export class TxSender {
           // fees come from the transaction we signed (decoded), not from the entry's fields.
           await this.broadcast(lastOwn.raw).catch((e) => this.log.debug({ err: (e as Error).message }, "rebroadcast failed"));
           turn.done();
-          return this.waitAndBump(intent, journal, cache, lastOwn.nonce, lastOwn.gasLimit, lastOwn.fees, lastOwn.sentAt);
+          return this.waitAndBump(intent, journal, cache, lastOwn.nonce, lastOwn.gasLimit, lastOwn.fees, lastOwn.sentAt, onMined);
         }
         // The nonce is used. Our transaction may have been mined after the receipt check above and before
         // this count: look once more, or the batch would be sent (and paid for) a second time.
         const late = await this.receiptOf(earlier);
-        const lateDone = late && (await this.final(late, true));
+        const lateDone = late && (await this.final(late, true, onMined));
         if (lateDone) return lateDone;
         this.nonces.resync(); // our nonce was used by something else; send afresh below
       } else if (foreign.length) {
@@ -311,7 +312,7 @@ export class TxSender {
         const deadline = Date.now() + this.chain.replaceAfterMs;
         while (Date.now() < deadline && !this.aborted()) {
           const rr = await this.receiptOf(foreign);
-          const fdone = rr && (await this.final(rr, true));
+          const fdone = rr && (await this.final(rr, true, onMined));
           if (fdone) return fdone;
           await sleep(this.chain.pollIntervalMs);
         }
@@ -368,7 +369,7 @@ export class TxSender {
       if (isNonceTooLow(e)) {
         const [mine] = await this.checkedEntries(intent, [journal.entries().find((t) => t.hash === signed.hash)!], cache);
         const r = mine && (await this.receiptOf([mine]));
-        const done = r && (await this.final(r, false));
+        const done = r && (await this.final(r, false, onMined));
         if (done) return done;
       }
       throw e;
@@ -377,7 +378,7 @@ export class TxSender {
     turn.done();
     const tSent = Date.now();
     this.log.debug({ chain: this.chain.name, hash: signed.hash, nonce, gasLimit: gasLimit.toString() }, "transaction sent");
-    const result = await this.waitAndBump(intent, journal, cache, nonce, gasLimit, fees, sentAt);
+    const result = await this.waitAndBump(intent, journal, cache, nonce, gasLimit, fees, sentAt, onMined);
     result.timings = { turn: tReady - tTurn, simulate: tSimulated - tReady, broadcast: tSent - tSimulated, inclusion: Date.now() - tSent };
     return result;
   }
@@ -388,7 +389,7 @@ export class TxSender {
   }
 
   /** Waits for any of the journal's own transactions with `nonce`, replacing them with higher fees when stuck. */
-  private async waitAndBump(intent: TxIntent, journal: Journal, cache: CheckCache, nonce: number, gasLimit: bigint, fees: Fees, lastSentAt: number): Promise<SendResult> {
+  private async waitAndBump(intent: TxIntent, journal: Journal, cache: CheckCache, nonce: number, gasLimit: bigint, fees: Fees, lastSentAt: number, onMined?: (r: TransactionReceipt) => void): Promise<SendResult> {
     const started = Date.now();
     let current = fees;
     let sentAt = lastSentAt;
@@ -398,7 +399,7 @@ export class TxSender {
     for (;;) {
       const mine = (await this.checkedEntries(intent, journal.entries(), cache)).filter((t) => t.own && t.nonce === nonce);
       const r = await this.receiptOf(mine.slice().reverse()); // the newest replacement is the likeliest
-      const done = r && (await this.final(r, false));
+      const done = r && (await this.final(r, false, onMined));
       if (done) return done;
       // Whether something else used our nonce is checked about once a second, not on every poll.
       const checkNonce = Date.now() - lastNonceCheck >= Math.max(1_000, this.chain.pollIntervalMs);
@@ -407,7 +408,7 @@ export class TxSender {
       if (mined > nonce) {
         // The nonce is used, but not by any of our hashes (check once more: a receipt may just have appeared).
         const again = await this.receiptOf(mine);
-        const adone = again && (await this.final(again, false));
+        const adone = again && (await this.final(again, false, onMined));
         if (adone) return adone;
         this.nonces.resync();
         throw new Error(`chain ${this.chain.name}: nonce ${nonce} of ${this.address} was used by a transaction this relayer did not journal`);

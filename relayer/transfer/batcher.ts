@@ -23,8 +23,11 @@ import { bridgeInterface } from "./deliver";
 export const SEND_SINGLY = Symbol("send singly");
 
 export interface BatchSender {
-  /** one transaction through the chain's submitter (turn, nonce, journal, fee bumps); resolves with its receipt */
-  send(intent: TxIntent, journal: Journal): Promise<TransactionReceipt>;
+  /**
+   * One transaction through the chain's submitter (turn, nonce, journal, fee bumps); resolves with its receipt
+   * once it has its confirmations. `onMined` hears of it as soon as it is in a block.
+   */
+  send(intent: TxIntent, journal: Journal, onMined?: () => void): Promise<TransactionReceipt>;
   /** whether an error means the batch's calldata reverts (simulation), so it should be split */
   isRevert(e: unknown): boolean;
 }
@@ -68,7 +71,7 @@ export class DeliveryBatcher {
       bridge: string;
       /** most deliveries in one transaction */
       cap: number;
-      /** most batch transactions waiting for their receipts at once */
+      /** most batch transactions waiting to be mined at once */
       maxInFlight: number;
       sender: BatchSender;
       log: Logger;
@@ -121,18 +124,24 @@ export class DeliveryBatcher {
     while (this.inFlight < this.opts.maxInFlight && this.pending.length > 0) {
       const batch = this.pending.splice(0, this.opts.cap);
       this.inFlight++;
-      void this.sendBatch(batch).finally(() => {
+      // The slot is free once the batch is in a block (maxInFlight bounds transactions waiting to be mined):
+      // holding it through the confirmations kept the next batch waiting a block for nothing.
+      let freed = false;
+      const free = () => {
+        if (freed) return;
+        freed = true;
         this.inFlight--;
         this.schedule();
-      });
+      };
+      void this.sendBatch(batch, free).finally(free);
     }
   }
 
-  private async sendBatch(batch: Member[]): Promise<void> {
+  private async sendBatch(batch: Member[], onMined: () => void): Promise<void> {
     const { sender, log, chain } = this.opts;
     const data = multicallData(batch.map((m) => m.calldata));
     try {
-      const receipt = await sender.send(contractIntent(this.opts.bridge, data), batchJournal(batch.map((m) => m.journal)));
+      const receipt = await sender.send(contractIntent(this.opts.bridge, data), batchJournal(batch.map((m) => m.journal)), onMined);
       log.debug({ chain, size: batch.length, txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() }, "delivery batch mined");
       this.opts.onBatch?.(batch.length, "sent");
       for (const m of batch) m.resolve(receipt);

@@ -528,10 +528,10 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       log,
       onBatch: (size, outcome) => metrics.batchSize.observe({ target: c.name, outcome }, size),
       sender: {
-        send: async (intent, journal) => {
+        send: async (intent, journal, onMined) => {
           const turn = c.sequencer.enter();
           try {
-            return (await c.sender.send(intent, journal, turn)).receipt;
+            return (await c.sender.send(intent, journal, turn, onMined)).receipt;
           } finally {
             turn.done();
           }

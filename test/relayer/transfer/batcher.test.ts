@@ -76,6 +76,28 @@ describe("relayer transfer: delivery batcher", function () {
     }
   });
 
+  it("frees a batch's slot when it is mined: the next batch goes out while the first waits for its confirmations", async () => {
+    const events: string[] = [];
+    const sender: BatchSender = {
+      send: async (intent, journal, onMined) => {
+        const n = (bridgeInterface.decodeFunctionData("multicall", intent.data)[0] as string[]).length;
+        const id = events.filter((e) => e.startsWith("sent")).length + 1;
+        events.push(`sent ${id} (${n})`);
+        await journal.record({ hash: `0x${id.toString(16).padStart(64, "0")}`, from: ZeroAddress, nonce: id, raw: "0x", fees: {}, sentAt: Date.now() });
+        await sleep(20);
+        events.push(`mined ${id}`);
+        onMined?.();
+        await sleep(150); // the confirmations
+        events.push(`settled ${id}`);
+        return receipt(`0x${id.toString(16).padStart(64, "0")}`);
+      },
+      isRevert: () => false,
+    };
+    const b = new DeliveryBatcher({ chain: "x", bridge: BRIDGE, cap: 2, maxInFlight: 1, sender, log, lingerMs: 5 });
+    await Promise.all([1, 2, 3, 4].map((s) => b.submit(deliver(s), memoryJournal())));
+    expect(events).to.deep.equal(["sent 1 (2)", "mined 1", "sent 2 (2)", "mined 2", "settled 1", "settled 2"]);
+  });
+
   it("sends every member singly when the batch does not simulate; a lone delivery keeps its error", async () => {
     const rec = recordingSender(async () => {
       throw new Revert("InvalidSignature(1)");
