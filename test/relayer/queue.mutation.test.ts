@@ -12,7 +12,7 @@ import pino from "pino";
 import { ClaimTable } from "../../relayer/queue/claims";
 import { ChainLease } from "../../relayer/queue/lease";
 import { requeueOrphans } from "../../relayer/queue/orphans";
-import { REDIS_URL, dropPrefixes, uniquePrefix, waitFor } from "./helpers";
+import { REDIS_URL, captureLogger, dropPrefixes, uniquePrefix, waitFor } from "./helpers";
 
 const silent = pino({ level: "silent" });
 
@@ -250,16 +250,57 @@ describe("relayer queue decisions (real Redis)", function () {
       expect(a.l.isHeld).to.equal(true);
       await a.l.stop();
 
-      // b holds the lease, then its Redis goes away: the loop's failing tick counts as not holding
+      // b holds the lease, then its Redis goes away: the loop's failing tick counts as not holding at once
+      // (its TTL is long: the give-up, 54 s away, is not what ends it)
       const failing = new IORedis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
       await failing.connect();
-      const b = lease(key, "b", 600, failing);
+      const b = lease(key, "b", TTL, failing);
       expect(await b.l.tick()).to.equal(true);
       failing.disconnect();
       b.l.start();
       await waitFor("the failed renewal", async () => (b.changes.length === 2 ? true : undefined), 30_000, 20);
       expect(b.changes).to.deep.equal([true, false]);
       await b.l.stop();
+    });
+
+    it("start ticks again a third of a TTL later (at least 50 ms); stop before start, or during its first tick, ends the loop", async () => {
+      const key = `${prefix}:lease:eth`;
+      const held = (l: ReturnType<typeof lease>) => waitFor("the lease", async () => (l.l.isHeld ? true : undefined), 30_000, 20);
+      // the loop's next-tick timer is the one armed with neither the give-up's delay nor waitFor's poll
+      const loopDelays = (armed: { delay: number }[], ttl: number) => armed.map((t) => t.delay).filter((d) => d !== Math.floor(ttl * 0.9) && d !== 20);
+
+      const a = lease(key, "a");
+      const started = await watchTimers(async () => {
+        a.l.start();
+        await held(a);
+      });
+      expect(loopDelays(started.armed, TTL)).to.deep.equal([Math.floor(TTL / 3)]);
+      await a.l.stop();
+
+      const short = lease(key, "short", 90);
+      const shortRun = await watchTimers(async () => {
+        short.l.start();
+        await held(short);
+      });
+      expect(loopDelays(shortRun.armed, 90)).to.deep.equal([50]);
+      await short.l.stop();
+
+      // stopped before it started: start sends nothing (its SET would be queued ahead of this GET on the same connection)
+      const early = lease(key, "early");
+      await early.l.stop();
+      early.l.start();
+      expect(await redis.get(key)).to.equal(null);
+      expect(early.changes).to.deep.equal([]);
+
+      // stopped while its first tick is in flight: that tick completes, and no next tick is armed
+      const racing = lease(key, "racing");
+      const raced = await watchTimers(async () => {
+        racing.l.start();
+        await racing.l.stop();
+        await held(racing).catch(() => undefined); // the in-flight SET may take the lease: wait for its answer
+      });
+      expect(loopDelays(raced.armed, TTL), "no next tick after stop").to.deep.equal([]);
+      await racing.l.stop();
     });
   });
 
@@ -295,6 +336,47 @@ describe("relayer queue decisions (real Redis)", function () {
         await queue.obliterate({ force: true });
         await queue.close();
       }
+    });
+
+    it("by default waits for a held lock to lapse (no stop asked), then requeues", async () => {
+      const queue = new Queue("post-y", { connection: redis, prefix });
+      const worker = new Worker("post-y", undefined, { connection: redis.duplicate(), prefix, autorun: false, lockDuration: 60_000 });
+      try {
+        await queue.add("post", { h: 1 }, { jobId: "y.h1" });
+        await worker.getNextJob("token-a");
+        // the lock lapses just before the second look at the active jobs
+        let looks = 0;
+        const watched = Object.assign(Object.create(queue) as Queue, {
+          getActive: async () => {
+            if (++looks === 2) await redis.del(`${prefix}:post-y:y.h1:lock`);
+            return queue.getActive();
+          },
+        });
+        expect(await requeueOrphans(watched, redis, prefix, 60_000, silent)).to.equal(1);
+        expect(looks).to.equal(2);
+      } finally {
+        await worker.close(true);
+        await queue.obliterate({ force: true });
+        await queue.close();
+      }
+    });
+
+    it("skips entries that vanished from the active list, and a job that cannot be moved is logged while the others move", async () => {
+      const { log, lines } = captureLogger();
+      const moved: string[] = [];
+      const job = (id: string, fails: boolean) => ({
+        id,
+        moveToWait: async () => {
+          if (fails) throw new Error("Missing key for job");
+          moved.push(id);
+        },
+      });
+      // BullMQ's getActive returns undefined for a job removed between listing and reading it
+      const queue = { name: "post-z", getActive: async () => [undefined, job("z.h1", true), job("z.h2", false)] } as unknown as Queue;
+      expect(await requeueOrphans(queue, redis, prefix, 60_000, log)).to.equal(1);
+      expect(moved).to.deep.equal(["z.h2"]);
+      const warnings = lines.filter((l) => l.msg === "could not requeue an orphaned job").map(({ level, queue: q, jobId, err }) => ({ level, queue: q, jobId, err }));
+      expect(warnings).to.deep.equal([{ level: 40, queue: "post-z", jobId: "z.h1", err: "Missing key for job" }]);
     });
   });
 });
