@@ -23,6 +23,30 @@ const pubkey = z.string().refine(
   { message: "a member is its compressed secp256k1 public key in base64 (33 bytes), as `allorad keys show --pubkey` prints its key" },
 );
 
+/**
+ * Two rules of one chain from the same height leave the deposits from that height to whichever comes last in
+ * the list (relayer/transfer/deposits.ts destinationAt): a reordered file, or two attesters whose files differ
+ * only in order, would then decide the same deposit differently. A schedule names one rule per chain and height.
+ */
+function refuseTwoRulesAtOneHeight(rules: readonly { chainId: number; fromHeight: number }[], ctx: z.RefinementCtx): void {
+  const firstAt = new Map<string, number>();
+  rules.forEach((r, i) => {
+    const key = `${r.chainId}@${r.fromHeight}`;
+    const prior = firstAt.get(key);
+    if (prior === undefined) {
+      firstAt.set(key, i);
+      return;
+    }
+    ctx.addIssue({
+      code: "custom",
+      path: [i, "fromHeight"],
+      message:
+        `chain ${r.chainId} has two rules from hub height ${r.fromHeight} (also destinations[${prior}]), so which one applies is unclear; ` +
+        `keep one of them, or give the change a later fromHeight`,
+    });
+  });
+}
+
 export const transfersSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -48,6 +72,7 @@ export const transfersSchema = z
     /** which EVM chains take deposits, from which hub height; default: every configured chain, from startHeight */
     destinations: z
       .array(z.object({ chainId: z.number().int().positive(), enabled: z.boolean(), fromHeight: z.number().int().nonnegative() }).strict())
+      .superRefine(refuseTwoRulesAtOneHeight)
       .optional(),
     /** per EVM chain (by name): its AlloraBridge and the block it was deployed at (where log scans start) */
     bridges: z.record(z.string(), z.object({ address: ethAddress, startBlock: z.number().int().nonnegative().default(0) }).strict()),

@@ -210,6 +210,46 @@ describe("relayer config: validation", () => {
       expect(() => loadConfig(`relayer/config/${file}.yaml`, { ...env, RELAYER_HTTP_DASHBOARD: "true" }), file).to.throw(/http\.dashboard: .* needs http\.dashboard\.tokenEnv/);
     }
   });
+
+  describe("transfers.destinations", () => {
+    /** A transfers section that passes on its own (an escrow of one member), with the given deposit schedule. */
+    function withDestinations(destinations: { chainId: number; enabled: boolean; fromHeight: number }[]): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const raw = base();
+      const member = Buffer.concat([Buffer.from([2]), Buffer.alloc(32, 7)]).toString("base64");
+      raw.transfers = {
+        startHeight: 1,
+        escrow: { address: `allo1${"q".repeat(38)}`, threshold: 1, members: [member], fee: { amount: "3000000", gas: "300000" } },
+        bridges: { ethereum: { address: ORACLE } },
+        destinations,
+      };
+      return raw;
+    }
+
+    it("accepts one rule per chain and height: a chain's later change, and other chains from the same height", () => {
+      const schedule = [
+        { chainId: 31337, enabled: true, fromHeight: 0 },
+        { chainId: 31337, enabled: false, fromHeight: 10 },
+        { chainId: 8453, enabled: true, fromHeight: 10 },
+      ];
+      expect(issues(withDestinations(schedule))).to.deep.equal([]);
+    });
+
+    it("refuses two rules of one chain from the same height, naming both entries and the fix", () => {
+      // the second rule of the pair would win only by its place in the list (destinationAt takes the later one)
+      const schedule = [
+        { chainId: 31337, enabled: true, fromHeight: 0 },
+        { chainId: 31337, enabled: false, fromHeight: 10 },
+        { chainId: 8453, enabled: true, fromHeight: 10 },
+        { chainId: 31337, enabled: true, fromHeight: 10 },
+      ];
+      expect(issues(withDestinations(schedule))).to.deep.equal([
+        "transfers.destinations[3].fromHeight: chain 31337 has two rules from hub height 10 (also destinations[1]), so which one applies is unclear; " +
+          "keep one of them, or give the change a later fromHeight",
+      ]);
+      // the same pair with the same content is refused too: a copy-paste slip, harmless today, is still a second rule
+      expect(issues(withDestinations([schedule[0], schedule[0]]))).to.have.length(1);
+    });
+  });
 });
 
 describe("relayer config: keys", () => {
