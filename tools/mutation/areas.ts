@@ -78,6 +78,7 @@ export const SOL_AREAS: Record<string, SolArea> = {
       "test/contracts/bridge/AlloraBridge.batch.test.ts",
       "test/contracts/bridge/AlloraBridge.sources.test.ts",
       "test/contracts/bridge/AlloraBridge.packing.test.ts",
+      "test/contracts/bridge/AlloraBridge.bitmap.test.ts",
       "test/contracts/bridge/HubAddress.test.ts",
       "test/contracts/bridge/chains.test.ts",
       "test/contracts/bridge/AlloraBridge.property.test.ts",

@@ -11,7 +11,7 @@ import path from "node:path";
 import { ALL_AREAS, SOL_AREAS, TS_AREAS } from "./areas";
 import { score, updateResults, type AreaResult } from "./results";
 import { generateMutants, mutantKey } from "./sol/operators";
-import { defaultWorkers, journalFile, readJournalOutcomes, runSolArea, type MutantOutcome } from "./sol/run";
+import { defaultWorkers, journalFile, mutationSeed, readJournalOutcomes, runSolArea, type MutantOutcome } from "./sol/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const EQUIVALENTS = path.join(ROOT, "docs", "mutation-equivalents.json");
@@ -187,7 +187,8 @@ async function runSol(area: string, workers: number, flags: SolFlags): Promise<v
       filter ? `partial run: --filter ${filter}` : "",
       partial ? `partial run: ${outcomes.length} of ${selected} mutants tested (time limit; the rest: --resume)` : "",
       `${workers} workers; ${(seconds / Math.max(1, outcomes.length - count("equivalent"))).toFixed(1)} s wall per mutant${previous ? `; survivors of the full run re-tested after new tests (${retest!.length})` : ""}`,
-      "optimizer off in the mutation sandbox (tools/mutation/sol/sandbox.ts)",
+      "optimizer off in the mutation sandbox (tools/mutation/sol/sandbox.ts); mutants compiled by tools/mutation/sol/compile.ts (bytecode of what the mutated file changes only)",
+      `fast-check seed ${mutationSeed()} for every test run (FC_SEED)`,
       timeSplit(outcomes),
     ].filter(Boolean).join("; "),
     ...(partial || filter ? { partial: { tested: outcomes.length, of: selected, filter: filter ?? null } } : {}),

@@ -3,7 +3,7 @@
  * costs an incremental compile plus its test files, not a Hardhat start-up (several seconds) each.
  *
  * Protocol (IPC, see run.ts): receives {kind:"job", id, file, source|null, tests, timeoutMs}; writes `source`
- * to `file` (null: the original, i.e. the baseline), compiles, runs the test files with mocha (bail: the
+ * to `file` (null: the original, i.e. the baseline), compiles what it changes (compile.ts), runs the test files with mocha (bail: the
  * first failing test kills the mutant), replies {kind:"result", id, status, ms, compileMs, testMs, failedFile, detail}.
  *
  * Before each test file the Hardhat network is reset and loadFixture's snapshots are dropped, and each mutant
@@ -12,6 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Mocha from "mocha";
+import { mutantCompiler, type MutantCompiler } from "./compile";
 
 export type JobStatus = "killed" | "survived" | "compile_error" | "baseline_failed";
 
@@ -44,6 +45,10 @@ const originals = new Map<string, string>();
 const hre = require("hardhat") as typeof import("hardhat");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helpers = require("@nomicfoundation/hardhat-network-helpers") as { clearSnapshots(): void };
+/** Built at the first job (it reads the sandbox's dependency graph once). */
+let compiler: Promise<MutantCompiler> | undefined;
+/** Files a "restore" rewrote: their dependents' artifacts still hold the last mutant until the next compile. */
+const restored = new Set<string>();
 
 /** A mocha reporter that only remembers the first failure (the worker's stdout stays quiet). */
 function firstFailureReporter(holder: { first?: string }) {
@@ -84,12 +89,18 @@ async function handle(job: Job): Promise<JobResult> {
   if (!originals.has(job.file)) originals.set(job.file, fs.readFileSync(target, "utf8"));
   // An area mutates several files: the previous mutant may have been in another one, which must be the
   // original again, or this mutant would be compiled and tested together with that one.
+  const changed = [job.file, ...restored];
+  restored.clear();
   for (const [file, src] of originals) {
-    if (file !== job.file && fs.readFileSync(path.join(sandbox, file), "utf8") !== src) fs.writeFileSync(path.join(sandbox, file), src);
+    if (file !== job.file && fs.readFileSync(path.join(sandbox, file), "utf8") !== src) {
+      fs.writeFileSync(path.join(sandbox, file), src);
+      changed.push(file);
+    }
   }
   fs.writeFileSync(target, job.source ?? originals.get(job.file)!);
   try {
-    await hre.run("compile", { quiet: true });
+    compiler ??= mutantCompiler(hre);
+    await (await compiler).compile(changed);
   } catch (e) {
     const msg = String((e as Error).message ?? e).split("\n").find((l) => l.trim()) ?? "";
     const ms = Date.now() - started;
@@ -113,7 +124,10 @@ let queue = Promise.resolve();
 process.on("message", (msg: Job | { kind: "restore" }) => {
   queue = queue.then(async () => {
     if (msg.kind === "restore") {
-      for (const [file, src] of originals) fs.writeFileSync(path.join(sandbox, file), src);
+      for (const [file, src] of originals) {
+        fs.writeFileSync(path.join(sandbox, file), src);
+        restored.add(file);
+      }
       process.send!({ kind: "restored" });
       return;
     }
