@@ -5,10 +5,11 @@
  * on its own ports and chain ids, starts one relayer as a child process, lets it catch up, then measures
  * over N hub epochs and writes bench/results/relay.json:
  *
- * - latency_ms {p50, p99}: for every (topic, nonce, chain) stored in the window, the wall-clock time this
- *   benchmark first saw the chain block that includes it (chains polled every 25 ms) minus the hub block
- *   time (header time, ms) of the hub block at height = nonce, i.e. the block carrying the inference.
- *   Both clocks are this machine's (the hub runs in this process).
+ * - latency_ms {p50, p99}: for every (topic, nonce, chain) stored in the window, the time this benchmark
+ *   first saw the chain block that includes it minus the time it first saw hub block `nonce` (the block
+ *   carrying the inference). Both are first sightings on this process's clock (bench/block-clock.ts, every
+ *   head polled each 100 ms): neither the chains' timestamps (ahead of the wall clock after the deploy) nor
+ *   the hub's header times (the start of a block's production) are used.
  * - tx_per_epoch_per_chain: oracle transactions per chain whose newest report is from a window epoch,
  *   divided by the number of epochs (mean over chains; per chain in `per_chain`).
  * - gas_per_topic_update: gasUsed / reports stored, averaged over the transactions that stored a full
@@ -24,11 +25,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
+import { BlockClock } from "./block-clock";
 import { groupCpuSeconds, groupRssMb, percentile } from "./measure";
 import { ethers } from "ethers";
 import { LocalNetwork, REPO_ROOT, startLocalNetwork } from "../scripts/devnet/network";
 import { resolveOptions } from "../scripts/devnet/options";
-import { hubBlockTimeMs } from "../scripts/lib/hub";
 import { oracleActivity, OracleActivity } from "../scripts/lib/oracle-events";
 import { oracleAt, readInference } from "../scripts/lib/oracle";
 import { deleteRedisNamespace } from "../scripts/lib/redis";
@@ -69,35 +70,6 @@ async function retry<T>(what: string, fn: () => Promise<T>, attempts = 4): Promi
   }
 }
 
-
-/** Records, per chain, when each block was first seen (polling eth_blockNumber every 25 ms). */
-class BlockClock {
-  readonly firstSeen = new Map<number, number>();
-  private last = -1;
-  private timer?: NodeJS.Timeout;
-  private busy = false;
-  constructor(private readonly provider: ethers.JsonRpcProvider) {}
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), 25);
-  }
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const n = await this.provider.getBlockNumber();
-      const now = Date.now();
-      for (let b = this.last + 1; b <= n; b++) if (!this.firstSeen.has(b)) this.firstSeen.set(b, now);
-      if (n > this.last) this.last = n;
-    } catch {
-      // transient; the next tick retries
-    } finally {
-      this.busy = false;
-    }
-  }
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-}
 
 async function main(): Promise<void> {
   program.parse();
@@ -147,10 +119,17 @@ async function main(): Promise<void> {
         chain: c,
         provider,
         oracle: oracleAt(c.contracts.oracle, provider),
-        clock: new BlockClock(provider),
       };
     });
-    views.forEach((v) => v.clock.start());
+    // Hub and chain blocks on one clock, this process's: first sightings (block-clock.ts). The chains' own
+    // timestamps run seconds ahead of the wall clock after the deploy, and a hub header's time is when the
+    // block's production started, not when it could be read (seconds apart when the hub is behind).
+    const hubKey = "hub";
+    const clock = new BlockClock({
+      [hubKey]: async () => net.hub.height(),
+      ...Object.fromEntries(views.map((v) => [v.chain.name, () => v.provider.getBlockNumber()])),
+    });
+    clock.start();
     const startBlocks = await Promise.all(views.map((v) => v.provider.getBlockNumber()));
 
     const relayer = net.startRelayer(1);
@@ -196,21 +175,14 @@ async function main(): Promise<void> {
     // verifiable synthesis: the re-derivations' CPU time, from the relayer's own histogram (whole run)
     const verification = await verificationFigures(net.manifest.metrics, o.verify, topics);
     clearInterval(rssTimer);
-    views.forEach((v) => v.clock.stop());
+    clock.stop();
     // Stop the relayer before reading the results back (it would keep the machine busy meanwhile).
     await relayer.child.stop(15_000);
     console.log(`  collecting results (relayer ${relayer.child.exitReason()})`);
 
     // Collect what happened on chain.
-    const hubTimes = new Map<bigint, number>();
-    const hubTime = async (h: bigint): Promise<number> => {
-      let t = hubTimes.get(h);
-      if (t === undefined) {
-        t = await retry(`hub block ${h}`, () => hubBlockTimeMs(net.manifest.hub.rpc, h));
-        hubTimes.set(h, t);
-      }
-      return t;
-    };
+    let clockMisses = 0;
+    const hubSeen = (h: bigint): number | undefined => clock.at(hubKey, Number(h));
     const latencies: number[] = [];
     const perChain: Record<string, unknown> = {};
     const txRates: number[] = [];
@@ -235,9 +207,13 @@ async function main(): Promise<void> {
       const chainLat: number[] = [];
       for (const e of act.events) {
         if (e.kind !== "updated" || !inWindow(e.nonce)) continue;
-        const seen = v.clock.firstSeen.get(e.blockNumber);
-        if (seen === undefined) continue;
-        const lat = seen - (await hubTime(e.nonce));
+        const seen = clock.at(v.chain.name, e.blockNumber);
+        const hubAt = hubSeen(e.nonce);
+        if (seen === undefined || hubAt === undefined) {
+          clockMisses++;
+          continue;
+        }
+        const lat = seen - hubAt;
         chainLat.push(lat);
         latencies.push(lat);
       }
@@ -269,9 +245,12 @@ async function main(): Promise<void> {
       .filter((l) => l.msg === "batch posted" && typeof l.latencyMs === "number")
       .map((l) => l.latencyMs as number)
       .sort((a, b) => a - b);
-    // the hub's pace over the window: intervals between consecutive block header times
+    // the hub's pace over the window: intervals between first sightings of consecutive blocks
     const intervals: number[] = [];
-    for (let h = hStart + 1n; h <= hEnd; h++) intervals.push((await hubTime(h)) - (await hubTime(h - 1n)));
+    for (let h = hStart + 1n; h <= hEnd; h++) {
+      const [a, b] = [hubSeen(h - 1n), hubSeen(h)];
+      if (a !== undefined && b !== undefined) intervals.push(b - a);
+    }
     intervals.sort((a, b) => a - b);
     const hubStats = net.hub.blockStats();
     const hubBlockMs = hubStats.map((s) => s.blockMs).sort((a, b) => a - b);
@@ -296,8 +275,8 @@ async function main(): Promise<void> {
       },
       definitions: {
         latency_ms:
-          "per (topic, nonce, chain) stored in the window: wall time the chain block including it was first seen " +
-          "(eth_blockNumber polled every 25 ms) minus the header time of hub block `nonce`; same machine clock",
+          "per (topic, nonce, chain) stored in the window: time the chain block including it was first seen minus the " +
+          "time hub block `nonce` was first seen (heads polled every 100 ms, block-clock.ts; one clock, the bench's)",
         tx_per_epoch_per_chain:
           "oracle txs whose newest report is from a window epoch / window epochs; mean over chains",
         gas_per_topic_update: `gasUsed / reports stored, mean over txs that stored a full batch of ${fullBatch}`,
@@ -314,6 +293,7 @@ async function main(): Promise<void> {
           warm_up_complete: warm,
         },
         samples: latencies.length,
+        clock_misses: clockMisses,
         full_batch_txs: fullBatchGas.length,
         gas_per_topic_update_all_txs: allUpdated ? Math.round(Number(allGas) / allUpdated) : null,
         relayer_reported_latency_ms: {
