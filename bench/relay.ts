@@ -75,6 +75,24 @@ async function retry<T>(what: string, fn: () => Promise<T>, attempts = 4): Promi
 }
 
 
+/**
+ * The provider with each block, receipt and log read retried: reading a window is hundreds of reads (a block
+ * and a receipt per transaction), and one dropped keep-alive connection must not fail them all.
+ */
+function retryingReads(provider: ethers.JsonRpcProvider): ethers.JsonRpcProvider {
+  const retried = new Set<PropertyKey>(["getBlock", "getTransactionReceipt", "getLogs"]);
+  return new Proxy(provider, {
+    get(target, key) {
+      const value = Reflect.get(target, key) as unknown;
+      if (typeof value !== "function") return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      return retried.has(key)
+        ? (...args: unknown[]) => retry(String(key), async () => fn.apply(target, args))
+        : fn.bind(target);
+    },
+  });
+}
+
 async function main(): Promise<void> {
   program.parse();
   const o = program.opts<{ topics: string; epochs: string; chainBlockTime: string; out: string; verify: string; compare?: string }>();
@@ -202,7 +220,7 @@ async function main(): Promise<void> {
     for (const [i, v] of views.entries()) {
       const act: OracleActivity = await retry(`${v.chain.name} oracle activity`, async () =>
         oracleActivity(
-          v.provider,
+          retryingReads(v.provider),
           v.chain.contracts.oracle,
           startBlocks[i] + 1,
           endBlocks[i],
