@@ -267,6 +267,21 @@ async function main(): Promise<void> {
       .filter((l) => l.msg === "batch posted" && typeof l.latencyMs === "number")
       .map((l) => l.latencyMs as number)
       .sort((a, b) => a - b);
+    // Where a batch's time went, from the relayer's own "batch posted" lines (relayer/queue/worker.ts `stages`):
+    // queued (hub block seen -> job added), pickup, attest, send, and the sender's turn / simulate / broadcast / inclusion.
+    const windowBatches = relayer.log.lines.filter(
+      (l) => l.msg === "batch posted" && Number(l.hubHeight) >= Number(hStart) && Number(l.hubHeight) <= Number(hEnd),
+    );
+    const stageNames = ["queued", "pickup", "attest", "send", "turn", "simulate", "broadcast", "inclusion"];
+    const batchStages = Object.fromEntries(
+      stageNames.map((name) => {
+        const xs = windowBatches
+          .map((l) => (l.stages as Record<string, unknown> | undefined)?.[name])
+          .filter((x): x is number => typeof x === "number")
+          .sort((a, b) => a - b);
+        return [name, { p50: percentile(xs, 50), p99: percentile(xs, 99), n: xs.length }];
+      }),
+    );
     // the hub's pace over the window: intervals between first sightings of consecutive blocks
     const intervals: number[] = [];
     for (let h = hStart + 1n; h <= hEnd; h++) {
@@ -321,6 +336,10 @@ async function main(): Promise<void> {
           p50: percentile(relayerReported, 50),
           p99: percentile(relayerReported, 99),
           note: "the relayer's own `latencyMs` (hub block time of the newest report -> receipt seen), all batches",
+        },
+        relayer_batch_stages_ms: {
+          ...batchStages,
+          note: "the relayer's `stages` of every batch posted for a window hub height (relayer/queue/worker.ts), ms",
         },
         rss_mb_mean: Number(mean(rssSamples).toFixed(1)),
         hub_block_production_ms: { p50: percentile(hubBlockMs, 50), max: hubBlockMs[hubBlockMs.length - 1] },
