@@ -5,12 +5,17 @@
  * on its own ports and chain ids, starts one relayer as a child process, lets it catch up, then measures
  * over N hub epochs and writes bench/results/relay.json:
  *
- * - latency_ms {p50, p99}: for every (topic, nonce, chain) stored in the window, the wall-clock time this
- *   benchmark first saw the chain block that includes it (chains polled every 25 ms) minus the hub block
- *   time (header time, ms) of the hub block at height = nonce, i.e. the block carrying the inference.
- *   Both clocks are this machine's (the hub runs in this process).
- * - tx_per_epoch_per_chain: oracle transactions per chain whose newest report is from a window epoch,
- *   divided by the number of epochs (mean over chains; per chain in `per_chain`).
+ * The window: N hub epochs, and on each chain the blocks mined meanwhile (from the chain's head when the
+ * window's first hub block comes to its head when the last one does).
+ *
+ * - latency_ms {p50, p99}: for every report stored in a window block of every chain, the time this benchmark
+ *   first saw that chain block minus the time it first saw hub block `nonce` (the block carrying the
+ *   inference). Both are first sightings on this process's clock (bench/block-clock.ts, every head polled
+ *   each 100 ms): neither the chains' timestamps (ahead of the wall clock after the deploy) nor the hub's
+ *   header times (the start of a block's production) are used. A relayer behind the hub posts only each
+ *   topic's newest value (older epochs are never stored), so the samples are what was stored, however old.
+ * - tx_per_epoch_per_chain: oracle transactions in the window's blocks, divided by the number of epochs
+ *   (mean over chains; per chain in `per_chain`, with reports_stored_per_epoch: T when the relayer keeps up).
  * - gas_per_topic_update: gasUsed / reports stored, averaged over the transactions that stored a full
  *   batch (min(T, 100) topics); `gas_per_topic_update_all_txs` over every window transaction.
  * - rss_mb: the relayer process group's resident set size, sampled every 500 ms, maximum.
@@ -24,11 +29,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
+import { BlockClock } from "./block-clock";
 import { groupCpuSeconds, groupRssMb, percentile } from "./measure";
 import { ethers } from "ethers";
 import { LocalNetwork, REPO_ROOT, startLocalNetwork } from "../scripts/devnet/network";
 import { resolveOptions } from "../scripts/devnet/options";
-import { hubBlockTimeMs } from "../scripts/lib/hub";
 import { oracleActivity, OracleActivity } from "../scripts/lib/oracle-events";
 import { oracleAt, readInference } from "../scripts/lib/oracle";
 import { deleteRedisNamespace } from "../scripts/lib/redis";
@@ -70,33 +75,22 @@ async function retry<T>(what: string, fn: () => Promise<T>, attempts = 4): Promi
 }
 
 
-/** Records, per chain, when each block was first seen (polling eth_blockNumber every 25 ms). */
-class BlockClock {
-  readonly firstSeen = new Map<number, number>();
-  private last = -1;
-  private timer?: NodeJS.Timeout;
-  private busy = false;
-  constructor(private readonly provider: ethers.JsonRpcProvider) {}
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), 25);
-  }
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const n = await this.provider.getBlockNumber();
-      const now = Date.now();
-      for (let b = this.last + 1; b <= n; b++) if (!this.firstSeen.has(b)) this.firstSeen.set(b, now);
-      if (n > this.last) this.last = n;
-    } catch {
-      // transient; the next tick retries
-    } finally {
-      this.busy = false;
-    }
-  }
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
+/**
+ * The provider with each block, receipt and log read retried: reading a window is hundreds of reads (a block
+ * and a receipt per transaction), and one dropped keep-alive connection must not fail them all.
+ */
+function retryingReads(provider: ethers.JsonRpcProvider): ethers.JsonRpcProvider {
+  const retried = new Set<PropertyKey>(["getBlock", "getTransactionReceipt", "getLogs"]);
+  return new Proxy(provider, {
+    get(target, key) {
+      const value = Reflect.get(target, key) as unknown;
+      if (typeof value !== "function") return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      return retried.has(key)
+        ? (...args: unknown[]) => retry(String(key), async () => fn.apply(target, args))
+        : fn.bind(target);
+    },
+  });
 }
 
 async function main(): Promise<void> {
@@ -147,11 +141,17 @@ async function main(): Promise<void> {
         chain: c,
         provider,
         oracle: oracleAt(c.contracts.oracle, provider),
-        clock: new BlockClock(provider),
       };
     });
-    views.forEach((v) => v.clock.start());
-    const startBlocks = await Promise.all(views.map((v) => v.provider.getBlockNumber()));
+    // Hub and chain blocks on one clock, this process's: first sightings (block-clock.ts). The chains' own
+    // timestamps run seconds ahead of the wall clock after the deploy, and a hub header's time is when the
+    // block's production started, not when it could be read (seconds apart when the hub is behind).
+    const hubKey = "hub";
+    const clock = new BlockClock({
+      [hubKey]: async () => net.hub.height(),
+      ...Object.fromEntries(views.map((v) => [v.chain.name, () => v.provider.getBlockNumber()])),
+    });
+    clock.start();
 
     const relayer = net.startRelayer(1);
     let rssMax = 0;
@@ -187,30 +187,29 @@ async function main(): Promise<void> {
     const hEnd = hStart + BigInt(epochs) - 1n;
     console.log(`  measuring hub epochs ${hStart}..${hEnd}`);
     await net.hub.waitForHeight(Number(hStart) - 1, 30_000);
+    // A window report cannot be in a chain block older than the window: reading the logs from here keeps the
+    // read small (from the relayer's start it is every report of the warm-up too: 250,000 per chain at 1,000 topics).
+    const startBlocks = await Promise.all(views.map((v) => retry(`${v.chain.name} head`, () => v.provider.getBlockNumber())));
     const cpuStart = groupCpuSeconds(relayer.child.pid);
     await net.hub.waitForHeight(Number(hEnd), epochs * 5000 + 60_000);
+    // The window on each chain: the blocks from here back to the heads at the window's start.
+    const endBlocks = await Promise.all(views.map((v) => retry(`${v.chain.name} head`, () => v.provider.getBlockNumber())));
     console.log(`  hub reached ${hEnd}; waiting for the chains to store it`);
-    const caughtUp = await allAtLeast(hEnd, 60_000);
+    // a relayer behind the hub gets time to finish the window (its CPU per epoch counts the whole window)
+    const caughtUp = await allAtLeast(hEnd, Math.max(60_000, epochs * 6_000));
     const cpuMsPerEpoch = Math.round(((groupCpuSeconds(relayer.child.pid) - cpuStart) * 1000) / epochs);
     await sleep(1500);
     // verifiable synthesis: the re-derivations' CPU time, from the relayer's own histogram (whole run)
     const verification = await verificationFigures(net.manifest.metrics, o.verify, topics);
     clearInterval(rssTimer);
-    views.forEach((v) => v.clock.stop());
+    clock.stop();
     // Stop the relayer before reading the results back (it would keep the machine busy meanwhile).
     await relayer.child.stop(15_000);
     console.log(`  collecting results (relayer ${relayer.child.exitReason()})`);
 
     // Collect what happened on chain.
-    const hubTimes = new Map<bigint, number>();
-    const hubTime = async (h: bigint): Promise<number> => {
-      let t = hubTimes.get(h);
-      if (t === undefined) {
-        t = await retry(`hub block ${h}`, () => hubBlockTimeMs(net.manifest.hub.rpc, h));
-        hubTimes.set(h, t);
-      }
-      return t;
-    };
+    let clockMisses = 0;
+    const hubSeen = (h: bigint): number | undefined => clock.at(hubKey, Number(h));
     const latencies: number[] = [];
     const perChain: Record<string, unknown> = {};
     const txRates: number[] = [];
@@ -219,32 +218,29 @@ async function main(): Promise<void> {
     let allUpdated = 0;
     const fullBatch = Math.min(topics, MAX_BATCH);
     for (const [i, v] of views.entries()) {
-      const inWindow = (n: bigint): boolean => n >= hStart && n <= hEnd;
       const act: OracleActivity = await retry(`${v.chain.name} oracle activity`, async () =>
         oracleActivity(
-          v.provider,
+          retryingReads(v.provider),
           v.chain.contracts.oracle,
-          startBlocks[i],
-          await v.provider.getBlockNumber(),
-          {
-            onlyBlocksWithEvents: (e) => inWindow(e.nonce),
-          },
+          startBlocks[i] + 1,
+          endBlocks[i],
         ),
       );
       console.log(`  ${v.chain.name}: ${act.txs.length} oracle txs, ${act.events.length} report events read`);
       const chainLat: number[] = [];
       for (const e of act.events) {
-        if (e.kind !== "updated" || !inWindow(e.nonce)) continue;
-        const seen = v.clock.firstSeen.get(e.blockNumber);
-        if (seen === undefined) continue;
-        const lat = seen - (await hubTime(e.nonce));
+        if (e.kind !== "updated") continue;
+        const seen = clock.at(v.chain.name, e.blockNumber);
+        const hubAt = hubSeen(e.nonce);
+        if (seen === undefined || hubAt === undefined) {
+          clockMisses++;
+          continue;
+        }
+        const lat = seen - hubAt;
         chainLat.push(lat);
         latencies.push(lat);
       }
-      const windowTxs = act.txs.filter((tx) => {
-        const nonces = act.events.filter((e) => e.txHash === tx.hash).map((e) => e.nonce);
-        return nonces.length > 0 && inWindow(nonces.reduce((a, b) => (a > b ? a : b)));
-      });
+      const windowTxs = act.txs;
       for (const tx of windowTxs) {
         allGas += tx.gasUsed;
         allUpdated += tx.updated;
@@ -257,6 +253,8 @@ async function main(): Promise<void> {
         txs: windowTxs.length,
         tx_per_epoch: Number(rate.toFixed(3)),
         reports_stored: windowTxs.reduce((a, t) => a + t.updated, 0),
+        // topics x epochs when the relayer keeps up; fewer when it is behind and posts only each topic's newest
+        reports_stored_per_epoch: Math.round(windowTxs.reduce((a, t) => a + t.updated, 0) / epochs),
         reports_skipped: windowTxs.reduce((a, t) => a + t.skipped, 0),
         latency_ms: { p50: percentile(chainLat, 50), p99: percentile(chainLat, 99), n: chainLat.length },
         mean_gas_per_tx: windowTxs.length
@@ -269,9 +267,27 @@ async function main(): Promise<void> {
       .filter((l) => l.msg === "batch posted" && typeof l.latencyMs === "number")
       .map((l) => l.latencyMs as number)
       .sort((a, b) => a - b);
-    // the hub's pace over the window: intervals between consecutive block header times
+    // Where a batch's time went, from the relayer's own "batch posted" lines (relayer/queue/worker.ts `stages`):
+    // queued (hub block seen -> job added), pickup, attest, send, and the sender's turn / simulate / broadcast / inclusion.
+    const windowBatches = relayer.log.lines.filter(
+      (l) => l.msg === "batch posted" && Number(l.hubHeight) >= Number(hStart) && Number(l.hubHeight) <= Number(hEnd),
+    );
+    const stageNames = ["queued", "pickup", "attest", "send", "turn", "simulate", "broadcast", "inclusion"];
+    const batchStages = Object.fromEntries(
+      stageNames.map((name) => {
+        const xs = windowBatches
+          .map((l) => (l.stages as Record<string, unknown> | undefined)?.[name])
+          .filter((x): x is number => typeof x === "number")
+          .sort((a, b) => a - b);
+        return [name, { p50: percentile(xs, 50), p99: percentile(xs, 99), n: xs.length }];
+      }),
+    );
+    // the hub's pace over the window: intervals between first sightings of consecutive blocks
     const intervals: number[] = [];
-    for (let h = hStart + 1n; h <= hEnd; h++) intervals.push((await hubTime(h)) - (await hubTime(h - 1n)));
+    for (let h = hStart + 1n; h <= hEnd; h++) {
+      const [a, b] = [hubSeen(h - 1n), hubSeen(h)];
+      if (a !== undefined && b !== undefined) intervals.push(b - a);
+    }
     intervals.sort((a, b) => a - b);
     const hubStats = net.hub.blockStats();
     const hubBlockMs = hubStats.map((s) => s.blockMs).sort((a, b) => a - b);
@@ -296,10 +312,9 @@ async function main(): Promise<void> {
       },
       definitions: {
         latency_ms:
-          "per (topic, nonce, chain) stored in the window: wall time the chain block including it was first seen " +
-          "(eth_blockNumber polled every 25 ms) minus the header time of hub block `nonce`; same machine clock",
-        tx_per_epoch_per_chain:
-          "oracle txs whose newest report is from a window epoch / window epochs; mean over chains",
+          "per report stored in a window block (chain blocks mined while the hub made the window's epochs): time the chain " +
+          "block was first seen minus the time hub block `nonce` was first seen (heads polled every 100 ms, block-clock.ts; one clock, the bench's)",
+        tx_per_epoch_per_chain: "oracle txs in the window's chain blocks / window epochs; mean over chains",
         gas_per_topic_update: `gasUsed / reports stored, mean over txs that stored a full batch of ${fullBatch}`,
         rss_mb: "relayer process group RSS, max of samples every 500 ms from start to end",
         relayer_cpu_ms_per_epoch:
@@ -314,12 +329,17 @@ async function main(): Promise<void> {
           warm_up_complete: warm,
         },
         samples: latencies.length,
+        clock_misses: clockMisses,
         full_batch_txs: fullBatchGas.length,
         gas_per_topic_update_all_txs: allUpdated ? Math.round(Number(allGas) / allUpdated) : null,
         relayer_reported_latency_ms: {
           p50: percentile(relayerReported, 50),
           p99: percentile(relayerReported, 99),
           note: "the relayer's own `latencyMs` (hub block time of the newest report -> receipt seen), all batches",
+        },
+        relayer_batch_stages_ms: {
+          ...batchStages,
+          note: "the relayer's `stages` of every batch posted for a window hub height (relayer/queue/worker.ts), ms",
         },
         rss_mb_mean: Number(mean(rssSamples).toFixed(1)),
         hub_block_production_ms: { p50: percentile(hubBlockMs, 50), max: hubBlockMs[hubBlockMs.length - 1] },

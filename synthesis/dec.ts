@@ -9,6 +9,7 @@
  * Pure functions, no I/O.
  */
 import Decimal from "decimal.js";
+import { fastExp, fastLog10 } from "./fast-transcendental";
 
 /** A decimal with the hub's precision: 34 significant digits, rounding down (toward zero). */
 export const Dec = Decimal.clone({
@@ -134,7 +135,8 @@ export function quo(a: Dec, b: Dec): Dec {
 
 /** e^x, 34 significant digits, rounded down. */
 export function exp(x: Dec): Dec {
-  return finite(Dec.exp(x), `exp(${x.toString()})`);
+  // the BigInt path gives decimal.js's result, or undefined when only decimal.js can tell (fast-transcendental.ts)
+  return finite(fastExp(x, Dec) ?? Dec.exp(x), `exp(${x.toString()})`);
 }
 
 /** log10(x) for x > 0, 34 significant digits, rounded down. */
@@ -142,7 +144,7 @@ export function log10(x: Dec): Dec {
   if (!x.isPositive() || x.isZero()) {
     throw new SynthesisMathError(`log10 of a non-positive value ${x.toString()}`);
   }
-  return finite(Dec.log10(x), `log10(${x.toString()})`);
+  return finite(fastLog10(x, Dec) ?? Dec.log10(x), `log10(${x.toString()})`);
 }
 
 /** sqrt(x) for x >= 0, 34 significant digits, rounded down. */

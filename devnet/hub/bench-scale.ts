@@ -20,16 +20,26 @@ export function manyTopicsConfig(
   };
 }
 
+export interface BlockMeasurement {
+  /** the measured blocks (2..blocks+1: block 1 includes the workers' warm-up) */
+  stats: BlockStats[];
+  /** CPU time (user + system) of the whole process, main thread and synthesis workers, per measured block */
+  cpuMsPerBlock: number;
+}
+
 export async function measureBlocks(
   topics: number,
   blocks: number,
   variants: "all" | "none" = "none",
   blockTimeMs = 1000,
-): Promise<BlockStats[]> {
+): Promise<BlockMeasurement> {
   const node = await startHubDevnet({ port: 0, quiet: true, blockTimeMs, config: manyTopicsConfig(topics, variants) });
   try {
+    await node.waitForHeight(1, (blocks + 5) * blockTimeMs * 3);
+    const cpu0 = process.cpuUsage(); // process-wide: the worker threads' CPU is in it
     await node.waitForHeight(blocks + 1, (blocks + 5) * blockTimeMs * 3);
-    return node.blockStats().slice(1, blocks + 1); // block 1 includes JIT warm-up
+    const cpu = process.cpuUsage(cpu0);
+    return { stats: node.blockStats().slice(1, blocks + 1), cpuMsPerBlock: (cpu.user + cpu.system) / 1000 / blocks };
   } finally {
     await node.stop();
   }
@@ -39,7 +49,7 @@ if (require.main === module) {
   const topics = Number(process.argv[2] ?? 100);
   const blocks = Number(process.argv[3] ?? 10);
   const variants = process.argv[4] === "all" ? "all" : "none";
-  void measureBlocks(topics, blocks, variants).then((stats) => {
+  void measureBlocks(topics, blocks, variants).then(({ stats }) => {
     const ms = stats.map((s) => s.blockMs);
     const avg = ms.reduce((a, b) => a + b, 0) / ms.length;
     process.stdout.write(

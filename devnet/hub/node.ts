@@ -304,7 +304,9 @@ export async function startHubDevnet(opts: HubDevnetOptions = {}): Promise<HubDe
   const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port ?? 26657, host, () => resolve());
+    // A relayer's start-up sweep asks for every topic at once (1,000 connections at 1,000 topics): Node's
+    // default backlog of 511 refused the rest ("fetch failed") while the event loop was busy with a block.
+    server.listen({ port: opts.port ?? 26657, host, backlog: 4096 }, () => resolve());
   }).catch((e) => {
     stopped = true;
     if (timer) clearTimeout(timer);
