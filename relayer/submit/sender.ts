@@ -250,8 +250,9 @@ export class TxSender {
   private async sign(to: string, data: string, nonce: number, gasLimit: bigint, fees: Fees): Promise<{ raw: string; hash: string }> {
     const tx = Transaction.from({ to, data, nonce, gasLimit, chainId: BigInt(this.chain.chainId), value: 0n, ...fees });
     const raw = await this.wallet.signTransaction(tx);
-    noteSignedByUs(raw, this.address); // its journal entry is then checked without recovering the signer
-    return { raw, hash: keccak256(raw) }; // a signed transaction's hash is the keccak of its raw bytes
+    const hash = keccak256(raw); // a signed transaction's hash is the keccak of its raw bytes
+    noteSignedByUs(tx, raw, hash, this.address); // its journal entry is then checked without decoding it
+    return { raw, hash };
   }
 
   private async feeData() {
