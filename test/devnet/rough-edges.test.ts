@@ -55,8 +55,9 @@ function runScript(
       process.execPath,
       ["-r", "ts-node/register/transpile-only", ...args],
       { cwd: REPO, env: { ...process.env, ...env }, timeout: 60_000 },
+      // a script killed by the timeout says so, instead of failing the assertions with an empty stderr
       (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: (err as { killed?: boolean } | null)?.killed ? `${stderr}(killed: still running after 60 s)` : stderr }),
     );
   });
 }

@@ -95,9 +95,12 @@ describe("relayer transfer: every attested route on the hub devnet and two Hardh
     });
   });
   after(async () => {
-    const keys = await redis.keys(`${PREFIX}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    // before() may have failed before Redis was connected: still stop the chains and the hub it started
+    if (redis) {
+      const keys = await redis.keys(`${PREFIX}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
     comet?.disconnect();
     query?.disconnect();
     a?.stop();
