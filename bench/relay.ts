@@ -43,7 +43,8 @@ const BENCH_ENV = {
   DEVNET_BNB_CHAIN_ID: "51338",
   DEVNET_BASE_CHAIN_ID: "51339",
 };
-const MAX_BATCH = 100;
+/** Reports per transaction (the relayer's chains[].maxBatchSize): `--max-batch-size`, default 100. */
+let MAX_BATCH = 100;
 const TOPIC_SHAPE = { inferers: 2, forecasters: 1, reputers: 1 };
 
 const program = new Command()
@@ -52,6 +53,7 @@ const program = new Command()
   .option("--epochs <n>", "hub epochs measured after warm-up", "30")
   .option("--chain-block-time <ms>", "EVM block time", "1000")
   .option("--out <file>", "result file", "bench/results/relay.json")
+  .option("--max-batch-size <n>", "reports per transaction (the relayer's chains[].maxBatchSize, at most 500)", "100")
   // off by default, as in the relayer's schema: the relay targets are for the production default; strict's
   // cost is measured by a second run (docs/benchmarks.md, "Verifiable synthesis")
   .option("--verify <mode>", "the relayer's verify mode for every topic: off (the schema's default), warn, strict (the local network's)", "off")
@@ -95,8 +97,10 @@ function retryingReads(provider: ethers.JsonRpcProvider): ethers.JsonRpcProvider
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ topics: string; epochs: string; chainBlockTime: string; out: string; verify: string; compare?: string }>();
+  const o = program.opts<{ topics: string; epochs: string; chainBlockTime: string; out: string; verify: string; compare?: string; maxBatchSize: string }>();
   if (!["strict", "warn", "off"].includes(o.verify)) throw new Error(`--verify: expected strict, warn or off, got ${o.verify}`);
+  MAX_BATCH = Number(o.maxBatchSize);
+  if (!Number.isInteger(MAX_BATCH) || MAX_BATCH < 1 || MAX_BATCH > 500) throw new Error(`--max-batch-size ${o.maxBatchSize}: give a whole number from 1 to 500 (the relayer's limit)`);
   const topics = Number(o.topics);
   const epochs = Number(o.epochs);
   for (const [k, v] of Object.entries(BENCH_ENV)) process.env[k] = v;
@@ -346,6 +350,7 @@ async function main(): Promise<void> {
         per_chain: perChain,
         chain_block_time_ms: Number(o.chainBlockTime),
         relayer_max_in_flight: maxInFlight,
+        relayer_max_batch_size: MAX_BATCH,
         hub_block_production_ms_over_1000: hubBlockMs.filter((ms) => ms > 1000).length,
         hub_topic_simulation: { ...TOPIC_SHAPE, note: "topics 1-2 keep the default config's participants" },
         hub_block_time_ms: 1000,
