@@ -7,7 +7,7 @@
  * never trusted. A rejected entry is an alert, never a template for a transaction we sign.
  */
 import { Transaction, getAddress } from "ethers";
-import { trimOldest } from "../attest/bounded";
+import { BoundedMemo } from "../attest/bounded";
 import type { Fees } from "./fees";
 import type { TxWork } from "./intent";
 
@@ -66,8 +66,7 @@ interface DecodedTx {
  * raw bytes decoded again for every job of a batch and every receipt poll). What the bytes say never
  * changes, so a remembered decode is the same answer; the checks against the job still run every time.
  */
-const decoded = new Map<string, DecodedTx | string>();
-const DECODED_MAX = 4_096;
+const decoded = new BoundedMemo<string, DecodedTx | string>(4_096);
 
 function fieldsOf(tx: Transaction, from: string): DecodedTx {
   return {
@@ -86,24 +85,16 @@ function fieldsOf(tx: Transaction, from: string): DecodedTx {
   };
 }
 
-function remember(raw: string, d: DecodedTx | string): void {
-  decoded.set(raw, d);
-  trimOldest(decoded, DECODED_MAX);
-}
-
 /** The decoded transaction, or why it does not decode. */
 function decode(raw: string): DecodedTx | string {
-  const known = decoded.get(raw);
-  if (known !== undefined) return known;
-  let out: DecodedTx | string;
-  try {
-    const tx = Transaction.from(raw);
-    out = !tx.signature || tx.from === null || tx.hash === null ? "the raw transaction is not signed" : fieldsOf(tx, tx.from);
-  } catch (err) {
-    out = `the raw transaction does not decode: ${(err as Error).message.split("\n")[0].slice(0, 120)}`;
-  }
-  remember(raw, out);
-  return out;
+  return decoded.get(raw, () => {
+    try {
+      const tx = Transaction.from(raw);
+      return !tx.signature || tx.from === null || tx.hash === null ? "the raw transaction is not signed" : fieldsOf(tx, tx.from);
+    } catch (err) {
+      return `the raw transaction does not decode: ${(err as Error).message.split("\n")[0].slice(0, 120)}`;
+    }
+  });
 }
 
 /**
@@ -113,7 +104,7 @@ function decode(raw: string): DecodedTx | string {
  * bytes cost 15-25 ms on a loaded machine: ethers' hex decoding).
  */
 export function noteSignedByUs(unsigned: Transaction, raw: string, hash: string, from: string): void {
-  remember(raw, { ...fieldsOf(unsigned, getAddress(from)), hash });
+  decoded.set(raw, { ...fieldsOf(unsigned, getAddress(from)), hash });
 }
 
 export function checkJournalEntry(entry: unknown, rules: EntryRules): EntryCheck {

@@ -6,7 +6,7 @@
  */
 import { getAddress, Interface, type Log, type Provider } from "ethers";
 import { fromBech32 } from "@cosmjs/encoding";
-import { trimOldest } from "../attest/bounded";
+import { BoundedMemo } from "../attest/bounded";
 
 export const BRIDGE_EVENTS_ABI = [
   "event TransferSent(bytes32 indexed transferId, uint64 indexed destinationChain, uint64 indexed sequence, address sender, bytes recipient, uint256 amount, uint256 fee)",
@@ -68,16 +68,11 @@ export function decodeTransferSent(log: Log, sourceChain: bigint, bridge: string
   // The reconciliation reads every TransferSent since the bridge's start each pass: ~5 % of the relayer's CPU
   // went to decoding the same logs again (bridge bench profile). The key is everything the result depends on.
   const key = `${sourceChain}|${bridge}|${hubChain}|${hubPrefix}|${log.address}|${log.blockNumber}|${log.blockHash}|${log.transactionHash}|${log.index}|${log.topics.join(",")}|${log.data}`;
-  const known = decodedSends.get(key);
-  if (known) return { ...known, recipient: { ...known.recipient } };
-  const decoded = decodeTransferSentUncached(log, sourceChain, bridge, hubChain, hubPrefix);
-  decodedSends.set(key, decoded);
-  trimOldest(decodedSends, DECODED_SENDS_MAX);
-  return { ...decoded, recipient: { ...decoded.recipient } };
+  const decoded = decodedSends.get(key, () => decodeTransferSentUncached(log, sourceChain, bridge, hubChain, hubPrefix));
+  return { ...decoded, recipient: { ...decoded.recipient } }; // a copy: callers may change what they get
 }
 
-const decodedSends = new Map<string, SentTransfer>();
-const DECODED_SENDS_MAX = 20_000;
+const decodedSends = new BoundedMemo<string, SentTransfer>(20_000);
 
 function decodeTransferSentUncached(log: Log, sourceChain: bigint, bridge: string, hubChain: bigint, hubPrefix: string): SentTransfer {
   const fail = (why: string) => new MalformedTransferLogError(log.transactionHash, log.index, why);

@@ -9,7 +9,7 @@
  * payloads signed for S cannot both land.
  */
 import { parseEscrowMemo, refundKeyOf, releasedTransferIds } from "./memo";
-import { trimOldest } from "../attest/bounded";
+import { BoundedMemo } from "../attest/bounded";
 
 /** One transaction the escrow signed, as tx_search returns it. */
 export interface EscrowSend {
@@ -43,18 +43,13 @@ export const refundKey = refundKeyOf;
  * every escrow transaction, and parsing each memo and deriving each batch's transfer ids again made that
  * pass grow with the history (the bridge bench's profile). A memo always pays the same things.
  */
-const paidByMemo = new Map<string, { refund?: string; released: string[] }>();
-const PAID_BY_MEMO_MAX = 50_000;
+const paidByMemo = new BoundedMemo<string, { refund?: string; released: string[] }>(50_000);
 
 function paidBy(memoText: string, hubChain: bigint): { refund?: string; released: string[] } {
-  const key = `${hubChain}|${memoText}`;
-  const known = paidByMemo.get(key);
-  if (known) return known;
-  const memo = parseEscrowMemo(memoText);
-  const paid = memo.kind === "refund" ? { refund: refundKey(memo.depositTxHash, memo.msgIndex), released: [] } : { released: releasedTransferIds(memo, hubChain) };
-  paidByMemo.set(key, paid);
-  trimOldest(paidByMemo, PAID_BY_MEMO_MAX);
-  return paid;
+  return paidByMemo.get(`${hubChain}|${memoText}`, () => {
+    const memo = parseEscrowMemo(memoText);
+    return memo.kind === "refund" ? { refund: refundKey(memo.depositTxHash, memo.msgIndex), released: [] } : { released: releasedTransferIds(memo, hubChain) };
+  });
 }
 
 /**
