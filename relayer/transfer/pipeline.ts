@@ -17,7 +17,7 @@ import { cosmosBridgeChainId } from "../../lib/chains";
 import { hubBridgeId, transferId } from "../../lib/eip712/bridge";
 import type { SignaturePool } from "../attest/pool";
 import type { FailoverRpc } from "../evm/rpc";
-import { LimitError, SimulationError, type SentTx, type TxSender } from "../submit/sender";
+import { LimitError, SimulationError, type Journal, type SentTx, type TxSender } from "../submit/sender";
 import type { Sequencer } from "../submit/sequencer";
 import { contractIntent, type TxIntent } from "../submit/intent";
 import { logQueueErrors } from "../queue/errors";
@@ -510,15 +510,16 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
   // (batcher.ts); queued releases and jobs resuming an earlier attempt send one transaction of their own.
   const batchers: DeliveryBatcher[] = [];
   for (const c of deps.chains) {
-    const sendOwn = async (job: Job<TransferJobData>, intent: TxIntent) => {
-      // Take the chain's turn right before the nonce (one nonce sequence for both pipelines).
+    /** One transaction through the chain's sender, in this instance's turn (one nonce sequence for both pipelines). */
+    const sendInTurn = async (intent: TxIntent, journal: Journal, onMined?: () => void) => {
       const turn = c.sequencer.enter();
       try {
-        return (await c.sender.send(intent, jobJournal(job as Job<{ sent?: SentTx[] }>), turn)).receipt;
+        return (await c.sender.send(intent, journal, turn, onMined)).receipt;
       } finally {
         turn.done();
       }
     };
+    const sendOwn = (job: Job<TransferJobData>, intent: TxIntent) => sendInTurn(intent, jobJournal(job as Job<{ sent?: SentTx[] }>));
     const batcher = new DeliveryBatcher({
       chain: c.name,
       bridge: bridgeOf(c.name).address,
@@ -528,14 +529,7 @@ export async function startTransferPipeline(deps: TransferPipelineDeps): Promise
       log,
       onBatch: (size, outcome) => metrics.batchSize.observe({ target: c.name, outcome }, size),
       sender: {
-        send: async (intent, journal, onMined) => {
-          const turn = c.sequencer.enter();
-          try {
-            return (await c.sender.send(intent, journal, turn, onMined)).receipt;
-          } finally {
-            turn.done();
-          }
-        },
+        send: sendInTurn,
         isRevert: (e) => e instanceof SimulationError || (e instanceof LimitError && e.limit === "gas_cap"),
       },
     });
