@@ -5,6 +5,13 @@
  * as two relayers share a chain's queue) take jobs while a producer keeps adding them. The primary is
  * SIGKILLed; the sentinels promote a replica; both instances reconnect by themselves to the new primary and
  * carry on: every job added is processed, none twice, and the lease never has two holders at once.
+ *
+ * "Every job" with one exception Redis itself makes: replication is asynchronous, so a write the primary
+ * acknowledged in the instant before its SIGKILL may never reach the replica promoted in its place. The promoted
+ * replica holds a prefix of the primary's write stream, and that is what the relayer relies on: it raises a scan
+ * checkpoint only after the jobs the checkpoint covers are added, so a job lost this way takes its checkpoint
+ * with it and the scan adds it again (the chains are the truth; Redis is a cache of work). The test allows only
+ * that loss: at most two jobs, both among the last acknowledged before the kill, never one added later.
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
@@ -106,14 +113,27 @@ describe("Redis Sentinel: two instances through a failover of the primary", func
     const drainEnd = Date.now() + 30_000;
     while (new Set(processed.map((p) => p.id)).size < added.length && Date.now() < drainEnd) await sleep(100);
 
+    // The lease settles after the failover on its own clock: a renewal sent to the dead primary hangs until the
+    // client reconnects (up to its 2 s backoff after the promotion), and the holder gives the lease up meanwhile;
+    // someone takes it once the old key expires. Give it five TTLs to have exactly one holder again.
+    const leaseEnd = Date.now() + 10_000;
+    while (holders.size !== 1 && Date.now() < leaseEnd) await sleep(100);
+
     const ids = processed.map((p) => p.id);
     const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
     const missing = added.filter((id) => !ids.includes(id));
-    console.log(`      failover to :${promoted} in ${failoverMs} ms; ${beforeKill} jobs before the kill, ${added.length} acknowledged in all; processed by instance 1/2: ${processed.filter((p) => p.by === 1).length}/${processed.filter((p) => p.by === 2).length}`);
+    // Acknowledged by the old primary in its last instant and not yet replicated (see the head comment): the
+    // add in flight at the kill may also be one of them, hence beforeKill + 1.
+    const lostAtKill = missing.filter((id) => {
+      const i = added.indexOf(id);
+      return i >= beforeKill - 2 && i <= beforeKill;
+    });
+    console.log(`      failover to :${promoted} in ${failoverMs} ms; ${beforeKill} jobs before the kill, ${added.length} acknowledged in all; processed by instance 1/2: ${processed.filter((p) => p.by === 1).length}/${processed.filter((p) => p.by === 2).length}; lost unreplicated at the kill: ${lostAtKill.length ? lostAtKill.join(", ") : "none"}`);
     expect(added.length, "jobs added after the failover").to.be.greaterThan(atFailover + 19);
-    expect(missing, "acknowledged jobs never processed").to.deep.equal([]);
+    expect(lostAtKill.length, "jobs lost at the kill (at most the last one acknowledged and the one in flight)").to.be.at.most(2);
+    expect(missing.filter((id) => !lostAtKill.includes(id)), "acknowledged jobs never processed (other than the last unreplicated writes before the kill)").to.deep.equal([]);
     expect(twice, "jobs processed twice").to.deep.equal([]);
     expect(overlap, "two lease holders at once").to.equal(false);
-    expect(holders.size, "a lease holder after the failover").to.equal(1);
+    expect(holders.size, "one lease holder within 10 s after the drain").to.equal(1);
   });
 });
