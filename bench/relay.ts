@@ -195,6 +195,12 @@ async function main(): Promise<void> {
     // read small (from the relayer's start it is every report of the warm-up too: 250,000 per chain at 1,000 topics).
     const startBlocks = await Promise.all(views.map((v) => retry(`${v.chain.name} head`, () => v.provider.getBlockNumber())));
     const cpuStart = groupCpuSeconds(relayer.child.pid);
+    // Where the machine's CPU went in the window: the relayer, the Hardhat chains, and this process (the hub
+    // devnet with its synthesis threads, and the bench's block clock). They share the machine's cores.
+    const chainsPid = net.supervisor.get("chains")?.pid;
+    const otherCpu = () => ({ chains: chainsPid ? groupCpuSeconds(chainsPid) : NaN, hub: process.cpuUsage() });
+    const otherStart = otherCpu();
+    const windowStartedAt = Date.now();
     await net.hub.waitForHeight(Number(hEnd), epochs * 5000 + 60_000);
     // The window on each chain: the blocks from here back to the heads at the window's start.
     const endBlocks = await Promise.all(views.map((v) => retry(`${v.chain.name} head`, () => v.provider.getBlockNumber())));
@@ -202,6 +208,18 @@ async function main(): Promise<void> {
     // a relayer behind the hub gets time to finish the window (its CPU per epoch counts the whole window)
     const caughtUp = await allAtLeast(hEnd, Math.max(60_000, epochs * 6_000));
     const cpuMsPerEpoch = Math.round(((groupCpuSeconds(relayer.child.pid) - cpuStart) * 1000) / epochs);
+    const otherEnd = otherCpu();
+    const windowSeconds = (Date.now() - windowStartedAt) / 1000;
+    const hubCpuSeconds = (otherEnd.hub.user - otherStart.hub.user + otherEnd.hub.system - otherStart.hub.system) / 1e6;
+    const cpuShares = {
+      window_seconds: Number(windowSeconds.toFixed(1)),
+      cores: os.cpus().length,
+      // CPU seconds per second of the window (1.0 = one core busy throughout)
+      relayer: Number(((cpuMsPerEpoch * epochs) / 1000 / windowSeconds).toFixed(2)),
+      hub_devnet_and_bench: Number((hubCpuSeconds / windowSeconds).toFixed(2)),
+      chains: Number(((otherEnd.chains - otherStart.chains) / windowSeconds).toFixed(2)),
+      note: "CPU seconds per wall second over the window (from its first hub epoch until every chain stored the last, or the wait gave up): relayer = its process group; hub_devnet_and_bench = this process (the hub devnet, its synthesis worker threads and the bench's block clock); chains = the Hardhat chains' process",
+    };
     await sleep(1500);
     // verifiable synthesis: the re-derivations' CPU time, from the relayer's own histogram (whole run)
     const verification = await verificationFigures(net.manifest.metrics, o.verify, topics);
@@ -345,6 +363,7 @@ async function main(): Promise<void> {
           note: "the relayer's `stages` of every batch it posted in the run (relayer/queue/worker.ts), ms",
         },
         rss_mb_mean: Number(mean(rssSamples).toFixed(1)),
+        cpu_cores_used_in_window: cpuShares,
         hub_block_production_ms: { p50: percentile(hubBlockMs, 50), max: hubBlockMs[hubBlockMs.length - 1] },
         hub_block_interval_ms: { p50: percentile(intervals, 50), max: intervals[intervals.length - 1], mean: Math.round(mean(intervals)) },
         per_chain: perChain,
@@ -384,6 +403,7 @@ async function main(): Promise<void> {
       `relayer RSS max (MB)      ${String(result.rss_mb).padEnd(10)} <= ${String(rssTarget).padEnd(6)} ${ok(result.rss_mb, rssTarget)}`,
     );
     console.log(`relayer CPU per epoch (ms) ${cpuMsPerEpoch} (${result.relayer_cpu_ms_per_topic_per_epoch} per topic)`);
+    console.log(`cores busy in the window    relayer ${cpuShares.relayer}, hub devnet + bench ${cpuShares.hub_devnet_and_bench}, chains ${cpuShares.chains} (of ${cpuShares.cores})`);
     console.log(`hub block interval (ms)   p50 ${percentile(intervals, 50)}, max ${intervals[intervals.length - 1]} (target 1000)`);
     console.log(`hub block production (ms) p50 ${result.detail.hub_block_production_ms.p50}, max ${result.detail.hub_block_production_ms.max}`);
     console.log(

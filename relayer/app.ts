@@ -7,6 +7,7 @@
  * (transfer/: ALLO carried between the hub and the chains). Per chain, the lease holder runs both
  * pipelines' workers over one submitter key and one nonce sequence; then the HTTP endpoints.
  */
+import { installFastKeccak } from "./crypto/keccak";
 import type { Queue } from "bullmq";
 import { Wallet, formatEther, parseEther } from "ethers";
 import type { Logger } from "pino";
@@ -72,6 +73,7 @@ export async function startRelayer(config: LoadedConfig, options: StartOptions =
   const prefix = config.redis.prefix;
   const startedAt = Math.floor(Date.now() / 1000);
   let stopping = false;
+  await installFastKeccak();
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((e) => log.warn({ err: (e as Error).message }, "cleanup step failed"));

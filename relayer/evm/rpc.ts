@@ -10,6 +10,7 @@
 import { JsonRpcProvider, Network } from "ethers";
 import type { Logger } from "pino";
 import { redactUrl } from "../redact";
+import { NodeJsonRpcProvider } from "./transport";
 
 /** An RPC that answers for another chain than configured. */
 export class WrongChainError extends Error {
@@ -57,7 +58,7 @@ export class FailoverRpc {
     const network = Network.from(chainId);
     // staticNetwork: no eth_chainId round trip per call; batchMaxCount 1: no batching delay (latency matters);
     // cacheTimeout -1: ethers would otherwise replay a "no receipt yet" answer for 250 ms.
-    this.providers = urls.map((u) => new JsonRpcProvider(u, network, { staticNetwork: network, batchMaxCount: 1, polling: false, cacheTimeout: -1 }));
+    this.providers = urls.map((u) => new NodeJsonRpcProvider(u, network, { staticNetwork: network, batchMaxCount: 1, polling: false, cacheTimeout: -1 }));
     this.verified = urls.map(() => false);
     this.expectedChainId = BigInt(chainId);
   }

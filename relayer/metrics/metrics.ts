@@ -101,7 +101,7 @@ export class RelayerMetrics {
     });
     this.limitHits = new Counter({ name: "relayer_submit_limit_hits_total", help: "Transactions not signed because of a limit (limit: gas_cap, spend_budget)", labelNames: ["chain", "limit"], registers: r });
     this.spendLastHour = new Gauge({ name: "relayer_spend_last_hour_wei", help: "Fees paid by this instance in the last hour (wei, as a float), against chains[].maxSpendPerHour", labelNames: ["chain"], registers: r });
-    this.rpcBogus = new Counter({ name: "relayer_rpc_bogus_values_total", help: "Values from an EVM RPC (or the EVM scan checkpoint in Redis) refused as impossible (what: log_address, nonce, timestamp, receipt, checkpoint)", labelNames: ["chain", "what"], registers: r });
+    this.rpcBogus = new Counter({ name: "relayer_rpc_bogus_values_total", help: "Values from an EVM RPC (or the EVM scan checkpoint in Redis) refused as impossible (what: log_address, log_shape, nonce, timestamp, receipt, checkpoint)", labelNames: ["chain", "what"], registers: r });
     this.quarantinedJobs = new Counter({ name: "relayer_quarantined_jobs_total", help: "Jobs whose data in Redis could not be read, moved to the dead-letter list", labelNames: ["chain"], registers: r });
     this.corruptState = new Counter({
       name: "relayer_corrupt_state_total",

@@ -306,7 +306,7 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
       }
     });
 
-    it("refuses a bogus huge nonce, a far-future timestamp and another contract's log; refresh corrects the cache from the chain", async () => {
+    it("refuses a bogus huge nonce, a far-future timestamp, another contract's log and a log without topics; refresh corrects the cache from the chain", async () => {
       const redis = new IORedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
       const prefix = `test-hostile-rpc-${randomBytes(5).toString("hex")}`;
       const hostile = new FailoverRpc("hh", [proxyUrl], 31337, log);
@@ -316,6 +316,7 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
         updatedLog(oracle, 1, 1n << 60n, now, head), // nonce far above the hub
         updatedLog(oracle, 2, 5n, now + 86_400, head), // a day in the future
         updatedLog(getAddress("0x" + "ee".repeat(20)), 3, 7n, now, head), // not the oracle
+        { ...updatedLog(oracle, 3, 8n, now, head), topics: undefined }, // no topics: not a log at all
       );
       const bogus: string[] = [];
       const watcher = new EvmWatcher(
@@ -331,12 +332,12 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
         await watcher.start();
         const deadline = Date.now() + 5_000;
         // the scan has passed the block the bogus logs claim to be in
-        while ((bogus.length < 3 || Number((await redis.get(`${prefix}:evm:hh:scanned`)) ?? 0) < head) && Date.now() < deadline) await sleep(50);
+        while ((bogus.length < 4 || Number((await redis.get(`${prefix}:evm:hh:scanned`)) ?? 0) < head) && Date.now() < deadline) await sleep(50);
         expect(Number(await redis.get(`${prefix}:evm:hh:scanned`))).to.be.at.least(head);
         expect(watcher.onchain.get(1)?.nonce ?? 0n, "a huge nonce would make every later report look stale").to.equal(0n);
         expect(watcher.onchain.get(2)?.nonce ?? 0n).to.equal(0n);
         expect(watcher.onchain.get(3)?.nonce ?? 0n).to.equal(0n);
-        expect([...bogus].sort()).to.deep.equal(["log_address", "nonce", "timestamp"]);
+        expect([...bogus].sort()).to.deep.equal(["log_address", "log_shape", "nonce", "timestamp"]);
         // a cache that went wrong anyway (say, our own receipt read through a lying node) is reset from the chain
         watcher.onchain.set(1, { value: 1n, nonce: 999n, timestamp: now });
         await watcher.refresh([1]);
