@@ -58,10 +58,13 @@ export class NodeJsonRpcProvider extends JsonRpcProvider {
     let url = this.endpoint;
     let answer: RawAnswer;
     for (let attempt = 0, redirects = 0; ; ) {
-      if (Date.now() > deadline) throw makeError("timeout", "TIMEOUT", { operation: "request.send", reason: "timeout" });
+      if (Date.now() > deadline) throw timeoutError();
       answer = await this.post(url, body, deadline);
-      if ([301, 302, 307, 308].includes(answer.status) && typeof answer.headers.location === "string" && redirects < MAX_REDIRECTS) {
-        url = new URL(answer.headers.location, url);
+      const location = answer.headers.location;
+      // Followed as ethers follows them, but only on the same protocol: the agent (and its kept-alive sockets)
+      // is of one; a redirect elsewhere fails as the status it is, and the failover moves on.
+      if ([301, 302, 307, 308].includes(answer.status) && typeof location === "string" && redirects < MAX_REDIRECTS && new URL(location, url).protocol === this.endpoint.protocol) {
+        url = new URL(location, url);
         redirects++;
         continue;
       }
@@ -117,7 +120,7 @@ export class NodeJsonRpcProvider extends JsonRpcProvider {
         res.on("error", reject);
       });
       req.setTimeout(Math.max(1, deadline - Date.now()), () => {
-        req.destroy(makeError("timeout", "TIMEOUT", { operation: "request.send", reason: "timeout" }));
+        req.destroy(timeoutError());
       });
       req.on("error", (e: Error) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
       req.end(body);
@@ -186,6 +189,11 @@ function decode(answer: RawAnswer): string {
     }
   }
   return answer.body.toString("utf8");
+}
+
+/** ethers' own TIMEOUT error of a request that got no answer in time */
+function timeoutError(): Error {
+  return makeError("timeout", "TIMEOUT", { operation: "request.send", reason: "timeout" });
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;

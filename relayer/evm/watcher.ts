@@ -220,7 +220,7 @@ export class EvmWatcher {
         this.log.error({ alert: "rpc_bogus_value", chain: this.opts.chain, what: "log_shape" }, "the EVM RPC returned a log without an address, topics or data; ignored");
         continue;
       }
-      if (log.address.toLowerCase() !== this.oracle.address.toLowerCase()) {
+      if (log.address !== this.oracle.address.toLowerCase()) { // rawLog lower-cases it
         this.opts.onBogus?.("log_address");
         this.log.error({ alert: "rpc_bogus_value", chain: this.opts.chain, address: log.address, what: "log_address" }, "the EVM RPC returned a log of another contract; ignored");
         continue;

@@ -199,6 +199,29 @@ describe("relayer: EVM JSON-RPC transport (Node http, ethers' error shapes)", fu
     expect(await ours().getTransactionReceipt(h(99)).then(() => undefined, (e: Error) => e), "a topic that is not 32 bytes").to.be.instanceOf(Error);
   });
 
+  it("follows a redirect on the same protocol; one to another protocol fails as its status, a transport error", async function () {
+    handler = (body, res) => {
+      if (requests === 1) {
+        res.writeHead(307, { location: "/moved" });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ jsonrpc: "2.0", id: body.id, result: "0x5" }));
+    };
+    expect(await ours().getBlockNumber()).to.equal(5);
+    expect(requests).to.equal(2);
+
+    handler = (_b, res) => {
+      res.writeHead(301, { location: "https://127.0.0.1:1/" });
+      res.end();
+    };
+    const e = await failure(ours());
+    expect(e.code).to.equal("SERVER_ERROR");
+    expect(e.message).to.contain("301");
+    expect(isTransportError(e)).to.equal(true);
+  });
+
   it("a refused connection is Node's error, a transport error", async function () {
     const closed = http.createServer();
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
