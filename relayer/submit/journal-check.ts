@@ -90,7 +90,7 @@ function decode(raw: string): DecodedTx | string {
   return decoded.get(raw, () => {
     try {
       const tx = Transaction.from(raw);
-      return !tx.signature || tx.from === null || tx.hash === null ? "the raw transaction is not signed" : fieldsOf(tx, tx.from);
+      return tx.isSigned() ? fieldsOf(tx, tx.from) : "the raw transaction is not signed";
     } catch (err) {
       return `the raw transaction does not decode: ${(err as Error).message.split("\n")[0].slice(0, 120)}`;
     }

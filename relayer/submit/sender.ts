@@ -23,6 +23,7 @@ import { Turn } from "./sequencer";
 import { TxIntent, TxWork } from "./intent";
 import { CheckedTx, checkJournalEntry, EntryRejection, noteSignedByUs } from "./journal-check";
 import { SpendBudget } from "./budget";
+import { isAlreadyKnown, isInsufficientFunds, isNonceTooLow, isUnderpriced } from "./node-errors";
 
 /** Fee suggestions are reused this long for first sends (bumps always ask afresh). */
 const FEE_CACHE_MS = 2_000;
@@ -84,26 +85,6 @@ function feesToRecord(f: Fees): Record<string, string> {
     : { type: "0", gasPrice: f.gasPrice.toString() };
 }
 
-function isInsufficientFunds(e: unknown): boolean {
-  const err = e as { code?: string; message?: string };
-  // geth/erigon: "insufficient funds"; Hardhat: "Sender doesn't have enough funds".
-  return err?.code === "INSUFFICIENT_FUNDS" || /insufficient funds|doesn't have enough funds|not enough funds/i.test(err?.message ?? "");
-}
-
-function isNonceTooLow(e: unknown): boolean {
-  const err = e as { code?: string; message?: string };
-  return err?.code === "NONCE_EXPIRED" || /nonce too low|nonce has already been used|already been used/i.test(err?.message ?? "");
-}
-
-function isAlreadyKnown(e: unknown): boolean {
-  return /already known|known transaction|already imported/i.test((e as Error)?.message ?? "");
-}
-
-function isUnderpriced(e: unknown): boolean {
-  const err = e as { code?: string; message?: string };
-  return err?.code === "REPLACEMENT_UNDERPRICED" || /underpriced|fee too low|replacement/i.test(err?.message ?? "");
-}
-
 export interface SendResult {
   receipt: TransactionReceipt;
   /** true when the receipt belongs to a transaction sent by an earlier attempt (journal) */
@@ -136,6 +117,8 @@ export class TxSender {
     readonly nonces: NonceManager,
     private readonly log: Logger,
     private readonly aborted: () => boolean = () => false,
+    /** the clock of the fee cache (tests step it) */
+    private readonly now: () => number = Date.now,
   ) {
     this.address = wallet.address;
     this.budget = new SpendBudget(parseEther(chain.maxSpendPerHour));
@@ -256,9 +239,9 @@ export class TxSender {
   }
 
   private async feeData() {
-    if (this.feeCache && Date.now() - this.feeCache.at < FEE_CACHE_MS) return this.feeCache.fees;
+    if (this.feeCache && this.now() - this.feeCache.at < FEE_CACHE_MS) return this.feeCache.fees;
     const fees = await this.rpc.use((p) => p.getFeeData());
-    this.feeCache = { at: Date.now(), fees };
+    this.feeCache = { at: this.now(), fees };
     return fees;
   }
 
@@ -307,8 +290,8 @@ export class TxSender {
         const lateDone = late && (await this.final(late, true, onMined));
         if (lateDone) return lateDone;
         this.nonces.resync(); // our nonce was used by something else; send afresh below
-      } else if (foreign.length) {
-        // Another instance's transaction: push it once more and give it one replacement window.
+      } else {
+        // Only another instance's transactions: push them once more and give them one replacement window.
         for (const t of foreign) await this.broadcast(t.raw).catch(() => undefined);
         const deadline = Date.now() + this.chain.replaceAfterMs;
         while (Date.now() < deadline && !this.aborted()) {
@@ -367,12 +350,13 @@ export class TxSender {
     } catch (e) {
       this.nonces.resync();
       if (isInsufficientFunds(e)) throw new InsufficientFundsError(this.chain.name, this.address);
-      if (isNonceTooLow(e)) {
-        const [mine] = await this.checkedEntries(intent, [journal.entries().find((t) => t.hash === signed.hash)!], cache);
-        const r = mine && (await this.receiptOf([mine]));
-        const done = r && (await this.final(r, false, onMined));
-        if (done) return done;
-      }
+      // Whatever the error, the node may have taken the transaction all the same (an answer lost on its way
+      // back; a failover or load balancer that sent it twice and relays the second "nonce too low"): look for
+      // its receipt before failing the attempt (a pending one is resumed from the journal by the retry).
+      const [mine] = await this.checkedEntries(intent, [journal.entries().find((t) => t.hash === signed.hash)!], cache);
+      const r = mine && (await this.receiptOf([mine]));
+      const done = r && (await this.final(r, false, onMined));
+      if (done) return done;
       throw e;
     }
     this.nonces.confirm(nonce);
@@ -403,39 +387,40 @@ export class TxSender {
       const done = r && (await this.final(r, false, onMined));
       if (done) return done;
       // Whether something else used our nonce is checked about once a second, not on every poll.
-      const checkNonce = Date.now() - lastNonceCheck >= Math.max(1_000, this.chain.pollIntervalMs);
-      if (checkNonce) lastNonceCheck = Date.now();
-      const mined = checkNonce ? await this.rpc.use((p) => p.getTransactionCount(this.address, "latest")) : -1;
-      if (mined > nonce) {
-        // The nonce is used, but not by any of our hashes (check once more: a receipt may just have appeared).
-        const again = await this.receiptOf(mine);
-        const adone = again && (await this.final(again, false, onMined));
-        if (adone) return adone;
-        this.nonces.resync();
-        throw new Error(`chain ${this.chain.name}: nonce ${nonce} of ${this.address} was used by a transaction this relayer did not journal`);
-      }
-      if (checkNonce && mined < nonce) {
-        // A gap below our nonce that nobody will fill: mined transactions of ours (jobs already done) were
-        // dropped by a reorg deeper than the confirmations. Ours can never be mined; every later one waits
-        // behind it. This job sends its work again at the lowest free nonce (the one above then becomes a
-        // late duplicate the contract skips); the next stuck job fills the next, until the gap is closed.
-        const pending = await this.rpc.use((p) => p.getTransactionCount(this.address, "pending"));
-        if (pending >= nonce) gapSince = undefined;
-        else if (gapSince === undefined) gapSince = Date.now();
-        // Twice the replacement delay: a job whose own transaction vanished within its confirmations sends it
-        // again after one (settle, then the bump), and should fill its own nonce with its own work.
-        else if (Date.now() - gapSince >= 2 * Math.max(this.chain.replaceAfterMs, 1_000)) {
-          const signed = await this.sign(intent.to, intent.data, pending, gasLimit, current);
-          await journal.record({ hash: signed.hash, from: this.address, nonce: pending, raw: signed.raw, fees: feesToRecord(current), sentAt: Date.now() });
-          this.log.warn(
-            { chain: this.chain.name, nonce, refill: pending, mined, hash: signed.hash },
-            "nonces below ours are missing from the chain and the mempool (a reorg deeper than the confirmations dropped mined transactions); sending this job again at the lowest free nonce",
-          );
-          await this.broadcast(signed.raw).catch((e) => this.log.warn({ chain: this.chain.name, err: (e as Error).message }, "refill broadcast failed"));
-          nonce = pending;
-          sentAt = Date.now();
-          gapSince = undefined;
-          continue;
+      if (Date.now() - lastNonceCheck >= Math.max(1_000, this.chain.pollIntervalMs)) {
+        lastNonceCheck = Date.now();
+        const mined = await this.rpc.use((p) => p.getTransactionCount(this.address, "latest"));
+        if (mined > nonce) {
+          // The nonce is used, but not by any of our hashes (check once more: a receipt may just have appeared).
+          const again = await this.receiptOf(mine);
+          const adone = again && (await this.final(again, false, onMined));
+          if (adone) return adone;
+          this.nonces.resync();
+          throw new Error(`chain ${this.chain.name}: nonce ${nonce} of ${this.address} was used by a transaction this relayer did not journal`);
+        }
+        if (mined < nonce) {
+          // A gap below our nonce that nobody will fill: mined transactions of ours (jobs already done) were
+          // dropped by a reorg deeper than the confirmations. Ours can never be mined; every later one waits
+          // behind it. This job sends its work again at the lowest free nonce (the one above then becomes a
+          // late duplicate the contract skips); the next stuck job fills the next, until the gap is closed.
+          const pending = await this.rpc.use((p) => p.getTransactionCount(this.address, "pending"));
+          if (pending >= nonce) gapSince = undefined;
+          else if (gapSince === undefined) gapSince = Date.now();
+          // Twice the replacement delay: a job whose own transaction vanished within its confirmations sends it
+          // again after one (settle, then the bump), and should fill its own nonce with its own work.
+          else if (Date.now() - gapSince >= 2 * Math.max(this.chain.replaceAfterMs, 1_000)) {
+            const signed = await this.sign(intent.to, intent.data, pending, gasLimit, current);
+            await journal.record({ hash: signed.hash, from: this.address, nonce: pending, raw: signed.raw, fees: feesToRecord(current), sentAt: Date.now() });
+            this.log.warn(
+              { chain: this.chain.name, nonce, refill: pending, mined, hash: signed.hash },
+              "nonces below ours are missing from the chain and the mempool (a reorg deeper than the confirmations dropped mined transactions); sending this job again at the lowest free nonce",
+            );
+            await this.broadcast(signed.raw).catch((e) => this.log.warn({ chain: this.chain.name, err: (e as Error).message }, "refill broadcast failed"));
+            nonce = pending;
+            sentAt = Date.now();
+            gapSince = undefined;
+            continue;
+          }
         }
       }
       if (Date.now() - started > this.chain.receiptTimeoutMs || this.aborted()) {

@@ -19,15 +19,7 @@ export class Sequencer {
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
     this.tail = previous.then(() => mine);
-    let released = false;
-    return {
-      ready: previous,
-      done: () => {
-        if (!released) {
-          released = true;
-          release();
-        }
-      },
-    };
+    // done() is idempotent because resolving a promise twice is (the second call does nothing)
+    return { ready: previous, done: () => release() };
   }
 }

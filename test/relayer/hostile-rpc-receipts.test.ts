@@ -98,9 +98,9 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
   });
 
   const mine = () => rpc.current.send("evm_mine", []);
-  const senderFor = (w: Wallet | HDNodeWallet, over: Partial<ChainConfig> = {}, aborted?: () => boolean, via = rpc) => {
+  const senderFor = (w: Wallet | HDNodeWallet, over: Partial<ChainConfig> = {}, aborted?: () => boolean, via = rpc, logger = log) => {
     const wallet = new Wallet(w.privateKey);
-    return new TxSender(chain(over), via, wallet, new NonceManager({ pendingNonce: () => via.current.getTransactionCount(wallet.address, "pending") }), log, aborted);
+    return new TxSender(chain(over), via, wallet, new NonceManager({ pendingNonce: () => via.current.getTransactionCount(wallet.address, "pending") }), logger, aborted);
   };
   /**
    * An RPC of the sender's own that counts its `eth_blockNumber` calls: the sender asks for the head only
@@ -134,7 +134,9 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
     const nonceBefore = await rpc.current.getTransactionCount(w.address, "latest");
     const snapshot = await rpc.current.send("evm_snapshot", []);
     const { own, seen } = depthWatchingRpc();
-    const sending = senderFor(w, { confirmations: 2 }, undefined, own).send(exactIntent(account(16).address, "0x01"), journal);
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+    const sending = senderFor(w, { confirmations: 2 }, undefined, own, logger).send(exactIntent(account(16).address, "0x01"), journal);
     await inMempool(journal);
     await mine(); // included in block B
     await until(() => seen.depthChecks > 0); // the sender saw the receipt and waits for depth
@@ -152,6 +154,10 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
     expect(onChain, "the returned receipt's transaction is in the chain").to.not.equal(null);
     expect(onChain!.blockHash).to.equal(receipt.blockHash);
     expect(await rpc.current.getTransactionCount(w.address, "latest")).to.equal(nonceBefore + 1);
+    // it said so, naming the transaction that disappeared
+    const reorged = warnings.find((l) => l.msg === "transaction reorged out before reaching its confirmations; waiting for it again");
+    expect(reorged).to.deep.include({ chain: "hh", hash: journal.list[0].hash });
+    expect(reorged!.block).to.be.a("number");
   });
 
   it("waiting for confirmations ends on shutdown (the job resumes from the journal)", async () => {
