@@ -42,6 +42,12 @@ const topicSchema = z.object({
   lossMethod: z.enum(["mse", "mae", "se", "ae"]).default("mse"),
   /** epoch length in blocks; the epoch nonce is the block height at which it closed */
   epochLength: posInt.default(1),
+  /**
+   * Where the topic's epochs fall: they close at the heights h with h % epochLength == epochOffset (0 up to
+   * epochLength - 1). On the hub that phase comes from the block that created the topic, so topics of one
+   * epoch length close at different heights; 0 (every topic on the multiples) is the devnet's default.
+   */
+  epochOffset: z.number().int().nonnegative().default(0),
   groundTruthLag: z.number().int().nonnegative().optional(),
   workerSubmissionWindow: z.number().int().nonnegative().optional(),
   pNorm: decString.default("3"),
@@ -85,6 +91,9 @@ const topicSchema = z.object({
     )
     .min(1)
     .optional(),
+}).refine((t) => t.epochOffset < t.epochLength, {
+  path: ["epochOffset"],
+  message: "must be below epochLength (epochs close at heights h with h % epochLength == epochOffset); give 0 up to epochLength - 1",
 });
 
 const accountSchema = z

@@ -12,6 +12,12 @@ export interface TopicShape {
   inferers: number;
   forecasters: number;
   reputers: number;
+  /**
+   * Epoch length in blocks of the generated topics (default: the template's). Their epochs are spread
+   * over the length as on the hub, where a topic's phase is its creation block: topic id i closes at the
+   * heights h with h % length == i % length.
+   */
+  epochLength?: number;
 }
 
 /**
@@ -28,12 +34,14 @@ export function hubConfigWithTopics(topics: number, blockTimeMs: number, shape?:
       const existing = base.topics.find((t) => t.id === i + 1);
       if (existing) return existing;
       const start = 100 + 10 * i;
+      const { epochLength, ...participants } = shape ?? {};
       return {
         ...template,
         id: i + 1,
         metadata: `devnet topic ${i + 1}`,
         groundTruth: { kind: "random-walk" as const, start, volatility: 1, seed: 1000 + i },
-        ...(shape ?? {}),
+        ...participants,
+        ...(epochLength ? { epochLength, epochOffset: (i + 1) % epochLength } : {}),
       };
     }),
   };

@@ -56,10 +56,13 @@ describe("hub devnet: config and CLI", function () {
       errorOf(() => parseConfig({ topics: [{ id: 1 }], accounts: [{ name: "m", multisig: { threshold: 2, members: ["x", "y"] } }] })),
     ).to.match(/accounts\.0\.multisig\.members: unknown account x/);
     expect(errorOf(() => parseConfig({ topics: [{ id: 1, epochLength: 0 }] }))).to.match(/topics\.0\.epochLength/);
+    expect(errorOf(() => parseConfig({ topics: [{ id: 1, epochLength: 3, epochOffset: 3 }] }))).to.match(
+      /topics\.0\.epochOffset: must be below epochLength .*give 0 up to epochLength - 1/,
+    );
     expect(errorOf(() => loadConfigFile("/nonexistent/hub.json"))).to.match(/cannot read the file/);
   });
 
-  it("starts from a YAML config file: custom chain id, funded address, epoch length 3", async () => {
+  it("starts from a YAML config file: custom chain id, funded address, epoch length 3, one topic offset by 1", async () => {
     const file = path.join(os.tmpdir(), `hub-${process.pid}.yaml`);
     const addr = toBech32("allo", new Uint8Array(20).fill(7));
     fs.writeFileSync(
@@ -67,7 +70,10 @@ describe("hub devnet: config and CLI", function () {
       YAML.stringify({
         chainId: "my-devnet-7",
         accounts: [{ name: "x", address: addr, balance: "99" }],
-        topics: [{ id: 5, epochLength: 3 }],
+        topics: [
+          { id: 5, epochLength: 3 },
+          { id: 6, epochLength: 3, epochOffset: 1 },
+        ],
         emissionsQueryVersions: ["v9"],
       }),
     );
@@ -88,15 +94,21 @@ describe("hub devnet: config and CLI", function () {
       const closedAt = async (h: number) =>
         (await comet.blockResults(h)).finalizeBlockEvents
           .filter((e) => e.type === "emissions.v9.EventNetworkInferences")
-          .map((e) => fromTypedEvent(EventNetworkInferences, e).nonce);
-      expect(await closedAt(1), "height 1").to.deep.equal([]);
+          .map((e) => {
+            const ev = fromTypedEvent(EventNetworkInferences, e);
+            return `topic ${ev.topicId} nonce ${ev.nonce}`;
+          });
+      // topic 6 (offset 1) closes at 1, 4, 7; topic 5 at 3, 6
+      expect(await closedAt(1), "height 1").to.deep.equal(["topic 6 nonce 1"]);
       expect(await closedAt(2), "height 2").to.deep.equal([]);
-      expect(await closedAt(3), "height 3").to.deep.equal([3n]);
+      expect(await closedAt(3), "height 3").to.deep.equal(["topic 5 nonce 3"]);
+      expect(await closedAt(4), "height 4").to.deep.equal(["topic 6 nonce 4"]);
+      expect(await closedAt(6), "height 6").to.deep.equal(["topic 5 nonce 6"]);
+      expect(await closedAt(7), "height 7").to.deep.equal(["topic 6 nonce 7"]);
       const r = GetLatestNetworkInferencesResponse.decode((await ask()).value);
       expect(r.inferenceBlockHeight % 3n).to.equal(0n);
       expect(r.inferenceBlockHeight >= 6n).to.equal(true);
-      const br = await comet.blockResults(Number(r.inferenceBlockHeight) - 1);
-      expect(br.finalizeBlockEvents.filter((e) => e.type === "emissions.v9.EventNetworkInferences")).to.have.length(0);
+      expect(await closedAt(Number(r.inferenceBlockHeight) - 1)).to.not.include(`topic 5 nonce ${r.inferenceBlockHeight - 1n}`);
       comet.disconnect();
       client.disconnect();
     } finally {

@@ -184,7 +184,7 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
   async endBlock(height: number): Promise<AbciEvent[]> {
     const events: AbciEvent[] = [];
     const t0 = performance.now();
-    const closing = [...this.topics.values()].filter((rt) => height % Number(rt.topic.epochLength) === 0);
+    const closing = [...this.topics.values()].filter((rt) => height % Number(rt.topic.epochLength) === rt.cfg.epochOffset);
     const settled = await Promise.allSettled(closing.map((rt) => Promise.all(rt.lanes.map((id) => this.source.take(id)))));
     this.lastComputeMs = 0;
     this.lastErrors = [];
