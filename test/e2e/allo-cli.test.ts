@@ -167,10 +167,11 @@ describe("e2e: the allo CLI on the local network", function () {
       let err = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const exited = new Promise<string>((resolve) => child.on("exit", (code, signal) => resolve(`code ${code}, signal ${signal}`)));
       await until("the deposit submitted", async () => (out.includes('"event":"submitted"') ? true : undefined), 60_000, 100);
       child.kill("SIGINT");
-      expect(await exited).to.equal(130);
+      // (what it printed names the cause if it ended otherwise)
+      expect(await exited, `stdout: ${out}\nstderr: ${err}`).to.equal("code 130, signal null");
       expect(err).to.match(/stopped following \(the transfer itself goes on\)/);
       const submitted = JSON.parse(out.split("\n").find((l) => l.includes('"event":"submitted"'))!) as { txHash: string };
       expect(err).to.contain(`allo track ${submitted.txHash} --state-dir ${STATE_DIR}`);
