@@ -12,6 +12,7 @@ import IORedis from "ioredis";
 import pino from "pino";
 import { ContractFactory, HDNodeWallet, InterfaceAbi, JsonRpcProvider, Mnemonic, NonceManager as EthersNonceManager, Wallet, ZeroAddress, getAddress } from "ethers";
 import { oracleInterface } from "../../relayer/evm/oracle";
+import type { ChainConfig } from "../../relayer/config/schema";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -126,4 +127,30 @@ export async function dropPrefixes(prefixes: readonly string[]): Promise<void> {
     if (keys.length) await redis.del(...keys);
   }
   redis.disconnect();
+}
+
+/**
+ * A chain config for TxSender tests against a Hardhat node (chain id 31337) at `url`: EIP-1559 fees with caps
+ * far above Hardhat's, replacement after 400 ms, receipts awaited 20 s, polls every 50 ms, no confirmations.
+ */
+export function senderTestChain(url: string, over: Partial<ChainConfig> = {}): ChainConfig {
+  return {
+    name: "hh",
+    chainId: 31337,
+    rpcUrls: [url],
+    oracle: undefined,
+    deployments: undefined,
+    confirmations: 0,
+    fees: { strategy: "eip1559", maxFeePerGasGwei: "1000", maxPriorityFeePerGasGwei: "100", bumpPercent: 12.5, gasLimitMultiplier: 1.2 },
+    submitter: { env: "X" },
+    replaceAfterMs: 400,
+    receiptTimeoutMs: 20_000,
+    pollIntervalMs: 50,
+    maxBatchSize: 100,
+    maxInFlight: 1,
+    maxGasPerTx: 2_000_000,
+    maxSpendPerHour: "100",
+    minBalance: "0",
+    ...over,
+  };
 }

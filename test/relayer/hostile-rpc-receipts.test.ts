@@ -22,6 +22,7 @@ import { exactIntent } from "../../relayer/submit/intent";
 import { ChainConfig } from "../../relayer/config/schema";
 import { EvmWatcher } from "../../relayer/evm/watcher";
 import { INFERENCE_UPDATED_TOPIC, OracleReader } from "../../relayer/evm/oracle";
+import { senderTestChain } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
 const MNEMONIC = "test test test test test test test test test test test junk"; // PUBLIC Hardhat test mnemonic
@@ -51,25 +52,7 @@ describe("hostile RPC and journal: receipts, reorgs, limits, bogus logs (Hardhat
   let rpc: FailoverRpc;
   let url: string;
 
-  const chain = (over: Partial<ChainConfig> = {}): ChainConfig => ({
-    name: "hh",
-    chainId: 31337,
-    rpcUrls: [url],
-    oracle: undefined,
-    deployments: undefined,
-    confirmations: 0,
-    fees: { strategy: "eip1559", maxFeePerGasGwei: "1000", maxPriorityFeePerGasGwei: "100", bumpPercent: 12.5, gasLimitMultiplier: 1.2 },
-    submitter: { env: "X" },
-    replaceAfterMs: 400,
-    receiptTimeoutMs: 20_000,
-    pollIntervalMs: 50,
-    maxBatchSize: 100,
-    maxInFlight: 1,
-    maxGasPerTx: 2_000_000,
-    maxSpendPerHour: "100",
-    minBalance: "0",
-    ...over,
-  });
+  const chain = (over: Partial<ChainConfig> = {}): ChainConfig => senderTestChain(url, over);
 
   before(async () => {
     const port = await freePort();

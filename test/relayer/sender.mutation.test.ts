@@ -10,6 +10,8 @@ import { ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import pino from "pino";
+import IORedis from "ioredis";
+import { Queue } from "bullmq";
 import { HDNodeWallet, JsonRpcProvider, Transaction, Wallet, formatEther, parseEther } from "ethers";
 import { FailoverRpc, isTransportError } from "../../relayer/evm/rpc";
 import {
@@ -24,14 +26,11 @@ import { NonceManager } from "../../relayer/submit/nonce";
 import { contractIntent, exactIntent } from "../../relayer/submit/intent";
 import { initialFees } from "../../relayer/submit/fees";
 import { ChainConfig } from "../../relayer/config/schema";
-import { ROOT, account, captureLogger, freePort, waitFor } from "./helpers";
+import { REDIS_URL, ROOT, account, captureLogger, dropPrefixes, freePort, senderTestChain, uniquePrefix, waitFor } from "./helpers";
+import { jobJournal } from "../../relayer/queue/worker";
 
 const silent = pino({ level: "silent" });
 
-function memoryJournal(): Journal & { list: SentTx[] } {
-  const list: SentTx[] = [];
-  return { list, entries: () => list, record: async (t) => void list.push(t) };
-}
 
 type RpcAnswer = { result?: unknown; error?: { code: number; message: string } };
 /** Decides one call's answer: undefined forwards it to the node; `forward()` asks the node. */
@@ -108,31 +107,9 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
   let reverter: string;
   let stopper: string;
 
-  const chain = (over: Partial<ChainConfig> = {}): ChainConfig => ({
-    name: "hh",
-    chainId: 31337,
-    rpcUrls: [url],
-    oracle: undefined,
-    deployments: undefined,
-    confirmations: 0,
-    fees: {
-      strategy: "eip1559",
-      maxFeePerGasGwei: "1000",
-      maxPriorityFeePerGasGwei: "100",
-      bumpPercent: 12.5,
-      gasLimitMultiplier: 1.2,
-    },
-    submitter: { env: "X" },
-    replaceAfterMs: 60_000,
-    receiptTimeoutMs: 30_000,
-    pollIntervalMs: 50,
-    maxBatchSize: 100,
-    maxInFlight: 1,
-    maxGasPerTx: 2_000_000,
-    maxSpendPerHour: "100",
-    minBalance: "0",
-    ...over,
-  });
+  // no replacement and long receipt waits unless a test asks for them
+  const chain = (over: Partial<ChainConfig> = {}): ChainConfig =>
+    senderTestChain(url, { replaceAfterMs: 60_000, receiptTimeoutMs: 30_000, ...over });
   const mine = () => rpc.current.send("evm_mine", []);
   const rpcAt = (at: string) => {
     const r = new FailoverRpc("hh", [at], 31337, silent);
@@ -187,6 +164,26 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
     return { hash: Transaction.from(raw).hash!, from: w.address, nonce, raw, fees: {}, sentAt: Date.now() };
   };
   const target = account(19).address;
+
+  // The journal the workers use: a BullMQ job's data in Redis (relayer/queue/worker.ts jobJournal).
+  const prefix = uniquePrefix("sender-mutation");
+  let redis: IORedis | undefined;
+  let queue: Queue<{ sent?: SentTx[] }> | undefined;
+  let jobs = 0;
+  /** A job's journal holding `entries` (as Redis may hold anything); `list` reads the job's entries back. */
+  const jobJournalWith = async (entries: unknown[] = []): Promise<Journal & { readonly list: SentTx[] }> => {
+    redis ??= new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
+    queue ??= new Queue<{ sent?: SentTx[] }>("sender-mutation", { connection: redis, prefix });
+    const job = await queue.add("send", { sent: entries as SentTx[] }, { jobId: `job-${++jobs}` });
+    const journal = jobJournal(job);
+    return {
+      entries: journal.entries,
+      record: journal.record,
+      get list() {
+        return job.data.sent ?? [];
+      },
+    };
+  };
   /** the gas limit the sender signs for a call from `from` to the target: the node's estimate x 1.2 */
   const gasLimitOf = async (from: string, data: string) =>
     ((await rpc.current.estimateGas({ from, to: target, data })) * 1200n) / 1000n;
@@ -220,6 +217,9 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
     for (const p of proxies) await p.close();
     rpc?.destroy();
     node?.kill("SIGKILL");
+    await queue?.close();
+    redis?.disconnect();
+    await dropPrefixes([prefix]);
   });
 
   const proxy = async (rewrite: Rewrite) => {
@@ -231,7 +231,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
 
   describe("before signing", () => {
     it("a simulation that reverts is a SimulationError naming the chain; nothing is signed", async () => {
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const e = await senderFor(account(1))
         .send(exactIntent(reverter, "0x"), journal)
         .catch((x: Error) => x);
@@ -248,19 +248,19 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
           : undefined,
       );
       const e = await senderFor(account(1), {}, { via })
-        .send(exactIntent(target, "0x"), memoryJournal())
+        .send(exactIntent(target, "0x"), await jobJournalWith())
         .catch((x: Error) => x);
       expect(e).to.be.instanceOf(InsufficientFundsError);
       const dead = rpcAt(`http://127.0.0.1:${await freePort()}`);
       const t = await senderFor(account(1), {}, { via: dead })
-        .send(exactIntent(target, "0x"), memoryJournal())
+        .send(exactIntent(target, "0x"), await jobJournalWith())
         .catch((x: Error) => x);
       expect(t).to.not.be.instanceOf(SimulationError);
       expect(isTransportError(t), (t as Error).message).to.equal(true);
     });
 
     it("a contract intent to an address without code signs nothing; to a contract it is sent", async () => {
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const e = await senderFor(account(2))
         .send(contractIntent(target, "0x"), journal)
         .catch((x: Error) => x);
@@ -279,12 +279,12 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       const capped = senderFor(account(3), { maxGasPerTx: 21_000 });
       capped.events.limitHit = (l) => void hits.push(l);
       const e = await capped
-        .send(exactIntent(target, "0x" + "11".repeat(64)), memoryJournal())
+        .send(exactIntent(target, "0x" + "11".repeat(64)), await jobJournalWith())
         .catch((x: Error) => x);
       expect((e as LimitError).name).to.equal("LimitError");
       const poor = senderFor(account(3), { maxSpendPerHour: "0.000000001" });
       poor.events.limitHit = (l) => void hits.push(l);
-      const s = await poor.send(exactIntent(target, "0x"), memoryJournal()).catch((x: Error) => x);
+      const s = await poor.send(exactIntent(target, "0x"), await jobJournalWith()).catch((x: Error) => x);
       expect(hits).to.deep.equal(["gas_cap", "spend_budget"]);
       // the estimate x 1.2 at the fee the sender chose
       const fees = initialFees(chain().fees, await rpc.current.getFeeData());
@@ -298,7 +298,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
         maxSpendPerHour: "0.000000001",
         fees: { strategy: "legacy", maxFeePerGasGwei: "1000", bumpPercent: 12.5, gasLimitMultiplier: 1.2 },
       });
-      const l = await legacy.send(exactIntent(target, "0x"), memoryJournal()).catch((x: Error) => x);
+      const l = await legacy.send(exactIntent(target, "0x"), await jobJournalWith()).catch((x: Error) => x);
       expect(l).to.be.instanceOf(LimitError);
       expect((l as Error).message).to.match(/may cost up to 0\.0\d*[1-9]\d*, maxSpendPerHour/);
     });
@@ -310,7 +310,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       const sender = senderFor(account(4), {}, { via, now: () => now });
       const sendOne = async (at: number) => {
         now = at;
-        const journal = memoryJournal();
+        const journal = await jobJournalWith();
         const sending = sender.send(exactIntent(target, "0x"), journal);
         await inPool(journal);
         await mine();
@@ -327,7 +327,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
 
   describe("the journal and the receipts", () => {
     it("journals a legacy chain's gas price", async () => {
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const sending = senderFor(account(5), {
         fees: { strategy: "legacy", maxFeePerGasGwei: "1000", bumpPercent: 12.5, gasLimitMultiplier: 1.2 },
       }).send(exactIntent(target, "0x"), journal);
@@ -345,8 +345,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       const reasons: string[] = [];
       sender.events.journalRejected = (r) => void reasons.push(r);
       const longHash = "0x" + "ab".repeat(40);
-      const journal = memoryJournal();
-      journal.list.push({ hash: longHash, raw: "0x02dead" } as SentTx, { raw: 5 } as unknown as SentTx, null as unknown as SentTx);
+      const journal = await jobJournalWith([{ hash: longHash, raw: "0x02dead" }, { raw: 5 }, null]);
       const sending = sender.send(exactIntent(target, "0x"), journal);
       await inPool(journal);
       await mine();
@@ -397,7 +396,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       const sender = senderFor(account(7), {}, { via, log });
       let counted = 0;
       sender.events.bogusReceipt = () => void counted++;
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const sending = sender.send(exactIntent(target, "0x"), journal);
       await inPool(journal);
       await mine();
@@ -421,7 +420,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       ]);
       // the same without a metrics hook
       bogus = 0;
-      const plainJournal = memoryJournal();
+      const plainJournal = await jobJournalWith();
       const plain = senderFor(account(7), {}, { via }).send(exactIntent(target, "0x01"), plainJournal);
       await inPool(plainJournal);
       await mine();
@@ -430,7 +429,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
     });
 
     it("a receipt counts exactly `confirmations` deep, without waiting for one more block", async () => {
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       // no block is mined after these three: a sender waiting for a fourth fails at its receipt timeout
       const sending = senderFor(account(8), { confirmations: 2, receiptTimeoutMs: 8_000 }).send(
         exactIntent(target, "0x"),
@@ -443,7 +442,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
     });
 
     it("waiting for confirmations is bounded by receiptTimeoutMs, and says how long it waited", async () => {
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const sending = senderFor(account(9), { confirmations: 1_000, receiptTimeoutMs: 3_000 }).send(
         exactIntent(target, "0x"),
         journal,
@@ -472,7 +471,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
         const head = await rpc.current.getBlockNumber();
         return { result: { ...r, blockHash: "0x" + "5a".repeat(32), blockNumber: "0x" + head.toString(16) } };
       });
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const sending = senderFor(account(10), { confirmations: 2, receiptTimeoutMs: 3_000 }, { via }).send(
         exactIntent(target, "0x"),
         journal,
@@ -489,7 +488,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       const { via } = await proxy((method) =>
         method === "eth_estimateGas" ? { result: "0x186a0" } : undefined,
       );
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const sending = senderFor(account(11), {}, { via }).send(exactIntent(reverter, "0x"), journal);
       await inPool(journal);
       await mine();
@@ -502,7 +501,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       const via = rpcAt(url);
       const polls: number[] = [];
       onRpc(via.current, (method) => void (method === "eth_getTransactionReceipt" && polls.push(Date.now())));
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const sending = senderFor(account(12), { pollIntervalMs: 200 }, { via }).send(
         exactIntent(target, "0x"),
         journal,
@@ -524,8 +523,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
         "0xaa",
         await rpc.current.getTransactionCount(other.address, "pending"),
       );
-      const journal = memoryJournal();
-      journal.list.push(entry);
+      const journal = await jobJournalWith([entry]);
       const me = account(14);
       const before = await rpc.current.getTransactionCount(me.address, "pending");
       const sending = senderFor(me, { replaceAfterMs: 30_000 }).send(exactIntent(target, "0xaa"), journal);
@@ -550,8 +548,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
         "0xbb",
         (await rpc.current.getTransactionCount(other.address, "pending")) + 50,
       );
-      const journal = memoryJournal();
-      journal.list.push(entry);
+      const journal = await jobJournalWith([entry]);
       const me = account(14);
       const sending = senderFor(me, { replaceAfterMs: 300 }).send(exactIntent(target, "0xbb"), journal);
       await waitFor(
@@ -576,8 +573,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
         await mine(); // ... and mines it, but the answer that comes back is an error
         return { error: { code: -32000, message: "nonce too low" } };
       });
-      const journal = memoryJournal();
-      journal.list.push({ raw: 5 } as unknown as SentTx); // an entry that fails its checks comes first
+      const journal = await jobJournalWith([{ raw: 5 }]); // an entry that fails its checks comes first
       const { receipt, resumed } = await senderFor(account(15), {}, { via }).send(
         exactIntent(target, "0x"),
         journal,
@@ -590,7 +586,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
     it("a stale nonce (used by our own earlier transaction) fails the attempt with the node's error", async () => {
       const w = account(15);
       const used = (await rpc.current.getTransactionCount(w.address, "latest")) - 1;
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const e = (await senderFor(w, {}, { nonce: async () => used })
         .send(exactIntent(target, "0x01"), journal)
         .catch((x: Error) => x)) as Error;
@@ -600,7 +596,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
 
     it("our nonce used by a transaction the journal does not hold fails the job, naming the nonce", async () => {
       const w = account(16);
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const sending = senderFor(w).send(exactIntent(target, "0x"), journal);
       await inPool(journal);
       // the same key, the same nonce, higher fees, other calldata: replaces ours in the pool and is mined
@@ -638,7 +634,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
           await mine();
         }
       });
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const { receipt, resumed } = await senderFor(
         w,
         {},
@@ -675,7 +671,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       );
       const hits: string[] = [];
       sender.events.limitHit = (l) => void hits.push(l);
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const sending = sender.send(exactIntent(target, "0x"), journal);
       await waitFor(
         "a replacement refused by the budget",
@@ -695,7 +691,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       });
       // the same without a metrics hook: waits on too
       const { log: log2, lines: lines2 } = captureLogger();
-      const plainJournal = memoryJournal();
+      const plainJournal = await jobJournalWith();
       const plain = senderFor(
         w,
         { replaceAfterMs: 200, maxSpendPerHour: formatEther((first * 105n) / 100n) },
@@ -713,7 +709,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
 
     it("a replacement refused for insufficient funds fails the job as such", async () => {
       const { via } = await failingNth(2, "insufficient funds for gas * price + value");
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const e = await senderFor(account(3), { replaceAfterMs: 200 }, { via })
         .send(exactIntent(target, "0x02"), journal)
         .catch((x: Error) => x);
@@ -729,7 +725,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
       it(`a replacement refused with "${message}" ${warned ? "is logged as a failure" : "is expected, not logged"}; the job waits on`, async () => {
         const { via } = await failingNth(2, message);
         const { log, lines } = captureLogger();
-        const journal = memoryJournal();
+        const journal = await jobJournalWith();
         const sending = senderFor(account(4), { replaceAfterMs: 200 }, { via, log }).send(
           exactIntent(target, "0x03"),
           journal,
@@ -756,7 +752,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
 
     it("a failed rebroadcast while resuming is logged (debug) and the wait goes on", async () => {
       const w = account(5);
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       await senderFor(w, { receiptTimeoutMs: 500 })
         .send(exactIntent(target, "0x04"), journal)
         .catch(() => undefined);
@@ -793,7 +789,7 @@ describe("relayer submit: TxSender edges on a Hardhat node (mutation tests)", fu
         return { error: { code: -32000, message: "the node is unwell" } };
       });
       const { log, lines } = captureLogger();
-      const journal = memoryJournal();
+      const journal = await jobJournalWith();
       const sending = senderFor(w, { replaceAfterMs: 200 }, { via, log, nonce: async () => n + 1 }).send(
         exactIntent(target, "0x05"),
         journal,

@@ -20,7 +20,7 @@ import { InsufficientFundsError, Journal, SentTx, TxSender } from "../../relayer
 import { NonceManager } from "../../relayer/submit/nonce";
 import { exactIntent } from "../../relayer/submit/intent";
 import { ChainConfig } from "../../relayer/config/schema";
-import { REDIS_URL, captureLogger, dropPrefixes, uniquePrefix, waitFor } from "./helpers";
+import { REDIS_URL, captureLogger, dropPrefixes, senderTestChain, uniquePrefix, waitFor } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
 const MNEMONIC = "test test test test test test test test test test test junk"; // PUBLIC Hardhat test mnemonic
@@ -56,25 +56,7 @@ describe("relayer submit: TxSender on a Hardhat node", function () {
   let rpc: FailoverRpc;
   let url: string;
 
-  const chain = (over: Partial<ChainConfig> = {}): ChainConfig => ({
-    name: "hh",
-    chainId: 31337,
-    rpcUrls: [url],
-    oracle: undefined,
-    deployments: undefined,
-    confirmations: 0,
-    fees: { strategy: "eip1559", maxFeePerGasGwei: "1000", maxPriorityFeePerGasGwei: "100", bumpPercent: 12.5, gasLimitMultiplier: 1.2 },
-    submitter: { env: "X" },
-    replaceAfterMs: 400,
-    receiptTimeoutMs: 20_000,
-    pollIntervalMs: 50,
-    maxBatchSize: 100,
-    maxInFlight: 1,
-    maxGasPerTx: 2_000_000,
-    maxSpendPerHour: "100",
-    minBalance: "0",
-    ...over,
-  });
+  const chain = (over: Partial<ChainConfig> = {}): ChainConfig => senderTestChain(url, over);
 
   before(async () => {
     const port = await freePort();
