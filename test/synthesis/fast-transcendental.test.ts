@@ -46,6 +46,16 @@ describe("synthesis/fast-transcendental: exp and log10 in BigInt, decimal.js's r
       expect(fastLog10(new Dec(s), Dec)?.toFixed(), s).to.equal(Dec.log10(new Dec(s)).toFixed());
   });
 
+  it("exp of large arguments (e^x above 2^340, where the fixed point shifts left) equals Dec.exp", () => {
+    for (const s of ["236", "300", "1000", "9999.5"]) expect(fastExp(new Dec(s), Dec)?.toFixed(), `exp(${s})`).to.equal(Dec.exp(new Dec(s)).toFixed());
+  });
+
+  it("leaves to decimal.js a log10 within its error of a cut: just above and below 1 and 10", () => {
+    const tiny = "0".repeat(89) + "1";
+    for (const s of [`10.${tiny}`, `9.${"9".repeat(90)}`, `1.${tiny}`, `0.${"9".repeat(90)}`])
+      expect(fastLog10(new Dec(s), Dec), `log10(${s})`).to.equal(undefined);
+  });
+
   it("leaves to decimal.js what it cannot decide: exact powers of ten, values outside the range, non-positive log10", () => {
     for (const s of ["1", "10", "1e-18", "1000"]) expect(fastLog10(new Dec(s), Dec), `log10(${s})`).to.equal(undefined);
     for (const s of ["0", "-1"]) expect(fastLog10(new Dec(s), Dec), `log10(${s})`).to.equal(undefined);

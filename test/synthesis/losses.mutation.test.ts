@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Dec, EpochLosses, LossMethod, SynthesisInputError, decString, rawLoss, stakeWeightedLosses } from "../../synthesis";
+import { Dec, EpochLosses, LossMethod, NetworkBundle, SynthesisInputError, decString, rawLoss, reputerLosses, stakeWeightedLosses } from "../../synthesis";
 import { epochLosses } from "./fixtures";
 
 // Cases the mutation run (npm run test:mutation -- synthesis) showed untested in losses.ts.
@@ -16,6 +16,16 @@ describe("synthesis/losses: edges found by mutation testing", () => {
 
   it("an unknown loss method is refused, naming it and the supported ones", () => {
     expect(() => rawLoss("rmse" as LossMethod, d(1), d(2))).to.throw(SynthesisInputError, /loss method "rmse" is not supported; use mse or mae/);
+  });
+
+  it("a non-finite value or ground truth is refused, naming which", () => {
+    expect(() => rawLoss("mse", d(1), d(NaN))).to.throw(SynthesisInputError, /^value: NaN is not a finite decimal$/);
+    expect(() => rawLoss("mse", d(Infinity), d(1))).to.throw(SynthesisInputError, /^ground truth: Infinity is not a finite decimal$/);
+    // checked before any loss of the bundle is computed
+    expect(() => reputerLosses({} as NetworkBundle, d(NaN), { lossMethod: "mse", allowNegative: false })).to.throw(
+      SynthesisInputError,
+      /^ground truth: NaN is not a finite decimal$/,
+    );
   });
 
   it("a non-positive stake is refused with its report index and value", () => {
