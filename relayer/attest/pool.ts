@@ -48,6 +48,7 @@ export class SignaturePool {
     const valid = await this.valid(digest, signers);
     let have = valid.size;
     let made = 0;
+    // Stryker disable next-line EqualityOperator: equivalent; two wallets never share an address
     const lowestFirst = [...wallets].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
     for (const w of lowestFirst) {
       if (have >= threshold) break;
@@ -108,6 +109,7 @@ export class SignaturePool {
         const chosen = [...valid.entries()].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1)).slice(0, threshold);
         return { signatures: concatBySigner(chosen), count: chosen.length };
       }
+      // Stryker disable next-line EqualityOperator: equivalent; gives up one millisecond later
       if (Date.now() >= deadline || aborted()) return undefined;
       await new Promise((r) => setTimeout(r, pollMs));
     }

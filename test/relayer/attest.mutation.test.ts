@@ -11,8 +11,9 @@ import { InferenceVerifier, HubLookup } from "../../relayer/attest/verifier";
 import { SignaturePool } from "../../relayer/attest/pool";
 import { Attesters, AttestTarget } from "../../relayer/attest/attester";
 import { concatBySigner, recoverSigner, reportBatchDigest, signDigest } from "../../relayer/attest/eip712";
-import { trimOldest } from "../../relayer/attest/bounded";
-import { fastReportBatchDigest, matchesBatchType } from "../../relayer/attest/fast-digest";
+import { BoundedMemo, trimOldest } from "../../relayer/attest/bounded";
+import { fastReportBatchDigest, fastTransferDigest, matchesBatchType, matchesTransferType } from "../../relayer/attest/fast-digest";
+import { TRANSFER_TYPES } from "../../lib/eip712/bridge";
 import { oracleDomain, REPORT_BATCH_TYPES, reportBatchDigest as libBatchDigest, reportBatchMessage } from "../../lib/eip712/oracle";
 import type { OracleReport } from "../../lib/eip712/oracle";
 import { SynthesisGuard } from "../../relayer/attest/synthesis-guard";
@@ -71,6 +72,23 @@ describe("relayer attest (mutation edges): trimOldest", () => {
     expect([...s]).to.deep.equal(["a", "b", "c"]);
     trimOldest(s, 1);
     expect([...s]).to.deep.equal(["c"]);
+  });
+});
+
+describe("relayer attest (mutation edges): BoundedMemo", () => {
+  it("computes a key once while it is kept, remembers values set without computing, forgets the oldest past its cap", () => {
+    const memo = new BoundedMemo<string, number>(2);
+    let computed = 0;
+    const compute = (v: number) => () => (computed++, v);
+    expect(memo.get("a", compute(1))).to.equal(1);
+    expect(memo.get("a", compute(9))).to.equal(1);
+    expect(computed).to.equal(1);
+    memo.set("b", 2);
+    expect(memo.get("b", compute(9))).to.equal(2);
+    expect(computed).to.equal(1);
+    memo.set("c", 3); // "a" is the oldest: forgotten
+    expect(memo.get("a", compute(4))).to.equal(4);
+    expect(computed).to.equal(2);
   });
 });
 
@@ -156,6 +174,20 @@ describe("relayer attest (mutation edges): SignaturePool (real Redis)", function
     expect((await third)?.count).to.equal(3);
   });
 
+  it("signs to the threshold lowest address first, whatever the keys' order, counting valid signatures already there", async () => {
+    const pool = new SignaturePool(redis, prefix);
+    const lowToHigh = [...wallets].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+    for (const [n, given] of [[5n, lowToHigh], [6n, [...lowToHigh].reverse()]] as const) {
+      const digest = digestOf(n);
+      expect(await pool.signToThreshold(digest, given, members, 1)).to.equal(1);
+      expect([...(await pool.valid(digest, members)).keys()]).to.deep.equal([lowToHigh[0].address]);
+      // the lowest has signed: a threshold of two takes one more, the next lowest
+      expect(await pool.signToThreshold(digest, given, members, 2)).to.equal(1);
+      expect(new Set((await pool.valid(digest, members)).keys())).to.deep.equal(new Set([lowToHigh[0].address, lowToHigh[1].address]));
+      expect(await pool.signToThreshold(digest, given, members, 2)).to.equal(0);
+    }
+  });
+
   it("takes exactly the threshold of the lowest signers even when more signed", async () => {
     const pool = new SignaturePool(redis, prefix);
     const digest = digestOf(3n);
@@ -196,6 +228,29 @@ describe("relayer attest (mutation edges): fast digest", () => {
       expect(fastReportBatchDigest(31337, oracle.toLowerCase(), setId, reports)).to.equal(libDigest(31337n, oracle, setId, reports));
     }
     expect(fastReportBatchDigest(1, oracle, 1n, reports)).to.equal(libDigest(1n, oracle, 1n, reports));
+  });
+
+  it("a transfer outside its EIP-712 types has no digest; the error names the field and the value", () => {
+    const domain = { chainId: 31337n, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
+    const t = { setId: 1n, sourceChain: 2n, sourceBridge: "0x" + "11".repeat(32), sequence: 3n, recipient: Wallet.createRandom().address, amount: 4n };
+    expect(fastTransferDigest(domain, t)).to.match(/^0x[0-9a-f]{64}$/);
+    for (const [field, v] of [
+      ["setId", 1n << 64n],
+      ["sourceChain", -1n],
+      ["sequence", 1n << 64n],
+      ["amount", 1n << 256n],
+    ] as const)
+      expect(() => fastTransferDigest(domain, { ...t, [field]: v })).to.throw(RangeError, `transfer ${field} ${v} is out of range for its EIP-712 type`);
+    expect(() => fastTransferDigest(domain, { ...t, sourceBridge: "0x1234" })).to.throw(RangeError, "transfer sourceBridge 0x1234 is not 32 bytes");
+  });
+
+  it("refuses transfer types other than exactly the library's", () => {
+    expect(matchesTransferType(TRANSFER_TYPES)).to.equal(true);
+    const fields = TRANSFER_TYPES.Transfer;
+    expect(matchesTransferType({ Transfer: fields.map((f, i) => (i === 0 ? { ...f, type: "uint256" } : f)) })).to.equal(false);
+    expect(matchesTransferType({ Transfer: [...fields].reverse() })).to.equal(false);
+    expect(matchesTransferType({ ...TRANSFER_TYPES, Other: [{ name: "x", type: "uint8" }] })).to.equal(false);
+    expect(matchesTransferType({ Other: fields })).to.equal(false);
   });
 
   it("refuses types other than exactly the library's batch type", () => {
