@@ -83,6 +83,9 @@ describe("relayer policy: splitBatches and reportsPerTx", () => {
     expect(b[1][1].nonce).to.equal(7n);
     expect(splitBatches([], 3)).to.deep.equal([]);
     expect(() => splitBatches([r(1)], 0)).to.throw(/positive integer/);
+    expect(() => splitBatches([r(1)], 1.5)).to.throw(/positive integer, got 1.5/);
+    // one report a transaction (a gas cap that holds only one) is allowed
+    expect(splitBatches([r(1), r(2)], 1).map((x) => x.map((y) => y.topicId))).to.deep.equal([[1], [2]]);
   });
 
   it("1,000 topics in batches of 100 make ten transactions", () => {
