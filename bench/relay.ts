@@ -46,6 +46,7 @@ import { oracleActivity, OracleActivity } from "../scripts/lib/oracle-events";
 import { oracleAt, readInference } from "../scripts/lib/oracle";
 import { deleteRedisNamespace } from "../scripts/lib/redis";
 import { hubConfigWithTopics, type TopicShape } from "../scripts/devnet/hub";
+import { epochClosesAt, lastEpochCloseAt, parseConfig, type EpochPhase } from "../devnet/hub/config";
 
 const BENCH_ENV = {
   DEVNET_ETHEREUM_CHAIN_ID: "51337",
@@ -117,16 +118,19 @@ async function main(): Promise<void> {
   if (!Number.isInteger(epochLength) || epochLength < 1 || epochLength > 1000)
     throw new Error(`--epoch-length ${o.epochLength}: give a whole number of hub blocks from 1 to 1000`);
   const shape: TopicShape = { ...TOPIC_SHAPE, ...(epochLength > 1 ? { epochLength } : {}) };
-  // Each topic's epoch length and phase as the hub devnet gets them (topics 1-2 keep the default config's).
-  const phases = hubConfigWithTopics(topics, 1000, shape).topics.map((t) => ({ length: t.epochLength ?? 1, offset: t.epochOffset ?? 0 }));
+  // Each topic's epoch length and phase as the hub devnet gets them (topics 1-2 keep the default config's), and
+  // the devnet's own rule for when they close.
+  const phases: EpochPhase[] = parseConfig(hubConfigWithTopics(topics, 1000, shape)).topics;
   /** the newest epoch of topic t (1-based) closed at or below hub height h */
-  const lastEpochAt = (t: number, h: bigint): bigint => {
-    const { length, offset } = phases[t - 1];
-    const L = BigInt(length);
-    return h - ((((h - BigInt(offset)) % L) + L) % L);
-  };
+  const lastEpochAt = (t: number, h: bigint): bigint => BigInt(lastEpochCloseAt(phases[t - 1], Number(h)));
   /** topics whose epoch closes at hub height h */
-  const closingAt = (h: bigint): number => phases.filter((p) => (h - BigInt(p.offset)) % BigInt(p.length) === 0n).length;
+  const closingAt = (h: bigint): number => phases.filter((p) => epochClosesAt(p, Number(h))).length;
+  /** topic epochs that close in hub blocks from..to */
+  const closingIn = (from: bigint, to: bigint): number => {
+    let n = 0;
+    for (let h = from; h <= to; h++) n += closingAt(h);
+    return n;
+  };
   const closingMax = Math.max(...Array.from({ length: epochLength }, (_, k) => closingAt(BigInt(k))));
   for (const [k, v] of Object.entries(BENCH_ENV)) process.env[k] = v;
   const opts = resolveOptions({
@@ -238,10 +242,8 @@ async function main(): Promise<void> {
     const hCpuEnd = BigInt(Math.max(Number(hEnd), net.hub.height()));
     const cpuBlocks = Number(hCpuEnd - hStart + 1n);
     const cpuMsPerEpoch = Math.round(relayerCpuMs / cpuBlocks);
-    let topicEpochsInWindow = 0;
-    for (let h = hStart; h <= hEnd; h++) topicEpochsInWindow += closingAt(h);
-    let topicEpochsInCpuWindow = 0;
-    for (let h = hStart; h <= hCpuEnd; h++) topicEpochsInCpuWindow += closingAt(h);
+    const topicEpochsInWindow = closingIn(hStart, hEnd);
+    const topicEpochsInCpuWindow = closingIn(hStart, hCpuEnd);
     const otherEnd = otherCpu();
     const windowSeconds = (Date.now() - windowStartedAt) / 1000;
     const hubCpuSeconds = (otherEnd.hub.user - otherStart.hub.user + otherEnd.hub.system - otherStart.hub.system) / 1e6;

@@ -151,6 +151,19 @@ export const configSchema = z.object({
 export type HubConfig = z.output<typeof configSchema>;
 export type HubConfigInput = z.input<typeof configSchema>;
 export type TopicConfig = HubConfig["topics"][number];
+
+/** The part of a topic's config that says where its epochs fall. */
+export type EpochPhase = Pick<TopicConfig, "epochLength" | "epochOffset">;
+
+/** Whether the topic's epoch closes at `height` (the epoch's nonce is then that height). */
+export function epochClosesAt(t: EpochPhase, height: number): boolean {
+  return height % t.epochLength === t.epochOffset;
+}
+
+/** The height of the topic's newest epoch closed at or below `height` (below 1 when none has closed yet). */
+export function lastEpochCloseAt(t: EpochPhase, height: number): number {
+  return height - ((((height - t.epochOffset) % t.epochLength) + t.epochLength) % t.epochLength);
+}
 export type AccountConfig = HubConfig["accounts"][number];
 
 /** A config problem, with every issue listed as "path: problem (fix)". */

@@ -47,10 +47,17 @@ export function fastReportBatchDigest(chainId: bigint | number, oracle: string, 
   return fastPackedBatchDigest(chainId, oracle, attesterSetId, packReportsToBytes(reports));
 }
 
+type TypedFields = Readonly<Record<string, readonly { name: string; type: string }[]>>;
+
+/** Whether `types` hold exactly one type, `primary`, whose EIP-712 encoding is `encoded` (what an encoder hard-codes). */
+function onlyType(types: TypedFields, primary: string, encoded: string): boolean {
+  const fields = types[primary];
+  return fields !== undefined && Object.keys(types).length === 1 && `${primary}(${fields.map((f) => `${f.type} ${f.name}`).join(",")})` === encoded;
+}
+
 /** Whether EIP-712 `types` describe exactly the batch type this encoder hard-codes. */
-export function matchesBatchType(types: Readonly<Record<string, readonly { name: string; type: string }[]>>): boolean {
-  const fields = types.ReportBatch;
-  return fields !== undefined && Object.keys(types).length === 1 && `ReportBatch(${fields.map((f) => `${f.type} ${f.name}`).join(",")})` === BATCH_TYPE;
+export function matchesBatchType(types: TypedFields): boolean {
+  return onlyType(types, "ReportBatch", BATCH_TYPE);
 }
 
 /** For tests: the type this encoder hard-codes must be the library's. */
@@ -108,9 +115,8 @@ export function fastTransferDigest(domain: BridgeDomain, t: BridgeTransfer): str
 }
 
 /** Whether EIP-712 `types` describe exactly the Transfer type this encoder hard-codes. */
-export function matchesTransferType(types: Readonly<Record<string, readonly { name: string; type: string }[]>>): boolean {
-  const fields = types.Transfer;
-  return fields !== undefined && Object.keys(types).length === 1 && `Transfer(${fields.map((f) => `${f.type} ${f.name}`).join(",")})` === TRANSFER_TYPE;
+export function matchesTransferType(types: TypedFields): boolean {
+  return onlyType(types, "Transfer", TRANSFER_TYPE);
 }
 
 /** For tests: the type this encoder hard-codes must be the library's. */

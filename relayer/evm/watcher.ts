@@ -213,6 +213,7 @@ export class EvmWatcher {
     // relayer's CPU in the bench:relay profile). What handle() reads is checked here instead.
     const answer: unknown = await this.rpc.use((p) => p.send("eth_getLogs", [{ address: this.oracle.address, fromBlock: toQuantity(from), toBlock: toQuantity(to), topics: [[UPDATED, REQUESTED]] }]));
     if (!Array.isArray(answer)) throw new Error(`${this.opts.chain}: eth_getLogs answered ${typeof answer}, not a list of logs`);
+    const oracle = this.oracle.address.toLowerCase(); // rawLog lower-cases a log's address
     for (const entry of answer as unknown[]) {
       const log = rawLog(entry);
       if (!log) {
@@ -220,7 +221,7 @@ export class EvmWatcher {
         this.log.error({ alert: "rpc_bogus_value", chain: this.opts.chain, what: "log_shape" }, "the EVM RPC returned a log without an address, topics or data; ignored");
         continue;
       }
-      if (log.address !== this.oracle.address.toLowerCase()) { // rawLog lower-cases it
+      if (log.address !== oracle) {
         this.opts.onBogus?.("log_address");
         this.log.error({ alert: "rpc_bogus_value", chain: this.opts.chain, address: log.address, what: "log_address" }, "the EVM RPC returned a log of another contract; ignored");
         continue;

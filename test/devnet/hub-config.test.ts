@@ -16,7 +16,7 @@ import {
   QueryPaths,
   toBytes,
 } from "../../lib/allora-proto";
-import { ConfigError, loadConfigFile, parseConfig } from "../../devnet/hub/config";
+import { ConfigError, epochClosesAt, lastEpochCloseAt, loadConfigFile, parseConfig } from "../../devnet/hub/config";
 import { startHubDevnet } from "../../devnet/hub/node";
 import { defaultConfig } from "./helpers";
 
@@ -60,6 +60,14 @@ describe("hub devnet: config and CLI", function () {
       /topics\.0\.epochOffset: must be below epochLength .*give 0 up to epochLength - 1/,
     );
     expect(errorOf(() => loadConfigFile("/nonexistent/hub.json"))).to.match(/cannot read the file/);
+  });
+
+  it("the epoch rule: a topic of length 3 and offset 1 closes at 1, 4, 7; its newest epoch at or below each height", () => {
+    const t = { epochLength: 3, epochOffset: 1 };
+    const heights = [0, 1, 2, 3, 4, 5, 6, 7];
+    expect(heights.filter((h) => epochClosesAt(t, h))).to.deep.equal([1, 4, 7]);
+    expect(heights.map((h) => lastEpochCloseAt(t, h))).to.deep.equal([-2, 1, 1, 1, 4, 4, 4, 7]);
+    expect(heights.map((h) => lastEpochCloseAt({ epochLength: 1, epochOffset: 0 }, h))).to.deep.equal(heights);
   });
 
   it("starts from a YAML config file: custom chain id, funded address, epoch length 3, one topic offset by 1", async () => {

@@ -25,7 +25,7 @@ import {
 } from "../../../lib/allora-proto";
 import { AbciEvent } from "../chain/events";
 import { EndBlocker } from "../chain/app";
-import { TopicConfig } from "../config";
+import { TopicConfig, epochClosesAt } from "../config";
 import { EpochSource, InlineSource, ShardedWorkerSource } from "../simulation/source";
 import type { RegretSnapshot } from "../simulation/participants";
 import { Dec, decString, mul, parseDec } from "../../../synthesis";
@@ -184,7 +184,7 @@ export class EmissionsModule implements EndBlocker, EmissionsV10Store {
   async endBlock(height: number): Promise<AbciEvent[]> {
     const events: AbciEvent[] = [];
     const t0 = performance.now();
-    const closing = [...this.topics.values()].filter((rt) => height % Number(rt.topic.epochLength) === rt.cfg.epochOffset);
+    const closing = [...this.topics.values()].filter((rt) => epochClosesAt(rt.cfg, height));
     const settled = await Promise.allSettled(closing.map((rt) => Promise.all(rt.lanes.map((id) => this.source.take(id)))));
     this.lastComputeMs = 0;
     this.lastErrors = [];
